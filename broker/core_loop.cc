@@ -1,0 +1,591 @@
+#include "core_loop.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "access_policy.h"
+#include "common/check.h"
+#include "common/log.h"
+#include "frame_codec.h"
+#include "protocol_error.h"
+#include "topic.h"
+
+namespace zonecast {
+namespace {
+
+constexpr uint32_t kProtocolVersion = 1;
+constexpr size_t kMaxUnitIdBytes = 64;
+
+// Unit ids become topic tokens (radio.<city>.<zone>.<unit>), so they obey the
+// token rules.
+absl::Status ValidateUnitId(absl::string_view unit_id) {
+  if (unit_id.size() > kMaxUnitIdBytes || unit_id.find('.') != absl::string_view::npos ||
+      !ValidateTopic(unit_id).ok() || HasWildcard(unit_id)) {
+    return ProtocolError(v1::INVALID_ARGUMENT,
+                         absl::StrCat("unit id '", unit_id, "' must be 1-", kMaxUnitIdBytes,
+                                      " characters of [a-z0-9_-]"));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> ToVector(const google::protobuf::RepeatedPtrField<std::string>& field) {
+  return std::vector<std::string>(field.begin(), field.end());
+}
+
+}  // namespace
+
+CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      context_(1),
+      router_(sessions_, counters_, options_.match_cache_entries,
+              options_.max_subscriptions_per_session) {}
+
+CoreLoop::~CoreLoop() {
+  transport_.reset();  // close the socket before the context
+  context_.close();
+}
+
+absl::Status CoreLoop::Start() {
+  TransportOptions transport_options;
+  transport_options.endpoint = options_.listen;
+  transport_options.send_hwm = options_.pipe_hwm;
+  transport_options.max_message_bytes = options_.transport_max_bytes;
+  auto transport = Transport::Bind(context_, transport_options);
+  if (!transport.ok()) return transport.status();
+  transport_ = std::move(transport).value();
+  ZC_LOG(INFO) << "listening on " << transport_->endpoint();
+  if (!options_.ready_file.empty()) {
+    if (absl::Status status = WriteReadyFile(); !status.ok()) return status;
+  }
+  next_tick_ = clock_.NowMono();
+  return absl::OkStatus();
+}
+
+absl::Status CoreLoop::WriteReadyFile() const {
+  // Write then rename, so a reader never sees half a file.
+  const std::string tmp = options_.ready_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "zmq=" << transport_->endpoint() << "\n";
+    if (!out.flush()) {
+      return absl::UnavailableError(absl::StrCat("cannot write ready file ", tmp));
+    }
+  }
+  if (std::rename(tmp.c_str(), options_.ready_file.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot rename ready file to ", options_.ready_file));
+  }
+  return absl::OkStatus();
+}
+
+void CoreLoop::Run(int stop_fd) {
+  ZC_CHECK(transport_ != nullptr) << "Run() before a successful Start()";
+  zmq::pollitem_t items[] = {
+      {transport_->socket().handle(), 0, ZMQ_POLLIN, 0},
+      {nullptr, stop_fd, ZMQ_POLLIN, 0},
+  };
+  while (true) {
+    const MonoNanos now = clock_.NowMono();
+    long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
+    // A full peer pipe gives no writable event per peer, so retry soon.
+    if (!blocked_.empty()) timeout_ms = std::min<long>(timeout_ms, 1);
+    int ready = 0;
+    try {
+      ready = zmq::poll(items, 2, std::chrono::milliseconds(timeout_ms));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      ZC_LOG(ERROR) << "poll failed: " << e.what();
+      break;
+    }
+    if (ready > 0 && (items[1].revents & ZMQ_POLLIN)) break;
+    if (items[0].revents & ZMQ_POLLIN) ReadBatch();
+    CommitPending();
+    FlushDirty();
+    if (clock_.NowMono() >= next_tick_) OnTick();
+  }
+  Shutdown();
+}
+
+void CoreLoop::ReadBatch() {
+  std::string routing_id;
+  zmq::message_t body;
+  int parts = 0;
+  for (size_t i = 0; i < options_.read_batch; ++i) {
+    if (!transport_->Receive(&routing_id, &body, &parts)) break;
+    HandleMessage(routing_id, body, parts);
+  }
+}
+
+void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t& body,
+                             int parts) {
+  ++counters_.frames_received;
+  counters_.bytes_received += body.size();
+  Session* session = sessions_.FindByRouting(routing_id);
+  if (parts != 1) {
+    ReplyError(routing_id, session,
+               ProtocolError(v1::MALFORMED_FRAME,
+                             absl::StrCat("expected one frame part after the routing id, got ",
+                                          parts)),
+               0);
+    return;
+  }
+  v1::Frame& frame = scratch_frame_;
+  frame.Clear();
+  absl::Status decoded =
+      DecodeFrame(absl::string_view(static_cast<const char*>(body.data()), body.size()),
+                  options_.max_frame_bytes, &frame);
+  if (!decoded.ok()) {
+    ReplyError(routing_id, session, decoded, 0);
+    return;
+  }
+  if (frame.has_hello()) {
+    HandleHello(routing_id, frame.hello());
+    return;
+  }
+  if (session == nullptr) {
+    if (frame.has_goodbye()) return;  // nothing to end
+    ReplyError(routing_id, nullptr,
+               ProtocolError(v1::HELLO_REQUIRED, "send Hello first: no session on this connection"),
+               0);
+    return;
+  }
+  session->set_last_heard(clock_.NowMono());
+  switch (frame.body_case()) {
+    case v1::Frame::kSubscribe: {
+      const v1::Subscribe& subscribe = frame.subscribe();
+      absl::Status status = router_.Subscribe(*session, ToVector(subscribe.patterns()));
+      if (!status.ok()) {
+        ReplyError(routing_id, session, status, subscribe.request_id());
+        return;
+      }
+      v1::Frame reply;
+      reply.mutable_subscribed()->set_request_id(subscribe.request_id());
+      for (const std::string& pattern : session->patterns()) {
+        reply.mutable_subscribed()->add_patterns(pattern);
+      }
+      SendControl(*session, reply);
+      return;
+    }
+    case v1::Frame::kUnsubscribe: {
+      const v1::Unsubscribe& unsubscribe = frame.unsubscribe();
+      absl::Status status = router_.Unsubscribe(*session, ToVector(unsubscribe.patterns()));
+      if (!status.ok()) {
+        ReplyError(routing_id, session, status, unsubscribe.request_id());
+        return;
+      }
+      v1::Frame reply;
+      reply.mutable_subscribed()->set_request_id(unsubscribe.request_id());
+      for (const std::string& pattern : session->patterns()) {
+        reply.mutable_subscribed()->add_patterns(pattern);
+      }
+      SendControl(*session, reply);
+      return;
+    }
+    case v1::Frame::kPublish:
+      HandlePublish(*session, *frame.mutable_publish());
+      return;
+    case v1::Frame::kAck:
+      HandleAck(*session, frame.ack());
+      return;
+    case v1::Frame::kHeartbeat:
+      return;  // liveness already noted
+    case v1::Frame::kStatsRequest:
+      HandleStats(*session, frame.stats_request());
+      return;
+    case v1::Frame::kGoodbye:
+      CloseSession(*session, "goodbye");
+      return;
+    default:
+      ReplyError(routing_id, session,
+                 ProtocolError(v1::UNKNOWN_FRAME_TYPE,
+                               absl::StrCat("frame field ", frame.body_case(),
+                                            " is sent by the broker, not to it")),
+                 0);
+      return;
+  }
+}
+
+void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello_in) {
+  v1::Hello hello = hello_in;
+  Session* same_connection = sessions_.FindByRouting(routing_id);
+  if (hello.protocol_version() != kProtocolVersion) {
+    ReplyError(routing_id, same_connection,
+               ProtocolError(v1::UNSUPPORTED_VERSION,
+                             absl::StrCat("protocol version ", hello.protocol_version(),
+                                          " is not supported; this broker speaks ",
+                                          kProtocolVersion)),
+               0);
+    return;
+  }
+  if (hello.role() != v1::CENTER && hello.role() != v1::TERMINAL && hello.role() != v1::PROBE) {
+    ReplyError(routing_id, same_connection,
+               ProtocolError(v1::INVALID_ARGUMENT, "Hello needs a role: center, terminal or probe"),
+               0);
+    return;
+  }
+  if (hello.unit_id().empty() && hello.role() != v1::TERMINAL) {
+    // Consoles and probes may be anonymous; give them a unique name.
+    static uint64_t anonymous = 0;
+    hello.set_unit_id(absl::StrCat(RoleName(hello.role()), "-anon-", ++anonymous));
+  }
+  if (absl::Status status = ValidateUnitId(hello.unit_id()); !status.ok()) {
+    ReplyError(routing_id, same_connection, status, 0);
+    return;
+  }
+  // A repeated Hello on one connection restarts its session.
+  if (same_connection != nullptr) CloseSession(*same_connection, "rehello");
+  // A new connection with a unit id in use takes the session over: the
+  // terminal moved to another mobile cell and its old connection is stale.
+  if (Session* previous = sessions_.FindByUnit(hello.unit_id())) {
+    ++counters_.session_takeovers;
+    ZC_LOG(INFO) << "unit " << hello.unit_id() << " taken over by a new connection";
+    v1::Frame error = MakeErrorFrame(v1::SESSION_TAKEN_OVER,
+                                     "a newer connection with the same unit id took over", 0);
+    zmq::message_t bytes = EncodeFrame(error);
+    if (transport_->Send(previous->routing_id(), bytes) != Transport::SendResult::kSent) {
+      ++counters_.errors_unsent;
+    }
+    CloseSession(*previous, "taken_over");
+  }
+  Session& session =
+      sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
+  ++counters_.sessions_opened;
+  ZC_LOG(INFO) << "session " << session.id() << " online: " << RoleName(session.role()) << " "
+               << session.unit_id()
+               << (session.patrol_group().empty() ? "" : " group " + session.patrol_group());
+  v1::Frame reply;
+  v1::Welcome* welcome = reply.mutable_welcome();
+  welcome->set_protocol_version(kProtocolVersion);
+  welcome->set_session_id(absl::StrCat(session.id()));
+  welcome->set_heartbeat_ms(options_.heartbeat_ms);
+  welcome->set_heartbeat_misses(options_.heartbeat_misses);
+  welcome->set_last_seq(last_seq_);
+  welcome->set_max_frame_bytes(options_.max_frame_bytes);
+  welcome->set_broker_id(options_.broker_id);
+  welcome->set_unit_id(session.unit_id());
+  SendControl(session, reply);
+  PublishPresence(session, v1::SessionEvent::ONLINE, "hello");
+}
+
+void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
+  const uint64_t request_id = publish.request_id();
+  const std::string& topic = publish.topic();
+  if (HasWildcard(topic)) {
+    ReplyError(session.routing_id(), &session,
+               ProtocolError(v1::WILDCARD_IN_PUBLISH,
+                             absl::StrCat("cannot publish to wildcard topic '", topic, "'")),
+               request_id);
+    return;
+  }
+  if (absl::Status status = ValidateTopic(topic); !status.ok()) {
+    ReplyError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
+               request_id);
+    return;
+  }
+  absl::StatusOr<PublishClass> klass = ClassifyPublish(session.role(), session.unit_id(), publish);
+  if (!klass.ok()) {
+    ReplyError(session.routing_id(), &session, klass.status(), request_id);
+    return;
+  }
+  v1::Frame frame;
+  v1::Deliver* deliver = frame.mutable_deliver();
+  deliver->set_topic(topic);
+  deliver->set_priority(klass->priority);
+  deliver->set_delivery_count(1);
+  deliver->set_publisher(session.unit_id());
+  deliver->set_sent_unix_ms(publish.sent_unix_ms());
+  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  deliver->mutable_event()->Swap(publish.mutable_event());
+  std::string alert_id;
+  if (deliver->event().has_alert()) {
+    v1::Alert* alert = deliver->mutable_event()->mutable_alert();
+    alert->set_topic(topic);  // the routed topic is authoritative
+    alert_id = alert->alert_id();
+  } else if (deliver->event().has_radio() && deliver->event().radio().unit().empty()) {
+    deliver->mutable_event()->mutable_radio()->set_unit(std::string(SplitTopic(topic)[3]));
+  }
+  if (klass->durable) {
+    ++counters_.published_durable;
+    deliver->set_seq(++last_seq_);
+    pending_.push_back(PendingPublish{session.id(), request_id, std::move(alert_id),
+                                      std::move(frame)});
+    return;
+  }
+  ++counters_.published_best_effort;
+  const size_t recipients = RouteDeliver(frame, /*best_effort=*/true);
+  if (request_id != 0) {
+    v1::Frame reply;
+    v1::PubAck* ack = reply.mutable_pub_ack();
+    ack->set_request_id(request_id);
+    ack->set_durable(false);
+    ack->set_recipients(static_cast<uint32_t>(recipients));
+    SendControl(session, reply);
+  }
+}
+
+void CoreLoop::CommitPending() {
+  if (pending_.empty()) return;
+  // Without the journal a batch is "committed" as soon as it is complete.
+  // The journal issue replaces this with a hand-off to the writer thread and
+  // routes the batch when the writer reports it durable.
+  for (PendingPublish& pending : pending_) {
+    const size_t recipients = RouteDeliver(pending.deliver, /*best_effort=*/false);
+    Session* publisher = sessions_.Find(pending.publisher);
+    if (publisher == nullptr || pending.request_id == 0) continue;
+    v1::Frame reply;
+    v1::PubAck* ack = reply.mutable_pub_ack();
+    ack->set_request_id(pending.request_id);
+    ack->set_seq(pending.deliver.deliver().seq());
+    ack->set_alert_id(pending.alert_id);
+    ack->set_durable(true);
+    ack->set_recipients(static_cast<uint32_t>(recipients));
+    SendControl(*publisher, reply);
+  }
+  pending_.clear();
+}
+
+size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
+  MatchResult recipients = router_.Match(deliver.deliver().topic());
+  if (recipients->empty()) {
+    ++counters_.published_no_interest;
+    return 0;
+  }
+  // Encode once; every recipient shares these bytes.
+  zmq::message_t bytes = EncodeFrame(deliver);
+  const size_t accepted =
+      router_.Fanout(recipients, bytes, deliver.deliver().priority(), best_effort);
+  counters_.delivered += accepted;
+  return accepted;
+}
+
+void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
+  if (ack.level() == v1::ACK_LEVEL_UNSPECIFIED || !v1::AckLevel_IsValid(ack.level())) {
+    ReplyError(session.routing_id(), &session,
+               ProtocolError(v1::INVALID_ARGUMENT, "ack level is missing or unknown"), 0);
+    return;
+  }
+  ++counters_.acks_received;
+  ++counters_.acks_by_level[ack.level()];
+  // Route the ack as an event on ack.<city>.<zone> for the center and
+  // monitors. The acks issue makes the broker's own delivery record the
+  // source of the topic; until then the client's echo of it is used.
+  TopicTokens tokens = SplitTopic(ack.topic());
+  if (tokens.size() != 3 || tokens[0] != "alert" || !ValidateTopic(ack.topic()).ok()) return;
+  v1::Frame frame;
+  v1::Deliver* deliver = frame.mutable_deliver();
+  deliver->set_topic(absl::StrCat("ack.", tokens[1], ".", tokens[2]));
+  deliver->set_priority(v1::P2);
+  deliver->set_delivery_count(1);
+  deliver->set_publisher(session.unit_id());
+  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  v1::Ack* event = deliver->mutable_event()->mutable_ack();
+  event->set_seq(ack.seq());
+  event->set_alert_id(ack.alert_id());
+  event->set_unit(session.unit_id());
+  event->set_level(ack.level());
+  event->set_text(ack.text());
+  event->set_unix_ms(deliver->broker_unix_ms());
+  event->set_topic(ack.topic());
+  RouteDeliver(frame, /*best_effort=*/false);
+}
+
+void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
+  v1::Frame reply;
+  v1::StatsReply* stats = reply.mutable_stats_reply();
+  stats->set_request_id(request.request_id());
+  auto& counters = *stats->mutable_counters();
+  counters_.ForEach([&](absl::string_view name, uint64_t value) {
+    counters[std::string(name)] = value;
+  });
+  const MatchCache::Counters& cache = router_.cache().counters();
+  counters["match_cache_hits"] = cache.hits;
+  counters["match_cache_misses"] = cache.misses;
+  counters["match_cache_evictions"] = cache.evictions;
+  counters["match_cache_invalidations"] = cache.invalidations;
+  auto& gauges = *stats->mutable_gauges();
+  int64_t by_role[4] = {0, 0, 0, 0};
+  int64_t queued_messages = 0;
+  int64_t queued_bytes = 0;
+  int64_t slow = 0;
+  sessions_.ForEach([&](const Session& s) {
+    ++by_role[s.role()];
+    queued_messages += static_cast<int64_t>(s.queue().messages());
+    queued_bytes += static_cast<int64_t>(s.queue().bytes());
+    slow += s.queue().slow() ? 1 : 0;
+  });
+  gauges["sessions"] = static_cast<int64_t>(sessions_.size());
+  gauges["sessions.center"] = by_role[v1::CENTER];
+  gauges["sessions.terminal"] = by_role[v1::TERMINAL];
+  gauges["sessions.probe"] = by_role[v1::PROBE];
+  gauges["sessions_slow"] = slow;
+  gauges["queued_messages"] = queued_messages;
+  gauges["queued_bytes"] = queued_bytes;
+  gauges["subscriptions"] = static_cast<int64_t>(router_.trie().subscription_count());
+  gauges["trie_nodes"] = static_cast<int64_t>(router_.trie().node_count());
+  gauges["match_cache_entries"] = static_cast<int64_t>(router_.cache().size());
+  gauges["last_seq"] = static_cast<int64_t>(last_seq_);
+  SendControl(session, reply);
+}
+
+void CoreLoop::PublishPresence(const Session& session, v1::SessionEvent::State state,
+                               absl::string_view reason) {
+  v1::Frame frame;
+  v1::Deliver* deliver = frame.mutable_deliver();
+  deliver->set_topic(absl::StrCat("sys.presence.", session.unit_id()));
+  deliver->set_priority(v1::P3);
+  deliver->set_delivery_count(1);
+  deliver->set_publisher(options_.broker_id);
+  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  v1::SessionEvent* event = deliver->mutable_event()->mutable_session();
+  event->set_unit(session.unit_id());
+  event->set_role(std::string(RoleName(session.role())));
+  event->set_patrol_group(session.patrol_group());
+  event->set_zone(session.zone());
+  event->set_state(state);
+  event->set_reason(std::string(reason));
+  event->set_unix_ms(deliver->broker_unix_ms());
+  RouteDeliver(frame, /*best_effort=*/false);
+}
+
+void CoreLoop::CloseSession(Session& session, absl::string_view reason) {
+  ZC_LOG(INFO) << "session " << session.id() << " offline: " << session.unit_id() << " ("
+               << reason << ")";
+  ++counters_.sessions_closed;
+  router_.RemoveAll(session);
+  // Tell the others after unsubscribing, so the session does not hear itself.
+  PublishPresence(session, v1::SessionEvent::OFFLINE, reason);
+  std::erase(blocked_, session.id());
+  sessions_.Remove(session);
+}
+
+void CoreLoop::SendControl(Session& session, const v1::Frame& frame) {
+  OutboundMessage message;
+  message.frame = EncodeFrame(frame);
+  message.priority = v1::P1;  // control frames are small and never dropped
+  router_.Enqueue(session, std::move(message));
+}
+
+void CoreLoop::ReplyError(const std::string& routing_id, Session* session,
+                          const absl::Status& status, uint64_t request_id) {
+  const v1::ErrorCode code = ErrorCodeOf(status);
+  ++counters_.protocol_errors;
+  ++counters_.errors_by_code[code];
+  ZC_LOG(DEBUG) << "error to " << (session ? session->unit_id() : "unknown peer") << ": "
+                << v1::ErrorCode_Name(code) << ": " << status.message();
+  v1::Frame frame = MakeErrorFrame(code, status.message(), request_id);
+  if (session != nullptr) {
+    SendControl(*session, frame);
+    ++counters_.errors_sent;
+    return;
+  }
+  zmq::message_t bytes = EncodeFrame(frame);
+  if (transport_->Send(routing_id, bytes) == Transport::SendResult::kSent) {
+    ++counters_.errors_sent;
+    ++counters_.frames_sent;
+  } else {
+    ++counters_.errors_unsent;
+  }
+}
+
+void CoreLoop::FlushDirty() {
+  // Blocked sessions first: they have waited longest.
+  if (!blocked_.empty()) {
+    std::vector<SessionId> retry;
+    retry.swap(blocked_);
+    for (SessionId id : retry) {
+      if (Session* session = sessions_.Find(id)) {
+        session->blocked = false;
+        FlushSession(*session);
+      }
+    }
+  }
+  for (SessionId id : router_.TakeDirty()) {
+    Session* session = sessions_.Find(id);
+    if (session == nullptr) continue;
+    session->dirty = false;
+    if (!session->blocked) FlushSession(*session);
+  }
+}
+
+void CoreLoop::FlushSession(Session& session) {
+  SessionQueue& queue = session.queue();
+  while (OutboundMessage* message = queue.Front()) {
+    const size_t size = message->frame.size();
+    switch (transport_->Send(session.routing_id(), message->frame)) {
+      case Transport::SendResult::kSent: {
+        ++counters_.frames_sent;
+        counters_.bytes_sent += size;
+        const SessionQueue::Transition transition = queue.Pop();
+        if (transition == SessionQueue::Transition::kRecovered) {
+          ++counters_.slow_consumer_recovered;
+          ZC_LOG(INFO) << "slow consumer recovered: unit " << session.unit_id();
+        }
+        break;
+      }
+      case Transport::SendResult::kWouldBlock:
+        ++counters_.send_would_block;
+        if (!session.blocked) {
+          session.blocked = true;
+          blocked_.push_back(session.id());
+        }
+        return;
+      case Transport::SendResult::kUnreachable:
+        ++counters_.peer_unreachable;
+        CloseSession(session, "unreachable");
+        return;
+    }
+  }
+}
+
+void CoreLoop::OnTick() {
+  const MonoNanos now = clock_.NowMono();
+  const MonoNanos period = static_cast<MonoNanos>(options_.heartbeat_ms) * 1'000'000;
+  next_tick_ = now + period;
+  const MonoNanos dead_after = period * options_.heartbeat_misses;
+  std::vector<Session*> dead;
+  v1::Frame beat;
+  beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  zmq::message_t beat_bytes = EncodeFrame(beat);
+  sessions_.ForEach([&](Session& session) {
+    if (now - session.last_heard() > dead_after) {
+      dead.push_back(&session);
+      return;
+    }
+    // A session with a backlog is already hearing from us (or is blocked,
+    // and then a heartbeat would not get through either).
+    if (!session.queue().empty()) return;
+    zmq::message_t copy;
+    copy.copy(beat_bytes);
+    if (transport_->Send(session.routing_id(), copy) == Transport::SendResult::kSent) {
+      ++counters_.frames_sent;
+    }
+  });
+  for (Session* session : dead) {
+    ++counters_.heartbeat_timeouts;
+    ZC_LOG(WARNING) << "unit " << session->unit_id() << " missed " << options_.heartbeat_misses
+                    << " heartbeats";
+    CloseSession(*session, "heartbeat_timeout");
+  }
+  FlushDirty();
+}
+
+void CoreLoop::Shutdown() {
+  ZC_LOG(INFO) << "shutting down: " << sessions_.size() << " sessions";
+  CommitPending();
+  FlushDirty();
+  v1::Frame goodbye;
+  goodbye.mutable_goodbye()->set_reason("broker shutting down");
+  zmq::message_t bytes = EncodeFrame(goodbye);
+  sessions_.ForEach([&](Session& session) {
+    zmq::message_t copy;
+    copy.copy(bytes);
+    (void)transport_->Send(session.routing_id(), copy);
+  });
+}
+
+}  // namespace zonecast

@@ -1,0 +1,92 @@
+#pragma once
+// CoreLoop: the broker's routing thread. It owns every piece of routing state
+// (sessions, topic trie and match cache, queues, counters) and runs
+//
+//   poll -> read up to read_batch frames -> handle each (route best-effort at
+//   once, collect durable publishes) -> commit the durable batch -> route it
+//   and PubAck -> flush every session that got output, once -> timers
+//
+// so that one pass serves many publishes. Nothing here takes a lock; other
+// threads talk to the loop only through sockets or file descriptors.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/clock.h"
+#include "options.h"
+#include "router.h"
+#include "session_table.h"
+#include "stats.h"
+#include "transport.h"
+#include "zmq.hpp"
+#include "zonecast/wire.pb.h"
+
+namespace zonecast {
+
+class CoreLoop {
+ public:
+  // `clock` must outlive the loop.
+  CoreLoop(BrokerOptions options, const Clock& clock);
+  ~CoreLoop();
+  CoreLoop(const CoreLoop&) = delete;
+  CoreLoop& operator=(const CoreLoop&) = delete;
+
+  // Binds the ROUTER socket and writes the ready file. Unavailable on bind
+  // or file errors.
+  absl::Status Start();
+
+  // Runs until `stop_fd` becomes readable (a signalfd or pipe in main), then
+  // says Goodbye to every session and returns. REQUIRES: Start() succeeded.
+  void Run(int stop_fd);
+
+  const std::string& endpoint() const { return transport_->endpoint(); }
+  const BrokerCounters& counters() const { return counters_; }
+
+ private:
+  // A durable publish waiting for its batch to be committed.
+  struct PendingPublish {
+    SessionId publisher;
+    uint64_t request_id;
+    std::string alert_id;
+    v1::Frame deliver;  // the Deliver frame, seq assigned
+  };
+
+  void ReadBatch();
+  void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
+  void HandleHello(const std::string& routing_id, const v1::Hello& hello);
+  void HandlePublish(Session& session, v1::Publish& publish);
+  void HandleAck(Session& session, const v1::AckFrame& ack);
+  void HandleStats(Session& session, const v1::StatsRequest& request);
+  void CommitPending();
+  size_t RouteDeliver(const v1::Frame& deliver, bool best_effort);
+  void PublishPresence(const Session& session, v1::SessionEvent::State state,
+                       absl::string_view reason);
+  void CloseSession(Session& session, absl::string_view reason);
+
+  void SendControl(Session& session, const v1::Frame& frame);
+  // Answers a failed request: counts it by wire code and sends an Error frame,
+  // through the session's queue when there is a session, directly otherwise.
+  void ReplyError(const std::string& routing_id, Session* session, const absl::Status& status,
+                  uint64_t request_id);
+  void FlushDirty();
+  void FlushSession(Session& session);
+  void OnTick();
+  void Shutdown();
+  absl::Status WriteReadyFile() const;
+
+  BrokerOptions options_;
+  const Clock& clock_;
+  zmq::context_t context_;
+  std::unique_ptr<Transport> transport_;
+  SessionTable sessions_;
+  BrokerCounters counters_;
+  Router router_;
+  std::vector<PendingPublish> pending_;
+  std::vector<SessionId> blocked_;  // sessions whose pipe was full
+  uint64_t last_seq_ = 0;
+  MonoNanos next_tick_ = 0;
+  v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm
+};
+
+}  // namespace zonecast

@@ -1,0 +1,151 @@
+// zonecastd: the zonecast broker. Reads flags into BrokerOptions (the only
+// place that calls absl::GetFlag), blocks SIGINT/SIGTERM into a signalfd that
+// the core loop polls, and runs the loop until one arrives.
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "common/flag_help.h"
+#include "common/log.h"
+#include "core_loop.h"
+#include "google/protobuf/stubs/logging.h"
+#include "options.h"
+
+ABSL_FLAG(std::string, listen, "tcp://127.0.0.1:7400",
+          "ZeroMQ endpoint to bind; tcp://127.0.0.1:* picks a free port (see --ready_file)");
+ABSL_FLAG(std::string, data_dir, "./var/zonecast", "Directory of the journal (created if absent)");
+ABSL_FLAG(std::string, http, "127.0.0.1:7480", "HOST:PORT of the monitoring HTTP endpoint");
+ABSL_FLAG(uint32_t, heartbeat_ms, 1000, "Heartbeat period, both directions, in milliseconds");
+ABSL_FLAG(uint32_t, heartbeat_misses, 3,
+          "Missed heartbeats after which a silent peer is marked offline");
+ABSL_FLAG(uint32_t, max_frame_bytes, 65536,
+          "Largest accepted frame; larger ones get Error FRAME_TOO_LARGE");
+ABSL_FLAG(uint64_t, session_queue_bytes, 8 << 20,
+          "Soft limit of one session's outbound queue: beyond it best-effort messages are "
+          "dropped (counted) and durable ones are retained (counted)");
+ABSL_FLAG(uint64_t, session_queue_messages, 65536, "Soft limit of one session's queue, in messages");
+ABSL_FLAG(uint64_t, session_queue_hard_bytes, 64 << 20,
+          "Hard limit: beyond it durable P2-P4 messages wait in the journal, not in memory; "
+          "P1 is always kept");
+ABSL_FLAG(int32_t, pipe_hwm, 1000, "ZeroMQ per-peer send pipe size, in messages");
+ABSL_FLAG(uint64_t, match_cache_entries, 4096, "Topic match cache size; 0 disables it");
+ABSL_FLAG(uint64_t, read_batch, 512, "Frames read per core loop turn");
+ABSL_FLAG(std::string, ready_file, "",
+          "If set, write 'zmq=<bound endpoint>' to this file once listening");
+ABSL_FLAG(std::string, broker_id, "zonecastd", "Name of this broker in Welcome frames and logs");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+
+namespace {
+
+constexpr char kUsage[] =
+    "zonecastd: the zonecast broker for police alert and radio events.\n"
+    "\n"
+    "Usage: zonecastd [flags]\n"
+    "\n"
+    "Routes alerts from the command center to the patrol terminals of each zone\n"
+    "(alert.<city>.<zone>), carries radio events back up (radio.<city>.<zone>.<unit>)\n"
+    "and serves monitoring probes. Stops cleanly on SIGINT or SIGTERM (exit 0).";
+
+zonecast::BrokerOptions OptionsFromFlags() {
+  zonecast::BrokerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.http = absl::GetFlag(FLAGS_http);
+  options.heartbeat_ms = absl::GetFlag(FLAGS_heartbeat_ms);
+  options.heartbeat_misses = absl::GetFlag(FLAGS_heartbeat_misses);
+  options.max_frame_bytes = absl::GetFlag(FLAGS_max_frame_bytes);
+  options.queue_limits.soft_bytes = absl::GetFlag(FLAGS_session_queue_bytes);
+  options.queue_limits.soft_messages = absl::GetFlag(FLAGS_session_queue_messages);
+  options.queue_limits.hard_bytes = absl::GetFlag(FLAGS_session_queue_hard_bytes);
+  options.pipe_hwm = absl::GetFlag(FLAGS_pipe_hwm);
+  options.match_cache_entries = absl::GetFlag(FLAGS_match_cache_entries);
+  options.read_batch = absl::GetFlag(FLAGS_read_batch);
+  options.ready_file = absl::GetFlag(FLAGS_ready_file);
+  options.broker_id = absl::GetFlag(FLAGS_broker_id);
+  return options;
+}
+
+bool SetLogLevel(const std::string& name) {
+  using zonecast::LogLevel;
+  if (name == "debug") zonecast::SetMinLogLevel(LogLevel::kDebug);
+  else if (name == "info") zonecast::SetMinLogLevel(LogLevel::kInfo);
+  else if (name == "warning") zonecast::SetMinLogLevel(LogLevel::kWarning);
+  else if (name == "error") zonecast::SetMinLogLevel(LogLevel::kError);
+  else return false;
+  return true;
+}
+
+// Protobuf logs an ERROR for every string field with invalid UTF-8 it is
+// asked to parse. Those frames are already answered and counted as
+// MALFORMED_FRAME; do not let a hostile peer flood the log with them.
+void QuietProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                      const std::string& message) {
+  if (level >= google::protobuf::LOGLEVEL_FATAL) {
+    ZC_LOG(ERROR) << "protobuf: " << filename << ":" << line << ": " << message;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  zonecast::NormalizeFlagNames(argc, argv);
+  if (zonecast::WantsHelp(argc, argv)) {
+    zonecast::PrintFlagHelp(std::cout, kUsage, {"broker/main.cc"});
+    return 0;
+  }
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) {
+    std::cerr << "zonecastd: unexpected argument '" << rest[1] << "' (see --help)\n";
+    return 2;
+  }
+  if (!SetLogLevel(absl::GetFlag(FLAGS_log_level))) {
+    std::cerr << "zonecastd: --log_level must be debug, info, warning or error\n";
+    return 2;
+  }
+  google::protobuf::SetLogHandler(&QuietProtobufLog);
+
+  zonecast::BrokerOptions options = OptionsFromFlags();
+  if (absl::Status status = options.Validate(); !status.ok()) {
+    std::cerr << "zonecastd: " << status.message() << "\n";
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    std::cerr << "zonecastd: cannot create --data_dir " << options.data_dir << ": "
+              << ec.message() << "\n";
+    return 1;
+  }
+
+  // Block the stop signals in every thread (ZeroMQ's I/O threads inherit this
+  // mask) and receive them through a descriptor the core loop polls.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const int stop_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (stop_fd < 0) {
+    std::cerr << "zonecastd: signalfd failed\n";
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  zonecast::CoreLoop loop(options, zonecast::Clock::Real());
+  if (absl::Status status = loop.Start(); !status.ok()) {
+    std::cerr << "zonecastd: " << status.message() << "\n";
+    return 1;
+  }
+  loop.Run(stop_fd);
+  close(stop_fd);
+  ZC_LOG(INFO) << "stopped";
+  return 0;
+}

@@ -1,0 +1,38 @@
+#include "options.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace zonecast {
+
+absl::Status BrokerOptions::Validate() const {
+  if (!absl::StartsWith(listen, "tcp://") && !absl::StartsWith(listen, "ipc://") &&
+      !absl::StartsWith(listen, "inproc://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen '", listen, "' is not a ZeroMQ endpoint (tcp://HOST:PORT)"));
+  }
+  if (heartbeat_ms < 10 || heartbeat_ms > 600'000) {
+    return absl::InvalidArgumentError("--heartbeat_ms must be within [10, 600000]");
+  }
+  if (heartbeat_misses < 1 || heartbeat_misses > 100) {
+    return absl::InvalidArgumentError("--heartbeat_misses must be within [1, 100]");
+  }
+  if (max_frame_bytes < 256 || max_frame_bytes > (16u << 20)) {
+    return absl::InvalidArgumentError("--max_frame_bytes must be within [256, 16 MiB]");
+  }
+  if (transport_max_bytes < max_frame_bytes) {
+    return absl::InvalidArgumentError("transport limit must not be below --max_frame_bytes");
+  }
+  if (queue_limits.soft_bytes == 0 || queue_limits.hard_bytes < queue_limits.soft_bytes) {
+    return absl::InvalidArgumentError(
+        "--session_queue_bytes must be > 0 and not above --session_queue_hard_bytes");
+  }
+  if (queue_limits.soft_messages == 0) {
+    return absl::InvalidArgumentError("--session_queue_messages must be > 0");
+  }
+  if (pipe_hwm < 1) return absl::InvalidArgumentError("--pipe_hwm must be >= 1");
+  if (read_batch < 1) return absl::InvalidArgumentError("--read_batch must be >= 1");
+  return absl::OkStatus();
+}
+
+}  // namespace zonecast

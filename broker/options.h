@@ -1,0 +1,38 @@
+#pragma once
+// BrokerOptions: everything zonecastd can be told, as plain values. main.cc is
+// the only place that reads flags; it fills this struct and calls Validate().
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "session_queue.h"
+
+namespace zonecast {
+
+struct BrokerOptions {
+  // ZeroMQ endpoint of the ROUTER socket. "tcp://127.0.0.1:*" binds an
+  // ephemeral port (tests); the bound endpoint is logged and written to
+  // ready_file.
+  std::string listen = "tcp://127.0.0.1:7400";
+  std::string data_dir = "./var/zonecast";  // journal segments (journal issue)
+  std::string http = "127.0.0.1:7480";      // monitoring endpoint (monitoring issue)
+  uint32_t heartbeat_ms = 1000;
+  uint32_t heartbeat_misses = 3;  // silence of misses * period: the peer is offline
+  uint32_t max_frame_bytes = 65536;
+  // Frames larger than this are cut off by ZeroMQ itself (the connection is
+  // dropped without an Error frame): a guard against memory exhaustion.
+  uint32_t transport_max_bytes = 4 << 20;
+  QueueLimits queue_limits;
+  int pipe_hwm = 1000;          // ZeroMQ per-peer send pipe, in messages
+  size_t match_cache_entries = 4096;
+  size_t read_batch = 512;      // frames drained per loop turn
+  size_t max_subscriptions_per_session = 256;
+  std::string ready_file;       // written once bound: "zmq=<endpoint>\n"
+  std::string broker_id = "zonecastd";
+
+  // InvalidArgument naming the first bad option.
+  absl::Status Validate() const;
+};
+
+}  // namespace zonecast

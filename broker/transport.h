@@ -1,0 +1,56 @@
+#pragma once
+// Transport: the broker's single ZeroMQ ROUTER socket. This is the only file
+// that touches zmq::error_t; everything above it sees Status and enums.
+//
+// The ROUTER is set to ROUTER_MANDATORY so that a full or vanished peer is
+// reported (EAGAIN / EHOSTUNREACH) instead of being dropped silently, and all
+// sends are non-blocking: the real backlog lives in each SessionQueue.
+//
+// Core loop thread only.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "zmq.hpp"
+
+namespace zonecast {
+
+struct TransportOptions {
+  std::string endpoint;
+  int send_hwm = 1000;
+  int receive_hwm = 10000;
+  int64_t max_message_bytes = 4 << 20;
+};
+
+class Transport {
+ public:
+  enum class SendResult { kSent, kWouldBlock, kUnreachable };
+
+  // Binds a ROUTER on options.endpoint. Unavailable if the bind fails
+  // (address in use, bad interface), with ZeroMQ's reason.
+  static absl::StatusOr<std::unique_ptr<Transport>> Bind(zmq::context_t& context,
+                                                        const TransportOptions& options);
+
+  // The bound endpoint with the real port ("tcp://127.0.0.1:41234").
+  const std::string& endpoint() const { return endpoint_; }
+  // For zmq::poll.
+  zmq::socket_t& socket() { return socket_; }
+
+  // Receives one message without blocking. Returns false when none is ready.
+  // `*body` receives the last part; `*parts` counts the parts after the
+  // routing id (1 for a well-formed client frame).
+  bool Receive(std::string* routing_id, zmq::message_t* body, int* parts);
+
+  // Sends body to the peer without blocking. On kSent the body was consumed;
+  // otherwise it is left intact for a later retry.
+  SendResult Send(absl::string_view routing_id, zmq::message_t& body);
+
+ private:
+  explicit Transport(zmq::socket_t socket, std::string endpoint);
+  zmq::socket_t socket_;
+  std::string endpoint_;
+};
+
+}  // namespace zonecast

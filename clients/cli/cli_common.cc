@@ -1,0 +1,244 @@
+#include "cli_common.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli_flags.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace zonecast::cli {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+using google::protobuf::Struct;
+
+// Proto3 JSON prints 64-bit integers as strings; a console wants numbers.
+// Walks the message and its Struct image together and rewrites them.
+void Int64AsNumbers(const Message& message, Struct* object) {
+  const Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->is_repeated()) continue;
+    auto it = object->mutable_fields()->find(field->name());
+    if (it == object->mutable_fields()->end()) continue;
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT64:
+        it->second.set_number_value(static_cast<double>(reflection->GetInt64(message, field)));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        it->second.set_number_value(static_cast<double>(reflection->GetUInt64(message, field)));
+        break;
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        if (it->second.has_struct_value()) {
+          Int64AsNumbers(reflection->GetMessage(message, field), it->second.mutable_struct_value());
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+Struct ToStruct(const Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  Struct object;
+  if (google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
+    // Parsing our own output into Struct cannot fail.
+    (void)google::protobuf::util::JsonStringToMessage(json, &object).ok();
+  }
+  Int64AsNumbers(message, &object);
+  return object;
+}
+
+std::string StructToJson(const Struct& object) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(object, &out).ok();
+  return out;
+}
+
+void SetNumber(Struct* object, const std::string& key, double value) {
+  (*object->mutable_fields())[key].set_number_value(value);
+}
+void SetString(Struct* object, const std::string& key, const std::string& value) {
+  (*object->mutable_fields())[key].set_string_value(value);
+}
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+}  // namespace
+
+bool ParseCoordinate(const std::string& text, double* out) {
+  return text.empty() || absl::SimpleAtod(text, out);
+}
+
+int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t count,
+                v1::AckLevel respond) {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  int32_t seen = 0;
+  bool was_connected = true;
+  while (!g_stop && (count <= 0 || seen < count)) {
+    absl::StatusOr<std::optional<v1::Frame>> next = client.Next(absl::Milliseconds(200));
+    if (!next.ok()) return Failure(command, next.status());
+    if (client.connected() != was_connected) {
+      was_connected = client.connected();
+      std::cerr << "zonecast " << command << ": "
+                << (was_connected ? "reconnected to the broker" : "lost the broker; retrying")
+                << std::endl;
+    }
+    if (!next->has_value()) continue;
+    const v1::Frame& frame = **next;
+    if (frame.has_error()) {
+      const absl::Status status = StatusFromError(frame.error());
+      if (frame.error().code() == v1::SESSION_TAKEN_OVER) return Failure(command, status);
+      std::cerr << "zonecast " << command << ": broker error: " << status.message() << std::endl;
+      continue;
+    }
+    if (!frame.has_deliver()) continue;
+    const v1::Deliver& deliver = frame.deliver();
+    std::cout << (json ? DeliveryJson(deliver) : DeliveryText(deliver)) << std::endl;
+    if (respond != v1::ACK_LEVEL_UNSPECIFIED && deliver.event().has_alert()) {
+      if (absl::Status status = client.SendAck(deliver, respond, absl::GetFlag(FLAGS_text));
+          !status.ok()) {
+        std::cerr << "zonecast " << command << ": cannot send response: " << status.message()
+                  << std::endl;
+      }
+    }
+    ++seen;
+  }
+  return kExitOk;
+}
+
+int UsageError(const std::string& command, const std::string& message) {
+  std::cerr << "zonecast " << command << ": " << message << " (see zonecast " << command
+            << " --help)\n";
+  return kExitUsage;
+}
+
+int Failure(const std::string& command, const absl::Status& status) {
+  std::cerr << "zonecast " << command << ": " << status.message() << "\n";
+  return kExitFailure;
+}
+
+ClientOptions BaseOptions() {
+  ClientOptions options;
+  options.broker = absl::GetFlag(FLAGS_broker);
+  const int32_t timeout_ms = std::max(1, absl::GetFlag(FLAGS_timeout_ms));
+  options.connect_timeout = absl::Milliseconds(timeout_ms);
+  options.request_timeout = absl::Milliseconds(timeout_ms);
+  options.client_name = "zonecast-cli/0.1";
+  return options;
+}
+
+std::string DefaultUnitId(const std::string& prefix) {
+  return absl::StrCat(prefix, "-", getpid());
+}
+
+std::string ToJsonLine(const Message& message) { return StructToJson(ToStruct(message)); }
+
+std::string DeliveryJson(const v1::Deliver& deliver) {
+  const v1::Event& event = deliver.event();
+  Struct object;
+  std::string kind = "unknown";
+  const Message* inner = nullptr;
+  switch (event.kind_case()) {
+    case v1::Event::kAlert:
+      kind = "alert";
+      inner = &event.alert();
+      break;
+    case v1::Event::kRadio:
+      kind = "radio";
+      inner = &event.radio();
+      break;
+    case v1::Event::kAck:
+      kind = "ack";
+      inner = &event.ack();
+      break;
+    case v1::Event::kSession:
+      kind = "session";
+      inner = &event.session();
+      break;
+    case v1::Event::kCanary:
+      kind = "canary";
+      inner = &event.canary();
+      break;
+    default:
+      break;
+  }
+  if (inner != nullptr) object = ToStruct(*inner);
+  SetString(&object, "event", kind);
+  SetNumber(&object, "seq", static_cast<double>(deliver.seq()));
+  SetString(&object, "topic", deliver.topic());
+  SetString(&object, "priority", v1::Priority_Name(deliver.priority()));
+  SetNumber(&object, "delivery_count", deliver.delivery_count());
+  SetString(&object, "publisher", deliver.publisher());
+  if (deliver.sent_unix_ms() != 0) {
+    SetNumber(&object, "sent_unix_ms", static_cast<double>(deliver.sent_unix_ms()));
+  }
+  SetNumber(&object, "broker_unix_ms", static_cast<double>(deliver.broker_unix_ms()));
+  return StructToJson(object);
+}
+
+std::string DeliveryText(const v1::Deliver& deliver) {
+  const v1::Event& event = deliver.event();
+  std::string head = absl::StrFormat("[seq %d] %s %s", deliver.seq(),
+                                     v1::Priority_Name(deliver.priority()), deliver.topic());
+  if (deliver.delivery_count() > 1) absl::StrAppend(&head, " (redelivery ", deliver.delivery_count(), ")");
+  if (event.has_alert()) {
+    const v1::Alert& a = event.alert();
+    std::string line = absl::StrCat(head, "  ", a.title());
+    if (!a.body().empty()) absl::StrAppend(&line, " - ", a.body());
+    if (!a.location().address().empty() || a.location().lat() != 0 || a.location().lon() != 0) {
+      absl::StrAppend(&line, "  @ ", a.location().address());
+      if (a.location().lat() != 0 || a.location().lon() != 0) {
+        absl::StrAppend(&line, absl::StrFormat(" (%.5f,%.5f)", a.location().lat(),
+                                               a.location().lon()));
+      }
+    }
+    absl::StrAppend(&line, "  id=", a.alert_id(), " from ", deliver.publisher());
+    return line;
+  }
+  if (event.has_radio()) {
+    const v1::RadioEvent& r = event.radio();
+    std::string line =
+        absl::StrCat(head, "  unit ", r.unit(), " ", v1::RadioEvent::Kind_Name(r.kind()));
+    if (r.kind() == v1::RadioEvent::POSITION || r.has_position()) {
+      absl::StrAppend(&line, absl::StrFormat(" (%.5f,%.5f)", r.position().lat(),
+                                             r.position().lon()));
+    }
+    if (!r.status_code().empty()) absl::StrAppend(&line, " status ", r.status_code());
+    if (!r.text().empty()) absl::StrAppend(&line, " \"", r.text(), "\"");
+    return line;
+  }
+  if (event.has_ack()) {
+    const v1::Ack& a = event.ack();
+    std::string line = absl::StrCat(head, "  unit ", a.unit(), " ", v1::AckLevel_Name(a.level()),
+                                    " alert ", a.alert_id(), " (seq ", a.seq(), ")");
+    if (!a.text().empty()) absl::StrAppend(&line, " \"", a.text(), "\"");
+    return line;
+  }
+  if (event.has_session()) {
+    const v1::SessionEvent& s = event.session();
+    return absl::StrCat(head, "  ", s.role(), " ", s.unit(), " ",
+                        v1::SessionEvent::State_Name(s.state()), " (", s.reason(), ")");
+  }
+  if (event.has_canary()) {
+    return absl::StrCat(head, "  canary ", event.canary().probe(), " #", event.canary().index());
+  }
+  return head;
+}
+
+}  // namespace zonecast::cli

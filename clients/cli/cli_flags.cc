@@ -1,0 +1,30 @@
+#include "cli_flags.h"
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(std::string, broker, "tcp://127.0.0.1:7400", "ZeroMQ endpoint of zonecastd");
+ABSL_FLAG(int32_t, timeout_ms, 5000, "How long to wait for the broker, in milliseconds");
+ABSL_FLAG(bool, json, false, "Print one JSON object per line (proto field names)");
+ABSL_FLAG(std::string, topic, "", "Topic, e.g. alert.jincheng.z03 or radio.jincheng.z03.UNIT");
+ABSL_FLAG(std::string, priority, "P3", "Alert priority: P1 (life at risk) .. P4 (routine)");
+ABSL_FLAG(std::string, title, "", "Alert title (required for publish)");
+ABSL_FLAG(std::string, body, "", "Alert text");
+ABSL_FLAG(std::string, category, "", "Alert category, e.g. suicide_risk, traffic, theft");
+ABSL_FLAG(std::string, lat, "", "Latitude in degrees");
+ABSL_FLAG(std::string, lon, "", "Longitude in degrees");
+ABSL_FLAG(std::string, address, "", "Place in words, e.g. 'Lanhua bridge'");
+ABSL_FLAG(std::string, id, "", "Alert id (idempotency key); generated when empty");
+ABSL_FLAG(std::string, unit, "", "Unit id of this client, [a-z0-9_-] (e.g. jc-z03-v12)");
+ABSL_FLAG(std::string, group, "", "Patrol group of the unit (e.g. jc-pg03)");
+ABSL_FLAG(std::string, zone, "", "Home zone of the unit (e.g. jincheng.z03)");
+ABSL_FLAG(std::string, role, "center", "Role of a watcher: center or probe");
+ABSL_FLAG(std::vector<std::string>, subscribe, {},
+          "Pattern to subscribe to; repeat the flag for more (e.g. alert.jincheng.z03, "
+          "alert.jincheng.*, radio.>)");
+ABSL_FLAG(int32_t, count, 0, "Exit after this many deliveries (0: run until interrupted)");
+ABSL_FLAG(std::string, respond, "",
+          "Response to send for each alert: ACCEPTED, EN_ROUTE, ON_SCENE, RESOLVED or DECLINED");
+ABSL_FLAG(std::string, kind, "", "Radio event kind: POSITION, STATUS, EMERGENCY, PTT_START, "
+                                 "PTT_END or TEXT");
+ABSL_FLAG(std::string, status, "", "Status code for --kind STATUS (e.g. 10-8)");
+ABSL_FLAG(std::string, text, "", "Free text for a radio event or a response");

@@ -1,0 +1,24 @@
+#pragma once
+// The zonecast CLI subcommands. Each reads its flags (already parsed by
+// main) and returns the process exit code (cli_common.h).
+#include <string>
+#include <vector>
+
+namespace zonecast::cli {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  const char* usage;                // shown by `zonecast NAME --help`
+  std::vector<const char*> flags;   // flag names it reads, for --help
+  int (*run)();
+};
+
+int RunPublish();
+int RunTerminal();
+int RunRadio();
+int RunWatch();
+
+const std::vector<Command>& Commands();
+
+}  // namespace zonecast::cli

@@ -1,0 +1,45 @@
+// zonecast terminal: a patrol unit's terminal. Subscribes to its zone,
+// prints each alert, acknowledges RECEIVED (the library does) and sends the
+// officer's response given by --respond.
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
+#include "cli_common.h"
+#include "cli_flags.h"
+#include "commands.h"
+
+namespace zonecast::cli {
+
+int RunTerminal() {
+  const std::string command = "terminal";
+  const std::string unit = absl::GetFlag(FLAGS_unit);
+  const std::vector<std::string> patterns = absl::GetFlag(FLAGS_subscribe);
+  if (unit.empty()) return UsageError(command, "--unit is required");
+  if (patterns.empty()) return UsageError(command, "at least one --subscribe PATTERN is required");
+  v1::AckLevel respond = v1::ACK_LEVEL_UNSPECIFIED;
+  const std::string respond_name = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_respond));
+  if (!respond_name.empty() &&
+      (!v1::AckLevel_Parse(respond_name, &respond) || respond == v1::RECEIVED ||
+       respond == v1::ACK_LEVEL_UNSPECIFIED)) {
+    return UsageError(command,
+                      "--respond must be ACCEPTED, EN_ROUTE, ON_SCENE, RESOLVED or DECLINED");
+  }
+  ClientOptions options = BaseOptions();
+  options.role = v1::TERMINAL;
+  options.unit_id = unit;
+  options.patrol_group = absl::GetFlag(FLAGS_group);
+  options.zone = absl::GetFlag(FLAGS_zone);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  if (!client.ok()) return Failure(command, client.status());
+  if (absl::Status status = (*client)->Subscribe(patterns); !status.ok()) {
+    return Failure(command, status);
+  }
+  std::cerr << "zonecast terminal: unit " << unit << " subscribed to "
+            << absl::StrJoin(patterns, ", ") << std::endl;
+  return ReceiveLoop(command, **client, absl::GetFlag(FLAGS_json), absl::GetFlag(FLAGS_count),
+                     respond);
+}
+
+}  // namespace zonecast::cli

@@ -1,0 +1,419 @@
+#include "zonecast/client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "zmq.hpp"
+
+namespace zonecast {
+
+namespace {
+
+constexpr uint32_t kProtocolVersion = 1;
+
+absl::StatusCode CodeFor(v1::ErrorCode code) {
+  switch (code) {
+    case v1::FRAME_TOO_LARGE:
+    case v1::TOO_MANY_SUBSCRIPTIONS:
+      return absl::StatusCode::kResourceExhausted;
+    case v1::HELLO_REQUIRED:
+    case v1::SESSION_TAKEN_OVER:
+      return absl::StatusCode::kFailedPrecondition;
+    case v1::PERMISSION_DENIED:
+      return absl::StatusCode::kPermissionDenied;
+    case v1::STORAGE_UNAVAILABLE:
+      return absl::StatusCode::kUnavailable;
+    case v1::INTERNAL:
+      return absl::StatusCode::kInternal;
+    default:
+      return absl::StatusCode::kInvalidArgument;
+  }
+}
+
+// The request id a reply frame answers, or 0.
+uint64_t ReplyRequestId(const v1::Frame& frame) {
+  switch (frame.body_case()) {
+    case v1::Frame::kPubAck:
+      return frame.pub_ack().request_id();
+    case v1::Frame::kSubscribed:
+      return frame.subscribed().request_id();
+    case v1::Frame::kStatsReply:
+      return frame.stats_reply().request_id();
+    case v1::Frame::kError:
+      return frame.error().request_id();
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+absl::Status StatusFromError(const v1::Error& error) {
+  return absl::Status(CodeFor(error.code()),
+                      absl::StrCat(v1::ErrorCode_Name(error.code()), ": ", error.text()));
+}
+
+struct Client::State {
+  ClientOptions options;
+  zmq::context_t context{1};
+  zmq::socket_t socket{context, zmq::socket_type::dealer};
+  v1::Welcome welcome;
+  bool connected = false;
+  uint64_t reconnects = 0;
+  uint64_t next_request_id = 1;
+  std::vector<std::string> patterns;  // re-sent after a reconnect
+  std::deque<v1::Frame> inbox;        // frames for Next()
+  // Replies to synchronous requests that arrived while waiting for another.
+  std::deque<v1::Frame> replies;
+  absl::Time last_heard = absl::InfinitePast();
+  absl::Time last_sent = absl::InfinitePast();
+  absl::Time last_hello = absl::InfinitePast();
+  absl::Duration heartbeat = absl::Seconds(1);
+  uint32_t heartbeat_misses = 3;
+  uint64_t resubscribe_request = 0;
+
+  // Sends one frame without blocking. False if ZeroMQ has nowhere to put it
+  // (no connection yet and its queue is full).
+  bool Send(const v1::Frame& frame) {
+    std::string bytes = frame.SerializeAsString();
+    try {
+      if (!socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) return false;
+    } catch (const zmq::error_t&) {
+      return false;
+    }
+    last_sent = absl::Now();
+    return true;
+  }
+
+  void SendHello() {
+    v1::Frame frame;
+    v1::Hello* hello = frame.mutable_hello();
+    hello->set_protocol_version(kProtocolVersion);
+    hello->set_role(options.role);
+    hello->set_unit_id(options.unit_id);
+    hello->set_patrol_group(options.patrol_group);
+    hello->set_zone(options.zone);
+    hello->set_client_name(options.client_name);
+    Send(frame);
+    last_hello = absl::Now();
+  }
+
+  void OnWelcome(const v1::Welcome& w) {
+    const bool again = !welcome.session_id().empty();
+    welcome = w;
+    connected = true;
+    if (w.heartbeat_ms() > 0) heartbeat = absl::Milliseconds(w.heartbeat_ms());
+    if (w.heartbeat_misses() > 0) heartbeat_misses = w.heartbeat_misses();
+    if (again) {
+      ++reconnects;
+      if (!patterns.empty()) {
+        v1::Frame frame;
+        resubscribe_request = next_request_id++;
+        frame.mutable_subscribe()->set_request_id(resubscribe_request);
+        for (const std::string& p : patterns) frame.mutable_subscribe()->add_patterns(p);
+        Send(frame);
+      }
+    }
+  }
+
+  // Handles one received frame: internal ones are consumed, the rest queued.
+  void Dispatch(v1::Frame frame) {
+    last_heard = absl::Now();
+    switch (frame.body_case()) {
+      case v1::Frame::kHeartbeat:
+        return;
+      case v1::Frame::kWelcome:
+        OnWelcome(frame.welcome());
+        return;
+      case v1::Frame::kGoodbye:
+        connected = false;
+        inbox.push_back(std::move(frame));
+        return;
+      case v1::Frame::kDeliver:
+        if (options.auto_received) {
+          v1::Frame ack;
+          v1::AckFrame* a = ack.mutable_ack();
+          a->set_seq(frame.deliver().seq());
+          a->set_topic(frame.deliver().topic());
+          a->set_level(v1::RECEIVED);
+          if (frame.deliver().event().has_alert()) {
+            a->set_alert_id(frame.deliver().event().alert().alert_id());
+          }
+          // Only durable messages (seq > 0) are acknowledged.
+          if (a->seq() != 0) Send(ack);
+        }
+        inbox.push_back(std::move(frame));
+        return;
+      case v1::Frame::kError:
+        if (frame.error().code() == v1::HELLO_REQUIRED) {
+          // The broker lost our session (restart, or we were silent too
+          // long): start a new one and resubscribe.
+          connected = false;
+          SendHello();
+          return;
+        }
+        if (frame.error().request_id() != 0) {
+          replies.push_back(std::move(frame));
+        } else {
+          inbox.push_back(std::move(frame));
+        }
+        return;
+      case v1::Frame::kSubscribed:
+        if (frame.subscribed().request_id() == resubscribe_request) return;
+        replies.push_back(std::move(frame));
+        return;
+      case v1::Frame::kPubAck:
+      case v1::Frame::kStatsReply:
+        replies.push_back(std::move(frame));
+        return;
+      default:
+        return;  // nothing else is meant for clients
+    }
+  }
+
+  // Keeps the session alive: heartbeats, dead-broker detection, re-Hello.
+  void Maintain() {
+    const absl::Time now = absl::Now();
+    if (connected && now - last_heard > heartbeat * heartbeat_misses) connected = false;
+    if (!connected) {
+      if (now - last_hello >= heartbeat) SendHello();
+      return;
+    }
+    if (now - last_sent >= heartbeat) {
+      v1::Frame beat;
+      beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(now));
+      Send(beat);
+    }
+  }
+
+  // Receives and dispatches frames until `done()` or the deadline.
+  template <typename Done>
+  void Pump(absl::Time deadline, Done done) {
+    while (!done()) {
+      Maintain();
+      const absl::Time now = absl::Now();
+      if (now >= deadline) return;
+      absl::Duration wait = std::min(deadline - now, heartbeat / 2);
+      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+      try {
+        zmq::poll(&item, 1,
+                  std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(wait))));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        return;
+      }
+      if (!(item.revents & ZMQ_POLLIN)) continue;
+      // Drain what is there.
+      for (int i = 0; i < 1024; ++i) {
+        zmq::message_t message;
+        bool got = false;
+        try {
+          got = socket.recv(message, zmq::recv_flags::dontwait).has_value();
+        } catch (const zmq::error_t&) {
+          got = false;
+        }
+        if (!got) break;
+        v1::Frame frame;
+        if (!frame.ParseFromArray(message.data(), static_cast<int>(message.size()))) continue;
+        Dispatch(std::move(frame));
+      }
+    }
+  }
+
+  // Waits for the reply to `request_id`.
+  absl::StatusOr<v1::Frame> AwaitReply(uint64_t request_id, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    auto find = [&]() -> std::optional<v1::Frame> {
+      for (auto it = replies.begin(); it != replies.end(); ++it) {
+        if (ReplyRequestId(*it) == request_id) {
+          v1::Frame frame = std::move(*it);
+          replies.erase(it);
+          return frame;
+        }
+      }
+      return std::nullopt;
+    };
+    std::optional<v1::Frame> reply;
+    Pump(deadline, [&] {
+      reply = find();
+      return reply.has_value();
+    });
+    if (!reply) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "no answer from the broker at ", options.broker, " within ",
+          absl::FormatDuration(timeout)));
+    }
+    if (reply->has_error()) return StatusFromError(reply->error());
+    return *std::move(reply);
+  }
+
+  absl::StatusOr<v1::Frame> Request(v1::Frame frame, uint64_t request_id) {
+    const absl::Time deadline = absl::Now() + options.request_timeout;
+    // Wait for a session first; a request sent without one is refused.
+    Pump(deadline, [&] { return connected; });
+    if (!connected) {
+      return absl::UnavailableError(
+          absl::StrCat("not connected to the broker at ", options.broker));
+    }
+    if (!Send(frame)) {
+      return absl::UnavailableError(absl::StrCat("cannot send to ", options.broker));
+    }
+    return AwaitReply(request_id, deadline - absl::Now());
+  }
+};
+
+Client::Client(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Client::~Client() {
+  if (state_->connected) {
+    v1::Frame bye;
+    bye.mutable_goodbye()->set_reason("client closing");
+    state_->Send(bye);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  auto state = std::make_unique<State>();
+  state->options = options;
+  try {
+    // A short linger lets the Goodbye out at close without hanging on a dead broker.
+    state->socket.set(zmq::sockopt::linger, 200);
+    state->socket.set(zmq::sockopt::immediate, 1);
+    state->socket.set(zmq::sockopt::reconnect_ivl, 100);
+    state->socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
+    state->socket.set(zmq::sockopt::rcvhwm, 100000);
+    state->socket.connect(options.broker);
+  } catch (const zmq::error_t& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot connect to '", options.broker, "': ", e.what()));
+  }
+  State& s = *state;
+  const absl::Time deadline = absl::Now() + options.connect_timeout;
+  // Hello is repeated every heartbeat until answered (ZMQ_IMMEDIATE drops
+  // sends while the TCP connection is not up yet).
+  s.heartbeat = absl::Milliseconds(200);
+  std::optional<absl::Status> refused;
+  s.Pump(deadline, [&] {
+    if (!s.replies.empty() || !s.inbox.empty()) {
+      for (const v1::Frame& f : s.inbox) {
+        if (f.has_error()) refused = StatusFromError(f.error());
+      }
+    }
+    return s.connected || refused.has_value();
+  });
+  if (refused) return *refused;
+  if (!s.connected) {
+    return absl::UnavailableError(absl::StrCat("no answer from a zonecast broker at ",
+                                               options.broker, " within ",
+                                               absl::FormatDuration(options.connect_timeout)));
+  }
+  return std::unique_ptr<Client>(new Client(std::move(state)));
+}
+
+absl::Status Client::Subscribe(const std::vector<std::string>& patterns) {
+  v1::Frame frame;
+  const uint64_t id = state_->next_request_id++;
+  frame.mutable_subscribe()->set_request_id(id);
+  for (const std::string& p : patterns) frame.mutable_subscribe()->add_patterns(p);
+  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  if (!reply.ok()) return reply.status();
+  for (const std::string& p : patterns) {
+    if (std::find(state_->patterns.begin(), state_->patterns.end(), p) == state_->patterns.end()) {
+      state_->patterns.push_back(p);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Client::Unsubscribe(const std::vector<std::string>& patterns) {
+  v1::Frame frame;
+  const uint64_t id = state_->next_request_id++;
+  frame.mutable_unsubscribe()->set_request_id(id);
+  for (const std::string& p : patterns) frame.mutable_unsubscribe()->add_patterns(p);
+  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  if (!reply.ok()) return reply.status();
+  for (const std::string& p : patterns) std::erase(state_->patterns, p);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PubAck> Client::Publish(v1::Publish publish) {
+  const uint64_t id = state_->next_request_id++;
+  publish.set_request_id(id);
+  publish.set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
+  v1::Frame frame;
+  *frame.mutable_publish() = std::move(publish);
+  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  if (!reply.ok()) return reply.status();
+  return reply->pub_ack();
+}
+
+absl::StatusOr<uint64_t> Client::PublishAsync(v1::Publish publish) {
+  const uint64_t id = state_->next_request_id++;
+  publish.set_request_id(id);
+  publish.set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
+  v1::Frame frame;
+  *frame.mutable_publish() = std::move(publish);
+  if (!state_->connected) return absl::UnavailableError("not connected to the broker");
+  if (!state_->Send(frame)) return absl::UnavailableError("cannot send to the broker");
+  return id;
+}
+
+absl::Status Client::PublishNoAck(v1::Publish publish) {
+  publish.set_request_id(0);
+  publish.set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
+  v1::Frame frame;
+  *frame.mutable_publish() = std::move(publish);
+  if (!state_->connected) return absl::UnavailableError("not connected to the broker");
+  if (!state_->Send(frame)) return absl::UnavailableError("cannot send to the broker");
+  return absl::OkStatus();
+}
+
+absl::Status Client::SendAck(const v1::Deliver& deliver, v1::AckLevel level,
+                             const std::string& text) {
+  v1::Frame frame;
+  v1::AckFrame* ack = frame.mutable_ack();
+  ack->set_seq(deliver.seq());
+  ack->set_topic(deliver.topic());
+  ack->set_level(level);
+  ack->set_text(text);
+  if (deliver.event().has_alert()) ack->set_alert_id(deliver.event().alert().alert_id());
+  if (!state_->Send(frame)) return absl::UnavailableError("cannot send to the broker");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::StatsReply> Client::Stats() {
+  v1::Frame frame;
+  const uint64_t id = state_->next_request_id++;
+  frame.mutable_stats_request()->set_request_id(id);
+  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  if (!reply.ok()) return reply.status();
+  return reply->stats_reply();
+}
+
+absl::StatusOr<std::optional<v1::Frame>> Client::Next(absl::Duration timeout) {
+  State& s = *state_;
+  // Replies nobody waits for (async PubAcks) are handed out too.
+  auto take = [&]() -> std::optional<v1::Frame> {
+    if (!s.inbox.empty()) {
+      v1::Frame f = std::move(s.inbox.front());
+      s.inbox.pop_front();
+      return f;
+    }
+    if (!s.replies.empty()) {
+      v1::Frame f = std::move(s.replies.front());
+      s.replies.pop_front();
+      return f;
+    }
+    return std::nullopt;
+  };
+  if (auto f = take()) return f;
+  s.Pump(absl::Now() + timeout, [&] { return !s.inbox.empty() || !s.replies.empty(); });
+  return take();
+}
+
+bool Client::connected() const { return state_->connected; }
+const v1::Welcome& Client::welcome() const { return state_->welcome; }
+uint64_t Client::reconnects() const { return state_->reconnects; }
+
+}  // namespace zonecast
