@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -49,9 +50,11 @@ void Int64AsNumbers(const Message& message, Struct* object) {
   }
 }
 
-Struct ToStruct(const Message& message) {
+Struct ToStruct(const Message& message, bool all_fields) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = all_fields;
+  options.always_print_enums_as_ints = false;
   std::string json;
   Struct object;
   if (google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
@@ -62,10 +65,35 @@ Struct ToStruct(const Message& message) {
   return object;
 }
 
+// Prints the object with a stable key order, the keys a reader looks for
+// first (seq, topic, priority, event, alert_id) and the rest sorted, so that
+// lines are easy to read and to diff. Values are printed by protobuf.
 std::string StructToJson(const Struct& object) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(object, &out).ok();
-  return out;
+  static const char* const kFirst[] = {"seq", "topic", "priority", "event", "alert_id"};
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : object.fields()) keys.push_back(key);
+  std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
+    auto rank = [](const std::string& k) {
+      for (size_t i = 0; i < std::size(kFirst); ++i) {
+        if (k == kFirst[i]) return i;
+      }
+      return std::size(kFirst);
+    };
+    return std::make_pair(rank(a), a) < std::make_pair(rank(b), b);
+  });
+  std::string out = "{";
+  for (const std::string& key : keys) {
+    std::string value;
+    const google::protobuf::Value& v = object.fields().at(key);
+    if (v.has_struct_value()) {
+      value = StructToJson(v.struct_value());
+    } else {
+      (void)google::protobuf::util::MessageToJsonString(v, &value).ok();
+    }
+    if (out.size() > 1) out += ",";
+    absl::StrAppend(&out, "\"", key, "\":", value);
+  }
+  return out + "}";
 }
 
 void SetNumber(Struct* object, const std::string& key, double value) {
@@ -147,7 +175,9 @@ std::string DefaultUnitId(const std::string& prefix) {
   return absl::StrCat(prefix, "-", getpid());
 }
 
-std::string ToJsonLine(const Message& message) { return StructToJson(ToStruct(message)); }
+std::string ToJsonLine(const Message& message) {
+  return StructToJson(ToStruct(message, /*all_fields=*/true));
+}
 
 std::string DeliveryJson(const v1::Deliver& deliver) {
   const v1::Event& event = deliver.event();
@@ -178,7 +208,7 @@ std::string DeliveryJson(const v1::Deliver& deliver) {
     default:
       break;
   }
-  if (inner != nullptr) object = ToStruct(*inner);
+  if (inner != nullptr) object = ToStruct(*inner, /*all_fields=*/false);
   SetString(&object, "event", kind);
   SetNumber(&object, "seq", static_cast<double>(deliver.seq()));
   SetString(&object, "topic", deliver.topic());

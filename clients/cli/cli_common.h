@@ -26,7 +26,8 @@ ClientOptions BaseOptions();
 // A default unit id for a console or watcher: "<prefix>-<pid>".
 std::string DefaultUnitId(const std::string& prefix);
 
-// One-line JSON of a message with proto field names; 64-bit integers are
+// One-line JSON of a message with proto field names and every field, also
+// zero ones (a PubAck's "seq":0 says "not durable"); 64-bit integers are
 // printed as JSON numbers (not strings) so that `jq .seq` compares numbers.
 std::string ToJsonLine(const google::protobuf::Message& message);
 
