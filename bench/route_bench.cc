@@ -1,0 +1,180 @@
+// route_bench: how many alerts per second a zonecastd routes, and how long an
+// alert takes from the center's publish to a terminal's receipt.
+//
+// One center publishes --alerts alerts round-robin over --zones zone topics,
+// keeping at most --window publishes outstanding (PubAcks drained as they
+// come). --terminals_per_zone terminals per zone, each a libzonecast client
+// in its own thread, receive them. Publisher and terminals share this
+// process, so one monotonic clock times every alert (the index in the alert
+// id points at its send time).
+//
+//   ./build/broker/zonecastd --listen tcp://127.0.0.1:7400 &
+//   ./build/bench/route_bench --broker tcp://127.0.0.1:7400 --alerts 200000
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "zonecast/client.h"
+
+ABSL_FLAG(std::string, broker, "tcp://127.0.0.1:7400", "zonecastd endpoint");
+ABSL_FLAG(int64_t, alerts, 100000, "Alerts to publish");
+ABSL_FLAG(int32_t, window, 256, "Publishes outstanding at most");
+ABSL_FLAG(int32_t, zones, 10, "Zone topics alert.jincheng.z01..");
+ABSL_FLAG(int32_t, terminals_per_zone, 1, "Subscribed terminals per zone");
+ABSL_FLAG(int32_t, body_bytes, 256, "Alert body size");
+ABSL_FLAG(std::string, priority, "P2", "Alert priority");
+
+namespace {
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+double Percentile(std::vector<int64_t>& v, double p) {
+  if (v.empty()) return 0;
+  const size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  return static_cast<double>(v[k]) / 1000.0;  // microseconds
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "route_bench --broker EP [--alerts N --window W --zones Z --terminals_per_zone K]");
+  absl::ParseCommandLine(argc, argv);
+  const std::string broker = absl::GetFlag(FLAGS_broker);
+  const int64_t alerts = absl::GetFlag(FLAGS_alerts);
+  const int zones = absl::GetFlag(FLAGS_zones);
+  const int per_zone = absl::GetFlag(FLAGS_terminals_per_zone);
+  zonecast::v1::Priority priority;
+  if (!zonecast::v1::Priority_Parse(absl::GetFlag(FLAGS_priority), &priority)) {
+    std::cerr << "route_bench: bad --priority\n";
+    return 2;
+  }
+  std::vector<std::atomic<int64_t>> sent_at(static_cast<size_t>(alerts));
+  std::atomic<int> ready{0};
+  std::atomic<bool> failed{false};
+  const int terminals = zones * per_zone;
+  std::vector<std::vector<int64_t>> latencies(static_cast<size_t>(terminals));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < terminals; ++t) {
+    threads.emplace_back([&, t] {
+      const int zone = t % zones + 1;
+      zonecast::ClientOptions options;
+      options.broker = broker;
+      options.role = zonecast::v1::TERMINAL;
+      options.unit_id = absl::StrCat("bench-t", t);
+      auto client = zonecast::Client::Connect(options);
+      if (!client.ok() ||
+          !(*client)->Subscribe({absl::StrCat("alert.jincheng.z", zone < 10 ? "0" : "", zone)}).ok()) {
+        failed = true;
+        ready++;
+        return;
+      }
+      ready++;
+      const int64_t expected = alerts / zones + (zone <= alerts % zones ? 1 : 0);
+      auto& mine = latencies[static_cast<size_t>(t)];
+      mine.reserve(static_cast<size_t>(expected));
+      while (static_cast<int64_t>(mine.size()) < expected && !failed) {
+        auto frame = (*client)->Next(absl::Seconds(10));
+        if (!frame.ok() || !frame->has_value()) {
+          std::cerr << "terminal " << t << ": stalled after " << mine.size() << "\n";
+          failed = true;
+          return;
+        }
+        if (!(**frame).has_deliver()) continue;
+        const std::string& id = (**frame).deliver().event().alert().alert_id();
+        int64_t index = 0;
+        if (absl::SimpleAtoi(absl::string_view(id).substr(2), &index) && index < alerts) {
+          mine.push_back(NowNanos() - sent_at[static_cast<size_t>(index)].load());
+        }
+      }
+    });
+  }
+  while (ready < terminals) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (failed) {
+    std::cerr << "route_bench: terminals could not connect to " << broker << "\n";
+    for (auto& th : threads) th.join();
+    return 1;
+  }
+  zonecast::ClientOptions options;
+  options.broker = broker;
+  options.role = zonecast::v1::CENTER;
+  options.unit_id = "bench-center";
+  auto center = zonecast::Client::Connect(options);
+  if (!center.ok()) {
+    std::cerr << "route_bench: " << center.status() << "\n";
+    failed = true;
+    for (auto& th : threads) th.join();
+    return 1;
+  }
+  const std::string body(static_cast<size_t>(absl::GetFlag(FLAGS_body_bytes)), 'x');
+  int64_t outstanding = 0;
+  int64_t acked = 0;
+  const int64_t start = NowNanos();
+  for (int64_t i = 0; i < alerts || outstanding > 0;) {
+    while (i < alerts && outstanding < absl::GetFlag(FLAGS_window)) {
+      zonecast::v1::Publish publish;
+      const int zone = static_cast<int>(i % zones) + 1;
+      publish.set_topic(absl::StrCat("alert.jincheng.z", zone < 10 ? "0" : "", zone));
+      auto* alert = publish.mutable_event()->mutable_alert();
+      alert->set_alert_id(absl::StrCat("b-", i));
+      alert->set_priority(priority);
+      alert->set_title("bench");
+      alert->set_body(body);
+      sent_at[static_cast<size_t>(i)] = NowNanos();
+      if (!(*center)->PublishAsync(std::move(publish)).ok()) {
+        std::cerr << "route_bench: publish failed\n";
+        failed = true;
+        break;
+      }
+      ++outstanding;
+      ++i;
+    }
+    if (failed) break;
+    auto frame = (*center)->Next(absl::Seconds(10));
+    if (!frame.ok() || !frame->has_value()) {
+      std::cerr << "route_bench: no PubAck within 10 s (" << acked << " acked)\n";
+      failed = true;
+      break;
+    }
+    if ((**frame).has_pub_ack()) {
+      --outstanding;
+      ++acked;
+    } else if ((**frame).has_error()) {
+      std::cerr << "route_bench: " << (**frame).error().text() << "\n";
+      failed = true;
+      break;
+    }
+  }
+  const int64_t acked_at = NowNanos();
+  for (auto& th : threads) th.join();
+  const int64_t done_at = NowNanos();
+  if (failed) return 1;
+  std::vector<int64_t> all;
+  for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+  const double ack_seconds = static_cast<double>(acked_at - start) / 1e9;
+  const double all_seconds = static_cast<double>(done_at - start) / 1e9;
+  std::printf("alerts=%lld zones=%d terminals=%d window=%d body=%dB\n",
+              static_cast<long long>(alerts), zones, terminals, absl::GetFlag(FLAGS_window),
+              absl::GetFlag(FLAGS_body_bytes));
+  std::printf("published+acked: %.0f alerts/s   delivered: %.0f deliveries/s\n",
+              static_cast<double>(acked) / ack_seconds,
+              static_cast<double>(all.size()) / all_seconds);
+  std::printf("publish->terminal latency us: p50=%.1f p90=%.1f p99=%.1f p99.9=%.1f max=%.1f\n",
+              Percentile(all, 0.5), Percentile(all, 0.9), Percentile(all, 0.99),
+              Percentile(all, 0.999), Percentile(all, 1.0));
+  return 0;
+}
