@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
       options.unit_id = absl::StrCat("bench-t", t);
       auto client = zonecast::Client::Connect(options);
       if (!client.ok() ||
-          !(*client)->Subscribe({absl::StrCat("alert.jincheng.z", zone < 10 ? "0" : "", zone)}).ok()) {
+          !(*client)
+               ->Subscribe({absl::StrCat("alert.jincheng.z", zone < 10 ? "0" : "", zone)})
+               .ok()) {
         failed = true;
         ready++;
         return;

@@ -37,9 +37,10 @@ absl::StatusOr<PublishClass> ClassifyRadio(v1::Role role, absl::string_view unit
     return ProtocolError(v1::PERMISSION_DENIED, "a probe may publish only on probe.>");
   }
   if (role == v1::TERMINAL && tokens[3] != unit_id) {
-    return ProtocolError(v1::PERMISSION_DENIED,
-                         absl::StrCat("unit '", unit_id, "' may not publish on another unit's topic '",
-                                      publish.topic(), "'"));
+    return ProtocolError(
+        v1::PERMISSION_DENIED,
+        absl::StrCat("unit '", unit_id, "' may not publish on another unit's topic '",
+                     publish.topic(), "'"));
   }
   if (!publish.event().has_radio()) {
     return ProtocolError(v1::INVALID_ARGUMENT, "a publish to radio.> must carry a RadioEvent");

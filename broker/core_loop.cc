@@ -52,6 +52,8 @@ CoreLoop::~CoreLoop() {
 }
 
 absl::Status CoreLoop::Start() {
+  journal_ = std::make_unique<Journal>(options_.journal, clock_);
+  if (absl::Status status = journal_->Open(); !status.ok()) return status;
   TransportOptions transport_options;
   transport_options.endpoint = options_.listen;
   transport_options.send_hwm = options_.pipe_hwm;
@@ -78,7 +80,8 @@ absl::Status CoreLoop::WriteReadyFile() const {
     }
   }
   if (std::rename(tmp.c_str(), options_.ready_file.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot rename ready file to ", options_.ready_file));
+    return absl::UnavailableError(
+        absl::StrCat("cannot rename ready file to ", options_.ready_file));
   }
   return absl::OkStatus();
 }
@@ -88,23 +91,31 @@ void CoreLoop::Run(int stop_fd) {
   zmq::pollitem_t items[] = {
       {transport_->socket().handle(), 0, ZMQ_POLLIN, 0},
       {nullptr, stop_fd, ZMQ_POLLIN, 0},
+      {nullptr, journal_->completion_fd(), ZMQ_POLLIN, 0},
+  };
+  auto on_durable = [this](PendingPublish& publish, const absl::Status& status) {
+    OnDurable(publish, status);
   };
   while (true) {
     const MonoNanos now = clock_.NowMono();
     long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
     // A full peer pipe gives no writable event per peer, so retry soon.
     if (!blocked_.empty()) timeout_ms = std::min<long>(timeout_ms, 1);
+    // Backpressure: while too much waits for the disk, leave new frames in
+    // the socket (and so in the publishers' windows).
+    items[0].events = journal_->Backlogged() ? 0 : ZMQ_POLLIN;
     int ready = 0;
     try {
-      ready = zmq::poll(items, 2, std::chrono::milliseconds(timeout_ms));
+      ready = zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       ZC_LOG(ERROR) << "poll failed: " << e.what();
       break;
     }
     if (ready > 0 && (items[1].revents & ZMQ_POLLIN)) break;
+    if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
-    CommitPending();
+    journal_->Flush();
     FlushDirty();
     if (clock_.NowMono() >= next_tick_) OnTick();
   }
@@ -121,17 +132,16 @@ void CoreLoop::ReadBatch() {
   }
 }
 
-void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t& body,
-                             int parts) {
+void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts) {
   ++counters_.frames_received;
   counters_.bytes_received += body.size();
   Session* session = sessions_.FindByRouting(routing_id);
   if (parts != 1) {
-    ReplyError(routing_id, session,
-               ProtocolError(v1::MALFORMED_FRAME,
-                             absl::StrCat("expected one frame part after the routing id, got ",
-                                          parts)),
-               0);
+    ReplyError(
+        routing_id, session,
+        ProtocolError(v1::MALFORMED_FRAME,
+                      absl::StrCat("expected one frame part after the routing id, got ", parts)),
+        0);
     return;
   }
   v1::Frame& frame = scratch_frame_;
@@ -201,11 +211,11 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
       CloseSession(*session, "goodbye");
       return;
     default:
-      ReplyError(routing_id, session,
-                 ProtocolError(v1::UNKNOWN_FRAME_TYPE,
-                               absl::StrCat("frame field ", frame.body_case(),
-                                            " is sent by the broker, not to it")),
-                 0);
+      ReplyError(
+          routing_id, session,
+          ProtocolError(v1::UNKNOWN_FRAME_TYPE, absl::StrCat("frame field ", frame.body_case(),
+                                                             " is sent by the broker, not to it")),
+          0);
       return;
   }
 }
@@ -214,12 +224,12 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   v1::Hello hello = hello_in;
   Session* same_connection = sessions_.FindByRouting(routing_id);
   if (hello.protocol_version() != kProtocolVersion) {
-    ReplyError(routing_id, same_connection,
-               ProtocolError(v1::UNSUPPORTED_VERSION,
-                             absl::StrCat("protocol version ", hello.protocol_version(),
-                                          " is not supported; this broker speaks ",
-                                          kProtocolVersion)),
-               0);
+    ReplyError(
+        routing_id, same_connection,
+        ProtocolError(v1::UNSUPPORTED_VERSION,
+                      absl::StrCat("protocol version ", hello.protocol_version(),
+                                   " is not supported; this broker speaks ", kProtocolVersion)),
+        0);
     return;
   }
   if (hello.role() != v1::CENTER && hello.role() != v1::TERMINAL && hello.role() != v1::PROBE) {
@@ -252,8 +262,7 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
     }
     CloseSession(*previous, "taken_over");
   }
-  Session& session =
-      sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
+  Session& session = sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
   ++counters_.sessions_opened;
   ZC_LOG(INFO) << "session " << session.id() << " online: " << RoleName(session.role()) << " "
                << session.unit_id()
@@ -264,7 +273,7 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   welcome->set_session_id(absl::StrCat(session.id()));
   welcome->set_heartbeat_ms(options_.heartbeat_ms);
   welcome->set_heartbeat_misses(options_.heartbeat_misses);
-  welcome->set_last_seq(last_seq_);
+  welcome->set_last_seq(journal_->last_seq());
   welcome->set_max_frame_bytes(options_.max_frame_bytes);
   welcome->set_broker_id(options_.broker_id);
   welcome->set_unit_id(session.unit_id());
@@ -310,10 +319,31 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
     deliver->mutable_event()->mutable_radio()->set_unit(std::string(SplitTopic(topic)[3]));
   }
   if (klass->durable) {
+    if (!alert_id.empty()) {
+      // An alert id is an idempotency key: a retry gets the original
+      // PubAck and is routed once.
+      if (const DedupWindow::Entry* seen = journal_->FindCommitted(alert_id)) {
+        ++counters_.duplicates;
+        SendPubAck(session.id(), request_id, seen->seq, alert_id, /*duplicate=*/true, 0);
+        return;
+      }
+      if (journal_->AttachToInflight(alert_id, session.id(), request_id)) {
+        ++counters_.duplicates;
+        return;
+      }
+    }
     ++counters_.published_durable;
-    deliver->set_seq(++last_seq_);
-    pending_.push_back(PendingPublish{session.id(), request_id, std::move(alert_id),
-                                      std::move(frame)});
+    PendingPublish pending;
+    pending.publisher = session.id();
+    pending.request_id = request_id;
+    pending.seq = journal_->NextSeq();
+    deliver->set_seq(pending.seq);
+    pending.alert_id = std::move(alert_id);
+    pending.topic = topic;
+    pending.priority = klass->priority;
+    pending.frame = EncodeFrame(frame);
+    pending.ingress = clock_.NowMono();
+    journal_->AddPublish(std::move(pending), deliver->broker_unix_ms());
     return;
   }
   ++counters_.published_best_effort;
@@ -328,37 +358,65 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
   }
 }
 
-void CoreLoop::CommitPending() {
-  if (pending_.empty()) return;
-  // Without the journal a batch is "committed" as soon as it is complete.
-  // The journal issue replaces this with a hand-off to the writer thread and
-  // routes the batch when the writer reports it durable.
-  for (PendingPublish& pending : pending_) {
-    const size_t recipients = RouteDeliver(pending.deliver, /*best_effort=*/false);
-    Session* publisher = sessions_.Find(pending.publisher);
-    if (publisher == nullptr || pending.request_id == 0) continue;
-    v1::Frame reply;
-    v1::PubAck* ack = reply.mutable_pub_ack();
-    ack->set_request_id(pending.request_id);
-    ack->set_seq(pending.deliver.deliver().seq());
-    ack->set_alert_id(pending.alert_id);
-    ack->set_durable(true);
-    ack->set_recipients(static_cast<uint32_t>(recipients));
-    SendControl(*publisher, reply);
+void CoreLoop::OnDurable(PendingPublish& publish, const absl::Status& status) {
+  if (!status.ok()) {
+    // Nothing that is not on disk is acknowledged: the publisher retries
+    // with the same alert id.
+    ++counters_.storage_failures;
+    const absl::Status error = ProtocolError(
+        v1::STORAGE_UNAVAILABLE, absl::StrCat("the journal cannot store: ", status.message()));
+    if (Session* publisher = sessions_.Find(publish.publisher)) {
+      ReplyError(publisher->routing_id(), publisher, error, publish.request_id);
+    }
+    for (const auto& [id, request] : publish.duplicates) {
+      if (Session* again = sessions_.Find(id))
+        ReplyError(again->routing_id(), again, error, request);
+    }
+    return;
   }
-  pending_.clear();
+  const size_t recipients = RouteEncoded(publish.topic, publish.priority, publish.frame,
+                                         /*best_effort=*/false);
+  SendPubAck(publish.publisher, publish.request_id, publish.seq, publish.alert_id,
+             /*duplicate=*/false, recipients);
+  for (const auto& [id, request] : publish.duplicates) {
+    SendPubAck(id, request, publish.seq, publish.alert_id, /*duplicate=*/true, 0);
+  }
+}
+
+void CoreLoop::SendPubAck(SessionId session_id, uint64_t request_id, uint64_t seq,
+                          const std::string& alert_id, bool duplicate, size_t recipients) {
+  Session* session = sessions_.Find(session_id);
+  if (session == nullptr || request_id == 0) return;
+  v1::Frame reply;
+  v1::PubAck* ack = reply.mutable_pub_ack();
+  ack->set_request_id(request_id);
+  ack->set_seq(seq);
+  ack->set_alert_id(alert_id);
+  ack->set_durable(true);
+  ack->set_duplicate(duplicate);
+  ack->set_recipients(static_cast<uint32_t>(recipients));
+  SendControl(*session, reply);
 }
 
 size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
-  MatchResult recipients = router_.Match(deliver.deliver().topic());
+  const v1::Deliver& d = deliver.deliver();
+  MatchResult recipients = router_.Match(d.topic());
   if (recipients->empty()) {
     ++counters_.published_no_interest;
     return 0;
   }
   // Encode once; every recipient shares these bytes.
-  zmq::message_t bytes = EncodeFrame(deliver);
-  const size_t accepted =
-      router_.Fanout(recipients, bytes, deliver.deliver().priority(), best_effort);
+  return RouteEncoded(d.topic(), d.priority(), EncodeFrame(deliver), best_effort);
+}
+
+size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
+                              const zmq::message_t& bytes, bool best_effort) {
+  MatchResult recipients = router_.Match(topic);
+  if (recipients->empty()) {
+    ++counters_.published_no_interest;
+    return 0;
+  }
+  const size_t accepted = router_.Fanout(recipients, bytes, priority, best_effort);
   counters_.delivered += accepted;
   return accepted;
 }
@@ -399,9 +457,8 @@ void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
   v1::StatsReply* stats = reply.mutable_stats_reply();
   stats->set_request_id(request.request_id());
   auto& counters = *stats->mutable_counters();
-  counters_.ForEach([&](absl::string_view name, uint64_t value) {
-    counters[std::string(name)] = value;
-  });
+  counters_.ForEach(
+      [&](absl::string_view name, uint64_t value) { counters[std::string(name)] = value; });
   const MatchCache::Counters& cache = router_.cache().counters();
   counters["match_cache_hits"] = cache.hits;
   counters["match_cache_misses"] = cache.misses;
@@ -428,7 +485,25 @@ void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
   gauges["subscriptions"] = static_cast<int64_t>(router_.trie().subscription_count());
   gauges["trie_nodes"] = static_cast<int64_t>(router_.trie().node_count());
   gauges["match_cache_entries"] = static_cast<int64_t>(router_.cache().size());
-  gauges["last_seq"] = static_cast<int64_t>(last_seq_);
+  gauges["last_seq"] = static_cast<int64_t>(journal_->last_seq());
+  const journal::WriterStats journal_stats = journal_->WriterStats();
+  counters["journal_batches"] = journal_stats.batches;
+  counters["journal_records"] = journal_stats.records;
+  counters["journal_bytes_written"] = journal_stats.bytes;
+  counters["journal_fsyncs"] = journal_stats.fsyncs;
+  counters["journal_failures"] = journal_stats.failures;
+  counters["journal_segments_deleted"] = journal_stats.segments_deleted;
+  gauges["journal_bytes"] = static_cast<int64_t>(journal_stats.total_bytes);
+  gauges["journal_segments"] = static_cast<int64_t>(journal_stats.segment_count);
+  gauges["journal_healthy"] = journal_stats.healthy ? 1 : 0;
+  gauges["dedup_entries"] = static_cast<int64_t>(journal_->dedup_size());
+  gauges["durable_sessions"] = static_cast<int64_t>(journal_->durable_subscriptions().size());
+  const journal::RecoveryReport& recovery = journal_->status().report;
+  gauges["recovery_records"] = static_cast<int64_t>(recovery.records);
+  gauges["recovery_torn_tails"] = static_cast<int64_t>(recovery.torn_tails);
+  gauges["recovery_torn_bytes"] = static_cast<int64_t>(recovery.torn_bytes);
+  gauges["recovery_damaged_segments"] = static_cast<int64_t>(recovery.damaged_segments);
+  gauges["recovery_ms"] = absl::ToInt64Milliseconds(recovery.took);
   SendControl(session, reply);
 }
 
@@ -453,8 +528,8 @@ void CoreLoop::PublishPresence(const Session& session, v1::SessionEvent::State s
 }
 
 void CoreLoop::CloseSession(Session& session, absl::string_view reason) {
-  ZC_LOG(INFO) << "session " << session.id() << " offline: " << session.unit_id() << " ("
-               << reason << ")";
+  ZC_LOG(INFO) << "session " << session.id() << " offline: " << session.unit_id() << " (" << reason
+               << ")";
   ++counters_.sessions_closed;
   router_.RemoveAll(session);
   // Tell the others after unsubscribing, so the session does not hear itself.
@@ -547,6 +622,7 @@ void CoreLoop::OnTick() {
   const MonoNanos period = static_cast<MonoNanos>(options_.heartbeat_ms) * 1'000'000;
   next_tick_ = now + period;
   const MonoNanos dead_after = period * options_.heartbeat_misses;
+  journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
   std::vector<Session*> dead;
   v1::Frame beat;
   beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
@@ -576,7 +652,9 @@ void CoreLoop::OnTick() {
 
 void CoreLoop::Shutdown() {
   ZC_LOG(INFO) << "shutting down: " << sessions_.size() << " sessions";
-  CommitPending();
+  // Everything read so far is stored and acknowledged before we leave.
+  journal_->Close(
+      [this](PendingPublish& publish, const absl::Status& status) { OnDurable(publish, status); });
   FlushDirty();
   v1::Frame goodbye;
   goodbye.mutable_goodbye()->set_reason("broker shutting down");

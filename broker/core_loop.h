@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "common/clock.h"
+#include "journal.h"
 #include "options.h"
 #include "router.h"
 #include "session_table.h"
@@ -32,8 +33,9 @@ class CoreLoop {
   CoreLoop(const CoreLoop&) = delete;
   CoreLoop& operator=(const CoreLoop&) = delete;
 
-  // Binds the ROUTER socket and writes the ready file. Unavailable on bind
-  // or file errors.
+  // Recovers the journal, starts its writer, binds the ROUTER socket and
+  // writes the ready file. Errors from recovery (DataLoss in strict mode,
+  // Unavailable for I/O), bind or file writes.
   absl::Status Start();
 
   // Runs until `stop_fd` becomes readable (a signalfd or pipe in main), then
@@ -44,22 +46,20 @@ class CoreLoop {
   const BrokerCounters& counters() const { return counters_; }
 
  private:
-  // A durable publish waiting for its batch to be committed.
-  struct PendingPublish {
-    SessionId publisher;
-    uint64_t request_id;
-    std::string alert_id;
-    v1::Frame deliver;  // the Deliver frame, seq assigned
-  };
-
   void ReadBatch();
   void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
   void HandleHello(const std::string& routing_id, const v1::Hello& hello);
   void HandlePublish(Session& session, v1::Publish& publish);
   void HandleAck(Session& session, const v1::AckFrame& ack);
   void HandleStats(Session& session, const v1::StatsRequest& request);
-  void CommitPending();
+  // A durable publish's batch reached the disk (or failed): route it and
+  // PubAck, or answer STORAGE_UNAVAILABLE.
+  void OnDurable(PendingPublish& publish, const absl::Status& status);
+  void SendPubAck(SessionId session, uint64_t request_id, uint64_t seq, const std::string& alert_id,
+                  bool duplicate, size_t recipients);
   size_t RouteDeliver(const v1::Frame& deliver, bool best_effort);
+  size_t RouteEncoded(const std::string& topic, v1::Priority priority, const zmq::message_t& bytes,
+                      bool best_effort);
   void PublishPresence(const Session& session, v1::SessionEvent::State state,
                        absl::string_view reason);
   void CloseSession(Session& session, absl::string_view reason);
@@ -82,9 +82,8 @@ class CoreLoop {
   SessionTable sessions_;
   BrokerCounters counters_;
   Router router_;
-  std::vector<PendingPublish> pending_;
+  std::unique_ptr<Journal> journal_;
   std::vector<SessionId> blocked_;  // sessions whose pipe was full
-  uint64_t last_seq_ = 0;
   MonoNanos next_tick_ = 0;
   v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm
 };

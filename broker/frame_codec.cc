@@ -7,9 +7,9 @@ namespace zonecast {
 
 absl::Status DecodeFrame(absl::string_view bytes, size_t max_frame_bytes, v1::Frame* frame) {
   if (bytes.size() > max_frame_bytes) {
-    return ProtocolError(v1::FRAME_TOO_LARGE, absl::StrCat("frame of ", bytes.size(),
-                                                           " bytes exceeds the limit of ",
-                                                           max_frame_bytes));
+    return ProtocolError(
+        v1::FRAME_TOO_LARGE,
+        absl::StrCat("frame of ", bytes.size(), " bytes exceeds the limit of ", max_frame_bytes));
   }
   if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
       !frame->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

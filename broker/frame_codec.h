@@ -6,8 +6,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "zonecast/wire.pb.h"
 #include "zmq.hpp"
+#include "zonecast/wire.pb.h"
 
 namespace zonecast {
 

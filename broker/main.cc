@@ -12,6 +12,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/time/time.h"
 #include "common/flag_help.h"
 #include "common/log.h"
 #include "core_loop.h"
@@ -30,7 +31,8 @@ ABSL_FLAG(uint32_t, max_frame_bytes, 65536,
 ABSL_FLAG(uint64_t, session_queue_bytes, 8 << 20,
           "Soft limit of one session's outbound queue: beyond it best-effort messages are "
           "dropped (counted) and durable ones are retained (counted)");
-ABSL_FLAG(uint64_t, session_queue_messages, 65536, "Soft limit of one session's queue, in messages");
+ABSL_FLAG(uint64_t, session_queue_messages, 65536,
+          "Soft limit of one session's queue, in messages");
 ABSL_FLAG(uint64_t, session_queue_hard_bytes, 64 << 20,
           "Hard limit: beyond it durable P2-P4 messages wait in the journal, not in memory; "
           "P1 is always kept");
@@ -40,6 +42,18 @@ ABSL_FLAG(uint64_t, read_batch, 512, "Frames read per core loop turn");
 ABSL_FLAG(std::string, ready_file, "",
           "If set, write 'zmq=<bound endpoint>' to this file once listening");
 ABSL_FLAG(std::string, broker_id, "zonecastd", "Name of this broker in Welcome frames and logs");
+ABSL_FLAG(std::string, fsync, "batch",
+          "batch: fdatasync every group of publishes before their PubAcks (the durability "
+          "promise); never: no fdatasync, for benchmarks only - a crash loses acknowledged alerts");
+ABSL_FLAG(uint64_t, segment_bytes, 64ull << 20, "Journal segment size at which a new one starts");
+ABSL_FLAG(double, retention_hours, 168, "Delete sealed journal segments older than this");
+ABSL_FLAG(uint64_t, retention_bytes, 1ull << 30,
+          "Delete the oldest sealed journal segments while the journal is larger than this");
+ABSL_FLAG(std::string, recovery, "repair",
+          "repair: on a damaged journal segment, set it aside (kept as *.damaged-*), keep its good "
+          "prefix and start; strict: refuse to start");
+ABSL_FLAG(absl::Duration, dedup_window, absl::Minutes(10),
+          "How long an alert id is remembered: a publish repeating it gets the original PubAck");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 
 namespace {
@@ -56,7 +70,11 @@ constexpr char kUsage[] =
 zonecast::BrokerOptions OptionsFromFlags() {
   zonecast::BrokerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
-  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.journal.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.journal.segment_bytes = absl::GetFlag(FLAGS_segment_bytes);
+  options.journal.retention_bytes = absl::GetFlag(FLAGS_retention_bytes);
+  options.journal.retention_age = absl::Hours(absl::GetFlag(FLAGS_retention_hours));
+  options.journal.dedup_window = absl::GetFlag(FLAGS_dedup_window);
   options.http = absl::GetFlag(FLAGS_http);
   options.heartbeat_ms = absl::GetFlag(FLAGS_heartbeat_ms);
   options.heartbeat_misses = absl::GetFlag(FLAGS_heartbeat_misses);
@@ -74,11 +92,16 @@ zonecast::BrokerOptions OptionsFromFlags() {
 
 bool SetLogLevel(const std::string& name) {
   using zonecast::LogLevel;
-  if (name == "debug") zonecast::SetMinLogLevel(LogLevel::kDebug);
-  else if (name == "info") zonecast::SetMinLogLevel(LogLevel::kInfo);
-  else if (name == "warning") zonecast::SetMinLogLevel(LogLevel::kWarning);
-  else if (name == "error") zonecast::SetMinLogLevel(LogLevel::kError);
-  else return false;
+  if (name == "debug")
+    zonecast::SetMinLogLevel(LogLevel::kDebug);
+  else if (name == "info")
+    zonecast::SetMinLogLevel(LogLevel::kInfo);
+  else if (name == "warning")
+    zonecast::SetMinLogLevel(LogLevel::kWarning);
+  else if (name == "error")
+    zonecast::SetMinLogLevel(LogLevel::kError);
+  else
+    return false;
   return true;
 }
 
@@ -113,14 +136,26 @@ int main(int argc, char** argv) {
   google::protobuf::SetLogHandler(&QuietProtobufLog);
 
   zonecast::BrokerOptions options = OptionsFromFlags();
+  const std::string fsync = absl::GetFlag(FLAGS_fsync);
+  if (fsync != "batch" && fsync != "never") {
+    std::cerr << "zonecastd: --fsync must be batch or never\n";
+    return 2;
+  }
+  options.journal.fsync = fsync == "batch";
+  const std::string recovery = absl::GetFlag(FLAGS_recovery);
+  if (recovery != "repair" && recovery != "strict") {
+    std::cerr << "zonecastd: --recovery must be repair or strict\n";
+    return 2;
+  }
+  options.journal.strict_recovery = recovery == "strict";
   if (absl::Status status = options.Validate(); !status.ok()) {
     std::cerr << "zonecastd: " << status.message() << "\n";
     return 2;
   }
   std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
+  std::filesystem::create_directories(options.journal.data_dir, ec);
   if (ec) {
-    std::cerr << "zonecastd: cannot create --data_dir " << options.data_dir << ": "
+    std::cerr << "zonecastd: cannot create --data_dir " << options.journal.data_dir << ": "
               << ec.message() << "\n";
     return 1;
   }

@@ -27,10 +27,22 @@ absl::Status BrokerOptions::Validate() const {
     return absl::InvalidArgumentError(
         "--session_queue_bytes must be > 0 and not above --session_queue_hard_bytes");
   }
-  if (queue_limits.soft_messages == 0) {
-    return absl::InvalidArgumentError("--session_queue_messages must be > 0");
+  if (queue_limits.soft_messages < 2) {
+    return absl::InvalidArgumentError("--session_queue_messages must be >= 2");
   }
   if (pipe_hwm < 1) return absl::InvalidArgumentError("--pipe_hwm must be >= 1");
+  if (journal.segment_bytes < (64u << 10)) {
+    return absl::InvalidArgumentError("--segment_bytes must be at least 64 KiB");
+  }
+  if (journal.retention_bytes < journal.segment_bytes) {
+    return absl::InvalidArgumentError("--retention_bytes must be at least --segment_bytes");
+  }
+  if (journal.retention_age <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--retention_hours must be > 0");
+  }
+  if (journal.dedup_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--dedup_window must not be negative");
+  }
   if (read_batch < 1) return absl::InvalidArgumentError("--read_batch must be >= 1");
   return absl::OkStatus();
 }

@@ -6,17 +6,32 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "session_queue.h"
 
 namespace zonecast {
+
+// The journal (the embedded default store) and its promises.
+struct JournalOptions {
+  std::string data_dir = "./var/zonecast";  // segments go to <data_dir>/journal
+  uint64_t segment_bytes = 64ull << 20;
+  // true: fdatasync every batch before its PubAcks (--fsync=batch, the only
+  // mode that keeps the durability promise); false: --fsync=never.
+  bool fsync = true;
+  uint64_t retention_bytes = 1ull << 30;
+  absl::Duration retention_age = absl::Hours(168);
+  bool strict_recovery = false;  // refuse to start on a damaged segment
+  absl::Duration dedup_window = absl::Minutes(10);
+  // Stop reading new frames while this much is submitted and not yet durable.
+  uint64_t max_inflight_bytes = 64ull << 20;
+};
 
 struct BrokerOptions {
   // ZeroMQ endpoint of the ROUTER socket. "tcp://127.0.0.1:*" binds an
   // ephemeral port (tests); the bound endpoint is logged and written to
   // ready_file.
   std::string listen = "tcp://127.0.0.1:7400";
-  std::string data_dir = "./var/zonecast";  // journal segments (journal issue)
-  std::string http = "127.0.0.1:7480";      // monitoring endpoint (monitoring issue)
+  std::string http = "127.0.0.1:7480";  // monitoring endpoint (monitoring issue)
   uint32_t heartbeat_ms = 1000;
   uint32_t heartbeat_misses = 3;  // silence of misses * period: the peer is offline
   uint32_t max_frame_bytes = 65536;
@@ -24,12 +39,13 @@ struct BrokerOptions {
   // dropped without an Error frame): a guard against memory exhaustion.
   uint32_t transport_max_bytes = 4 << 20;
   QueueLimits queue_limits;
-  int pipe_hwm = 1000;          // ZeroMQ per-peer send pipe, in messages
+  int pipe_hwm = 1000;  // ZeroMQ per-peer send pipe, in messages
   size_t match_cache_entries = 4096;
-  size_t read_batch = 512;      // frames drained per loop turn
+  size_t read_batch = 512;  // frames drained per loop turn
   size_t max_subscriptions_per_session = 256;
-  std::string ready_file;       // written once bound: "zmq=<endpoint>\n"
+  std::string ready_file;  // written once bound: "zmq=<endpoint>\n"
   std::string broker_id = "zonecastd";
+  JournalOptions journal;
 
   // InvalidArgument naming the first bad option.
   absl::Status Validate() const;

@@ -26,8 +26,8 @@ absl::Status Router::Subscribe(Session& session, const std::vector<std::string>&
   }
   if (session.patterns().size() + new_count > max_subscriptions_per_session_) {
     return ProtocolError(v1::TOO_MANY_SUBSCRIPTIONS,
-                         absl::StrCat("a session may hold at most ",
-                                      max_subscriptions_per_session_, " subscriptions"));
+                         absl::StrCat("a session may hold at most ", max_subscriptions_per_session_,
+                                      " subscriptions"));
   }
   for (const std::string& pattern : patterns) {
     if (session.patterns().insert(pattern).second) {
@@ -96,16 +96,16 @@ size_t Router::Fanout(const MatchResult& recipients, const zmq::message_t& frame
 
 bool Router::Enqueue(Session& session, OutboundMessage&& message) {
   SessionQueue::Transition transition = SessionQueue::Transition::kNone;
+  const uint64_t dropped_before = session.queue().counters().dropped_best_effort;
   const SessionQueue::PushResult result = session.queue().Push(std::move(message), &transition);
+  // One push may evict several older best-effort messages.
+  counters_.dropped_best_effort += session.queue().counters().dropped_best_effort - dropped_before;
   bool queued = true;
   switch (result) {
     case SessionQueue::PushResult::kQueued:
-      break;
     case SessionQueue::PushResult::kQueuedEvictedBestEffort:
-      ++counters_.dropped_best_effort;
       break;
     case SessionQueue::PushResult::kDroppedBestEffort:
-      ++counters_.dropped_best_effort;
       queued = false;
       break;
     case SessionQueue::PushResult::kRetainedOverLimit:

@@ -38,8 +38,8 @@ class Router {
 
   // Queues `frame` (shared, not copied byte by byte) to each session in
   // `recipients`. Returns how many sessions accepted it into their queue.
-  size_t Fanout(const MatchResult& recipients, const zmq::message_t& frame,
-                v1::Priority priority, bool best_effort);
+  size_t Fanout(const MatchResult& recipients, const zmq::message_t& frame, v1::Priority priority,
+                bool best_effort);
 
   // Queues one message for one session (control frames, Deliver).
   // Returns false if the queue's policy dropped it.

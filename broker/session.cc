@@ -2,8 +2,8 @@
 
 namespace zonecast {
 
-Session::Session(SessionId id, std::string routing_id, const v1::Hello& hello,
-                 QueueLimits limits, MonoNanos now)
+Session::Session(SessionId id, std::string routing_id, const v1::Hello& hello, QueueLimits limits,
+                 MonoNanos now)
     : id_(id),
       routing_id_(std::move(routing_id)),
       role_(hello.role()),

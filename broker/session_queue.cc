@@ -43,7 +43,7 @@ SessionQueue::Transition SessionQueue::UpdateSlow() {
     ++counters_.slow_detected;
     return Transition::kBecameSlow;
   }
-  if (slow_ && static_cast<double>(bytes_) <= low && messages_ < limits_.soft_messages / 2) {
+  if (slow_ && static_cast<double>(bytes_) <= low && messages_ <= limits_.soft_messages / 2) {
     slow_ = false;
     ++counters_.slow_recovered;
     return Transition::kRecovered;
@@ -54,19 +54,24 @@ SessionQueue::Transition SessionQueue::UpdateSlow() {
 SessionQueue::PushResult SessionQueue::Push(OutboundMessage&& message, Transition* transition) {
   const size_t lane = LaneOf(message);
   const size_t size = message.frame.size();
-  const bool over_soft =
-      bytes_ + size > limits_.soft_bytes || messages_ + 1 > limits_.soft_messages;
+  auto over_soft = [&] {
+    return bytes_ + size > limits_.soft_bytes || messages_ + 1 > limits_.soft_messages;
+  };
   PushResult result = PushResult::kQueued;
-  if (over_soft) {
+  if (over_soft()) {
     if (message.best_effort) {
-      ++counters_.dropped_best_effort;
-      if (lanes_[kBestEffortLane].empty()) {
+      // The newest position is worth more than the oldest ones: evict
+      // best-effort messages, oldest first, until the new one fits.
+      while (over_soft() && !lanes_[kBestEffortLane].empty()) {
+        PopLane(kBestEffortLane);
+        ++counters_.dropped_best_effort;
+        result = PushResult::kQueuedEvictedBestEffort;
+      }
+      if (over_soft()) {
+        ++counters_.dropped_best_effort;
         *transition = UpdateSlow();
         return PushResult::kDroppedBestEffort;
       }
-      // The newest position is worth more than the oldest one.
-      PopLane(kBestEffortLane);
-      result = PushResult::kQueuedEvictedBestEffort;
     } else if (lane != 0 && bytes_ + size > limits_.hard_bytes) {
       ++counters_.dropped_behind;
       behind_ = true;

@@ -9,8 +9,8 @@
 // one topic are never reordered (DESIGN.md contract 4).
 //
 // Policy when the queue is over its soft limit (bytes or messages):
-//  - a best-effort message evicts the oldest queued best-effort message, or
-//    is dropped if there is none; either way it is counted;
+//  - a best-effort message evicts queued best-effort messages, oldest first,
+//    until it fits, or is dropped if it still does not; each drop is counted;
 //  - a durable message is kept ("retained over limit", counted): a P1 alert
 //    is never dropped for a slow consumer (contract 6);
 //  - above the hard byte limit, durable P2..P4 messages are dropped and the
@@ -52,7 +52,7 @@ class SessionQueue {
  public:
   enum class PushResult {
     kQueued,
-    kQueuedEvictedBestEffort,  // queued; an older best-effort message was dropped
+    kQueuedEvictedBestEffort,  // queued; older best-effort messages were dropped
     kDroppedBestEffort,        // the new best-effort message was dropped
     kRetainedOverLimit,        // durable, queued beyond the soft limit
     kDroppedBehind,            // durable P2..P4 over the hard limit: dropped, session behind

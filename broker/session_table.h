@@ -16,8 +16,7 @@ class SessionTable {
  public:
   // Creates a session. REQUIRES: neither the routing id nor the unit id is
   // in use (callers take over or close the older session first).
-  Session& Add(std::string routing_id, const v1::Hello& hello, QueueLimits limits,
-               MonoNanos now);
+  Session& Add(std::string routing_id, const v1::Hello& hello, QueueLimits limits, MonoNanos now);
   // Destroys the session; `session` dangles afterwards.
   void Remove(Session& session);
 

@@ -40,8 +40,8 @@ absl::Status Validate(absl::string_view topic, bool allow_wildcards) {
     }
     for (char c : token) {
       if (!IsTokenChar(c)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            what, " '", topic, "' token '", token, "' has a character outside [a-z0-9_-]"));
+        return absl::InvalidArgumentError(absl::StrCat(what, " '", topic, "' token '", token,
+                                                       "' has a character outside [a-z0-9_-]"));
       }
     }
   }
@@ -77,8 +77,6 @@ bool PatternMatches(absl::string_view pattern, absl::string_view topic) {
   return p.size() == t.size();
 }
 
-absl::string_view TopicFamily(absl::string_view topic) {
-  return topic.substr(0, topic.find('.'));
-}
+absl::string_view TopicFamily(absl::string_view topic) { return topic.substr(0, topic.find('.')); }
 
 }  // namespace zonecast

@@ -8,8 +8,8 @@ namespace zonecast {
 
 struct TopicTrie::Node {
   absl::flat_hash_map<std::string, std::unique_ptr<Node>> literal;
-  std::unique_ptr<Node> star;  // `*` child
-  std::unique_ptr<Node> tail;  // `>` child (always a leaf)
+  std::unique_ptr<Node> star;          // `*` child
+  std::unique_ptr<Node> tail;          // `>` child (always a leaf)
   std::vector<SessionId> subscribers;  // subscriptions ending exactly here
 
   bool Empty() const { return literal.empty() && !star && !tail && subscribers.empty(); }

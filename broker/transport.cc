@@ -6,7 +6,7 @@
 namespace zonecast {
 
 absl::StatusOr<std::unique_ptr<Transport>> Transport::Bind(zmq::context_t& context,
-                                                          const TransportOptions& options) {
+                                                           const TransportOptions& options) {
   try {
     zmq::socket_t socket(context, zmq::socket_type::router);
     socket.set(zmq::sockopt::router_mandatory, 1);
@@ -18,8 +18,7 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Bind(zmq::context_t& conte
     std::string endpoint = socket.get(zmq::sockopt::last_endpoint);
     return std::unique_ptr<Transport>(new Transport(std::move(socket), std::move(endpoint)));
   } catch (const zmq::error_t& e) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot bind ", options.endpoint, ": ", e.what()));
+    return absl::UnavailableError(absl::StrCat("cannot bind ", options.endpoint, ": ", e.what()));
   }
 }
 

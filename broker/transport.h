@@ -31,7 +31,7 @@ class Transport {
   // Binds a ROUTER on options.endpoint. Unavailable if the bind fails
   // (address in use, bad interface), with ZeroMQ's reason.
   static absl::StatusOr<std::unique_ptr<Transport>> Bind(zmq::context_t& context,
-                                                        const TransportOptions& options);
+                                                         const TransportOptions& options);
 
   // The bound endpoint with the real port ("tcp://127.0.0.1:41234").
   const std::string& endpoint() const { return endpoint_; }

@@ -4,8 +4,7 @@
 // compiled out in NDEBUG builds. Untrusted input gets a Status, not a check.
 #include "common/log.h"
 
-#define ZC_CHECK(condition) \
-  (condition) ? (void)0 : ZC_LOG(FATAL) << "Check failed: " #condition " "
+#define ZC_CHECK(condition) (condition) ? (void)0 : ZC_LOG(FATAL) << "Check failed: " #condition " "
 
 #ifdef NDEBUG
 #define ZC_DCHECK(condition) \

@@ -37,5 +37,4 @@ class FakeClock : public Clock {
   std::atomic<MonoNanos> mono_{0};
 };
 
-
 }  // namespace zonecast

@@ -45,7 +45,8 @@ void PrintFlagHelp(std::ostream& out, absl::string_view usage,
     lines.push_back({std::string(name), flag->DefaultValue(), flag->Help()});
   }
   if (lines.empty()) return;
-  std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.name < b.name; });
+  std::sort(lines.begin(), lines.end(),
+            [](const Line& a, const Line& b) { return a.name < b.name; });
   out << "\nFlags (dashes and underscores in names are interchangeable):\n";
   for (const Line& line : lines) {
     out << "  --" << line.name;

@@ -42,10 +42,8 @@ struct LogVoidify {
 #define ZC_LOG_LEVEL_ERROR ::zonecast::LogLevel::kError
 #define ZC_LOG_LEVEL_FATAL ::zonecast::LogLevel::kFatal
 
-#define ZC_LOG(severity)                                            \
-  (ZC_LOG_LEVEL_##severity < ::zonecast::MinLogLevel())             \
-      ? (void)0                                                     \
-      : ::zonecast::internal::LogVoidify() &                        \
-            ::zonecast::internal::LogMessage(ZC_LOG_LEVEL_##severity, \
-                                             __FILE__, __LINE__)     \
-                .stream()
+#define ZC_LOG(severity)                                \
+  (ZC_LOG_LEVEL_##severity < ::zonecast::MinLogLevel()) \
+      ? (void)0                                         \
+      : ::zonecast::internal::LogVoidify() &            \
+            ::zonecast::internal::LogMessage(ZC_LOG_LEVEL_##severity, __FILE__, __LINE__).stream()

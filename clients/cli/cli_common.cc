@@ -171,9 +171,7 @@ ClientOptions BaseOptions() {
   return options;
 }
 
-std::string DefaultUnitId(const std::string& prefix) {
-  return absl::StrCat(prefix, "-", getpid());
-}
+std::string DefaultUnitId(const std::string& prefix) { return absl::StrCat(prefix, "-", getpid()); }
 
 std::string ToJsonLine(const Message& message) {
   return StructToJson(ToStruct(message, /*all_fields=*/true));
@@ -226,7 +224,8 @@ std::string DeliveryText(const v1::Deliver& deliver) {
   const v1::Event& event = deliver.event();
   std::string head = absl::StrFormat("[seq %d] %s %s", deliver.seq(),
                                      v1::Priority_Name(deliver.priority()), deliver.topic());
-  if (deliver.delivery_count() > 1) absl::StrAppend(&head, " (redelivery ", deliver.delivery_count(), ")");
+  if (deliver.delivery_count() > 1)
+    absl::StrAppend(&head, " (redelivery ", deliver.delivery_count(), ")");
   if (event.has_alert()) {
     const v1::Alert& a = event.alert();
     std::string line = absl::StrCat(head, "  ", a.title());
@@ -234,8 +233,8 @@ std::string DeliveryText(const v1::Deliver& deliver) {
     if (!a.location().address().empty() || a.location().lat() != 0 || a.location().lon() != 0) {
       absl::StrAppend(&line, "  @ ", a.location().address());
       if (a.location().lat() != 0 || a.location().lon() != 0) {
-        absl::StrAppend(&line, absl::StrFormat(" (%.5f,%.5f)", a.location().lat(),
-                                               a.location().lon()));
+        absl::StrAppend(&line,
+                        absl::StrFormat(" (%.5f,%.5f)", a.location().lat(), a.location().lon()));
       }
     }
     absl::StrAppend(&line, "  id=", a.alert_id(), " from ", deliver.publisher());
@@ -246,8 +245,8 @@ std::string DeliveryText(const v1::Deliver& deliver) {
     std::string line =
         absl::StrCat(head, "  unit ", r.unit(), " ", v1::RadioEvent::Kind_Name(r.kind()));
     if (r.kind() == v1::RadioEvent::POSITION || r.has_position()) {
-      absl::StrAppend(&line, absl::StrFormat(" (%.5f,%.5f)", r.position().lat(),
-                                             r.position().lon()));
+      absl::StrAppend(&line,
+                      absl::StrFormat(" (%.5f,%.5f)", r.position().lat(), r.position().lon()));
     }
     if (!r.status_code().empty()) absl::StrAppend(&line, " status ", r.status_code());
     if (!r.text().empty()) absl::StrAppend(&line, " \"", r.text(), "\"");

@@ -24,7 +24,8 @@ ABSL_FLAG(std::vector<std::string>, subscribe, {},
 ABSL_FLAG(int32_t, count, 0, "Exit after this many deliveries (0: run until interrupted)");
 ABSL_FLAG(std::string, respond, "",
           "Response to send for each alert: ACCEPTED, EN_ROUTE, ON_SCENE, RESOLVED or DECLINED");
-ABSL_FLAG(std::string, kind, "", "Radio event kind: POSITION, STATUS, EMERGENCY, PTT_START, "
-                                 "PTT_END or TEXT");
+ABSL_FLAG(std::string, kind, "",
+          "Radio event kind: POSITION, STATUS, EMERGENCY, PTT_START, "
+          "PTT_END or TEXT");
 ABSL_FLAG(std::string, status, "", "Status code for --kind STATUS (e.g. 10-8)");
 ABSL_FLAG(std::string, text, "", "Free text for a radio event or a response");

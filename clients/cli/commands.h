@@ -9,8 +9,8 @@ namespace zonecast::cli {
 struct Command {
   const char* name;
   const char* summary;
-  const char* usage;                // shown by `zonecast NAME --help`
-  std::vector<const char*> flags;   // flag names it reads, for --help
+  const char* usage;               // shown by `zonecast NAME --help`
+  std::vector<const char*> flags;  // flag names it reads, for --help
   int (*run)();
 };
 

@@ -15,7 +15,8 @@ namespace zonecast::cli {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command>* const commands = new std::vector<Command>{
-      {"publish", "publish one alert from the center and print its PubAck",
+      {"publish",
+       "publish one alert from the center and print its PubAck",
        "Usage: zonecast publish --topic alert.<city>.<zone> --title TEXT [--priority P1..P4]\n"
        "         [--body TEXT] [--lat X --lon Y] [--address TEXT] [--category C] [--id ALERT_ID]\n"
        "\n"
@@ -25,7 +26,8 @@ const std::vector<Command>& Commands() {
        {"broker", "timeout_ms", "topic", "priority", "title", "body", "category", "lat", "lon",
         "address", "id", "unit"},
        &RunPublish},
-      {"terminal", "run a patrol terminal: print alerts, ack them, respond",
+      {"terminal",
+       "run a patrol terminal: print alerts, ack them, respond",
        "Usage: zonecast terminal --unit UNIT [--group GROUP] [--zone ZONE]\n"
        "         --subscribe PATTERN [--subscribe PATTERN ...] [--count N] [--json]\n"
        "         [--respond ACCEPTED|EN_ROUTE|ON_SCENE|RESOLVED|DECLINED [--text TEXT]]\n"
@@ -36,7 +38,8 @@ const std::vector<Command>& Commands() {
        {"broker", "timeout_ms", "unit", "group", "zone", "subscribe", "count", "json", "respond",
         "text"},
        &RunTerminal},
-      {"radio", "send one radio event (position, status, emergency ...) upward",
+      {"radio",
+       "send one radio event (position, status, emergency ...) upward",
        "Usage: zonecast radio --unit UNIT --topic radio.<city>.<zone>.<unit>\n"
        "         --kind POSITION|STATUS|EMERGENCY|PTT_START|PTT_END|TEXT\n"
        "         [--lat X --lon Y] [--status CODE] [--text TEXT]\n"
@@ -46,7 +49,8 @@ const std::vector<Command>& Commands() {
        {"broker", "timeout_ms", "unit", "group", "zone", "topic", "kind", "lat", "lon", "status",
         "text"},
        &RunRadio},
-      {"watch", "show alerts, radio events, acks and presence as they pass",
+      {"watch",
+       "show alerts, radio events, acks and presence as they pass",
        "Usage: zonecast watch --subscribe PATTERN [--subscribe PATTERN ...] [--json]\n"
        "         [--count N] [--role center|probe] [--unit NAME]\n"
        "\n"
@@ -70,8 +74,9 @@ void PrintUsage(std::ostream& out) {
 }
 
 void PrintCommandHelp(const Command& command) {
-  std::cout << command.usage << "\n\nFlags (dashes and underscores in names are "
-                                "interchangeable):\n";
+  std::cout << command.usage
+            << "\n\nFlags (dashes and underscores in names are "
+               "interchangeable):\n";
   for (const char* name : command.flags) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr) continue;

@@ -20,9 +20,8 @@ int RunTerminal() {
   if (patterns.empty()) return UsageError(command, "at least one --subscribe PATTERN is required");
   v1::AckLevel respond = v1::ACK_LEVEL_UNSPECIFIED;
   const std::string respond_name = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_respond));
-  if (!respond_name.empty() &&
-      (!v1::AckLevel_Parse(respond_name, &respond) || respond == v1::RECEIVED ||
-       respond == v1::ACK_LEVEL_UNSPECIFIED)) {
+  if (!respond_name.empty() && (!v1::AckLevel_Parse(respond_name, &respond) ||
+                                respond == v1::RECEIVED || respond == v1::ACK_LEVEL_UNSPECIFIED)) {
     return UsageError(command,
                       "--respond must be ACCEPTED, EN_ROUTE, ON_SCENE, RESOLVED or DECLINED");
   }

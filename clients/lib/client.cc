@@ -240,9 +240,9 @@ struct Client::State {
       return reply.has_value();
     });
     if (!reply) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "no answer from the broker at ", options.broker, " within ",
-          absl::FormatDuration(timeout)));
+      return absl::DeadlineExceededError(absl::StrCat("no answer from the broker at ",
+                                                      options.broker, " within ",
+                                                      absl::FormatDuration(timeout)));
     }
     if (reply->has_error()) return StatusFromError(reply->error());
     return *std::move(reply);

@@ -1,0 +1,48 @@
+#pragma once
+// DedupWindow: alert ids seen within the last `window` (--dedup_window), with
+// the seq their first publish got. A publish repeating an alert id inside
+// the window is answered with the original PubAck and routed only once
+// (DESIGN.md contract 2). Rebuilt from the journal on start.
+//
+// Core loop thread only.
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace zonecast {
+
+class DedupWindow {
+ public:
+  struct Entry {
+    uint64_t seq = 0;
+    int64_t unix_ms = 0;
+  };
+
+  explicit DedupWindow(absl::Duration window) : window_ms_(absl::ToInt64Milliseconds(window)) {}
+
+  // The entry for `alert_id`, or nullptr.
+  const Entry* Find(absl::string_view alert_id) const;
+  // Records an accepted alert id (first publish wins; a later insert of the
+  // same id is ignored).
+  void Insert(absl::string_view alert_id, uint64_t seq, int64_t unix_ms);
+  // Forgets ids older than the window, relative to `now_unix_ms`.
+  void Expire(int64_t now_unix_ms);
+  void Clear();
+
+  size_t size() const { return entries_.size(); }
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (const auto& [id, entry] : entries_) fn(id, entry);
+  }
+
+ private:
+  int64_t window_ms_;
+  absl::flat_hash_map<std::string, Entry> entries_;
+  std::deque<std::pair<int64_t, std::string>> by_time_;  // insertion order
+};
+
+}  // namespace zonecast
