@@ -54,6 +54,8 @@ CoreLoop::~CoreLoop() {
 absl::Status CoreLoop::Start() {
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
   if (absl::Status status = journal_->Open(); !status.ok()) return status;
+  history_ =
+      std::make_unique<HistoryReader>([journal = journal_.get()] { return journal->Segments(); });
   TransportOptions transport_options;
   transport_options.endpoint = options_.listen;
   transport_options.send_hwm = options_.pipe_hwm;
@@ -92,6 +94,7 @@ void CoreLoop::Run(int stop_fd) {
       {transport_->socket().handle(), 0, ZMQ_POLLIN, 0},
       {nullptr, stop_fd, ZMQ_POLLIN, 0},
       {nullptr, journal_->completion_fd(), ZMQ_POLLIN, 0},
+      {nullptr, history_->reply_fd(), ZMQ_POLLIN, 0},
   };
   auto on_durable = [this](PendingPublish& publish, const absl::Status& status) {
     OnDurable(publish, status);
@@ -106,7 +109,7 @@ void CoreLoop::Run(int stop_fd) {
     items[0].events = journal_->Backlogged() ? 0 : ZMQ_POLLIN;
     int ready = 0;
     try {
-      ready = zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
+      ready = zmq::poll(items, 4, std::chrono::milliseconds(timeout_ms));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       ZC_LOG(ERROR) << "poll failed: " << e.what();
@@ -114,6 +117,7 @@ void CoreLoop::Run(int stop_fd) {
     }
     if (ready > 0 && (items[1].revents & ZMQ_POLLIN)) break;
     if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
+    if (items[3].revents & ZMQ_POLLIN) ForwardHistoryReplies();
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
     journal_->Flush();
     FlushDirty();
@@ -206,6 +210,9 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
       return;  // liveness already noted
     case v1::Frame::kStatsRequest:
       HandleStats(*session, frame.stats_request());
+      return;
+    case v1::Frame::kHistoryRequest:
+      HandleHistory(*session, *frame.mutable_history_request());
       return;
     case v1::Frame::kGoodbye:
       CloseSession(*session, "goodbye");
@@ -505,6 +512,27 @@ void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
   gauges["recovery_damaged_segments"] = static_cast<int64_t>(recovery.damaged_segments);
   gauges["recovery_ms"] = absl::ToInt64Milliseconds(recovery.took);
   SendControl(session, reply);
+}
+
+void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
+  if (absl::Status status = ValidatePattern(request.pattern()); !status.ok()) {
+    ReplyError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
+               request.request_id());
+    return;
+  }
+  ++counters_.history_requests;
+  history_->Submit(session.id(), std::move(request));
+}
+
+void CoreLoop::ForwardHistoryReplies() {
+  for (HistoryReader::Reply& reply : history_->TakeReplies()) {
+    Session* session = sessions_.Find(reply.session);
+    if (session == nullptr) continue;  // it left meanwhile
+    OutboundMessage message;
+    message.frame = std::move(reply.frame);
+    message.priority = v1::P3;
+    router_.Enqueue(*session, std::move(message));
+  }
 }
 
 void CoreLoop::PublishPresence(const Session& session, v1::SessionEvent::State state,

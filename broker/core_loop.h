@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "common/clock.h"
+#include "history.h"
 #include "journal.h"
 #include "options.h"
 #include "router.h"
@@ -52,6 +53,8 @@ class CoreLoop {
   void HandlePublish(Session& session, v1::Publish& publish);
   void HandleAck(Session& session, const v1::AckFrame& ack);
   void HandleStats(Session& session, const v1::StatsRequest& request);
+  void HandleHistory(Session& session, v1::HistoryRequest& request);
+  void ForwardHistoryReplies();
   // A durable publish's batch reached the disk (or failed): route it and
   // PubAck, or answer STORAGE_UNAVAILABLE.
   void OnDurable(PendingPublish& publish, const absl::Status& status);
@@ -83,7 +86,8 @@ class CoreLoop {
   BrokerCounters counters_;
   Router router_;
   std::unique_ptr<Journal> journal_;
-  std::vector<SessionId> blocked_;  // sessions whose pipe was full
+  std::unique_ptr<HistoryReader> history_;  // reads journal_'s files; destroyed first
+  std::vector<SessionId> blocked_;          // sessions whose pipe was full
   MonoNanos next_tick_ = 0;
   v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm
 };

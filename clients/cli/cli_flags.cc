@@ -29,3 +29,7 @@ ABSL_FLAG(std::string, kind, "",
           "PTT_END or TEXT");
 ABSL_FLAG(std::string, status, "", "Status code for --kind STATUS (e.g. 10-8)");
 ABSL_FLAG(std::string, text, "", "Free text for a radio event or a response");
+ABSL_FLAG(uint64_t, since_seq, 0, "History from this broker sequence number on (inclusive)");
+ABSL_FLAG(std::string, since, "",
+          "History from this time on, RFC 3339 (e.g. 2026-11-29T04:00:00Z)");
+ABSL_FLAG(int32_t, limit, 100, "At most this many messages (the broker caps it at 10000)");

@@ -18,6 +18,7 @@ int RunPublish();
 int RunTerminal();
 int RunRadio();
 int RunWatch();
+int RunHistory();
 
 const std::vector<Command>& Commands();
 

@@ -58,6 +58,16 @@ const std::vector<Command>& Commands() {
        "'alert.jincheng.*', 'radio.>', 'ack.>', 'sys.presence.>'. Does not acknowledge.",
        {"broker", "timeout_ms", "subscribe", "json", "count", "role", "unit"},
        &RunWatch},
+      {"history",
+       "print stored messages from the broker's journal",
+       "Usage: zonecast history --topic PATTERN [--since-seq N | --since RFC3339]\n"
+       "         [--limit N] [--json]\n"
+       "\n"
+       "Prints the durable messages whose topic matches PATTERN (wildcards allowed), oldest\n"
+       "first, as the journal holds them; served off the routing thread. When --limit cuts\n"
+       "the answer short, stderr says which --since-seq continues it.",
+       {"broker", "timeout_ms", "topic", "since_seq", "since", "limit", "json", "unit"},
+       &RunHistory},
   };
   return *commands;
 }

@@ -40,6 +40,8 @@ uint64_t ReplyRequestId(const v1::Frame& frame) {
       return frame.subscribed().request_id();
     case v1::Frame::kStatsReply:
       return frame.stats_reply().request_id();
+    case v1::Frame::kHistoryReply:
+      return frame.history_reply().request_id();
     case v1::Frame::kError:
       return frame.error().request_id();
     default:
@@ -165,6 +167,7 @@ struct Client::State {
         return;
       case v1::Frame::kPubAck:
       case v1::Frame::kStatsReply:
+      case v1::Frame::kHistoryReply:
         replies.push_back(std::move(frame));
         return;
       default:
@@ -380,6 +383,26 @@ absl::Status Client::SendAck(const v1::Deliver& deliver, v1::AckLevel level,
   if (deliver.event().has_alert()) ack->set_alert_id(deliver.event().alert().alert_id());
   if (!state_->Send(frame)) return absl::UnavailableError("cannot send to the broker");
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Deliver>> Client::History(v1::HistoryRequest request,
+                                                         uint64_t* next_seq) {
+  const uint64_t id = state_->next_request_id++;
+  request.set_request_id(id);
+  v1::Frame frame;
+  *frame.mutable_history_request() = std::move(request);
+  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  std::vector<v1::Deliver> out;
+  while (true) {
+    if (!reply.ok()) return reply.status();
+    v1::HistoryReply& chunk = *reply->mutable_history_reply();
+    for (v1::Deliver& d : *chunk.mutable_messages()) out.push_back(std::move(d));
+    if (chunk.done()) {
+      if (next_seq != nullptr) *next_seq = chunk.next_seq();
+      return out;
+    }
+    reply = state_->AwaitReply(id, state_->options.request_timeout);
+  }
 }
 
 absl::StatusOr<v1::StatsReply> Client::Stats() {

@@ -85,6 +85,13 @@ class Client {
   absl::Status SendAck(const v1::Deliver& deliver, v1::AckLevel level,
                        const std::string& text = "");
 
+  // Reads stored messages from the broker's journal: every durable message
+  // whose topic matches request.pattern, from since_seq / since_unix_ms on,
+  // at most request.limit (broker default 100). Sets *next_seq (if given) to
+  // where to continue when the limit cut the answer short, else 0.
+  absl::StatusOr<std::vector<v1::Deliver>> History(v1::HistoryRequest request,
+                                                   uint64_t* next_seq = nullptr);
+
   // Asks the broker for its counters and gauges.
   absl::StatusOr<v1::StatsReply> Stats();
 

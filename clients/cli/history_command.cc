@@ -1,0 +1,53 @@
+// zonecast history: stored messages from the broker's journal.
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/time/time.h"
+#include "cli_common.h"
+#include "cli_flags.h"
+#include "commands.h"
+
+namespace zonecast::cli {
+
+int RunHistory() {
+  const std::string command = "history";
+  const std::string pattern = absl::GetFlag(FLAGS_topic);
+  if (pattern.empty()) return UsageError(command, "--topic PATTERN is required (e.g. 'alert.>')");
+  v1::HistoryRequest request;
+  request.set_pattern(pattern);
+  request.set_since_seq(absl::GetFlag(FLAGS_since_seq));
+  const std::string since = absl::GetFlag(FLAGS_since);
+  if (!since.empty()) {
+    absl::Time t;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, since, &t, &error)) {
+      return UsageError(command, "--since must be RFC 3339, e.g. 2026-11-29T04:00:00Z: " + error);
+    }
+    request.set_since_unix_ms(absl::ToUnixMillis(t));
+  }
+  const int32_t limit = absl::GetFlag(FLAGS_limit);
+  if (limit < 1) return UsageError(command, "--limit must be at least 1");
+  request.set_limit(static_cast<uint32_t>(limit));
+
+  ClientOptions options = BaseOptions();
+  options.role = v1::CENTER;
+  options.unit_id = absl::GetFlag(FLAGS_unit);
+  if (options.unit_id.empty()) options.unit_id = DefaultUnitId("history");
+  options.auto_received = false;
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  if (!client.ok()) return Failure(command, client.status());
+  uint64_t next_seq = 0;
+  absl::StatusOr<std::vector<v1::Deliver>> messages = (*client)->History(request, &next_seq);
+  if (!messages.ok()) return Failure(command, messages.status());
+  const bool json = absl::GetFlag(FLAGS_json);
+  for (const v1::Deliver& deliver : *messages) {
+    std::cout << (json ? DeliveryJson(deliver) : DeliveryText(deliver)) << "\n";
+  }
+  std::cout.flush();
+  if (next_seq != 0) {
+    std::cerr << "zonecast history: more stored; continue with --since-seq " << next_seq << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace zonecast::cli
