@@ -619,7 +619,8 @@ void CoreLoop::FlushSession(Session& session) {
   SessionQueue& queue = session.queue();
   while (OutboundMessage* message = queue.Front()) {
     const size_t size = message->frame.size();
-    switch (transport_->Send(session.routing_id(), message->frame)) {
+    const Transport::SendResult result = transport_->Send(session.routing_id(), message->frame);
+    switch (result) {
       case Transport::SendResult::kSent: {
         ++counters_.frames_sent;
         counters_.bytes_sent += size;
@@ -631,15 +632,20 @@ void CoreLoop::FlushSession(Session& session) {
         break;
       }
       case Transport::SendResult::kWouldBlock:
-        ++counters_.send_would_block;
+      case Transport::SendResult::kUnreachable:
+        // libzmq 4.3 reports EHOSTUNREACH, not EAGAIN, for a pipe that was
+        // full and has drained but not yet been reactivated, so an
+        // "unreachable" known peer is retried like a full one. A peer that
+        // is really gone stops heartbeating and is closed by OnTick.
+        if (result == Transport::SendResult::kWouldBlock) {
+          ++counters_.send_would_block;
+        } else {
+          ++counters_.peer_unreachable;
+        }
         if (!session.blocked) {
           session.blocked = true;
           blocked_.push_back(session.id());
         }
-        return;
-      case Transport::SendResult::kUnreachable:
-        ++counters_.peer_unreachable;
-        CloseSession(session, "unreachable");
         return;
     }
   }

@@ -57,7 +57,10 @@ Transport::SendResult Transport::Send(absl::string_view routing_id, zmq::message
     socket_.send(body, zmq::send_flags::none);
     return SendResult::kSent;
   } catch (const zmq::error_t& e) {
-    if (e.num() == EHOSTUNREACH) return SendResult::kUnreachable;
+    if (e.num() == EHOSTUNREACH) {
+      ZC_LOG(DEBUG) << "send: peer unreachable";
+      return SendResult::kUnreachable;
+    }
     if (e.num() == EAGAIN) return SendResult::kWouldBlock;
     ZC_LOG(ERROR) << "send failed: " << e.what();
     return SendResult::kUnreachable;

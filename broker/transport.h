@@ -26,6 +26,8 @@ struct TransportOptions {
 
 class Transport {
  public:
+  // kUnreachable: ZeroMQ has no ready pipe for that routing id: the peer is
+  // gone, or (libzmq 4.3) its pipe is being reactivated after being full.
   enum class SendResult { kSent, kWouldBlock, kUnreachable };
 
   // Binds a ROUTER on options.endpoint. Unavailable if the bind fails

@@ -77,10 +77,20 @@ struct Client::State {
 
   // Sends one frame without blocking. False if ZeroMQ has nowhere to put it
   // (no connection yet and its queue is full).
+  // Sends one frame. When ZeroMQ's send queue is full (a publisher far ahead
+  // of the broker), waits for room up to request_timeout rather than fail:
+  // that wait is the backpressure a bounded publish window expects.
   bool Send(const v1::Frame& frame) {
     std::string bytes = frame.SerializeAsString();
+    const absl::Time deadline = absl::Now() + options.request_timeout;
     try {
-      if (!socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) return false;
+      while (!socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
+        const absl::Duration left = deadline - absl::Now();
+        if (left <= absl::ZeroDuration() || !connected) return false;
+        zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLOUT, 0};
+        zmq::poll(&item, 1,
+                  std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+      }
     } catch (const zmq::error_t&) {
       return false;
     }
@@ -286,6 +296,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
     state->socket.set(zmq::sockopt::reconnect_ivl, 100);
     state->socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
     state->socket.set(zmq::sockopt::rcvhwm, 100000);
+    state->socket.set(zmq::sockopt::sndhwm, 10000);
     state->socket.connect(options.broker);
   } catch (const zmq::error_t& e) {
     return absl::InvalidArgumentError(
