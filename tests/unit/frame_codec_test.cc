@@ -155,6 +155,28 @@ std::vector<v1::Frame> OneFrameOfEveryType() {
     frame.mutable_goodbye()->set_reason("shutdown");
     frames.push_back(frame);
   }
+  {
+    v1::Frame frame;
+    v1::HistoryRequest* request = frame.mutable_history_request();
+    request->set_request_id(8);
+    request->set_pattern("alert.jincheng.*");
+    request->set_since_seq(40);
+    request->set_since_unix_ms(1700000000000);
+    request->set_limit(50);
+    frames.push_back(frame);
+  }
+  {
+    v1::Frame frame;
+    v1::HistoryReply* reply = frame.mutable_history_reply();
+    reply->set_request_id(8);
+    v1::Deliver* deliver = reply->add_messages();
+    deliver->set_seq(41);
+    deliver->set_topic("alert.jincheng.z03");
+    deliver->mutable_event()->mutable_alert()->set_alert_id("lanhua-1");
+    reply->set_done(true);
+    reply->set_next_seq(90);
+    frames.push_back(frame);
+  }
   return frames;
 }
 
