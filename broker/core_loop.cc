@@ -44,7 +44,8 @@ CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock)
       clock_(clock),
       context_(1),
       router_(sessions_, counters_, options_.match_cache_entries,
-              options_.max_subscriptions_per_session) {}
+              options_.max_subscriptions_per_session),
+      ack_tracker_(options_.redelivery) {}
 
 CoreLoop::~CoreLoop() {
   transport_.reset();  // close the socket before the context
@@ -102,6 +103,11 @@ void CoreLoop::Run(int stop_fd) {
   while (true) {
     const MonoNanos now = clock_.NowMono();
     long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
+    const MonoNanos next_due = ack_tracker_.NextDue();
+    if (next_due != INT64_MAX) {
+      timeout_ms =
+          std::min<long>(timeout_ms, std::max<long>(0, (next_due - now + 999'999) / 1'000'000));
+    }
     // A full peer pipe gives no writable event per peer, so retry soon.
     if (!blocked_.empty()) timeout_ms = std::min<long>(timeout_ms, 1);
     // Backpressure: while too much waits for the disk, leave new frames in
@@ -119,6 +125,7 @@ void CoreLoop::Run(int stop_fd) {
     if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
     if (items[3].revents & ZMQ_POLLIN) ForwardHistoryReplies();
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
+    ExpireDeliveries();
     journal_->Flush();
     FlushDirty();
     if (clock_.NowMono() >= next_tick_) OnTick();
@@ -172,11 +179,13 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
   switch (frame.body_case()) {
     case v1::Frame::kSubscribe: {
       const v1::Subscribe& subscribe = frame.subscribe();
-      absl::Status status = router_.Subscribe(*session, ToVector(subscribe.patterns()));
+      const std::vector<std::string> patterns = ToVector(subscribe.patterns());
+      absl::Status status = router_.Subscribe(*session, patterns);
       if (!status.ok()) {
         ReplyError(routing_id, session, status, subscribe.request_id());
         return;
       }
+      RecordSubscriptions(*session, patterns, /*removed=*/false);
       v1::Frame reply;
       reply.mutable_subscribed()->set_request_id(subscribe.request_id());
       for (const std::string& pattern : session->patterns()) {
@@ -187,11 +196,13 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
     }
     case v1::Frame::kUnsubscribe: {
       const v1::Unsubscribe& unsubscribe = frame.unsubscribe();
-      absl::Status status = router_.Unsubscribe(*session, ToVector(unsubscribe.patterns()));
+      const std::vector<std::string> patterns = ToVector(unsubscribe.patterns());
+      absl::Status status = router_.Unsubscribe(*session, patterns);
       if (!status.ok()) {
         ReplyError(routing_id, session, status, unsubscribe.request_id());
         return;
       }
+      RecordSubscriptions(*session, patterns, /*removed=*/true);
       v1::Frame reply;
       reply.mutable_subscribed()->set_request_id(unsubscribe.request_id());
       for (const std::string& pattern : session->patterns()) {
@@ -286,6 +297,10 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   welcome->set_unit_id(session.unit_id());
   SendControl(session, reply);
   PublishPresence(session, v1::SessionEvent::ONLINE, "hello");
+  if (session.role() == v1::TERMINAL) {
+    journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
+    ResumeDurableSession(session);
+  }
 }
 
 void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
@@ -382,7 +397,12 @@ void CoreLoop::OnDurable(PendingPublish& publish, const absl::Status& status) {
     return;
   }
   const size_t recipients = RouteEncoded(publish.topic, publish.priority, publish.frame,
-                                         /*best_effort=*/false);
+                                         /*best_effort=*/false, publish.seq, publish.alert_id);
+  if (!publish.alert_id.empty() && publish.publisher != 0) {
+    if (Session* publisher = sessions_.Find(publish.publisher)) {
+      RememberPublisher(publish.seq, publisher->unit_id());
+    }
+  }
   SendPubAck(publish.publisher, publish.request_id, publish.seq, publish.alert_id,
              /*duplicate=*/false, recipients);
   for (const auto& [id, request] : publish.duplicates) {
@@ -417,15 +437,52 @@ size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
 }
 
 size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
-                              const zmq::message_t& bytes, bool best_effort) {
+                              const zmq::message_t& bytes, bool best_effort, uint64_t seq,
+                              const std::string& alert_id) {
   MatchResult recipients = router_.Match(topic);
   if (recipients->empty()) {
     ++counters_.published_no_interest;
     return 0;
   }
-  const size_t accepted = router_.Fanout(recipients, bytes, priority, best_effort);
+  size_t accepted = 0;
+  for (SessionId id : *recipients) {
+    Session* session = sessions_.Find(id);
+    if (session == nullptr) continue;
+    if (seq != 0 && session->role() == v1::TERMINAL) {
+      if (session->replaying) {
+        Session::Held held;
+        held.seq = seq;
+        held.topic = topic;
+        held.alert_id = alert_id;
+        held.priority = priority;
+        held.frame.copy(const_cast<zmq::message_t&>(bytes));
+        session->held.push_back(std::move(held));
+      } else {
+        DeliverDurable(*session, seq, topic, alert_id, priority, bytes, 1);
+      }
+      ++accepted;
+      continue;
+    }
+    OutboundMessage message;
+    // zmq_msg_copy shares the bytes and bumps a reference count.
+    message.frame.copy(const_cast<zmq::message_t&>(bytes));
+    message.priority = priority;
+    message.best_effort = best_effort;
+    if (router_.Enqueue(*session, std::move(message))) ++accepted;
+  }
   counters_.delivered += accepted;
   return accepted;
+}
+
+void CoreLoop::RememberPublisher(uint64_t seq, const std::string& unit) {
+  // Bounded: acks for alerts older than the last 100k reach ack.> only.
+  constexpr size_t kMaxRemembered = 100000;
+  alert_publishers_.emplace(seq, unit);
+  alert_publisher_order_.push_back(seq);
+  if (alert_publisher_order_.size() > kMaxRemembered) {
+    alert_publishers_.erase(alert_publisher_order_.front());
+    alert_publisher_order_.pop_front();
+  }
 }
 
 void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
@@ -436,6 +493,18 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   }
   ++counters_.acks_received;
   ++counters_.acks_by_level[ack.level()];
+  if (session.role() == v1::TERMINAL && ack.seq() != 0) {
+    if (ack.level() == v1::RECEIVED) OnReceived(session, ack);
+    v1::JournalDelivery record;
+    record.set_unit(session.unit_id());
+    record.set_seq(ack.seq());
+    record.set_kind(v1::JournalDelivery::ACK);
+    record.set_level(ack.level());
+    record.set_alert_id(ack.alert_id());
+    record.set_text(ack.text());
+    record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+    journal_->AddDelivery(record);
+  }
   // Route the ack as an event on ack.<city>.<zone> for the center and
   // monitors. The acks issue makes the broker's own delivery record the
   // source of the topic; until then the client's echo of it is used.
@@ -456,7 +525,20 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   event->set_text(ack.text());
   event->set_unix_ms(deliver->broker_unix_ms());
   event->set_topic(ack.topic());
+  const std::string& ack_topic = deliver->topic();
+  const MatchResult watchers = router_.Match(ack_topic);
   RouteDeliver(frame, /*best_effort=*/false);
+  // The alert's publisher hears of every ack, subscribed to ack.> or not.
+  auto publisher = alert_publishers_.find(ack.seq());
+  if (publisher == alert_publishers_.end()) return;
+  Session* center = sessions_.FindByUnit(publisher->second);
+  if (center == nullptr || std::binary_search(watchers->begin(), watchers->end(), center->id())) {
+    return;
+  }
+  OutboundMessage message;
+  message.frame = EncodeFrame(frame);
+  message.priority = v1::P2;
+  router_.Enqueue(*center, std::move(message));
 }
 
 void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
@@ -504,7 +586,8 @@ void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
   gauges["journal_segments"] = static_cast<int64_t>(journal_stats.segment_count);
   gauges["journal_healthy"] = journal_stats.healthy ? 1 : 0;
   gauges["dedup_entries"] = static_cast<int64_t>(journal_->dedup_size());
-  gauges["durable_sessions"] = static_cast<int64_t>(journal_->durable_subscriptions().size());
+  gauges["durable_sessions"] = static_cast<int64_t>(journal_->units().size());
+  gauges["pending_acks"] = static_cast<int64_t>(ack_tracker_.pending());
   const journal::RecoveryReport& recovery = journal_->status().report;
   gauges["recovery_records"] = static_cast<int64_t>(recovery.records);
   gauges["recovery_torn_tails"] = static_cast<int64_t>(recovery.torn_tails);
@@ -526,6 +609,10 @@ void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
 
 void CoreLoop::ForwardHistoryReplies() {
   for (HistoryReader::Reply& reply : history_->TakeReplies()) {
+    if (reply.replay) {
+      OnReplay(reply);
+      continue;
+    }
     Session* session = sessions_.Find(reply.session);
     if (session == nullptr) continue;  // it left meanwhile
     OutboundMessage message;
@@ -560,6 +647,12 @@ void CoreLoop::CloseSession(Session& session, absl::string_view reason) {
                << ")";
   ++counters_.sessions_closed;
   router_.RemoveAll(session);
+  // Unacknowledged deliveries stay unsettled: the replay on reconnect sends
+  // them again.
+  ack_tracker_.DropSession(session.id());
+  if (session.role() == v1::TERMINAL) {
+    journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
+  }
   // Tell the others after unsubscribing, so the session does not hear itself.
   PublishPresence(session, v1::SessionEvent::OFFLINE, reason);
   std::erase(blocked_, session.id());
@@ -657,6 +750,10 @@ void CoreLoop::OnTick() {
   next_tick_ = now + period;
   const MonoNanos dead_after = period * options_.heartbeat_misses;
   journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
+  if (now >= next_expiry_check_) {
+    next_expiry_check_ = now + 60'000'000'000;  // once a minute
+    ExpireDurableSessions();
+  }
   std::vector<Session*> dead;
   v1::Frame beat;
   beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));

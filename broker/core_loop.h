@@ -8,11 +8,14 @@
 //
 // so that one pass serves many publishes. Nothing here takes a lock; other
 // threads talk to the loop only through sockets or file descriptors.
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "ack_tracker.h"
 #include "common/clock.h"
 #include "history.h"
 #include "journal.h"
@@ -61,8 +64,32 @@ class CoreLoop {
   void SendPubAck(SessionId session, uint64_t request_id, uint64_t seq, const std::string& alert_id,
                   bool duplicate, size_t recipients);
   size_t RouteDeliver(const v1::Frame& deliver, bool best_effort);
+  // Queues an encoded Deliver to every matching session. For a durable
+  // message (seq > 0) each terminal's delivery is tracked for RECEIVED,
+  // or held while that terminal is being replayed.
   size_t RouteEncoded(const std::string& topic, v1::Priority priority, const zmq::message_t& bytes,
-                      bool best_effort);
+                      bool best_effort, uint64_t seq = 0, const std::string& alert_id = "");
+
+  // Durable sessions (durable_delivery.cc).
+  // A terminal said Hello: restore its durable subscriptions and replay what
+  // it has not settled.
+  void ResumeDurableSession(Session& session);
+  // A terminal (un)subscribed: journal it.
+  void RecordSubscriptions(Session& session, const std::vector<std::string>& patterns,
+                           bool removed);
+  // Queues a durable message for a terminal and tracks it.
+  void DeliverDurable(Session& session, uint64_t seq, const std::string& topic,
+                      const std::string& alert_id, v1::Priority priority,
+                      const zmq::message_t& frame, uint32_t delivery_count);
+  void OnReplay(HistoryReader::Reply& reply);
+  void OnReceived(Session& session, const v1::AckFrame& ack);
+  void ExpireDeliveries();
+  void DeadLetter(PendingDelivery& delivery);
+  void ExpireDurableSessions();
+  // Publishes a message that the broker itself originates (dead letters,
+  // later escalations) through the journal like any durable publish.
+  void PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event);
+  void RememberPublisher(uint64_t seq, const std::string& unit);
   void PublishPresence(const Session& session, v1::SessionEvent::State state,
                        absl::string_view reason);
   void CloseSession(Session& session, absl::string_view reason);
@@ -86,6 +113,11 @@ class CoreLoop {
   BrokerCounters counters_;
   Router router_;
   std::unique_ptr<Journal> journal_;
+  AckTracker ack_tracker_;
+  MonoNanos next_expiry_check_ = 0;
+  // Alert seq -> publishing unit, so acks reach the publisher (bounded).
+  absl::flat_hash_map<uint64_t, std::string> alert_publishers_;
+  std::deque<uint64_t> alert_publisher_order_;
   std::unique_ptr<HistoryReader> history_;  // reads journal_'s files; destroyed first
   std::vector<SessionId> blocked_;          // sessions whose pipe was full
   MonoNanos next_tick_ = 0;

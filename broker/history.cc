@@ -4,6 +4,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "common/log.h"
 #include "frame_codec.h"
 #include "journal_reader.h"
@@ -47,6 +50,14 @@ HistoryReader::~HistoryReader() {
   if (event_fd_ >= 0) ::close(event_fd_);
 }
 
+void HistoryReader::SubmitReplay(ReplayRequest request) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    replays_.push_back(std::move(request));
+  }
+  wake_.notify_one();
+}
+
 void HistoryReader::Submit(SessionId session, v1::HistoryRequest request) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -67,20 +78,27 @@ std::vector<HistoryReader::Reply> HistoryReader::TakeReplies() {
 
 void HistoryReader::Run() {
   while (true) {
-    std::pair<SessionId, v1::HistoryRequest> next;
+    std::optional<std::pair<SessionId, v1::HistoryRequest>> history;
+    std::optional<ReplayRequest> replay;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !requests_.empty(); });
+      wake_.wait(lock, [&] { return stopping_ || !requests_.empty() || !replays_.empty(); });
       if (stopping_) return;
-      next = std::move(requests_.front());
-      requests_.pop_front();
+      // Replays first: a terminal coming back may be missing an alert.
+      if (!replays_.empty()) {
+        replay = std::move(replays_.front());
+        replays_.pop_front();
+      } else {
+        history = std::move(requests_.front());
+        requests_.pop_front();
+      }
     }
-    Serve(next.first, next.second);
+    if (replay) Replay(*replay);
+    if (history) Serve(history->first, history->second);
   }
 }
 
-void HistoryReader::Emit(SessionId session, v1::Frame& frame) {
-  Reply reply{session, EncodeFrame(frame)};
+void HistoryReader::Push(Reply reply) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     replies_.push_back(std::move(reply));
@@ -88,7 +106,82 @@ void HistoryReader::Emit(SessionId session, v1::Frame& frame) {
   const uint64_t one = 1;
   ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
   (void)ignored;
+}
+
+void HistoryReader::Emit(SessionId session, v1::Frame& frame) {
+  Reply reply;
+  reply.session = session;
+  reply.frame = EncodeFrame(frame);
+  Push(std::move(reply));
   frame.mutable_history_reply()->clear_messages();
+}
+
+void HistoryReader::Replay(const ReplayRequest& request) {
+  uint64_t lowest_since = UINT64_MAX;
+  for (const auto& [pattern, since] : request.patterns)
+    lowest_since = std::min(lowest_since, since);
+  const uint64_t start = std::max(request.floor, lowest_since) + 1;
+  Reply chunk;
+  chunk.session = request.session;
+  chunk.replay = true;
+  uint64_t first_unsettled = 0;
+  size_t chunk_bytes = 0;
+  const std::vector<journal::SegmentInfo> segments = segments_();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (i + 1 < segments.size() && segments[i + 1].first_seq != 0 &&
+        segments[i + 1].first_seq <= start) {
+      continue;
+    }
+    if (segments[i].first_seq > request.upto_seq) break;
+    const std::string data = ReadPrefix(segments[i].path, segments[i].bytes);
+    journal::SegmentScanner scanner(data);
+    journal::ScannedRecord record;
+    while (scanner.Next(&record)) {
+      if (record.type != journal::RecordType::kPublish) continue;
+      journal::PublishRecord publish;
+      if (!journal::DecodePublish(record.payload, &publish)) continue;
+      if (publish.seq < start || publish.seq > request.upto_seq) continue;
+      if (std::binary_search(request.settled.begin(), request.settled.end(), publish.seq)) continue;
+      bool wanted = false;
+      for (const auto& [pattern, since] : request.patterns) {
+        if (publish.seq > since && PatternMatches(pattern, publish.topic)) {
+          wanted = true;
+          break;
+        }
+      }
+      if (!wanted) continue;
+      v1::Frame stored;
+      if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size())) ||
+          !stored.has_deliver()) {
+        continue;
+      }
+      v1::Deliver* deliver = stored.mutable_deliver();
+      deliver->set_redelivered(true);
+      deliver->set_delivery_count(deliver->delivery_count() + 1);
+      ReplayItem item;
+      item.seq = publish.seq;
+      item.topic = std::string(publish.topic);
+      item.alert_id = std::string(publish.alert_id);
+      item.priority = deliver->priority();
+      item.delivery_count = deliver->delivery_count();
+      item.frame = EncodeFrame(stored);
+      chunk_bytes += item.frame.size();
+      if (first_unsettled == 0) first_unsettled = publish.seq;
+      chunk.items.push_back(std::move(item));
+      if (chunk_bytes >= kChunkBytes * 4) {
+        Reply next;
+        next.session = request.session;
+        next.replay = true;
+        std::swap(next, chunk);
+        Push(std::move(next));
+        chunk_bytes = 0;
+      }
+    }
+  }
+  chunk.replay_done = true;
+  chunk.upto_seq = request.upto_seq;
+  chunk.first_unsettled = first_unsettled;
+  Push(std::move(chunk));
 }
 
 void HistoryReader::Serve(SessionId session, const v1::HistoryRequest& request) {

@@ -1,9 +1,14 @@
 #pragma once
-// HistoryReader: serves HistoryRequests from the journal's segment files on
-// its own thread, so that reading stored messages never stalls live
-// routing. It reads only what the writer has made durable, and hands back
-// ready-to-send encoded HistoryReply frames through a queue and an eventfd
-// that the core loop polls; the loop only forwards them.
+// HistoryReader: reads stored messages from the journal's segment files on
+// its own thread, so that reading never stalls live routing. It serves two
+// kinds of request:
+//  - history: HistoryRequests from clients, answered with ready-to-send
+//    encoded HistoryReply frames;
+//  - replay: a durable session that reconnected gets every stored message
+//    matching its patterns that it has not settled, re-encoded as
+//    redelivered, in seq order.
+// It reads only what the writer has made durable, and hands results back
+// through a queue and an eventfd that the core loop polls.
 //
 // Thread-safety: Submit, TakeReplies and the destructor may be called from
 // any thread (in practice the core loop); the scan runs on the reader thread.
@@ -25,9 +30,30 @@ namespace zonecast {
 
 class HistoryReader {
  public:
+  // What a replay needs to know about the durable session.
+  struct ReplayRequest {
+    SessionId session = 0;
+    std::vector<std::pair<std::string, uint64_t>> patterns;  // pattern, since_seq
+    uint64_t floor = 0;
+    std::vector<uint64_t> settled;  // sorted, above floor
+    uint64_t upto_seq = 0;          // last durable seq when the session came back
+  };
+  struct ReplayItem {
+    uint64_t seq = 0;
+    std::string topic;
+    std::string alert_id;
+    v1::Priority priority = v1::P4;
+    uint32_t delivery_count = 0;
+    zmq::message_t frame;  // encoded Frame{deliver}, redelivered
+  };
   struct Reply {
     SessionId session = 0;
-    zmq::message_t frame;  // encoded Frame{history_reply}
+    zmq::message_t frame;  // history: encoded Frame{history_reply}
+    bool replay = false;
+    std::vector<ReplayItem> items;  // replay: the next messages
+    bool replay_done = false;
+    uint64_t upto_seq = 0;
+    uint64_t first_unsettled = 0;  // replay_done: lowest seq replayed, 0 if none
   };
   // Returns the segments to read (thread-safe source: the journal writer).
   using SegmentSource = std::function<std::vector<journal::SegmentInfo>()>;
@@ -43,12 +69,15 @@ class HistoryReader {
 
   // REQUIRES: request.pattern() is a valid pattern.
   void Submit(SessionId session, v1::HistoryRequest request);
+  void SubmitReplay(ReplayRequest request);
   std::vector<Reply> TakeReplies();
   int reply_fd() const { return event_fd_; }
 
  private:
   void Run();
   void Serve(SessionId session, const v1::HistoryRequest& request);
+  void Replay(const ReplayRequest& request);
+  void Push(Reply reply);
   void Emit(SessionId session, v1::Frame& frame);
 
   SegmentSource segments_;
@@ -57,6 +86,7 @@ class HistoryReader {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::pair<SessionId, v1::HistoryRequest>> requests_;  // guarded by mutex_
+  std::deque<ReplayRequest> replays_;                              // guarded by mutex_
   std::vector<Reply> replies_;                                     // guarded by mutex_
   bool stopping_ = false;                                          // guarded by mutex_
 };

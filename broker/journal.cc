@@ -28,24 +28,32 @@ absl::Status Journal::Open() {
   };
   visitor.on_subscription = [&](const v1::JournalSubscription& s) {
     if (s.removed()) {
-      auto it = durable_subscriptions_.find(s.unit());
-      if (it != durable_subscriptions_.end()) {
-        it->second.erase(s.pattern());
-        if (it->second.empty()) durable_subscriptions_.erase(it);
-      }
+      units_.RemovePattern(s.unit(), s.pattern());
     } else {
-      durable_subscriptions_[s.unit()].insert(s.pattern());
+      units_.AddPattern(s.unit(), s.pattern(), s.since_seq(), s.unix_ms());
     }
   };
   visitor.on_checkpoint = [&](const v1::JournalCheckpoint& checkpoint) {
-    durable_subscriptions_.clear();
-    for (const v1::JournalUnitSubscriptions& unit : checkpoint.subscriptions()) {
-      auto& patterns = durable_subscriptions_[unit.unit()];
-      patterns.insert(unit.patterns().begin(), unit.patterns().end());
-    }
+    units_.LoadFrom(checkpoint);
     for (const v1::JournalDedupEntry& entry : checkpoint.dedup()) {
       if (entry.unix_ms() >= dedup_cutoff)
         dedup_.Insert(entry.alert_id(), entry.seq(), entry.unix_ms());
+    }
+  };
+  visitor.on_other = [&](journal::RecordType type, absl::string_view payload) {
+    if (type == journal::RecordType::kDelivery) {
+      v1::JournalDelivery delivery;
+      if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
+      if (delivery.kind() == v1::JournalDelivery::DEAD_LETTERED ||
+          (delivery.kind() == v1::JournalDelivery::ACK && delivery.level() == v1::RECEIVED)) {
+        units_.Settle(delivery.unit(), delivery.seq());
+      }
+      units_.Touch(delivery.unit(), delivery.unix_ms());
+    } else if (type == journal::RecordType::kSessionExpired) {
+      v1::JournalSessionExpired expired;
+      if (expired.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        units_.Erase(expired.unit());
+      }
     }
   };
   absl::StatusOr<journal::RecoveryReport> report = journal::RecoverJournal(
@@ -59,9 +67,10 @@ absl::Status Journal::Open() {
   }
   dedup_.Expire(now_ms);
   last_seq_ = report->last_seq;
+  last_durable_seq_ = last_seq_;
   ZC_LOG(INFO) << "journal recovered: " << report->records << " records (" << report->publishes
                << " publishes) in " << report->segments << " segments, last seq " << last_seq_
-               << ", " << durable_subscriptions_.size() << " durable sessions, " << dedup_.size()
+               << ", " << units_.size() << " durable sessions, " << dedup_.size()
                << " alert ids in the dedup window, " << report->torn_tails << " torn tails, "
                << report->damaged_segments << " damaged segments, in "
                << absl::FormatDuration(report->took);
@@ -90,11 +99,7 @@ std::string Journal::BuildCheckpoint() const {
   v1::JournalCheckpoint checkpoint;
   checkpoint.set_last_seq(last_seq_);
   checkpoint.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
-  for (const auto& [unit, patterns] : durable_subscriptions_) {
-    v1::JournalUnitSubscriptions* entry = checkpoint.add_subscriptions();
-    entry->set_unit(unit);
-    for (const std::string& p : patterns) entry->add_patterns(p);
-  }
+  units_.SaveTo(&checkpoint);
   dedup_.ForEach([&](const std::string& id, const DedupWindow::Entry& e) {
     v1::JournalDedupEntry* entry = checkpoint.add_dedup();
     entry->set_alert_id(id);
@@ -127,21 +132,40 @@ void Journal::AddPublish(PendingPublish&& publish, int64_t unix_ms) {
 }
 
 void Journal::AddSubscription(const std::string& unit, const std::string& pattern, bool removed) {
+  const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
   if (removed) {
-    auto it = durable_subscriptions_.find(unit);
-    if (it == durable_subscriptions_.end() || it->second.erase(pattern) == 0) return;
-    if (it->second.empty()) durable_subscriptions_.erase(it);
-  } else if (!durable_subscriptions_[unit].insert(pattern).second) {
+    if (!units_.RemovePattern(unit, pattern)) return;
+  } else if (!units_.AddPattern(unit, pattern, last_seq_, now_ms)) {
     return;  // already durable: nothing new to record
   }
-  if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::JournalBatch>();
   v1::JournalSubscription record;
   record.set_unit(unit);
   record.set_pattern(pattern);
   record.set_removed(removed);
+  record.set_unix_ms(now_ms);
+  record.set_since_seq(last_seq_);
+  AddRecord(journal::RecordType::kSubscription, record.SerializeAsString());
+}
+
+void Journal::AddDelivery(const v1::JournalDelivery& delivery) {
+  if (delivery.kind() == v1::JournalDelivery::DEAD_LETTERED ||
+      (delivery.kind() == v1::JournalDelivery::ACK && delivery.level() == v1::RECEIVED)) {
+    units_.Settle(delivery.unit(), delivery.seq());
+  }
+  AddRecord(journal::RecordType::kDelivery, delivery.SerializeAsString());
+}
+
+void Journal::ExpireUnit(const std::string& unit) {
+  units_.Erase(unit);
+  v1::JournalSessionExpired record;
+  record.set_unit(unit);
   record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
-  journal::AppendRecord(&open_batch_->records, journal::RecordType::kSubscription,
-                        record.SerializeAsString());
+  AddRecord(journal::RecordType::kSessionExpired, record.SerializeAsString());
+}
+
+void Journal::AddRecord(journal::RecordType type, const std::string& payload) {
+  if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::JournalBatch>();
+  journal::AppendRecord(&open_batch_->records, type, payload);
   ++open_batch_->record_count;
 }
 

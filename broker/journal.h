@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "dedup_window.h"
+#include "durable_units.h"
 #include "journal_recovery.h"
 #include "journal_writer.h"
 #include "options.h"
@@ -75,15 +76,24 @@ class Journal {
 
   // Adds a publish record to the open batch.
   void AddPublish(PendingPublish&& publish, int64_t unix_ms);
-  // Journals a durable session's subscription change.
+  // Journals a durable session's subscription change (and applies it to
+  // units()). Adding a pattern the unit has is a no-op.
   void AddSubscription(const std::string& unit, const std::string& pattern, bool removed);
-  // Subscriptions of durable sessions, as recovered and kept since.
-  const absl::flat_hash_map<std::string, std::set<std::string>>& durable_subscriptions() const {
-    return durable_subscriptions_;
-  }
+  // Journals an ack or a dead-lettering by a durable session; RECEIVED and
+  // dead-lettering settle the message for the unit.
+  void AddDelivery(const v1::JournalDelivery& delivery);
+  // Journals that a durable session expired, and forgets it.
+  void ExpireUnit(const std::string& unit);
+  // Durable sessions, as recovered and kept since.
+  DurableUnits& units() { return units_; }
+  const DurableUnits& units() const { return units_; }
+  // Highest seq whose batch is on disk.
+  uint64_t last_durable_seq() const { return last_durable_seq_; }
 
   // Submits the open batch, if any.
   void Flush();
+  // Appends one record to the open batch.
+  void AddRecord(journal::RecordType type, const std::string& payload);
   // True while too much is waiting for the disk: the loop stops reading.
   bool Backlogged() const { return inflight_bytes_ > options_.max_inflight_bytes; }
   bool HasInflight() const { return !inflight_.empty(); }
@@ -127,7 +137,8 @@ class Journal {
   std::unique_ptr<journal::JournalWriter> writer_;
   uint64_t last_seq_ = 0;
   DedupWindow dedup_;
-  absl::flat_hash_map<std::string, std::set<std::string>> durable_subscriptions_;
+  DurableUnits units_;
+  uint64_t last_durable_seq_ = 0;
   // Alert ids in flight, with the repeats that arrived meanwhile.
   absl::flat_hash_map<std::string, std::vector<std::pair<SessionId, uint64_t>>> inflight_alerts_;
 
@@ -149,6 +160,7 @@ void Journal::Finish(journal::JournalBatch& batch, Fn&& done) {
     inflight_bytes_ -= finished.bytes;
     const bool ok = finished.id == batch.id ? batch.status.ok() : false;
     if (!ok) ++failed_batches_;
+    if (ok) last_durable_seq_ = std::max(last_durable_seq_, batch.max_seq);
     for (PendingPublish& publish : finished.publishes) {
       if (!publish.alert_id.empty()) {
         if (auto node = inflight_alerts_.extract(publish.alert_id); !node.empty()) {

@@ -42,6 +42,9 @@
 //                  the state that older segments would otherwise carry
 //                  (durable subscriptions, the dedup window), so retention
 //                  can delete them.
+//   kDelivery      v1::JournalDelivery: a durable session acknowledged a
+//                  message (RECEIVED settles it), or it was dead-lettered
+//   kSessionExpired v1::JournalSessionExpired: forget a durable session
 //   kZero (0)      never written; zero bytes at the tail mean a torn write.
 //   Unknown types with a good CRC are skipped and counted (a newer broker).
 //
@@ -78,8 +81,10 @@ enum class RecordType : uint8_t {
   kPublish = 1,
   kSubscription = 2,
   kCheckpoint = 3,
+  kDelivery = 4,        // v1::JournalDelivery: an ack or dead-lettering by a durable session
+  kSessionExpired = 5,  // v1::JournalSessionExpired
 };
-inline constexpr uint8_t kMaxKnownRecordType = 3;
+inline constexpr uint8_t kMaxKnownRecordType = 5;
 // Types a scanner accepts as a plausible record start when resyncing.
 inline constexpr uint8_t kMaxPlausibleRecordType = 32;
 

@@ -157,6 +157,10 @@ absl::StatusOr<RecoveryReport> RecoverJournal(const std::string& journal_dir, Re
           if (visitor.on_checkpoint) visitor.on_checkpoint(checkpoint);
           break;
         }
+        case RecordType::kDelivery:
+        case RecordType::kSessionExpired:
+          if (visitor.on_other) visitor.on_other(record.type, record.payload);
+          break;
         default:
           ++report.unknown_records;
           break;

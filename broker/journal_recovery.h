@@ -29,6 +29,8 @@ struct RecoveryVisitor {
   std::function<void(const v1::JournalSubscription&)> on_subscription;
   // The state at the start of a segment; replaces what came before.
   std::function<void(const v1::JournalCheckpoint&)> on_checkpoint;
+  // Every other known record type, undecoded.
+  std::function<void(RecordType, absl::string_view payload)> on_other;
 };
 
 struct RecoveryReport {

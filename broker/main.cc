@@ -5,9 +5,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -54,6 +56,15 @@ ABSL_FLAG(std::string, recovery, "repair",
           "prefix and start; strict: refuse to start");
 ABSL_FLAG(absl::Duration, dedup_window, absl::Minutes(10),
           "How long an alert id is remembered: a publish repeating it gets the original PubAck");
+ABSL_FLAG(std::vector<std::string>, ack_wait, std::vector<std::string>({"1s", "2s", "5s", "10s"}),
+          "How long a terminal has to acknowledge RECEIVED before a redelivery, for P1,P2,P3,P4");
+ABSL_FLAG(std::vector<std::string>, redelivery_backoff,
+          std::vector<std::string>({"1s", "2s", "4s", "8s"}),
+          "Waits after the 1st, 2nd, ... redelivery (the last one repeats)");
+ABSL_FLAG(uint32_t, max_deliveries, 5,
+          "Deliveries without RECEIVED after which a message goes to dlq.<city>.<zone>");
+ABSL_FLAG(absl::Duration, session_expiry, absl::Hours(24 * 7),
+          "A terminal's durable session unused this long is forgotten");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 
 namespace {
@@ -70,6 +81,8 @@ constexpr char kUsage[] =
 zonecast::BrokerOptions OptionsFromFlags() {
   zonecast::BrokerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.redelivery.max_deliveries = absl::GetFlag(FLAGS_max_deliveries);
+  options.session_expiry = absl::GetFlag(FLAGS_session_expiry);
   options.journal.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.journal.segment_bytes = absl::GetFlag(FLAGS_segment_bytes);
   options.journal.retention_bytes = absl::GetFlag(FLAGS_retention_bytes);
@@ -88,6 +101,28 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.ready_file = absl::GetFlag(FLAGS_ready_file);
   options.broker_id = absl::GetFlag(FLAGS_broker_id);
   return options;
+}
+
+// Parses a list of durations ("1s,500ms"); prints the problem and returns
+// false when it is not min..max valid durations.
+bool ParseDurations(const std::vector<std::string>& texts, size_t min, size_t max, const char* flag,
+                    std::vector<absl::Duration>* out) {
+  out->clear();
+  for (const std::string& text : texts) {
+    absl::Duration d;
+    if (!absl::ParseDuration(text, &d)) {
+      std::cerr << "zonecastd: " << flag << ": '" << text
+                << "' is not a duration (e.g. 500ms, 2s)\n";
+      return false;
+    }
+    out->push_back(d);
+  }
+  if (out->size() < min || out->size() > max) {
+    std::cerr << "zonecastd: " << flag << " takes " << min << (min == max ? "" : " or more")
+              << " comma-separated durations\n";
+    return false;
+  }
+  return true;
 }
 
 bool SetLogLevel(const std::string& name) {
@@ -136,6 +171,7 @@ int main(int argc, char** argv) {
   google::protobuf::SetLogHandler(&QuietProtobufLog);
 
   zonecast::BrokerOptions options = OptionsFromFlags();
+  std::vector<absl::Duration> ack_wait;
   const std::string fsync = absl::GetFlag(FLAGS_fsync);
   if (fsync != "batch" && fsync != "never") {
     std::cerr << "zonecastd: --fsync must be batch or never\n";
@@ -148,6 +184,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.journal.strict_recovery = recovery == "strict";
+  if (!ParseDurations(absl::GetFlag(FLAGS_ack_wait), 4, 4, "--ack_wait", &ack_wait) ||
+      !ParseDurations(absl::GetFlag(FLAGS_redelivery_backoff), 1, 64, "--redelivery_backoff",
+                      &options.redelivery.backoff)) {
+    return 2;
+  }
+  std::copy(ack_wait.begin(), ack_wait.end(), options.redelivery.ack_wait.begin());
   if (absl::Status status = options.Validate(); !status.ok()) {
     std::cerr << "zonecastd: " << status.message() << "\n";
     return 2;

@@ -43,6 +43,20 @@ absl::Status BrokerOptions::Validate() const {
   if (journal.dedup_window < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--dedup_window must not be negative");
   }
+  for (absl::Duration wait : redelivery.ack_wait) {
+    if (wait <= absl::ZeroDuration())
+      return absl::InvalidArgumentError("--ack_wait values must be > 0");
+  }
+  for (absl::Duration wait : redelivery.backoff) {
+    if (wait <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("--redelivery_backoff values must be > 0");
+    }
+  }
+  if (redelivery.max_deliveries < 1)
+    return absl::InvalidArgumentError("--max_deliveries must be >= 1");
+  if (session_expiry <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--session_expiry must be > 0");
+  }
   if (read_batch < 1) return absl::InvalidArgumentError("--read_batch must be >= 1");
   return absl::OkStatus();
 }

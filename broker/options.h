@@ -1,15 +1,33 @@
 #pragma once
 // BrokerOptions: everything zonecastd can be told, as plain values. main.cc is
 // the only place that reads flags; it fills this struct and calls Validate().
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "session_queue.h"
+#include "zonecast/domain.pb.h"
 
 namespace zonecast {
+
+// When a durable delivery to a terminal is sent again (DESIGN.md contract 5).
+struct RedeliveryPolicy {
+  // Wait for RECEIVED after the first delivery, by priority P1..P4.
+  std::array<absl::Duration, 4> ack_wait = {absl::Seconds(1), absl::Seconds(2), absl::Seconds(5),
+                                            absl::Seconds(10)};
+  // Wait after the n-th redelivery (the last step repeats).
+  std::vector<absl::Duration> backoff = {absl::Seconds(1), absl::Seconds(2), absl::Seconds(4),
+                                         absl::Seconds(8)};
+  // Deliveries without RECEIVED after which the message is dead-lettered.
+  uint32_t max_deliveries = 5;
+
+  absl::Duration AckWait(v1::Priority priority) const;
+  absl::Duration Backoff(uint32_t redeliveries) const;
+};
 
 // The journal (the embedded default store) and its promises.
 struct JournalOptions {
@@ -46,6 +64,9 @@ struct BrokerOptions {
   std::string ready_file;  // written once bound: "zmq=<endpoint>\n"
   std::string broker_id = "zonecastd";
   JournalOptions journal;
+  RedeliveryPolicy redelivery;
+  // A durable session (terminal) unused this long is forgotten (journaled).
+  absl::Duration session_expiry = absl::Hours(24 * 7);
 
   // InvalidArgument naming the first bad option.
   absl::Status Validate() const;

@@ -5,11 +5,13 @@
 //
 // Owned by the SessionTable; core loop thread only.
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "common/clock.h"
 #include "session_queue.h"
 #include "topic_trie.h"
+#include "zmq.hpp"
 #include "zonecast/wire.pb.h"
 
 namespace zonecast {
@@ -42,6 +44,20 @@ class Session {
   bool dirty = false;
   // Set when its ZeroMQ pipe refused a message (full); retried every turn.
   bool blocked = false;
+
+  // A durable message held back while the session's replay from the journal
+  // runs, so that it goes out after the older replayed ones (per-topic
+  // order).
+  struct Held {
+    uint64_t seq = 0;
+    std::string topic;
+    std::string alert_id;
+    v1::Priority priority = v1::P4;
+    zmq::message_t frame;
+  };
+  // True between a durable terminal's Hello and the end of its replay.
+  bool replaying = false;
+  std::vector<Held> held;
 
  private:
   SessionId id_;

@@ -177,6 +177,25 @@ std::vector<v1::Frame> OneFrameOfEveryType() {
     reply->set_next_seq(90);
     frames.push_back(frame);
   }
+  {
+    v1::Frame frame;
+    frame.mutable_timeline_request()->set_request_id(9);
+    frame.mutable_timeline_request()->set_alert_id("lanhua-1");
+    frames.push_back(frame);
+  }
+  {
+    v1::Frame frame;
+    v1::TimelineReply* reply = frame.mutable_timeline_reply();
+    reply->set_request_id(9);
+    reply->set_found(true);
+    reply->mutable_timeline()->set_seq(41);
+    reply->mutable_timeline()->set_state("accepted");
+    v1::TimelineEntry* entry = reply->mutable_timeline()->add_entries();
+    entry->set_kind(v1::TimelineEntry::ACK);
+    entry->set_unit("jc-z03-v12");
+    entry->set_level(v1::ACCEPTED);
+    frames.push_back(frame);
+  }
   return frames;
 }
 

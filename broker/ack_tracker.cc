@@ -1,0 +1,55 @@
+#include "ack_tracker.h"
+
+#include <algorithm>
+
+#include "options.h"
+
+namespace zonecast {
+
+absl::Duration RedeliveryPolicy::AckWait(v1::Priority priority) const {
+  const int index = std::clamp(static_cast<int>(priority) - 1, 0, 3);
+  return ack_wait[static_cast<size_t>(index)];
+}
+
+absl::Duration RedeliveryPolicy::Backoff(uint32_t redeliveries) const {
+  if (backoff.empty()) return absl::Seconds(1);
+  const size_t index =
+      std::min<size_t>(redeliveries == 0 ? 0 : redeliveries - 1, backoff.size() - 1);
+  return backoff[index];
+}
+
+void AckTracker::OnDelivered(SessionId session, uint64_t seq, const std::string& topic,
+                             const std::string& alert_id, v1::Priority priority,
+                             const zmq::message_t& frame, uint32_t delivery_count, MonoNanos now) {
+  const Key key{session, seq};
+  PendingDelivery& delivery = pending_[key];
+  const bool fresh = delivery.seq == 0;
+  delivery.session = session;
+  delivery.seq = seq;
+  delivery.topic = topic;
+  delivery.alert_id = alert_id;
+  delivery.priority = priority;
+  delivery.frame.copy(const_cast<zmq::message_t&>(frame));
+  delivery.delivery_count = std::max(delivery.delivery_count, delivery_count);
+  delivery.due = now + absl::ToInt64Nanoseconds(policy_.AckWait(priority));
+  timers_.Schedule(delivery.due, key);
+  if (fresh) by_session_[session].insert(seq);
+}
+
+bool AckTracker::OnReceived(SessionId session, uint64_t seq) {
+  if (pending_.erase(Key{session, seq}) == 0) return false;
+  if (auto it = by_session_.find(session); it != by_session_.end()) {
+    it->second.erase(seq);
+    if (it->second.empty()) by_session_.erase(it);
+  }
+  return true;
+}
+
+void AckTracker::DropSession(SessionId session) {
+  auto it = by_session_.find(session);
+  if (it == by_session_.end()) return;
+  for (uint64_t seq : it->second) pending_.erase(Key{session, seq});
+  by_session_.erase(it);
+}
+
+}  // namespace zonecast

@@ -1,0 +1,92 @@
+#pragma once
+// AckTracker: durable messages delivered to connected terminals and not yet
+// acknowledged RECEIVED. Each delivery waits ack_wait(priority); then it is
+// sent again, marked redelivered with its count, after each backoff step,
+// until max_deliveries, after which it is dead-lettered (DESIGN.md contract
+// 5). A terminal that disconnects drops its entries here: they are still
+// unsettled in DurableUnits, so the replay on reconnect sends them again.
+//
+// Core loop thread only.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "options.h"
+#include "timer_queue.h"
+#include "topic_trie.h"
+#include "zmq.hpp"
+#include "zonecast/domain.pb.h"
+
+namespace zonecast {
+
+struct PendingDelivery {
+  SessionId session = 0;
+  uint64_t seq = 0;
+  std::string topic;
+  std::string alert_id;
+  v1::Priority priority = v1::P4;
+  zmq::message_t frame;  // the Deliver as first sent (shared bytes)
+  uint32_t delivery_count = 1;
+  MonoNanos due = 0;
+};
+
+class AckTracker {
+ public:
+  explicit AckTracker(RedeliveryPolicy policy) : policy_(std::move(policy)) {}
+
+  // A durable message was queued for `session` (delivery_count as sent).
+  void OnDelivered(SessionId session, uint64_t seq, const std::string& topic,
+                   const std::string& alert_id, v1::Priority priority, const zmq::message_t& frame,
+                   uint32_t delivery_count, MonoNanos now);
+  // RECEIVED arrived. Returns false if nothing was pending for it.
+  bool OnReceived(SessionId session, uint64_t seq);
+  // The session is gone: forget its deliveries.
+  void DropSession(SessionId session);
+
+  enum class Action { kRedeliver, kDeadLetter };
+  // For every delivery whose wait ran out: fn(Action, PendingDelivery&).
+  // kRedeliver: delivery_count was incremented and the next wait scheduled;
+  // the caller sends it again. kDeadLetter: it reached max_deliveries and
+  // is no longer tracked.
+  template <typename Fn>
+  void Expire(MonoNanos now, Fn&& fn);
+
+  MonoNanos NextDue() const { return timers_.NextDue(); }
+  size_t pending() const { return pending_.size(); }
+  const RedeliveryPolicy& policy() const { return policy_; }
+
+ private:
+  using Key = std::pair<SessionId, uint64_t>;
+  RedeliveryPolicy policy_;
+  absl::flat_hash_map<Key, PendingDelivery> pending_;
+  absl::flat_hash_map<SessionId, absl::flat_hash_set<uint64_t>> by_session_;
+  TimerQueue<Key> timers_;
+};
+
+template <typename Fn>
+void AckTracker::Expire(MonoNanos now, Fn&& fn) {
+  timers_.PopDue(now, [&](const Key& key, MonoNanos due) {
+    auto it = pending_.find(key);
+    if (it == pending_.end() || it->second.due != due) return;  // acked or rescheduled
+    PendingDelivery& delivery = it->second;
+    if (delivery.delivery_count >= policy_.max_deliveries) {
+      PendingDelivery dead = std::move(delivery);
+      pending_.erase(it);
+      if (auto s = by_session_.find(key.first); s != by_session_.end()) s->second.erase(key.second);
+      fn(Action::kDeadLetter, dead);
+      return;
+    }
+    delivery.delivery_count++;
+    delivery.due = now + absl::ToInt64Nanoseconds(policy_.Backoff(delivery.delivery_count - 1));
+    timers_.Schedule(delivery.due, key);
+    fn(Action::kRedeliver, delivery);
+  });
+}
+
+}  // namespace zonecast
