@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     const std::string bytes = frame.SerializeAsString();
     payload.clear();
     zj::EncodePublish(zj::PublishRecord{static_cast<uint64_t>(i + 1), deliver->broker_unix_ms(), id,
-                                        deliver->topic(), bytes},
+                                        deliver->topic(), bytes, zonecast::v1::P2},
                       &payload);
     zj::AppendRecord(&segment, zj::RecordType::kPublish, payload);
     if (segment.size() >= segment_bytes) flush();

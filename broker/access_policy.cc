@@ -20,6 +20,10 @@ absl::StatusOr<PublishClass> ClassifyAlert(v1::Role role, const v1::Publish& pub
   if (alert.alert_id().empty()) {
     return ProtocolError(v1::INVALID_ARGUMENT, "alert_id is required (it is the idempotency key)");
   }
+  if (alert.alert_id().size() > kMaxAlertIdBytes) {
+    return ProtocolError(v1::INVALID_ARGUMENT,
+                         absl::StrCat("alert_id longer than ", kMaxAlertIdBytes, " bytes"));
+  }
   if (alert.priority() < v1::P1 || alert.priority() > v1::P4) {
     return ProtocolError(v1::INVALID_ARGUMENT, "alert priority must be P1..P4");
   }

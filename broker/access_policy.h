@@ -19,6 +19,9 @@
 
 namespace zonecast {
 
+// Alert ids are stored with a 16-bit length and shown to people: keep them short.
+inline constexpr size_t kMaxAlertIdBytes = 128;
+
 struct PublishClass {
   v1::Priority priority = v1::P4;
   bool durable = false;

@@ -33,6 +33,26 @@ absl::Status ValidateUnitId(absl::string_view unit_id) {
   return absl::OkStatus();
 }
 
+// The request id a client frame carries, so its Error can be matched to it.
+uint64_t RequestIdOf(const v1::Frame& frame) {
+  switch (frame.body_case()) {
+    case v1::Frame::kSubscribe:
+      return frame.subscribe().request_id();
+    case v1::Frame::kUnsubscribe:
+      return frame.unsubscribe().request_id();
+    case v1::Frame::kPublish:
+      return frame.publish().request_id();
+    case v1::Frame::kStatsRequest:
+      return frame.stats_request().request_id();
+    case v1::Frame::kHistoryRequest:
+      return frame.history_request().request_id();
+    case v1::Frame::kTimelineRequest:
+      return frame.timeline_request().request_id();
+    default:
+      return 0;
+  }
+}
+
 std::vector<std::string> ToVector(const google::protobuf::RepeatedPtrField<std::string>& field) {
   return std::vector<std::string>(field.begin(), field.end());
 }
@@ -53,8 +73,17 @@ CoreLoop::~CoreLoop() {
 }
 
 absl::Status CoreLoop::Start() {
+  if (!options_.zones_path.empty()) {
+    absl::StatusOr<ZoneIndex> zones = ZoneIndex::Load(options_.zones_path);
+    if (!zones.ok()) return zones.status();
+    zones_ = std::move(zones).value();
+    ZC_LOG(INFO) << "zones: " << zones_.map().zones_size() << " zones of " << zones_.city()
+                 << " from " << options_.zones_path;
+  }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
-  if (absl::Status status = journal_->Open(); !status.ok()) return status;
+  const journal::RecoveryVisitor alerts = AlertRecoveryVisitor();
+  if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
+  ReopenRecoveredAlerts();
   history_ =
       std::make_unique<HistoryReader>([journal = journal_.get()] { return journal->Segments(); });
   TransportOptions transport_options;
@@ -103,7 +132,7 @@ void CoreLoop::Run(int stop_fd) {
   while (true) {
     const MonoNanos now = clock_.NowMono();
     long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
-    const MonoNanos next_due = ack_tracker_.NextDue();
+    const MonoNanos next_due = std::min(ack_tracker_.NextDue(), alert_book_.NextDue());
     if (next_due != INT64_MAX) {
       timeout_ms =
           std::min<long>(timeout_ms, std::max<long>(0, (next_due - now + 999'999) / 1'000'000));
@@ -126,6 +155,7 @@ void CoreLoop::Run(int stop_fd) {
     if (items[3].revents & ZMQ_POLLIN) ForwardHistoryReplies();
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
     ExpireDeliveries();
+    ExpireAlerts();
     journal_->Flush();
     FlushDirty();
     if (clock_.NowMono() >= next_tick_) OnTick();
@@ -172,7 +202,7 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
     if (frame.has_goodbye()) return;  // nothing to end
     ReplyError(routing_id, nullptr,
                ProtocolError(v1::HELLO_REQUIRED, "send Hello first: no session on this connection"),
-               0);
+               RequestIdOf(frame));
     return;
   }
   session->set_last_heard(clock_.NowMono());
@@ -225,6 +255,13 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
     case v1::Frame::kHistoryRequest:
       HandleHistory(*session, *frame.mutable_history_request());
       return;
+    case v1::Frame::kTimelineRequest: {
+      const OpenAlert* open = alert_book_.Find(frame.timeline_request().alert_id());
+      ++counters_.timeline_requests;
+      history_->SubmitTimeline(session->id(), std::move(*frame.mutable_timeline_request()),
+                               open != nullptr ? open->deadline_unix_ms : 0);
+      return;
+    }
     case v1::Frame::kGoodbye:
       CloseSession(*session, "goodbye");
       return;
@@ -365,6 +402,10 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
     pending.priority = klass->priority;
     pending.frame = EncodeFrame(frame);
     pending.ingress = clock_.NowMono();
+    pending.publisher_unit = session.unit_id();
+    pending.awaits_response = deliver->event().has_alert();
+    pending.emergency = deliver->event().has_radio() &&
+                        deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
     journal_->AddPublish(std::move(pending), deliver->broker_unix_ms());
     return;
   }
@@ -396,8 +437,12 @@ void CoreLoop::OnDurable(PendingPublish& publish, const absl::Status& status) {
     }
     return;
   }
-  const size_t recipients = RouteEncoded(publish.topic, publish.priority, publish.frame,
-                                         /*best_effort=*/false, publish.seq, publish.alert_id);
+  size_t terminals = 0;
+  const size_t recipients =
+      RouteEncoded(publish.topic, publish.priority, publish.frame,
+                   /*best_effort=*/false, publish.seq, publish.alert_id, &terminals);
+  if (publish.awaits_response) TrackResponse(publish, terminals);
+  if (publish.emergency) RaiseEmergency(publish);
   if (!publish.alert_id.empty() && publish.publisher != 0) {
     if (Session* publisher = sessions_.Find(publish.publisher)) {
       RememberPublisher(publish.seq, publisher->unit_id());
@@ -438,7 +483,7 @@ size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
 
 size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
                               const zmq::message_t& bytes, bool best_effort, uint64_t seq,
-                              const std::string& alert_id) {
+                              const std::string& alert_id, size_t* terminals) {
   MatchResult recipients = router_.Match(topic);
   if (recipients->empty()) {
     ++counters_.published_no_interest;
@@ -461,6 +506,7 @@ size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
         DeliverDurable(*session, seq, topic, alert_id, priority, bytes, 1);
       }
       ++accepted;
+      if (terminals != nullptr) ++*terminals;
       continue;
     }
     OutboundMessage message;
@@ -495,6 +541,7 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   ++counters_.acks_by_level[ack.level()];
   if (session.role() == v1::TERMINAL && ack.seq() != 0) {
     if (ack.level() == v1::RECEIVED) OnReceived(session, ack);
+    OnResponse(ack);
     v1::JournalDelivery record;
     record.set_unit(session.unit_id());
     record.set_seq(ack.seq());
@@ -588,6 +635,7 @@ void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
   gauges["dedup_entries"] = static_cast<int64_t>(journal_->dedup_size());
   gauges["durable_sessions"] = static_cast<int64_t>(journal_->units().size());
   gauges["pending_acks"] = static_cast<int64_t>(ack_tracker_.pending());
+  gauges["open_alerts"] = static_cast<int64_t>(alert_book_.open());
   const journal::RecoveryReport& recovery = journal_->status().report;
   gauges["recovery_records"] = static_cast<int64_t>(recovery.records);
   gauges["recovery_torn_tails"] = static_cast<int64_t>(recovery.torn_tails);

@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "ack_tracker.h"
+#include "alert_book.h"
 #include "common/clock.h"
 #include "history.h"
 #include "journal.h"
@@ -26,6 +27,7 @@
 #include "transport.h"
 #include "zmq.hpp"
 #include "zonecast/wire.pb.h"
+#include "zones.h"
 
 namespace zonecast {
 
@@ -67,8 +69,10 @@ class CoreLoop {
   // Queues an encoded Deliver to every matching session. For a durable
   // message (seq > 0) each terminal's delivery is tracked for RECEIVED,
   // or held while that terminal is being replayed.
+  // *terminals (if given) counts the terminals it reached.
   size_t RouteEncoded(const std::string& topic, v1::Priority priority, const zmq::message_t& bytes,
-                      bool best_effort, uint64_t seq = 0, const std::string& alert_id = "");
+                      bool best_effort, uint64_t seq = 0, const std::string& alert_id = "",
+                      size_t* terminals = nullptr);
 
   // Durable sessions (durable_delivery.cc).
   // A terminal said Hello: restore its durable subscriptions and replay what
@@ -88,7 +92,20 @@ class CoreLoop {
   void ExpireDurableSessions();
   // Publishes a message that the broker itself originates (dead letters,
   // later escalations) through the journal like any durable publish.
-  void PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event);
+  // Returns the seq it got.
+  uint64_t PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
+                           const std::string& alert_id = "");
+  void JournalDelivered(const Session& session, uint64_t seq, const std::string& topic,
+                        const std::string& alert_id, uint32_t delivery_count);
+
+  // Escalation (escalation.cc).
+  journal::RecoveryVisitor AlertRecoveryVisitor();
+  void ReopenRecoveredAlerts();
+  void TrackResponse(const PendingPublish& publish, size_t terminals);
+  void OnResponse(const v1::AckFrame& ack);
+  void ExpireAlerts();
+  void Escalate(const OpenAlert& alert, const std::string& reason);
+  void RaiseEmergency(const PendingPublish& publish);
   void RememberPublisher(uint64_t seq, const std::string& unit);
   void PublishPresence(const Session& session, v1::SessionEvent::State state,
                        absl::string_view reason);
@@ -114,6 +131,9 @@ class CoreLoop {
   Router router_;
   std::unique_ptr<Journal> journal_;
   AckTracker ack_tracker_;
+  ZoneIndex zones_;
+  AlertBook alert_book_;
+  absl::flat_hash_map<std::string, OpenAlert> recovered_alerts_;  // during Start only
   MonoNanos next_expiry_check_ = 0;
   // Alert seq -> publishing unit, so acks reach the publisher (bounded).
   absl::flat_hash_map<uint64_t, std::string> alert_publishers_;

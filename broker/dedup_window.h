@@ -6,7 +6,7 @@
 //
 // Core loop thread only.
 #include <cstdint>
-#include <deque>
+#include <map>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -42,7 +42,9 @@ class DedupWindow {
  private:
   int64_t window_ms_;
   absl::flat_hash_map<std::string, Entry> entries_;
-  std::deque<std::pair<int64_t, std::string>> by_time_;  // insertion order
+  // By time, not insertion order: recovery inserts checkpoint entries in
+  // hash order.
+  std::multimap<int64_t, std::string> by_time_;
 };
 
 }  // namespace zonecast

@@ -59,6 +59,7 @@ void CoreLoop::DeliverDurable(Session& session, uint64_t seq, const std::string&
   if (!router_.Enqueue(session, std::move(message))) return;
   ack_tracker_.OnDelivered(session.id(), seq, topic, alert_id, priority, frame, delivery_count,
                            clock_.NowMono());
+  JournalDelivered(session, seq, topic, alert_id, delivery_count);
 }
 
 void CoreLoop::OnReplay(HistoryReader::Reply& reply) {
@@ -103,6 +104,7 @@ void CoreLoop::ExpireDeliveries() {
     message.priority = d.priority;
     ++counters_.redelivered;
     router_.Enqueue(*session, std::move(message));
+    JournalDelivered(*session, d.seq, d.topic, d.alert_id, d.delivery_count);
   });
 }
 
@@ -151,7 +153,8 @@ void CoreLoop::ExpireDurableSessions() {
   }
 }
 
-void CoreLoop::PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event) {
+uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
+                                   const std::string& alert_id) {
   v1::Frame frame;
   v1::Deliver* deliver = frame.mutable_deliver();
   deliver->set_topic(topic);
@@ -165,9 +168,30 @@ void CoreLoop::PublishInternal(const std::string& topic, v1::Priority priority, 
   deliver->set_seq(pending.seq);
   pending.topic = topic;
   pending.priority = priority;
+  pending.alert_id = alert_id;
   pending.frame = EncodeFrame(frame);
   pending.ingress = clock_.NowMono();
+  const uint64_t seq = pending.seq;
   journal_->AddPublish(std::move(pending), deliver->broker_unix_ms());
+  return seq;
+}
+
+void CoreLoop::JournalDelivered(const Session& session, uint64_t seq, const std::string& topic,
+                                const std::string& alert_id, uint32_t delivery_count) {
+  // Only alerts have timelines; other durable traffic is not worth a record
+  // per recipient.
+  if (alert_id.empty()) return;
+  v1::JournalDelivery record;
+  record.set_unit(session.unit_id());
+  record.set_seq(seq);
+  record.set_kind(v1::JournalDelivery::DELIVERED);
+  record.set_alert_id(alert_id);
+  record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  record.set_delivery_count(delivery_count);
+  std::string city;
+  std::string zone;
+  if (CityAndZone(topic, &city, &zone)) record.set_zone(zone);
+  journal_->AddDelivery(record);
 }
 
 }  // namespace zonecast

@@ -59,8 +59,27 @@ void DurableUnits::SaveTo(v1::JournalCheckpoint* checkpoint) const {
   }
 }
 
-void DurableUnits::LoadFrom(const v1::JournalCheckpoint& checkpoint) {
-  units_.clear();
+void DurableUnits::SaveTo(std::vector<v1::JournalCheckpoint>* parts, size_t max_bytes) const {
+  if (parts->empty()) parts->emplace_back();
+  for (const auto& [unit, state] : units_) {
+    if (parts->back().ByteSizeLong() > max_bytes) {
+      parts->emplace_back();
+      parts->back().set_continuation(true);
+    }
+    v1::JournalUnitSubscriptions* entry = parts->back().add_subscriptions();
+    entry->set_unit(unit);
+    for (const auto& [pattern, since] : state.patterns) {
+      entry->add_patterns(pattern);
+      entry->add_since_seqs(since);
+    }
+    entry->set_floor(state.floor);
+    for (uint64_t seq : state.settled) entry->add_settled(seq);
+    entry->set_last_seen_unix_ms(state.last_seen_unix_ms);
+  }
+}
+
+void DurableUnits::LoadFrom(const v1::JournalCheckpoint& checkpoint, bool merge) {
+  if (!merge) units_.clear();
   for (const v1::JournalUnitSubscriptions& entry : checkpoint.subscriptions()) {
     DurableUnit& state = units_[entry.unit()];
     for (int i = 0; i < entry.patterns_size(); ++i) {

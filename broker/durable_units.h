@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -48,7 +49,11 @@ class DurableUnits {
 
   // Checkpoint image and its inverse.
   void SaveTo(v1::JournalCheckpoint* checkpoint) const;
-  void LoadFrom(const v1::JournalCheckpoint& checkpoint);
+  // The same image split over several messages of at most about
+  // `max_bytes` each (the first is left for the caller to fill first).
+  void SaveTo(std::vector<v1::JournalCheckpoint>* parts, size_t max_bytes) const;
+  // Replaces the state, or with `merge` adds to it (a continuation record).
+  void LoadFrom(const v1::JournalCheckpoint& checkpoint, bool merge = false);
 
   size_t size() const { return units_.size(); }
   template <typename Fn>

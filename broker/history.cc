@@ -7,10 +7,13 @@
 #include <algorithm>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "frame_codec.h"
 #include "journal_reader.h"
 #include "topic.h"
+#include "zonecast/journal.pb.h"
+#include "zones.h"
 
 namespace zonecast {
 namespace {
@@ -58,6 +61,15 @@ void HistoryReader::SubmitReplay(ReplayRequest request) {
   wake_.notify_one();
 }
 
+void HistoryReader::SubmitTimeline(SessionId session, v1::TimelineRequest request,
+                                   int64_t deadline_unix_ms) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    timelines_.push_back(TimelineJob{session, std::move(request), deadline_unix_ms});
+  }
+  wake_.notify_one();
+}
+
 void HistoryReader::Submit(SessionId session, v1::HistoryRequest request) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -80,20 +92,27 @@ void HistoryReader::Run() {
   while (true) {
     std::optional<std::pair<SessionId, v1::HistoryRequest>> history;
     std::optional<ReplayRequest> replay;
+    std::optional<TimelineJob> timeline;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !requests_.empty() || !replays_.empty(); });
+      wake_.wait(lock, [&] {
+        return stopping_ || !requests_.empty() || !replays_.empty() || !timelines_.empty();
+      });
       if (stopping_) return;
       // Replays first: a terminal coming back may be missing an alert.
       if (!replays_.empty()) {
         replay = std::move(replays_.front());
         replays_.pop_front();
+      } else if (!timelines_.empty()) {
+        timeline = std::move(timelines_.front());
+        timelines_.pop_front();
       } else {
         history = std::move(requests_.front());
         requests_.pop_front();
       }
     }
     if (replay) Replay(*replay);
+    if (timeline) Timeline(timeline->session, timeline->request, timeline->deadline_unix_ms);
     if (history) Serve(history->first, history->second);
   }
 }
@@ -114,6 +133,114 @@ void HistoryReader::Emit(SessionId session, v1::Frame& frame) {
   reply.frame = EncodeFrame(frame);
   Push(std::move(reply));
   frame.mutable_history_reply()->clear_messages();
+}
+
+void HistoryReader::Timeline(SessionId session, const v1::TimelineRequest& request,
+                             int64_t deadline_unix_ms) {
+  const std::string& id = request.alert_id();
+  v1::Frame frame;
+  v1::TimelineReply* reply = frame.mutable_timeline_reply();
+  reply->set_request_id(request.request_id());
+  v1::AlertTimeline* timeline = reply->mutable_timeline();
+  bool accepted = false;
+  bool resolved = false;
+  bool escalated = false;
+  auto add = [&](int64_t unix_ms, v1::TimelineEntry::Kind kind) {
+    v1::TimelineEntry* entry = timeline->add_entries();
+    entry->set_unix_ms(unix_ms);
+    entry->set_kind(kind);
+    return entry;
+  };
+  for (const journal::SegmentInfo& segment : segments_()) {
+    const std::string data = ReadPrefix(segment.path, segment.bytes);
+    journal::SegmentScanner scanner(data);
+    journal::ScannedRecord record;
+    while (scanner.Next(&record)) {
+      // Cheap filter before any parsing: the id must appear in the payload.
+      if (id.empty() || record.payload.find(id) == absl::string_view::npos) continue;
+      if (record.type == journal::RecordType::kPublish) {
+        journal::PublishRecord publish;
+        if (!journal::DecodePublish(record.payload, &publish) || publish.alert_id != id) continue;
+        v1::Frame stored;
+        if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
+          continue;
+        }
+        const v1::Deliver& deliver = stored.deliver();
+        const v1::Alert& alert = deliver.event().alert();
+        std::string city;
+        std::string zone;
+        CityAndZone(deliver.topic(), &city, &zone);
+        if (!reply->found() && alert.escalated_from_zone().empty()) {
+          reply->set_found(true);
+          *timeline->mutable_alert() = alert;
+          timeline->set_seq(publish.seq);
+          timeline->set_publisher(deliver.publisher());
+          v1::TimelineEntry* entry = add(publish.unix_ms, v1::TimelineEntry::PUBLISHED);
+          entry->set_unit(deliver.publisher());
+          entry->set_seq(publish.seq);
+          entry->set_zone(zone);
+        } else {
+          v1::TimelineEntry* entry = add(publish.unix_ms, v1::TimelineEntry::ESCALATED);
+          entry->set_seq(publish.seq);
+          entry->set_zone(zone);
+          entry->set_text(absl::StrCat("re-routed to ", deliver.topic()));
+        }
+      } else if (record.type == journal::RecordType::kDelivery) {
+        v1::JournalDelivery delivery;
+        if (!delivery.ParseFromArray(record.payload.data(),
+                                     static_cast<int>(record.payload.size())) ||
+            delivery.alert_id() != id) {
+          continue;
+        }
+        v1::TimelineEntry* entry = nullptr;
+        switch (delivery.kind()) {
+          case v1::JournalDelivery::DELIVERED:
+            entry = add(delivery.unix_ms(), delivery.delivery_count() > 1
+                                                ? v1::TimelineEntry::REDELIVERED
+                                                : v1::TimelineEntry::DELIVERED);
+            break;
+          case v1::JournalDelivery::ACK:
+            entry = add(delivery.unix_ms(), v1::TimelineEntry::ACK);
+            entry->set_level(delivery.level());
+            accepted |= delivery.level() == v1::ACCEPTED || delivery.level() == v1::EN_ROUTE ||
+                        delivery.level() == v1::ON_SCENE;
+            resolved |= delivery.level() == v1::RESOLVED;
+            break;
+          case v1::JournalDelivery::DEAD_LETTERED:
+            entry = add(delivery.unix_ms(), v1::TimelineEntry::DEAD_LETTERED);
+            break;
+          default:
+            continue;
+        }
+        entry->set_unit(delivery.unit());
+        entry->set_seq(delivery.seq());
+        entry->set_delivery_count(delivery.delivery_count());
+        entry->set_text(delivery.text());
+        entry->set_zone(delivery.zone());
+      } else if (record.type == journal::RecordType::kEscalation) {
+        v1::JournalEscalation escalation;
+        if (!escalation.ParseFromArray(record.payload.data(),
+                                       static_cast<int>(record.payload.size())) ||
+            escalation.alert_id() != id) {
+          continue;
+        }
+        escalated = true;
+        v1::TimelineEntry* entry = add(escalation.unix_ms(), v1::TimelineEntry::ESCALATED);
+        entry->set_seq(escalation.seq());
+        entry->set_zone(escalation.zone());
+        entry->set_text(escalation.reason());
+      }
+    }
+  }
+  timeline->set_state(resolved    ? "resolved"
+                      : accepted  ? "accepted"
+                      : escalated ? "escalated"
+                                  : "open");
+  timeline->set_deadline_unix_ms(deadline_unix_ms);
+  Reply out;
+  out.session = session;
+  out.frame = EncodeFrame(frame);
+  Push(std::move(out));
 }
 
 void HistoryReader::Replay(const ReplayRequest& request) {

@@ -70,6 +70,10 @@ class HistoryReader {
   // REQUIRES: request.pattern() is a valid pattern.
   void Submit(SessionId session, v1::HistoryRequest request);
   void SubmitReplay(ReplayRequest request);
+  // The timeline of one alert, rebuilt from the journal (publish, delivery,
+  // ack and escalation records). `deadline_unix_ms` is the response deadline
+  // if the alert still waits for one (the loop knows), else 0.
+  void SubmitTimeline(SessionId session, v1::TimelineRequest request, int64_t deadline_unix_ms);
   std::vector<Reply> TakeReplies();
   int reply_fd() const { return event_fd_; }
 
@@ -77,6 +81,7 @@ class HistoryReader {
   void Run();
   void Serve(SessionId session, const v1::HistoryRequest& request);
   void Replay(const ReplayRequest& request);
+  void Timeline(SessionId session, const v1::TimelineRequest& request, int64_t deadline_unix_ms);
   void Push(Reply reply);
   void Emit(SessionId session, v1::Frame& frame);
 
@@ -87,8 +92,14 @@ class HistoryReader {
   std::condition_variable wake_;
   std::deque<std::pair<SessionId, v1::HistoryRequest>> requests_;  // guarded by mutex_
   std::deque<ReplayRequest> replays_;                              // guarded by mutex_
-  std::vector<Reply> replies_;                                     // guarded by mutex_
-  bool stopping_ = false;                                          // guarded by mutex_
+  struct TimelineJob {
+    SessionId session;
+    v1::TimelineRequest request;
+    int64_t deadline_unix_ms;
+  };
+  std::deque<TimelineJob> timelines_;  // guarded by mutex_
+  std::vector<Reply> replies_;         // guarded by mutex_
+  bool stopping_ = false;              // guarded by mutex_
 };
 
 }  // namespace zonecast

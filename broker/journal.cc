@@ -17,7 +17,7 @@ Journal::~Journal() {
   if (writer_ != nullptr) writer_->Stop();
 }
 
-absl::Status Journal::Open() {
+absl::Status Journal::Open(const journal::RecoveryVisitor* extra) {
   const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
   const int64_t dedup_cutoff = now_ms - absl::ToInt64Milliseconds(options_.dedup_window);
   journal::RecoveryVisitor visitor;
@@ -25,6 +25,7 @@ absl::Status Journal::Open() {
     if (!record.alert_id.empty() && record.unix_ms >= dedup_cutoff) {
       dedup_.Insert(record.alert_id, record.seq, record.unix_ms);
     }
+    if (extra != nullptr && extra->on_publish) extra->on_publish(record);
   };
   visitor.on_subscription = [&](const v1::JournalSubscription& s) {
     if (s.removed()) {
@@ -34,13 +35,14 @@ absl::Status Journal::Open() {
     }
   };
   visitor.on_checkpoint = [&](const v1::JournalCheckpoint& checkpoint) {
-    units_.LoadFrom(checkpoint);
+    units_.LoadFrom(checkpoint, /*merge=*/checkpoint.continuation());
     for (const v1::JournalDedupEntry& entry : checkpoint.dedup()) {
       if (entry.unix_ms() >= dedup_cutoff)
         dedup_.Insert(entry.alert_id(), entry.seq(), entry.unix_ms());
     }
   };
   visitor.on_other = [&](journal::RecordType type, absl::string_view payload) {
+    if (extra != nullptr && extra->on_other) extra->on_other(type, payload);
     if (type == journal::RecordType::kDelivery) {
       v1::JournalDelivery delivery;
       if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
@@ -80,33 +82,45 @@ absl::Status Journal::Open() {
   writer_options.fsync = options_.fsync;
   writer_options.retention_bytes = options_.retention_bytes;
   writer_options.retention_age = options_.retention_age;
-  const std::string checkpoint = BuildCheckpoint();
+  const std::vector<std::string> checkpoint = BuildCheckpoint();
   absl::StatusOr<std::unique_ptr<journal::JournalWriter>> writer = journal::JournalWriter::Start(
-      writer_options, report->segments_kept, report->next_index, last_seq_ + 1, checkpoint, clock_);
+      writer_options, report->segments_kept, report->next_index, last_seq_ + 1, checkpoint[0],
+      clock_, std::vector<std::string>(checkpoint.begin() + 1, checkpoint.end()));
   if (!writer.ok()) {
     status_.state = "failed";
     status_.error = std::string(writer.status().message());
     return writer.status();
   }
   writer_ = std::move(writer).value();
-  segment_bytes_used_ = journal::kSegmentHeaderBytes + journal::FramedSize(checkpoint.size());
+  segment_bytes_used_ = journal::kSegmentHeaderBytes;
+  for (const std::string& part : checkpoint)
+    segment_bytes_used_ += journal::FramedSize(part.size());
   status_.state = "ready";
   status_.report = std::move(report).value();
   return absl::OkStatus();
 }
 
-std::string Journal::BuildCheckpoint() const {
-  v1::JournalCheckpoint checkpoint;
-  checkpoint.set_last_seq(last_seq_);
-  checkpoint.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
-  units_.SaveTo(&checkpoint);
+std::vector<std::string> Journal::BuildCheckpoint() const {
+  // Far below kMaxRecordBytes, so no checkpoint record is ever refused.
+  constexpr size_t kPartBytes = 1 << 20;
+  std::vector<v1::JournalCheckpoint> parts(1);
+  parts[0].set_last_seq(last_seq_);
+  parts[0].set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  units_.SaveTo(&parts, kPartBytes);
   dedup_.ForEach([&](const std::string& id, const DedupWindow::Entry& e) {
-    v1::JournalDedupEntry* entry = checkpoint.add_dedup();
+    // ByteSizeLong walks the message: check it only every 1024 entries.
+    if (parts.back().dedup_size() % 1024 == 1023 && parts.back().ByteSizeLong() > kPartBytes) {
+      parts.emplace_back();
+      parts.back().set_continuation(true);
+    }
+    v1::JournalDedupEntry* entry = parts.back().add_dedup();
     entry->set_alert_id(id);
     entry->set_seq(e.seq);
     entry->set_unix_ms(e.unix_ms);
   });
-  return checkpoint.SerializeAsString();
+  std::vector<std::string> out;
+  for (const v1::JournalCheckpoint& part : parts) out.push_back(part.SerializeAsString());
+  return out;
 }
 
 bool Journal::AttachToInflight(absl::string_view alert_id, SessionId session, uint64_t request_id) {
@@ -122,7 +136,8 @@ void Journal::AddPublish(PendingPublish&& publish, int64_t unix_ms) {
   journal::EncodePublish(
       journal::PublishRecord{
           publish.seq, unix_ms, publish.alert_id, publish.topic,
-          absl::string_view(static_cast<const char*>(publish.frame.data()), publish.frame.size())},
+          absl::string_view(static_cast<const char*>(publish.frame.data()), publish.frame.size()),
+          static_cast<uint8_t>(publish.priority)},
       &payload);
   journal::AppendRecord(&open_batch_->records, journal::RecordType::kPublish, payload);
   ++open_batch_->record_count;
@@ -174,14 +189,19 @@ void Journal::Flush() {
   std::unique_ptr<journal::JournalBatch> batch = std::move(open_batch_);
   batch->id = next_batch_id_++;
   batch->submitted_at = clock_.NowMono();
-  if (segment_bytes_used_ + batch->records.size() > options_.segment_bytes &&
-      segment_bytes_used_ > journal::kSegmentHeaderBytes) {
+  if (need_roll_ || (segment_bytes_used_ + batch->records.size() > options_.segment_bytes &&
+                     segment_bytes_used_ > journal::kSegmentHeaderBytes)) {
+    need_roll_ = false;
     batch->roll_before = true;
     batch->roll_first_seq =
         open_publishes_.publishes.empty() ? last_seq_ + 1 : open_publishes_.publishes.front().seq;
-    batch->roll_checkpoint = BuildCheckpoint();
-    segment_bytes_used_ =
-        journal::kSegmentHeaderBytes + journal::FramedSize(batch->roll_checkpoint.size());
+    std::vector<std::string> checkpoint = BuildCheckpoint();
+    segment_bytes_used_ = journal::kSegmentHeaderBytes;
+    for (const std::string& part : checkpoint)
+      segment_bytes_used_ += journal::FramedSize(part.size());
+    batch->roll_checkpoint = std::move(checkpoint[0]);
+    batch->roll_checkpoint_more.assign(std::make_move_iterator(checkpoint.begin() + 1),
+                                       std::make_move_iterator(checkpoint.end()));
   }
   segment_bytes_used_ += batch->records.size();
   open_publishes_.id = batch->id;

@@ -38,7 +38,12 @@ struct PendingPublish {
   std::string alert_id;
   std::string topic;
   v1::Priority priority = v1::P4;
-  zmq::message_t frame;  // encoded Frame{deliver}, shared with recipients
+  zmq::message_t frame;        // encoded Frame{deliver}, shared with recipients
+  std::string publisher_unit;  // empty for the broker's own publishes
+  // An alert from the center (not a copy the broker re-routed): it waits for
+  // a response and may escalate.
+  bool awaits_response = false;
+  bool emergency = false;  // a radio EMERGENCY: raise the alarm when stored
   // Repeats of the same alert id that arrived while this one was in flight;
   // each gets the PubAck (or the error) of this one.
   std::vector<std::pair<SessionId, uint64_t>> duplicates;
@@ -59,9 +64,11 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Recovers <data_dir>/journal and starts the writer. Errors as
-  // RecoverJournal and JournalWriter::Start report them.
-  absl::Status Open();
+  // Recovers <data_dir>/journal and starts the writer. `extra`, if given,
+  // sees every record too (after the journal's own bookkeeping), for state
+  // kept elsewhere (open alerts). Errors as RecoverJournal and
+  // JournalWriter::Start report them.
+  absl::Status Open(const journal::RecoveryVisitor* extra = nullptr);
 
   uint64_t last_seq() const { return last_seq_; }
   uint64_t NextSeq() { return ++last_seq_; }
@@ -125,7 +132,9 @@ class Journal {
     std::vector<PendingPublish> publishes;
   };
 
-  std::string BuildCheckpoint() const;
+  // The state as checkpoint records: the first replaces, the rest are
+  // continuations; each stays far below the record size limit.
+  std::vector<std::string> BuildCheckpoint() const;
   std::vector<std::unique_ptr<journal::JournalBatch>> TakeCompletedBatches();
   template <typename Fn>
   void Finish(journal::JournalBatch& batch, Fn&& done);
@@ -149,6 +158,7 @@ class Journal {
   uint64_t next_batch_id_ = 1;
   uint64_t segment_bytes_used_ = 0;  // as submitted to the active segment
   uint64_t failed_batches_ = 0;
+  bool need_roll_ = false;
 };
 
 template <typename Fn>
@@ -159,7 +169,12 @@ void Journal::Finish(journal::JournalBatch& batch, Fn&& done) {
     inflight_.pop_front();
     inflight_bytes_ -= finished.bytes;
     const bool ok = finished.id == batch.id ? batch.status.ok() : false;
-    if (!ok) ++failed_batches_;
+    if (!ok) {
+      ++failed_batches_;
+      // The next batch starts a new segment with a fresh checkpoint, in case
+      // the writer cannot go on in the current one.
+      need_roll_ = true;
+    }
     if (ok) last_durable_seq_ = std::max(last_durable_seq_, batch.max_seq);
     for (PendingPublish& publish : finished.publishes) {
       if (!publish.alert_id.empty()) {

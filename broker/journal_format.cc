@@ -99,10 +99,11 @@ void AppendRecord(std::string* out, RecordType type, absl::string_view payload) 
 }
 
 void EncodePublish(const PublishRecord& record, std::string* out) {
-  out->reserve(out->size() + 20 + record.alert_id.size() + record.topic.size() +
+  out->reserve(out->size() + 21 + record.alert_id.size() + record.topic.size() +
                record.frame.size());
   PutFixed64(out, record.seq);
   PutFixed64(out, static_cast<uint64_t>(record.unix_ms));
+  out->push_back(static_cast<char>(record.priority));
   PutFixed16(out, static_cast<uint16_t>(record.alert_id.size()));
   out->append(record.alert_id.data(), record.alert_id.size());
   PutFixed16(out, static_cast<uint16_t>(record.topic.size()));
@@ -111,10 +112,11 @@ void EncodePublish(const PublishRecord& record, std::string* out) {
 }
 
 bool DecodePublish(absl::string_view payload, PublishRecord* record) {
-  if (payload.size() < 18) return false;
+  if (payload.size() < 19) return false;
   record->seq = GetFixed64(payload.data());
   record->unix_ms = static_cast<int64_t>(GetFixed64(payload.data() + 8));
-  size_t pos = 16;
+  record->priority = static_cast<uint8_t>(payload[16]);
+  size_t pos = 17;
   const size_t alert_len = GetFixed16(payload.data() + pos);
   pos += 2;
   if (payload.size() < pos + alert_len + 2) return false;

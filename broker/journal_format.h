@@ -34,7 +34,7 @@
 // for the next record whose CRC checks (journal_reader.h).
 //
 // Record types and payloads:
-//   kPublish       PublishRecord below: seq, time, alert id and topic up front
+//   kPublish       PublishRecord below: seq, time, priority, alert id and topic up front
 //                  (recovery and history filter without parsing protobuf),
 //                  then the encoded v1::Frame{deliver} exactly as delivered.
 //   kSubscription  v1::JournalSubscription (a terminal's pattern added/removed)
@@ -45,6 +45,7 @@
 //   kDelivery      v1::JournalDelivery: a durable session acknowledged a
 //                  message (RECEIVED settles it), or it was dead-lettered
 //   kSessionExpired v1::JournalSessionExpired: forget a durable session
+//   kEscalation    v1::JournalEscalation: an alert escalated (its timeline)
 //   kZero (0)      never written; zero bytes at the tail mean a torn write.
 //   Unknown types with a good CRC are skipped and counted (a newer broker).
 //
@@ -83,8 +84,9 @@ enum class RecordType : uint8_t {
   kCheckpoint = 3,
   kDelivery = 4,        // v1::JournalDelivery: an ack or dead-lettering by a durable session
   kSessionExpired = 5,  // v1::JournalSessionExpired
+  kEscalation = 6,      // v1::JournalEscalation
 };
-inline constexpr uint8_t kMaxKnownRecordType = 5;
+inline constexpr uint8_t kMaxKnownRecordType = 6;
 // Types a scanner accepts as a plausible record start when resyncing.
 inline constexpr uint8_t kMaxPlausibleRecordType = 32;
 
@@ -109,6 +111,7 @@ struct PublishRecord {
   absl::string_view alert_id;  // empty for non-alert durable events
   absl::string_view topic;
   absl::string_view frame;  // encoded v1::Frame with the Deliver
+  uint8_t priority = 0;     // v1::Priority, for recovery without parsing the frame
 };
 void EncodePublish(const PublishRecord& record, std::string* out);
 // False if the payload is too short or its lengths do not add up. Views

@@ -30,7 +30,10 @@ class SegmentScanner {
 
   // `resync_window`: how far past a bad record to look for a good one
   // before calling the bad bytes a torn tail.
-  explicit SegmentScanner(absl::string_view segment, size_t resync_window = 1 << 20);
+  // The default window covers the largest record, so damage inside one is
+  // never taken for a torn tail.
+  explicit SegmentScanner(absl::string_view segment,
+                          size_t resync_window = kMaxRecordBytes + kRecordHeaderBytes);
 
   // The header's decode status; when not OK, Next() returns false at once
   // and end() is kDamaged.

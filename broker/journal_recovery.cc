@@ -159,6 +159,7 @@ absl::StatusOr<RecoveryReport> RecoverJournal(const std::string& journal_dir, Re
         }
         case RecordType::kDelivery:
         case RecordType::kSessionExpired:
+        case RecordType::kEscalation:
           if (visitor.on_other) visitor.on_other(record.type, record.payload);
           break;
         default:
@@ -184,7 +185,20 @@ absl::StatusOr<RecoveryReport> RecoverJournal(const std::string& journal_dir, Re
       ++report.torn_tails;
       report.torn_bytes += cut;
       kept_bytes = scanner.good_bytes();
+    } else if (end == SegmentScanner::End::kDamaged && newest && !scanner.header_status().ok() &&
+               data.size() < kSegmentHeaderBytes) {
+      // The crash came between creating the newest segment and writing its
+      // header: it never held a record. Not damage; remove it.
+      ZC_LOG(WARNING) << "journal: removing " << segment.path << ", a segment of " << data.size()
+                      << " bytes whose creation a crash interrupted";
+      if (::unlink(segment.path.c_str()) != 0) return Errno(absl::StrCat("remove ", segment.path));
+      ++report.torn_tails;
+      report.torn_bytes += data.size();
+      continue;
     } else if (end == SegmentScanner::End::kDamaged) {
+      // Where the damage is, before the resync below moves the scanner on.
+      const uint64_t damage_offset = scanner.header_status().ok() ? scanner.bad_offset() : 0;
+      const std::string damage_problem = scanner.problem();
       // Learn the highest seq past the damage so that it is never reused,
       // without claiming those records.
       uint64_t beyond_seq = 0;
@@ -199,7 +213,7 @@ absl::StatusOr<RecoveryReport> RecoverJournal(const std::string& journal_dir, Re
       }
       report.last_seq = std::max(report.last_seq, beyond_seq);
       const std::string line = absl::StrCat(
-          segment.path, ": damaged at offset ", scanner.bad_offset(), " (", scanner.problem(),
+          segment.path, ": damaged at offset ", damage_offset, " (", damage_problem,
           "); records after it are not claimed",
           beyond_seq > 0 ? absl::StrCat(" (seqs up to ", beyond_seq, " lie beyond)") : "");
       report.damage.push_back(line);
@@ -208,9 +222,12 @@ absl::StatusOr<RecoveryReport> RecoverJournal(const std::string& journal_dir, Re
       if (mode == RecoveryMode::kStrict) {
         return absl::DataLossError(absl::StrCat("journal damaged (--recovery=strict): ", line));
       }
-      const std::string aside =
-          absl::StrCat(segment.path, ".damaged-", absl::ToUnixSeconds(absl::Now()));
-      const uint64_t good = scanner.header_status().ok() ? scanner.bad_offset() : 0;
+      // A name no earlier set-aside copy has, so none is ever overwritten.
+      std::string aside = absl::StrCat(segment.path, ".damaged-", absl::ToUnixSeconds(absl::Now()));
+      for (int n = 1; std::filesystem::exists(aside); ++n) {
+        aside = absl::StrCat(segment.path, ".damaged-", absl::ToUnixSeconds(absl::Now()), "-", n);
+      }
+      const uint64_t good = damage_offset;
       const std::string prefix(data.substr(0, good));
       if (::rename(segment.path.c_str(), aside.c_str()) != 0) {
         return Errno(absl::StrCat("rename ", segment.path));

@@ -53,7 +53,8 @@ JournalWriter::JournalWriter(WriterOptions options, const Clock& clock)
 
 absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Start(
     WriterOptions options, std::vector<SegmentInfo> sealed, uint64_t next_index, uint64_t first_seq,
-    const std::string& checkpoint, const Clock& clock) {
+    const std::string& checkpoint, const Clock& clock,
+    const std::vector<std::string>& more_checkpoints) {
   std::unique_ptr<JournalWriter> writer(new JournalWriter(std::move(options), clock));
   writer->event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (writer->event_fd_ < 0) return Errno("eventfd", errno);
@@ -61,7 +62,9 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Start(
       ::open(writer->options_.journal_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (writer->dir_fd_ < 0) return Errno(absl::StrCat("open ", writer->options_.journal_dir), errno);
   writer->segments_ = std::move(sealed);
-  if (absl::Status status = writer->OpenSegment(next_index, first_seq, checkpoint); !status.ok()) {
+  if (absl::Status status =
+          writer->OpenSegment(next_index, first_seq, checkpoint, more_checkpoints);
+      !status.ok()) {
     return status;
   }
   writer->thread_ = std::thread([w = writer.get()] { w->Run(); });
@@ -145,12 +148,18 @@ void JournalWriter::WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group
     while (end < group.size() && !group[end]->roll_before) ++end;
     absl::Status status;
     JournalBatch& first = *group[begin];
-    if (first.roll_before || must_roll_) {
+    if (first.roll_before) {
       SealActive();
-      const std::string& checkpoint = first.roll_before ? first.roll_checkpoint : last_checkpoint_;
-      const uint64_t first_seq = first.roll_before ? first.roll_first_seq : next_seq_hint_;
-      status = OpenSegment(active_index_ + 1, first_seq, checkpoint);
+      status = OpenSegment(active_index_ + 1, first.roll_first_seq, first.roll_checkpoint,
+                           first.roll_checkpoint_more);
       if (status.ok()) ApplyRetention();
+    } else if (must_roll_) {
+      // The active segment is unusable; only the loop can provide a fresh
+      // checkpoint for the next one (an old one would lose what came after
+      // it), so fail until a batch asks for the roll.
+      std::lock_guard<std::mutex> lock(mutex_);
+      status =
+          absl::UnavailableError(absl::StrCat("journal needs a new segment: ", stats_.last_error));
     }
     if (status.ok()) status = Append(group, begin, end);
     const MonoNanos now = clock_.NowMono();
@@ -223,7 +232,8 @@ absl::Status JournalWriter::Append(const std::vector<std::unique_ptr<JournalBatc
 }
 
 absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
-                                        const std::string& checkpoint) {
+                                        const std::string& checkpoint,
+                                        const std::vector<std::string>& more_checkpoints) {
   const std::string path = absl::StrCat(options_.journal_dir, "/", SegmentFileName(index));
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -236,6 +246,8 @@ absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
   }
   std::string head = EncodeSegmentHeader(SegmentHeader{index, first_seq});
   AppendRecord(&head, RecordType::kCheckpoint, checkpoint);
+  for (const std::string& more : more_checkpoints)
+    AppendRecord(&head, RecordType::kCheckpoint, more);
   std::vector<iovec> iov = {iovec{head.data(), head.size()}};
   const bool ok = WriteAll(fd, iov) && ::fdatasync(fd) == 0 && ::fsync(dir_fd_) == 0;
   if (!ok) {
@@ -253,7 +265,6 @@ absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
   active_index_ = index;
   active_size_ = head.size();
   must_roll_ = false;
-  last_checkpoint_ = checkpoint;
   next_seq_hint_ = std::max(next_seq_hint_, first_seq);
   std::lock_guard<std::mutex> lock(mutex_);
   ++stats_.segments_created;

@@ -44,6 +44,9 @@ struct JournalBatch {
   bool roll_before = false;
   uint64_t roll_first_seq = 0;
   std::string roll_checkpoint;
+  // Further checkpoint records (continuations) when the state does not fit
+  // one record.
+  std::vector<std::string> roll_checkpoint_more;
   MonoNanos submitted_at = 0;
   // Set by the writer.
   absl::Status status;
@@ -88,7 +91,8 @@ class JournalWriter {
   // history. Unavailable if the segment cannot be created.
   static absl::StatusOr<std::unique_ptr<JournalWriter>> Start(
       WriterOptions options, std::vector<SegmentInfo> sealed, uint64_t next_index,
-      uint64_t first_seq, const std::string& checkpoint, const Clock& clock);
+      uint64_t first_seq, const std::string& checkpoint, const Clock& clock,
+      const std::vector<std::string>& more_checkpoints = {});
 
   ~JournalWriter();  // Stop()s
   JournalWriter(const JournalWriter&) = delete;
@@ -114,7 +118,8 @@ class JournalWriter {
   void WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group);
   absl::Status Append(const std::vector<std::unique_ptr<JournalBatch>>& group, size_t begin,
                       size_t end);
-  absl::Status OpenSegment(uint64_t index, uint64_t first_seq, const std::string& checkpoint);
+  absl::Status OpenSegment(uint64_t index, uint64_t first_seq, const std::string& checkpoint,
+                           const std::vector<std::string>& more_checkpoints);
   void SealActive();
   void ApplyRetention();
 
@@ -138,7 +143,6 @@ class JournalWriter {
   uint64_t active_size_ = 0;  // durable bytes
   bool must_roll_ = false;
   uint64_t next_seq_hint_ = 0;
-  std::string last_checkpoint_;
   absl::Time last_retention_ = absl::InfinitePast();
 };
 

@@ -65,6 +65,9 @@ ABSL_FLAG(uint32_t, max_deliveries, 5,
           "Deliveries without RECEIVED after which a message goes to dlq.<city>.<zone>");
 ABSL_FLAG(absl::Duration, session_expiry, absl::Hours(24 * 7),
           "A terminal's durable session unused this long is forgotten");
+ABSL_FLAG(std::string, zones, "",
+          "Zones file (JSON, e.g. deploy/zones/jincheng.json): neighbours and response deadlines; "
+          "without it alerts never escalate");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 
 namespace {
@@ -83,6 +86,7 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.redelivery.max_deliveries = absl::GetFlag(FLAGS_max_deliveries);
   options.session_expiry = absl::GetFlag(FLAGS_session_expiry);
+  options.zones_path = absl::GetFlag(FLAGS_zones);
   options.journal.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.journal.segment_bytes = absl::GetFlag(FLAGS_segment_bytes);
   options.journal.retention_bytes = absl::GetFlag(FLAGS_retention_bytes);

@@ -17,8 +17,10 @@ absl::Status BrokerOptions::Validate() const {
   if (heartbeat_misses < 1 || heartbeat_misses > 100) {
     return absl::InvalidArgumentError("--heartbeat_misses must be within [1, 100]");
   }
-  if (max_frame_bytes < 256 || max_frame_bytes > (16u << 20)) {
-    return absl::InvalidArgumentError("--max_frame_bytes must be within [256, 16 MiB]");
+  // A stored record holds the frame plus a header, the topic and the alert
+  // id; keep well under the journal's record limit (16 MiB).
+  if (max_frame_bytes < 256 || max_frame_bytes > (8u << 20)) {
+    return absl::InvalidArgumentError("--max_frame_bytes must be within [256, 8 MiB]");
   }
   if (transport_max_bytes < max_frame_bytes) {
     return absl::InvalidArgumentError("transport limit must not be below --max_frame_bytes");

@@ -65,6 +65,8 @@ struct BrokerOptions {
   std::string broker_id = "zonecastd";
   JournalOptions journal;
   RedeliveryPolicy redelivery;
+  // Zones file (JSON): neighbours and response deadlines for escalation.
+  std::string zones_path;
   // A durable session (terminal) unused this long is forgotten (journaled).
   absl::Duration session_expiry = absl::Hours(24 * 7);
 

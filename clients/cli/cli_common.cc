@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "cli_flags.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -203,20 +204,41 @@ std::string DeliveryJson(const v1::Deliver& deliver) {
       kind = "canary";
       inner = &event.canary();
       break;
+    case v1::Event::kEscalation:
+      kind = "escalation";
+      inner = &event.escalation();
+      break;
+    case v1::Event::kDeadLetter:
+      kind = "dead_letter";
+      inner = &event.dead_letter();
+      break;
     default:
       break;
   }
-  if (inner != nullptr) object = ToStruct(*inner, /*all_fields=*/false);
-  SetString(&object, "event", kind);
-  SetNumber(&object, "seq", static_cast<double>(deliver.seq()));
-  SetString(&object, "topic", deliver.topic());
-  SetString(&object, "priority", v1::Priority_Name(deliver.priority()));
-  SetNumber(&object, "delivery_count", deliver.delivery_count());
-  SetString(&object, "publisher", deliver.publisher());
+  Struct envelope;
+  SetString(&envelope, "event", kind);
+  SetNumber(&envelope, "seq", static_cast<double>(deliver.seq()));
+  SetString(&envelope, "topic", deliver.topic());
+  SetString(&envelope, "priority", v1::Priority_Name(deliver.priority()));
+  SetNumber(&envelope, "delivery_count", deliver.delivery_count());
+  if (deliver.redelivered()) (*envelope.mutable_fields())["redelivered"].set_bool_value(true);
+  SetString(&envelope, "publisher", deliver.publisher());
   if (deliver.sent_unix_ms() != 0) {
-    SetNumber(&object, "sent_unix_ms", static_cast<double>(deliver.sent_unix_ms()));
+    SetNumber(&envelope, "sent_unix_ms", static_cast<double>(deliver.sent_unix_ms()));
   }
-  SetNumber(&object, "broker_unix_ms", static_cast<double>(deliver.broker_unix_ms()));
+  SetNumber(&envelope, "broker_unix_ms", static_cast<double>(deliver.broker_unix_ms()));
+  if (inner != nullptr) object = ToStruct(*inner, /*all_fields=*/false);
+  // The event's own fields win (an ack's seq and topic are those of the
+  // message it acknowledges); an envelope field they hide stays visible as
+  // delivery_<name>.
+  for (const auto& [key, value] : envelope.fields()) {
+    auto it = object.fields().find(key);
+    if (it == object.fields().end()) {
+      (*object.mutable_fields())[key] = value;
+    } else if (it->second.DebugString() != value.DebugString()) {
+      (*object.mutable_fields())["delivery_" + key] = value;
+    }
+  }
   return StructToJson(object);
 }
 
@@ -238,6 +260,9 @@ std::string DeliveryText(const v1::Deliver& deliver) {
       }
     }
     absl::StrAppend(&line, "  id=", a.alert_id(), " from ", deliver.publisher());
+    if (!a.escalated_from_zone().empty()) {
+      absl::StrAppend(&line, "  [escalated from ", a.escalated_from_zone(), "]");
+    }
     return line;
   }
   if (event.has_radio()) {
@@ -263,6 +288,17 @@ std::string DeliveryText(const v1::Deliver& deliver) {
     const v1::SessionEvent& s = event.session();
     return absl::StrCat(head, "  ", s.role(), " ", s.unit(), " ",
                         v1::SessionEvent::State_Name(s.state()), " (", s.reason(), ")");
+  }
+  if (event.has_escalation()) {
+    const v1::Escalation& e = event.escalation();
+    return absl::StrCat(head, "  ESCALATION (", e.reason(), ") alert ", e.alert().alert_id(),
+                        " zone ", e.zone(), " -> ", absl::StrJoin(e.neighbours(), ","), ": ",
+                        e.alert().title());
+  }
+  if (event.has_dead_letter()) {
+    const v1::DeadLetter& d = event.dead_letter();
+    return absl::StrCat(head, "  DEAD LETTER seq ", d.seq(), " (", d.topic(), ") to unit ",
+                        d.unit(), ": ", d.reason());
   }
   if (event.has_canary()) {
     return absl::StrCat(head, "  canary ", event.canary().probe(), " #", event.canary().index());

@@ -12,6 +12,7 @@ struct Command {
   const char* usage;               // shown by `zonecast NAME --help`
   std::vector<const char*> flags;  // flag names it reads, for --help
   int (*run)();
+  bool takes_positional = false;
 };
 
 int RunPublish();
@@ -19,6 +20,10 @@ int RunTerminal();
 int RunRadio();
 int RunWatch();
 int RunHistory();
+int RunAlert();
+
+// Arguments after the flags (only `alert` takes one: the alert id).
+const std::vector<std::string>& PositionalArgs();
 
 const std::vector<Command>& Commands();
 

@@ -68,9 +68,25 @@ const std::vector<Command>& Commands() {
        "the answer short, stderr says which --since-seq continues it.",
        {"broker", "timeout_ms", "topic", "since_seq", "since", "limit", "json", "unit"},
        &RunHistory},
+      {"alert",
+       "print an alert's timeline: published, delivered, acks, escalations",
+       "Usage: zonecast alert [--json] ALERT_ID\n"
+       "\n"
+       "Prints everything that happened to one alert, in broker time order: who published\n"
+       "it, each delivery and redelivery (to which unit), each ack with its level, and\n"
+       "escalations, with the time since publication. Rebuilt from the journal.",
+       {"broker", "timeout_ms", "json", "id"},
+       &RunAlert,
+       /*takes_positional=*/true},
   };
   return *commands;
 }
+
+namespace {
+std::vector<std::string> g_positional;
+}  // namespace
+
+const std::vector<std::string>& PositionalArgs() { return g_positional; }
 
 namespace {
 
@@ -161,8 +177,9 @@ int main(int argc, char** argv) {
   // values and stray arguments into our usage exit code instead.
   std::vector<char*> rest =
       absl::ParseCommandLine(static_cast<int>(arg_pointers.size()), arg_pointers.data());
-  if (rest.size() > 1) {
+  if (rest.size() > 1 && !command->takes_positional) {
     return UsageError(command->name, std::string("unexpected argument '") + rest[1] + "'");
   }
+  for (size_t i = 1; i < rest.size(); ++i) g_positional.emplace_back(rest[i]);
   return command->run();
 }

@@ -42,6 +42,8 @@ uint64_t ReplyRequestId(const v1::Frame& frame) {
       return frame.stats_reply().request_id();
     case v1::Frame::kHistoryReply:
       return frame.history_reply().request_id();
+    case v1::Frame::kTimelineReply:
+      return frame.timeline_reply().request_id();
     case v1::Frame::kError:
       return frame.error().request_id();
     default:
@@ -72,21 +74,24 @@ struct Client::State {
   absl::Time last_sent = absl::InfinitePast();
   absl::Time last_hello = absl::InfinitePast();
   absl::Duration heartbeat = absl::Seconds(1);
+  absl::Duration hello_retry = absl::Seconds(1);
   uint32_t heartbeat_misses = 3;
   uint64_t resubscribe_request = 0;
 
   // Sends one frame without blocking. False if ZeroMQ has nowhere to put it
   // (no connection yet and its queue is full).
-  // Sends one frame. When ZeroMQ's send queue is full (a publisher far ahead
-  // of the broker), waits for room up to request_timeout rather than fail:
-  // that wait is the backpressure a bounded publish window expects.
-  bool Send(const v1::Frame& frame) {
+  // Sends one frame. With `wait`, when ZeroMQ's send queue is full (a
+  // publisher far ahead of the broker) it waits for room up to
+  // request_timeout: that wait is the backpressure a bounded publish window
+  // expects. Without it (heartbeats, Hello, automatic acks, Goodbye) a full
+  // queue drops the frame, so housekeeping never blocks the caller.
+  bool Send(const v1::Frame& frame, bool wait = false) {
     std::string bytes = frame.SerializeAsString();
     const absl::Time deadline = absl::Now() + options.request_timeout;
     try {
       while (!socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
         const absl::Duration left = deadline - absl::Now();
-        if (left <= absl::ZeroDuration() || !connected) return false;
+        if (!wait || left <= absl::ZeroDuration()) return false;
         zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLOUT, 0};
         zmq::poll(&item, 1,
                   std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
@@ -96,6 +101,27 @@ struct Client::State {
     }
     last_sent = absl::Now();
     return true;
+  }
+
+  // (Re)creates the DEALER and connects it. A fresh socket also discards
+  // whatever the old one still queued for a broker that went away (stale
+  // Hellos and heartbeats), as the Lazy Pirate pattern does.
+  absl::Status OpenSocket() {
+    try {
+      socket = zmq::socket_t(context, zmq::socket_type::dealer);
+      // A short linger lets the Goodbye out at close without hanging on a
+      // dead broker.
+      socket.set(zmq::sockopt::linger, 200);
+      socket.set(zmq::sockopt::reconnect_ivl, 100);
+      socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
+      socket.set(zmq::sockopt::rcvhwm, 100000);
+      socket.set(zmq::sockopt::sndhwm, 10000);
+      socket.connect(options.broker);
+    } catch (const zmq::error_t& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot connect to '", options.broker, "': ", e.what()));
+    }
+    return absl::OkStatus();
   }
 
   void SendHello() {
@@ -116,6 +142,7 @@ struct Client::State {
     welcome = w;
     connected = true;
     if (w.heartbeat_ms() > 0) heartbeat = absl::Milliseconds(w.heartbeat_ms());
+    hello_retry = std::max(heartbeat, absl::Milliseconds(500));
     if (w.heartbeat_misses() > 0) heartbeat_misses = w.heartbeat_misses();
     if (again) {
       ++reconnects;
@@ -160,9 +187,10 @@ struct Client::State {
       case v1::Frame::kError:
         if (frame.error().code() == v1::HELLO_REQUIRED) {
           // The broker lost our session (restart, or we were silent too
-          // long): start a new one and resubscribe.
+          // long): start a new one and resubscribe. Frames queued before
+          // the loss each draw this error; one Hello answers them all.
           connected = false;
-          SendHello();
+          if (absl::Now() - last_hello >= absl::Milliseconds(500)) SendHello();
           return;
         }
         if (frame.error().request_id() != 0) {
@@ -178,6 +206,7 @@ struct Client::State {
       case v1::Frame::kPubAck:
       case v1::Frame::kStatsReply:
       case v1::Frame::kHistoryReply:
+      case v1::Frame::kTimelineReply:
         replies.push_back(std::move(frame));
         return;
       default:
@@ -190,7 +219,11 @@ struct Client::State {
     const absl::Time now = absl::Now();
     if (connected && now - last_heard > heartbeat * heartbeat_misses) connected = false;
     if (!connected) {
-      if (now - last_hello >= heartbeat) SendHello();
+      // No answer to the last Hello: start over on a fresh socket.
+      if (now - last_hello >= hello_retry) {
+        if (last_hello != absl::InfinitePast()) (void)OpenSocket().ok();
+        SendHello();
+      }
       return;
     }
     if (now - last_sent >= heartbeat) {
@@ -269,7 +302,7 @@ struct Client::State {
       return absl::UnavailableError(
           absl::StrCat("not connected to the broker at ", options.broker));
     }
-    if (!Send(frame)) {
+    if (!Send(frame, /*wait=*/true)) {
       return absl::UnavailableError(absl::StrCat("cannot send to ", options.broker));
     }
     return AwaitReply(request_id, deadline - absl::Now());
@@ -289,24 +322,15 @@ Client::~Client() {
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
   auto state = std::make_unique<State>();
   state->options = options;
-  try {
-    // A short linger lets the Goodbye out at close without hanging on a dead broker.
-    state->socket.set(zmq::sockopt::linger, 200);
-    state->socket.set(zmq::sockopt::immediate, 1);
-    state->socket.set(zmq::sockopt::reconnect_ivl, 100);
-    state->socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
-    state->socket.set(zmq::sockopt::rcvhwm, 100000);
-    state->socket.set(zmq::sockopt::sndhwm, 10000);
-    state->socket.connect(options.broker);
-  } catch (const zmq::error_t& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot connect to '", options.broker, "': ", e.what()));
-  }
+  if (absl::Status status = state->OpenSocket(); !status.ok()) return status;
   State& s = *state;
   const absl::Time deadline = absl::Now() + options.connect_timeout;
-  // Hello is repeated every heartbeat until answered (ZMQ_IMMEDIATE drops
-  // sends while the TCP connection is not up yet).
-  s.heartbeat = absl::Milliseconds(200);
+  // Hello is repeated until answered. (No ZMQ_IMMEDIATE: with it, ZeroMQ
+  // drops frames sent before the TCP connection is up, and discards frames
+  // received but not yet read when a connection closes - a Goodbye, or a
+  // Deliver.)
+  s.hello_retry = std::min(absl::Seconds(1), options.connect_timeout / 2);
+  s.SendHello();
   std::optional<absl::Status> refused;
   s.Pump(deadline, [&] {
     if (!s.replies.empty() || !s.inbox.empty()) {
@@ -369,7 +393,8 @@ absl::StatusOr<uint64_t> Client::PublishAsync(v1::Publish publish) {
   v1::Frame frame;
   *frame.mutable_publish() = std::move(publish);
   if (!state_->connected) return absl::UnavailableError("not connected to the broker");
-  if (!state_->Send(frame)) return absl::UnavailableError("cannot send to the broker");
+  if (!state_->Send(frame, /*wait=*/true))
+    return absl::UnavailableError("cannot send to the broker");
   return id;
 }
 
@@ -379,7 +404,8 @@ absl::Status Client::PublishNoAck(v1::Publish publish) {
   v1::Frame frame;
   *frame.mutable_publish() = std::move(publish);
   if (!state_->connected) return absl::UnavailableError("not connected to the broker");
-  if (!state_->Send(frame)) return absl::UnavailableError("cannot send to the broker");
+  if (!state_->Send(frame, /*wait=*/true))
+    return absl::UnavailableError("cannot send to the broker");
   return absl::OkStatus();
 }
 
@@ -392,7 +418,8 @@ absl::Status Client::SendAck(const v1::Deliver& deliver, v1::AckLevel level,
   ack->set_level(level);
   ack->set_text(text);
   if (deliver.event().has_alert()) ack->set_alert_id(deliver.event().alert().alert_id());
-  if (!state_->Send(frame)) return absl::UnavailableError("cannot send to the broker");
+  if (!state_->Send(frame, /*wait=*/true))
+    return absl::UnavailableError("cannot send to the broker");
   return absl::OkStatus();
 }
 
@@ -414,6 +441,19 @@ absl::StatusOr<std::vector<v1::Deliver>> Client::History(v1::HistoryRequest requ
     }
     reply = state_->AwaitReply(id, state_->options.request_timeout);
   }
+}
+
+absl::StatusOr<v1::AlertTimeline> Client::Timeline(const std::string& alert_id) {
+  v1::Frame frame;
+  const uint64_t id = state_->next_request_id++;
+  frame.mutable_timeline_request()->set_request_id(id);
+  frame.mutable_timeline_request()->set_alert_id(alert_id);
+  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  if (!reply.ok()) return reply.status();
+  if (!reply->timeline_reply().found()) {
+    return absl::NotFoundError(absl::StrCat("no alert '", alert_id, "' in the broker's journal"));
+  }
+  return reply->timeline_reply().timeline();
 }
 
 absl::StatusOr<v1::StatsReply> Client::Stats() {

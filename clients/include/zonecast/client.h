@@ -92,6 +92,10 @@ class Client {
   absl::StatusOr<std::vector<v1::Deliver>> History(v1::HistoryRequest request,
                                                    uint64_t* next_seq = nullptr);
 
+  // The timeline of one alert: published, each delivery and redelivery,
+  // each ack, escalations. NotFound if the journal holds no such alert.
+  absl::StatusOr<v1::AlertTimeline> Timeline(const std::string& alert_id);
+
   // Asks the broker for its counters and gauges.
   absl::StatusOr<v1::StatsReply> Stats();
 

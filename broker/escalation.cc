@@ -1,0 +1,205 @@
+// CoreLoop's escalation: an alert nobody takes must reach the center and the
+// neighbouring zones by itself (DESIGN.md "The scene it serves").
+//
+// When an alert from the center is stored and routed, it escalates at once
+// if no terminal received it ("no_unit_online"); otherwise it waits in the
+// AlertBook until its zone's response deadline for its priority (zones
+// file). A terminal's ACCEPTED, EN_ROUTE, ON_SCENE or RESOLVED takes it out;
+// at the deadline it escalates ("deadline"). Escalating journals the fact,
+// publishes an Escalation event on escalation.<city>, and re-routes a copy
+// of the alert (same alert id, escalated_from_zone set) to every
+// neighbouring zone. An officer's emergency button raises a P1 alert for the
+// unit's zone and its neighbours and an Escalation ("emergency") at once.
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "core_loop.h"
+#include "frame_codec.h"
+#include "topic.h"
+#include "zones.h"
+
+namespace zonecast {
+namespace {
+
+bool IsResponse(v1::AckLevel level) {
+  return level == v1::ACCEPTED || level == v1::EN_ROUTE || level == v1::ON_SCENE ||
+         level == v1::RESOLVED;
+}
+
+}  // namespace
+
+journal::RecoveryVisitor CoreLoop::AlertRecoveryVisitor() {
+  journal::RecoveryVisitor visitor;
+  if (zones_.empty()) return visitor;
+  const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
+  // Alerts whose deadline passed long ago while the broker was down are not
+  // escalated at start: an operator has long dealt with them.
+  const int64_t horizon_ms = absl::ToInt64Milliseconds(absl::Minutes(10));
+  visitor.on_publish = [this, now_ms, horizon_ms](const journal::PublishRecord& record) {
+    if (record.alert_id.empty() || TopicFamily(record.topic) != "alert") return;
+    const absl::Duration deadline = zones_.Deadline(static_cast<v1::Priority>(record.priority));
+    if (deadline <= absl::ZeroDuration()) return;
+    const int64_t deadline_ms = record.unix_ms + absl::ToInt64Milliseconds(deadline);
+    if (now_ms - deadline_ms > horizon_ms) return;
+    v1::Frame frame;
+    if (!frame.ParseFromArray(record.frame.data(), static_cast<int>(record.frame.size()))) return;
+    const v1::Alert& alert = frame.deliver().event().alert();
+    if (!alert.escalated_from_zone().empty() || !alert.origin_unit().empty()) return;
+    OpenAlert open;
+    open.alert_id = std::string(record.alert_id);
+    open.seq = record.seq;
+    if (!CityAndZone(record.topic, &open.city, &open.zone)) return;
+    if (zones_.Find(open.city, open.zone) == nullptr) return;
+    open.priority = static_cast<v1::Priority>(record.priority);
+    open.publisher = frame.deliver().publisher();
+    open.deadline_unix_ms = deadline_ms;
+    open.alert = alert;
+    recovered_alerts_.insert_or_assign(open.alert_id, std::move(open));
+  };
+  visitor.on_other = [this](journal::RecordType type, absl::string_view payload) {
+    if (recovered_alerts_.empty()) return;
+    if (type == journal::RecordType::kDelivery) {
+      v1::JournalDelivery delivery;
+      if (delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size())) &&
+          delivery.kind() == v1::JournalDelivery::ACK && IsResponse(delivery.level())) {
+        recovered_alerts_.erase(delivery.alert_id());
+      }
+    } else if (type == journal::RecordType::kEscalation) {
+      v1::JournalEscalation escalation;
+      if (escalation.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        recovered_alerts_.erase(escalation.alert_id());
+      }
+    }
+  };
+  return visitor;
+}
+
+void CoreLoop::ReopenRecoveredAlerts() {
+  const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
+  const MonoNanos now = clock_.NowMono();
+  for (auto& [id, alert] : recovered_alerts_) {
+    const int64_t left_ms = std::max<int64_t>(0, alert.deadline_unix_ms - now_ms);
+    alert.deadline = now + left_ms * 1'000'000;
+    alert_book_.Open(std::move(alert));
+  }
+  if (!recovered_alerts_.empty()) {
+    ZC_LOG(INFO) << recovered_alerts_.size() << " alerts still wait for a response";
+  }
+  recovered_alerts_.clear();
+}
+
+void CoreLoop::TrackResponse(const PendingPublish& publish, size_t terminals) {
+  if (zones_.empty()) return;
+  OpenAlert open;
+  if (!CityAndZone(publish.topic, &open.city, &open.zone)) return;
+  if (zones_.Find(open.city, open.zone) == nullptr) return;
+  v1::Frame frame;
+  if (!frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) return;
+  open.alert_id = publish.alert_id;
+  open.seq = publish.seq;
+  open.priority = publish.priority;
+  open.publisher = publish.publisher_unit;
+  open.alert = frame.deliver().event().alert();
+  if (terminals == 0) {
+    Escalate(open, "no_unit_online");
+    return;
+  }
+  const absl::Duration deadline = zones_.Deadline(publish.priority);
+  if (deadline <= absl::ZeroDuration()) return;
+  open.deadline = clock_.NowMono() + absl::ToInt64Nanoseconds(deadline);
+  open.deadline_unix_ms = absl::ToUnixMillis(clock_.NowWall() + deadline);
+  alert_book_.Open(std::move(open));
+}
+
+void CoreLoop::OnResponse(const v1::AckFrame& ack) {
+  if (IsResponse(ack.level()) && !ack.alert_id().empty()) alert_book_.Respond(ack.alert_id());
+}
+
+void CoreLoop::ExpireAlerts() {
+  alert_book_.Expire(clock_.NowMono(), [this](OpenAlert& alert) { Escalate(alert, "deadline"); });
+}
+
+void CoreLoop::Escalate(const OpenAlert& alert, const std::string& reason) {
+  ++counters_.escalations;
+  const v1::Zone* zone = zones_.Find(alert.city, alert.zone);
+  std::vector<std::string> neighbours;
+  if (zone != nullptr) neighbours.assign(zone->neighbours().begin(), zone->neighbours().end());
+  ZC_LOG(WARNING) << "alert " << alert.alert_id << " (seq " << alert.seq << ", zone " << alert.zone
+                  << ") escalates: " << reason;
+  v1::JournalEscalation record;
+  record.set_alert_id(alert.alert_id);
+  record.set_seq(alert.seq);
+  record.set_reason(reason);
+  record.set_zone(alert.zone);
+  record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  journal_->AddRecord(journal::RecordType::kEscalation, record.SerializeAsString());
+
+  v1::Event event;
+  v1::Escalation* escalation = event.mutable_escalation();
+  *escalation->mutable_alert() = alert.alert;
+  escalation->set_seq(alert.seq);
+  escalation->set_reason(reason);
+  escalation->set_zone(alert.zone);
+  for (const std::string& n : neighbours) escalation->add_neighbours(n);
+  escalation->set_unix_ms(record.unix_ms());
+  escalation->set_deadline_unix_ms(alert.deadline_unix_ms);
+  PublishInternal(absl::StrCat("escalation.", alert.city), v1::P1, std::move(event));
+
+  for (const std::string& neighbour : neighbours) {
+    v1::Event copy;
+    v1::Alert* rerouted = copy.mutable_alert();
+    *rerouted = alert.alert;
+    const std::string topic = absl::StrCat("alert.", alert.city, ".", neighbour);
+    rerouted->set_topic(topic);
+    rerouted->set_escalated_from_zone(alert.zone);
+    const v1::Priority priority =
+        alert.priority == v1::PRIORITY_UNSPECIFIED ? v1::P1 : alert.priority;
+    const uint64_t seq = PublishInternal(topic, priority, std::move(copy), alert.alert_id);
+    // Acks to the copy still reach the center that published the original.
+    if (!alert.publisher.empty()) RememberPublisher(seq, alert.publisher);
+  }
+}
+
+void CoreLoop::RaiseEmergency(const PendingPublish& publish) {
+  v1::Frame frame;
+  if (!frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) return;
+  const v1::RadioEvent& radio = frame.deliver().event().radio();
+  OpenAlert open;
+  if (!CityAndZone(publish.topic, &open.city, &open.zone)) return;
+  ++counters_.emergencies;
+  ZC_LOG(WARNING) << "EMERGENCY button: unit " << radio.unit() << " in zone " << open.zone;
+  open.alert_id = absl::StrCat("emergency-", radio.unit(), "-", publish.seq);
+  open.seq = publish.seq;
+  open.priority = v1::P1;
+  v1::Alert& alert = open.alert;
+  alert.set_alert_id(open.alert_id);
+  alert.set_priority(v1::P1);
+  alert.set_category("officer_emergency");
+  alert.set_title(absl::StrCat("EMERGENCY: unit ", radio.unit(), " pressed the emergency button"));
+  alert.set_body(radio.text());
+  *alert.mutable_location() = radio.position();
+  alert.set_created_unix_ms(radio.event_unix_ms());
+  alert.set_origin_unit(radio.unit());
+  // The unit's own zone first, then its neighbours, all at once.
+  std::vector<std::string> zones = {open.zone};
+  if (const v1::Zone* zone = zones_.Find(open.city, open.zone)) {
+    zones.insert(zones.end(), zone->neighbours().begin(), zone->neighbours().end());
+  }
+  for (const std::string& z : zones) {
+    v1::Event event;
+    *event.mutable_alert() = alert;
+    const std::string topic = absl::StrCat("alert.", open.city, ".", z);
+    event.mutable_alert()->set_topic(topic);
+    PublishInternal(topic, v1::P1, std::move(event), open.alert_id);
+  }
+  v1::Event event;
+  v1::Escalation* escalation = event.mutable_escalation();
+  *escalation->mutable_alert() = alert;
+  escalation->set_seq(publish.seq);
+  escalation->set_reason("emergency");
+  escalation->set_zone(open.zone);
+  for (size_t i = 1; i < zones.size(); ++i) escalation->add_neighbours(zones[i]);
+  escalation->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  PublishInternal(absl::StrCat("escalation.", open.city), v1::P1, std::move(event));
+}
+
+}  // namespace zonecast

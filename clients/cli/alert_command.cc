@@ -1,0 +1,88 @@
+// zonecast alert: one alert's timeline, for the center's wall and for
+// after-action review.
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "cli_common.h"
+#include "cli_flags.h"
+#include "commands.h"
+
+namespace zonecast::cli {
+namespace {
+
+std::string EntryText(const v1::TimelineEntry& entry, int64_t published_ms) {
+  const absl::Time t = absl::FromUnixMillis(entry.unix_ms());
+  std::string line = absl::StrCat(
+      "  ", absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone()),
+      absl::StrFormat("  %+8.3fs  ", static_cast<double>(entry.unix_ms() - published_ms) / 1000.0));
+  switch (entry.kind()) {
+    case v1::TimelineEntry::PUBLISHED:
+      absl::StrAppend(&line, "PUBLISHED     by ", entry.unit(), " (zone ", entry.zone(), ")");
+      break;
+    case v1::TimelineEntry::DELIVERED:
+    case v1::TimelineEntry::REDELIVERED:
+      absl::StrAppend(
+          &line,
+          entry.kind() == v1::TimelineEntry::DELIVERED ? "DELIVERED     to " : "REDELIVERED   to ",
+          entry.unit(), " (zone ", entry.zone(), ", delivery ", entry.delivery_count(), ")");
+      break;
+    case v1::TimelineEntry::ACK:
+      absl::StrAppend(&line, absl::StrFormat("%-13s ", v1::AckLevel_Name(entry.level())),
+                      entry.unit());
+      if (!entry.text().empty()) absl::StrAppend(&line, " \"", entry.text(), "\"");
+      break;
+    case v1::TimelineEntry::ESCALATED:
+      absl::StrAppend(&line, "ESCALATED     ", entry.text(), " (zone ", entry.zone(), ")");
+      break;
+    case v1::TimelineEntry::DEAD_LETTERED:
+      absl::StrAppend(&line, "DEAD LETTER   ", entry.unit(), " after ", entry.delivery_count(),
+                      " deliveries");
+      break;
+    default:
+      absl::StrAppend(&line, "?");
+  }
+  return line;
+}
+
+}  // namespace
+
+int RunAlert() {
+  const std::string command = "alert";
+  std::string alert_id = absl::GetFlag(FLAGS_id);
+  if (alert_id.empty() && !PositionalArgs().empty()) alert_id = PositionalArgs()[0];
+  if (alert_id.empty()) return UsageError(command, "give the ALERT_ID");
+  if (PositionalArgs().size() > 1) return UsageError(command, "give one ALERT_ID");
+  ClientOptions options = BaseOptions();
+  options.role = v1::CENTER;
+  options.unit_id = absl::GetFlag(FLAGS_unit);
+  if (options.unit_id.empty()) options.unit_id = DefaultUnitId("timeline");
+  options.auto_received = false;
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  if (!client.ok()) return Failure(command, client.status());
+  absl::StatusOr<v1::AlertTimeline> timeline = (*client)->Timeline(alert_id);
+  if (!timeline.ok()) return Failure(command, timeline.status());
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJsonLine(*timeline) << std::endl;
+    return kExitOk;
+  }
+  const v1::Alert& alert = timeline->alert();
+  std::cout << "alert " << alert.alert_id() << " (seq " << timeline->seq() << ") "
+            << v1::Priority_Name(alert.priority()) << " " << alert.topic() << " \"" << alert.title()
+            << "\" - " << timeline->state() << "\n";
+  if (timeline->deadline_unix_ms() != 0) {
+    std::cout << "  response deadline "
+              << absl::FormatTime("%H:%M:%E3S", absl::FromUnixMillis(timeline->deadline_unix_ms()),
+                                  absl::UTCTimeZone())
+              << " UTC\n";
+  }
+  const int64_t published = timeline->entries().empty() ? 0 : timeline->entries(0).unix_ms();
+  for (const v1::TimelineEntry& entry : timeline->entries()) {
+    std::cout << EntryText(entry, published) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace zonecast::cli

@@ -1,0 +1,193 @@
+// The `zonecast` command-line tool against a real zonecastd: help and usage
+// exit codes, an unreachable broker, a broker Error, and the Lanhua bridge
+// scene end to end (terminal, publish, watch on ack.>) with JSON output.
+#include <future>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "support/broker_process.h"
+#include "support/test_clients.h"
+#include "zonecast/client.h"
+
+namespace {
+
+namespace v1 = zonecast::v1;
+using google::protobuf::Struct;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+using zonecast::testing::BrokerProcess;
+using zonecast::testing::CliResult;
+using zonecast::testing::ConnectClient;
+using zonecast::testing::RunCli;
+using zonecast::testing::WaitForGauge;
+
+// The non-empty lines of `text`.
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
+    lines.emplace_back(line);
+  }
+  return lines;
+}
+
+// Parses one JSON object line; records a failure if it is not one.
+Struct ParseJson(const std::string& line) {
+  Struct object;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &object).ok())
+      << "not a JSON object: " << line;
+  return object;
+}
+
+std::string StringField(const Struct& object, const std::string& name) {
+  auto it = object.fields().find(name);
+  return it == object.fields().end() ? "<missing>" : it->second.string_value();
+}
+
+double NumberField(const Struct& object, const std::string& name) {
+  auto it = object.fields().find(name);
+  return it == object.fields().end() ? -1 : it->second.number_value();
+}
+
+bool HasField(const Struct& object, const std::string& name) {
+  return object.fields().contains(name);
+}
+
+std::string Explain(const CliResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void StartBroker() {
+    auto broker = BrokerProcess::Start();
+    ASSERT_TRUE(broker.ok()) << broker.status();
+    broker_ = *std::move(broker);
+  }
+
+  void TearDown() override {
+    if (HasFailure() && broker_ != nullptr) std::cerr << "broker log:\n" << broker_->Log();
+  }
+
+  std::unique_ptr<BrokerProcess> broker_;
+};
+
+TEST_F(CliTest, HelpExitsZero) {
+  const CliResult top = RunCli({"--help"});
+  EXPECT_EQ(top.exit_code, 0) << Explain(top);
+  for (const char* command : {"publish", "terminal", "radio", "watch"}) {
+    EXPECT_THAT(top.out, HasSubstr(command)) << Explain(top);
+  }
+  EXPECT_THAT(top.out, HasSubstr("--help")) << "points at per-command help";
+
+  const CliResult publish = RunCli({"publish", "--help"});
+  EXPECT_EQ(publish.exit_code, 0) << Explain(publish);
+  EXPECT_THAT(publish.out, HasSubstr("--topic")) << Explain(publish);
+  EXPECT_THAT(publish.out, HasSubstr("--timeout_ms")) << Explain(publish);
+}
+
+TEST_F(CliTest, PublishWithoutTopicIsAUsageError) {
+  const CliResult r = RunCli({"publish", "--title", "no topic"});
+  EXPECT_EQ(r.exit_code, 2) << Explain(r);
+  EXPECT_THAT(r.err, HasSubstr("--topic")) << Explain(r);
+  EXPECT_EQ(r.out, "");
+
+  const CliResult bare = RunCli({"publish"});
+  EXPECT_EQ(bare.exit_code, 2) << Explain(bare);
+}
+
+TEST_F(CliTest, PublishToDeadEndpointFailsWithinTimeout) {
+  const absl::Time start = absl::Now();
+  const CliResult r = RunCli({"publish", "--broker", "tcp://127.0.0.1:1", "--timeout_ms=300",
+                              "--topic", "alert.jincheng.z03", "--title", "nobody there"},
+                             absl::Seconds(10));
+  EXPECT_NE(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.exit_code, 1) << "documented: 1 if the broker is unreachable\n" << Explain(r);
+  EXPECT_THAT(r.err, HasSubstr("tcp://127.0.0.1:1")) << Explain(r);
+  EXPECT_EQ(r.out, "");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3)) << "ignored --timeout_ms";
+}
+
+TEST_F(CliTest, PublishRefusedByBrokerExitsOneWithErrorCode) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  const CliResult r = RunCli({"publish", "--broker", broker_->endpoint(), "--topic", "alert.*.z03",
+                              "--title", "wildcard"});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_THAT(r.err, HasSubstr("WILDCARD_IN_PUBLISH")) << Explain(r);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliTest, LanhuaBridgeAlertFromPublishToTerminalAndAcks) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  const std::string& broker = broker_->endpoint();
+  std::future<CliResult> terminal = std::async(std::launch::async, [&broker] {
+    return RunCli({"terminal", "--broker", broker, "--unit", "jc-z03-v12", "--group", "jc-pg03",
+                   "--zone", "jincheng.z03", "--subscribe", "alert.jincheng.z03", "--count", "1",
+                   "--json", "--respond", "ACCEPTED"},
+                  absl::Seconds(15));
+  });
+  std::future<CliResult> watch = std::async(std::launch::async, [&broker] {
+    return RunCli({"watch", "--broker", broker, "--subscribe", "ack.>", "--count", "2", "--json"},
+                  absl::Seconds(15));
+  });
+
+  // Publish only once the broker holds both subscriptions.
+  auto probe = ConnectClient(broker, v1::PROBE, "cli-test-probe");
+  ASSERT_TRUE(probe.ok()) << probe.status();
+  ASSERT_TRUE(WaitForGauge(**probe, "subscriptions", 2, absl::Seconds(10)))
+      << "terminal and watch did not subscribe";
+
+  const CliResult publish = RunCli(
+      {"publish", "--broker", broker, "--topic", "alert.jincheng.z03", "--priority", "P1",
+       "--title", "Person outside the railing, Lanhua bridge", "--body", "go now", "--address",
+       "Lanhua bridge", "--lat", "35.4907", "--lon", "112.8513", "--id", "lanhua-1"});
+  ASSERT_EQ(publish.exit_code, 0) << Explain(publish);
+  const std::vector<std::string> publish_lines = Lines(publish.out);
+  ASSERT_EQ(publish_lines.size(), 1u) << Explain(publish);
+  const Struct ack = ParseJson(publish_lines[0]);
+  EXPECT_EQ(StringField(ack, "alert_id"), "lanhua-1") << publish_lines[0];
+  EXPECT_GT(NumberField(ack, "seq"), 0) << publish_lines[0];
+  EXPECT_TRUE(absl::StrContains(publish_lines[0], "\"alert_id\":\"lanhua-1\"")) << publish_lines[0];
+  const double seq = NumberField(ack, "seq");
+
+  const CliResult terminal_result = terminal.get();
+  EXPECT_EQ(terminal_result.exit_code, 0) << Explain(terminal_result);
+  const std::vector<std::string> terminal_lines = Lines(terminal_result.out);
+  ASSERT_EQ(terminal_lines.size(), 1u) << Explain(terminal_result);
+  const Struct alert = ParseJson(terminal_lines[0]);
+  EXPECT_EQ(StringField(alert, "alert_id"), "lanhua-1") << terminal_lines[0];
+  EXPECT_EQ(StringField(alert, "title"), "Person outside the railing, Lanhua bridge");
+  EXPECT_EQ(NumberField(alert, "seq"), seq) << terminal_lines[0];
+  EXPECT_EQ(StringField(alert, "topic"), "alert.jincheng.z03");
+  EXPECT_EQ(StringField(alert, "priority"), "P1");
+  EXPECT_TRUE(absl::StrContains(terminal_lines[0], "\"alert_id\":\"lanhua-1\""))
+      << terminal_lines[0];
+
+  const CliResult watch_result = watch.get();
+  EXPECT_EQ(watch_result.exit_code, 0) << Explain(watch_result);
+  const std::vector<std::string> watch_lines = Lines(watch_result.out);
+  ASSERT_EQ(watch_lines.size(), 2u) << Explain(watch_result);
+  std::vector<std::string> levels;
+  for (const std::string& line : watch_lines) {
+    const Struct event = ParseJson(line);
+    EXPECT_EQ(StringField(event, "event"), "ack") << line;
+    EXPECT_EQ(StringField(event, "alert_id"), "lanhua-1") << line;
+    EXPECT_EQ(StringField(event, "unit"), "jc-z03-v12") << line;
+    // An ack's own seq and topic are those of the alert it acknowledges;
+    // the topic it travelled on stays visible as delivery_topic.
+    EXPECT_EQ(StringField(event, "topic"), "alert.jincheng.z03") << line;
+    EXPECT_EQ(StringField(event, "delivery_topic"), "ack.jincheng.z03") << line;
+    EXPECT_TRUE(HasField(event, "seq")) << line;
+    levels.push_back(StringField(event, "level"));
+  }
+  EXPECT_THAT(levels, UnorderedElementsAre("RECEIVED", "ACCEPTED"));
+}
+
+}  // namespace

@@ -1,0 +1,351 @@
+// The journal against its storage, with the real zonecastd (issue 3, items
+// 5 and 6): a full disk turns publishes into STORAGE_UNAVAILABLE while
+// best-effort routing goes on, acking resumes by itself once there is room,
+// and nothing stored is damaged; retention deletes only whole old segments
+// and never touches the ones it keeps.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "integration/durability_support.h"
+#include "support/broker_process.h"
+#include "support/test_clients.h"
+#include "zonecast/client.h"
+
+namespace {
+
+namespace v1 = zonecast::v1;
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using zonecast::Client;
+using zonecast::testing::BrokerProcess;
+using zonecast::testing::ConnectClient;
+using zonecast::testing::Counter;
+using zonecast::testing::Gauge;
+using zonecast::testing::MakeAlert;
+using zonecast::testing::MakePosition;
+using zonecast::testing::MakeTempDir;
+using zonecast::testing::NextDeliver;
+using zonecast::testing::WaitForGauge;
+using zonecast::testing::WaitUntil;
+using zonecast::testing::durability::AlertId;
+using zonecast::testing::durability::AlertIdRange;
+using zonecast::testing::durability::DiskSegment;
+using zonecast::testing::durability::FileSize;
+using zonecast::testing::durability::FullHistory;
+using zonecast::testing::durability::kIdDigits;
+using zonecast::testing::durability::PublishOutcome;
+using zonecast::testing::durability::PublishWindow;
+using zonecast::testing::durability::ReadWholeFile;
+using zonecast::testing::durability::ScanSegmentFile;
+using zonecast::testing::durability::SegmentPaths;
+
+constexpr char kTopic[] = "alert.jincheng.z07";
+
+// A small tmpfs mounted for one test (root only), unmounted when the test
+// ends, even on failure.
+class Tmpfs {
+ public:
+  // Mounts a tmpfs of `size` (mount(8) syntax, e.g. "2m") on a fresh
+  // directory. On failure, error() says why.
+  explicit Tmpfs(const std::string& size) {
+    dir_ = MakeTempDir("zonecast-tmpfs");
+    const std::string command =
+        absl::StrCat("mount -t tmpfs -o size=", size, " tmpfs '", dir_, "' 2>&1");
+    if (std::system(command.c_str()) != 0) {
+      error_ = absl::StrCat("`", command, "` failed");
+    } else {
+      mounted_ = true;
+    }
+  }
+  ~Tmpfs() { Unmount(); }
+  Tmpfs(const Tmpfs&) = delete;
+  Tmpfs& operator=(const Tmpfs&) = delete;
+
+  // REQUIRES: nothing has files open on it any more (stop brokers first).
+  void Unmount() {
+    if (mounted_) {
+      // A lazy unmount as the fallback, so that a stuck test cannot leave
+      // the mount behind.
+      if (std::system(absl::StrCat("umount '", dir_, "'").c_str()) != 0) {
+        (void)std::system(absl::StrCat("umount -l '", dir_, "'").c_str());
+      }
+      mounted_ = false;
+    }
+    std::error_code ec;
+    if (!dir_.empty()) fs::remove_all(dir_, ec);
+    dir_.clear();
+  }
+
+  bool mounted() const { return mounted_; }
+  const std::string& dir() const { return dir_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string dir_;
+  std::string error_;
+  bool mounted_ = false;
+};
+
+// Fills the file system holding `path` with a file at `path` until a write
+// fails with ENOSPC. Returns the bytes written, or -errno of another error.
+int64_t FillUntilFull(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) return -errno;
+  std::setvbuf(file, nullptr, _IONBF, 0);
+  const std::string block(64 << 10, 'f');
+  int64_t written = 0;
+  // Large writes first, then smaller ones to use the last free bytes.
+  for (size_t size = block.size(); size >= 1; size /= 2) {
+    while (std::fwrite(block.data(), 1, size, file) == size) written += size;
+    if (errno != ENOSPC) {
+      const int error = errno;
+      std::fclose(file);
+      return -error;
+    }
+    std::clearerr(file);
+  }
+  std::fclose(file);
+  return written;
+}
+
+class DurabilityTest : public zonecast::testing::durability::DurabilityFixture {
+ protected:
+  void TearDown() override {
+    DurabilityFixture::TearDown();  // stops the brokers: nothing holds the mount
+    if (tmpfs_ != nullptr) tmpfs_->Unmount();
+  }
+
+  std::unique_ptr<Tmpfs> tmpfs_;
+};
+
+TEST_F(DurabilityTest, DiskFullGivesStorageUnavailableThenRecovers) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "needs root to mount a small tmpfs as --data_dir (running as uid " << geteuid()
+                 << "); the disk-full path is not tested here";
+  }
+  tmpfs_ = std::make_unique<Tmpfs>("2m");
+  if (!tmpfs_->mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << tmpfs_->error()
+                 << "); the disk-full path is not tested";
+  }
+  const std::string data_dir = tmpfs_->dir() + "/data";
+  const std::string filler = tmpfs_->dir() + "/filler";
+  BrokerProcess* broker = Start(data_dir);
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Client> center = Center(*broker, "center-full");
+  ASSERT_NE(center, nullptr);
+  // Best-effort traffic: a watcher on radio.> and a unit reporting its
+  // position, both connected before the disk fills.
+  std::unique_ptr<Client> watcher = Center(*broker, "center-radio-watch");
+  ASSERT_NE(watcher, nullptr);
+  ASSERT_TRUE(watcher->Subscribe({"radio.>"}).ok());
+  auto unit = ConnectClient(broker->endpoint(), v1::TERMINAL, "jc-z07-v03");
+  ASSERT_TRUE(unit.ok()) << unit.status();
+
+  std::map<std::string, uint64_t> acked;
+  PublishOutcome before = PublishWindow(*center, kTopic, AlertIdRange("full-pre-", 0, 20), 200);
+  ASSERT_EQ(before.acked.size(), 20u) << before.Summary();
+  acked.insert(before.acked.begin(), before.acked.end());
+
+  const int64_t filled = FillUntilFull(filler);
+  ASSERT_GT(filled, 0) << "filling the tmpfs failed: " << -filled;
+
+  // Alerts of 8 KiB need new pages of the full tmpfs.
+  const std::string retried = AlertId("full-retry-", 0);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    absl::StatusOr<v1::PubAck> refused = center->Publish(MakeAlert(kTopic, retried, v1::P1, 8192));
+    ASSERT_FALSE(refused.ok()) << "a PubAck for an alert the full disk cannot hold: "
+                               << refused->ShortDebugString();
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
+    EXPECT_THAT(refused.status().message(), HasSubstr("STORAGE_UNAVAILABLE"));
+  }
+  absl::StatusOr<v1::StatsReply> stats = center->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_GE(Counter(*stats, "storage_failures"), 3u);
+  EXPECT_EQ(Gauge(*stats, "journal_healthy"), 0);
+
+  // Live routing of best-effort traffic goes on.
+  absl::StatusOr<v1::PubAck> position =
+      (*unit)->Publish(MakePosition("radio.jincheng.z07.jc-z07-v03", "jc-z07-v03"));
+  ASSERT_TRUE(position.ok()) << position.status();
+  EXPECT_FALSE(position->durable());
+  std::optional<v1::Deliver> seen = NextDeliver(*watcher, absl::Seconds(5));
+  ASSERT_TRUE(seen.has_value()) << "the position was not routed while the disk is full";
+  EXPECT_EQ(seen->topic(), "radio.jincheng.z07.jc-z07-v03");
+
+  // Room again: acking resumes by itself, and the retry of the refused
+  // alert id is a first store, not a duplicate.
+  ASSERT_TRUE(fs::remove(filler));
+  absl::StatusOr<v1::PubAck> stored = center->Publish(MakeAlert(kTopic, retried, v1::P1, 8192));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->duplicate());
+  acked[retried] = stored->seq();
+  EXPECT_TRUE(WaitForGauge(*center, "journal_healthy", 1, absl::Seconds(5)));
+  PublishOutcome after = PublishWindow(*center, kTopic, AlertIdRange("full-post-", 0, 20), 200);
+  ASSERT_EQ(after.acked.size(), 20u) << after.Summary();
+  acked.insert(after.acked.begin(), after.acked.end());
+
+  // A crash now, and a restart on the same journal: every acknowledged
+  // alert is there once, and the fault left no damage behind.
+  center.reset();
+  watcher.reset();
+  unit->reset();
+  broker->Kill();
+  broker = Start(data_dir);
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Client> reader = Center(*broker, "reader-full");
+  ASSERT_NE(reader, nullptr);
+  stats = reader->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Gauge(*stats, "recovery_damaged_segments"), 0);
+  EXPECT_EQ(Gauge(*stats, "recovery_torn_tails"), 0);
+  EXPECT_EQ(Gauge(*stats, "journal_healthy"), 1);
+  absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*reader, "alert.>");
+  ASSERT_TRUE(history.ok()) << history.status();
+  std::map<std::string, uint64_t> stored_ids;
+  for (const v1::Deliver& d : *history) {
+    EXPECT_TRUE(stored_ids.emplace(d.event().alert().alert_id(), d.seq()).second)
+        << d.event().alert().alert_id() << " stored twice";
+  }
+  EXPECT_EQ(stored_ids, acked);
+  for (const std::string& path : SegmentPaths(data_dir)) {
+    const DiskSegment segment = ScanSegmentFile(path);
+    EXPECT_TRUE(segment.clean()) << path << ": " << segment.problem << " at " << segment.good_bytes
+                                 << " of " << segment.size;
+  }
+}
+
+// Retention deletes whole segments, oldest first, only when the journal is
+// over --retention_bytes, never the active one, and never rewrites or cuts
+// a segment it keeps. What it deleted is gone from History; what it kept is
+// a contiguous run of seqs up to the newest.
+TEST_F(DurabilityTest, RetentionDeletesOnlyWholeExpiredSegments) {
+  constexpr uint64_t kSegmentBytes = 65536;
+  constexpr uint64_t kRetentionBytes = 200000;
+  constexpr size_t kBodyBytes = 1000;
+  const std::string data_dir = NewDataDir("retention");
+  BrokerProcess* broker = Start(data_dir, {absl::StrCat("--segment_bytes=", kSegmentBytes),
+                                           absl::StrCat("--retention_bytes=", kRetentionBytes)});
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Client> center = Center(*broker, "center-retention");
+  ASSERT_NE(center, nullptr);
+  const std::string prefix = "ret-";
+  std::map<std::string, uint64_t> acked;
+
+  // Enough ~1 KiB alerts for many segments (about 55 fit in one).
+  PublishOutcome first = PublishWindow(*center, kTopic, AlertIdRange(prefix, 0, 800), kBodyBytes);
+  ASSERT_EQ(first.acked.size(), 800u) << first.Summary();
+  acked.insert(first.acked.begin(), first.acked.end());
+  // Retention runs at each roll, before the batch that rolled is acked.
+  auto over_retention = [&] {
+    uint64_t total = 0;
+    for (const std::string& path : SegmentPaths(data_dir)) total += FileSize(path);
+    return total > kRetentionBytes + kSegmentBytes;
+  };
+  EXPECT_TRUE(WaitUntil([&] { return !over_retention(); }, absl::Seconds(5)));
+
+  // The sealed segments kept now, byte for byte.
+  std::vector<std::string> paths = SegmentPaths(data_dir);
+  ASSERT_GE(paths.size(), 2u);
+  std::map<std::string, std::string> sealed;
+  for (size_t i = 0; i + 1 < paths.size(); ++i) sealed[paths[i]] = ReadWholeFile(paths[i]);
+
+  // One more roll, in small steps: the oldest segment goes, the sealed
+  // ones after it stay untouched.
+  uint64_t newest_before = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(fs::path(paths.back()).stem().string(), &newest_before));
+  size_t published = 800;
+  for (int step = 0; step < 100; ++step) {
+    const std::vector<std::string> newest = SegmentPaths(data_dir);
+    uint64_t newest_index = 0;
+    ASSERT_TRUE(!newest.empty() &&
+                absl::SimpleAtoi(fs::path(newest.back()).stem().string(), &newest_index));
+    if (newest_index > newest_before) break;
+    PublishOutcome more =
+        PublishWindow(*center, kTopic, AlertIdRange(prefix, published, 10), kBodyBytes);
+    ASSERT_EQ(more.acked.size(), 10u) << more.Summary();
+    acked.insert(more.acked.begin(), more.acked.end());
+    published += 10;
+  }
+  EXPECT_TRUE(WaitUntil([&] { return !over_retention(); }, absl::Seconds(5)));
+  paths = SegmentPaths(data_dir);
+  ASSERT_FALSE(paths.empty());
+
+  uint64_t total = 0;
+  uint64_t untouched = 0;
+  std::vector<std::string> remaining_ids;  // alert ids in the files, oldest first
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const std::string& path = paths[i];
+    SCOPED_TRACE(path);
+    const DiskSegment segment = ScanSegmentFile(path);
+    EXPECT_TRUE(segment.clean()) << segment.problem << " at " << segment.good_bytes << " of "
+                                 << segment.size;
+    total += segment.size;
+    if (i + 1 < paths.size()) {
+      EXPECT_LE(segment.size, kSegmentBytes) << "a sealed segment";
+    }
+    for (const auto* record : segment.publishes()) {
+      remaining_ids.push_back(record->FindAlertId(prefix, kIdDigits));
+    }
+    if (auto it = sealed.find(path); it != sealed.end()) {
+      EXPECT_EQ(ReadWholeFile(path), it->second) << "retention rewrote a segment it kept";
+      ++untouched;
+    }
+  }
+  EXPECT_LE(total, kRetentionBytes + kSegmentBytes);
+  std::cout << "[ retention ] " << published << " alerts; " << paths.size() << " segments kept ("
+            << total << " bytes), " << untouched
+            << " of them sealed before the last rolls and unchanged\n";
+  EXPECT_GE(untouched, 1u) << "some segments sealed before the last roll should remain";
+  // Segment indexes only grow, and retention deletes from the oldest: the
+  // files left are the newest ones, without gaps.
+  uint64_t oldest_index = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(fs::path(paths.front()).stem().string(), &oldest_index));
+  uint64_t newest_index = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(fs::path(paths.back()).stem().string(), &newest_index));
+  EXPECT_EQ(newest_index - oldest_index + 1, paths.size());
+
+  absl::StatusOr<v1::StatsReply> stats = center->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Counter(*stats, "journal_segments_deleted"), oldest_index - 1);
+  EXPECT_EQ(Gauge(*stats, "journal_segments"), static_cast<int64_t>(paths.size()));
+
+  // History: exactly the alerts still in the files, a contiguous run of
+  // seqs ending with the newest; the oldest are gone.
+  absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*center, "alert.>");
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_FALSE(history->empty());
+  std::vector<std::string> history_ids;
+  for (size_t i = 0; i < history->size(); ++i) {
+    const v1::Deliver& d = (*history)[i];
+    history_ids.push_back(d.event().alert().alert_id());
+    if (i > 0) {
+      EXPECT_EQ(d.seq(), (*history)[i - 1].seq() + 1) << "seqs must be contiguous";
+    }
+    auto it = acked.find(d.event().alert().alert_id());
+    if (it != acked.end()) {
+      EXPECT_EQ(d.seq(), it->second);
+    }
+  }
+  EXPECT_EQ(history_ids, remaining_ids);
+  EXPECT_EQ(history->back().event().alert().alert_id(), AlertId(prefix, published - 1));
+  EXPECT_GT(history->front().seq(), acked[AlertId(prefix, 0)]) << "the oldest alerts are gone";
+  EXPECT_LT(history->size(), acked.size());
+}
+
+}  // namespace
