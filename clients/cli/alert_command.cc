@@ -65,7 +65,7 @@ int RunAlert() {
   absl::StatusOr<v1::AlertTimeline> timeline = (*client)->Timeline(alert_id);
   if (!timeline.ok()) return Failure(command, timeline.status());
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJsonLine(*timeline) << std::endl;
+    std::cout << ToJsonLine(*timeline, /*all_fields=*/false) << std::endl;
     return kExitOk;
   }
   const v1::Alert& alert = timeline->alert();

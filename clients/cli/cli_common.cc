@@ -4,9 +4,15 @@
 
 #include <algorithm>
 #include <csignal>
+#include <deque>
 #include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -30,9 +36,23 @@ void Int64AsNumbers(const Message& message, Struct* object) {
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(message, &fields);
   for (const FieldDescriptor* field : fields) {
-    if (field->is_repeated()) continue;
     auto it = object->mutable_fields()->find(field->name());
     if (it == object->mutable_fields()->end()) continue;
+    if (field->is_repeated()) {
+      // Lists of messages (a timeline's entries); maps and scalars stay as printed.
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
+          !it->second.has_list_value()) {
+        continue;
+      }
+      auto* values = it->second.mutable_list_value()->mutable_values();
+      for (int i = 0; i < values->size() && i < reflection->FieldSize(message, field); ++i) {
+        if ((*values)[i].has_struct_value()) {
+          Int64AsNumbers(reflection->GetRepeatedMessage(message, field, i),
+                         (*values)[i].mutable_struct_value());
+        }
+      }
+      continue;
+    }
     switch (field->cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT64:
         it->second.set_number_value(static_cast<double>(reflection->GetInt64(message, field)));
@@ -114,12 +134,65 @@ bool ParseCoordinate(const std::string& text, double* out) {
 }
 
 int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t count,
-                v1::AckLevel respond) {
+                v1::AckLevel respond, bool interactive) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  // Standard input is read on its own thread (a blocking read cannot share
+  // the receive loop); lines reach the loop through a small queue.
+  struct Typed {
+    std::mutex mutex;
+    std::deque<std::string> lines;
+  };
+  auto typed = std::make_shared<Typed>();
+  if (interactive) {
+    std::cerr << "zonecast " << command
+              << ": type a response for the last alert: accepted | en_route | on_scene | "
+                 "resolved | declined [text]"
+              << std::endl;
+    std::thread([typed] {
+      std::string line;
+      while (std::getline(std::cin, line)) {
+        std::lock_guard<std::mutex> lock(typed->mutex);
+        typed->lines.push_back(line);
+      }
+    }).detach();
+  }
+  std::optional<v1::Deliver> last_alert;
   int32_t seen = 0;
   bool was_connected = true;
   while (!g_stop && (count <= 0 || seen < count)) {
+    std::deque<std::string> lines;
+    {
+      std::lock_guard<std::mutex> lock(typed->mutex);
+      lines.swap(typed->lines);
+    }
+    for (const std::string& line : lines) {
+      const std::string trimmed(absl::StripAsciiWhitespace(line));
+      if (trimmed.empty()) continue;
+      const size_t space = trimmed.find(' ');
+      const std::string word = absl::AsciiStrToUpper(trimmed.substr(0, space));
+      const std::string text = space == std::string::npos
+                                   ? ""
+                                   : std::string(absl::StripAsciiWhitespace(trimmed.substr(space)));
+      v1::AckLevel level;
+      if (!v1::AckLevel_Parse(word, &level) || level == v1::RECEIVED ||
+          level == v1::ACK_LEVEL_UNSPECIFIED) {
+        std::cerr << "zonecast " << command << ": '" << word
+                  << "' is not a response (accepted, en_route, on_scene, resolved, declined)"
+                  << std::endl;
+        continue;
+      }
+      if (!last_alert) {
+        std::cerr << "zonecast " << command << ": no alert to respond to yet" << std::endl;
+        continue;
+      }
+      const absl::Status status = client.SendAck(*last_alert, level, text);
+      std::cerr << "zonecast " << command << ": "
+                << (status.ok() ? absl::StrCat(v1::AckLevel_Name(level), " sent for alert ",
+                                               last_alert->event().alert().alert_id())
+                                : absl::StrCat("cannot send: ", status.message()))
+                << std::endl;
+    }
     absl::StatusOr<std::optional<v1::Frame>> next = client.Next(absl::Milliseconds(200));
     if (!next.ok()) return Failure(command, next.status());
     if (client.connected() != was_connected) {
@@ -139,6 +212,7 @@ int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t c
     if (!frame.has_deliver()) continue;
     const v1::Deliver& deliver = frame.deliver();
     std::cout << (json ? DeliveryJson(deliver) : DeliveryText(deliver)) << std::endl;
+    if (deliver.event().has_alert()) last_alert = deliver;
     if (respond != v1::ACK_LEVEL_UNSPECIFIED && deliver.event().has_alert()) {
       if (absl::Status status = client.SendAck(deliver, respond, absl::GetFlag(FLAGS_text));
           !status.ok()) {
@@ -174,8 +248,8 @@ ClientOptions BaseOptions() {
 
 std::string DefaultUnitId(const std::string& prefix) { return absl::StrCat(prefix, "-", getpid()); }
 
-std::string ToJsonLine(const Message& message) {
-  return StructToJson(ToStruct(message, /*all_fields=*/true));
+std::string ToJsonLine(const Message& message, bool all_fields) {
+  return StructToJson(ToStruct(message, all_fields));
 }
 
 std::string DeliveryJson(const v1::Deliver& deliver) {

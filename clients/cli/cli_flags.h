@@ -31,3 +31,4 @@ ABSL_DECLARE_FLAG(std::string, text);
 ABSL_DECLARE_FLAG(uint64_t, since_seq);
 ABSL_DECLARE_FLAG(std::string, since);
 ABSL_DECLARE_FLAG(int32_t, limit);
+ABSL_DECLARE_FLAG(bool, interactive);

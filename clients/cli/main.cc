@@ -31,12 +31,15 @@ const std::vector<Command>& Commands() {
        "Usage: zonecast terminal --unit UNIT [--group GROUP] [--zone ZONE]\n"
        "         --subscribe PATTERN [--subscribe PATTERN ...] [--count N] [--json]\n"
        "         [--respond ACCEPTED|EN_ROUTE|ON_SCENE|RESOLVED|DECLINED [--text TEXT]]\n"
+       "         [--interactive]\n"
        "\n"
        "Connects as patrol unit UNIT, prints every delivered message (one JSON line each\n"
        "with --json), acknowledges RECEIVED automatically and sends --respond for each\n"
-       "alert. Runs until --count deliveries or Ctrl-C. Reconnects by itself.",
+       "alert. With --interactive, type a response (accepted, en_route, on_scene,\n"
+       "resolved, declined, then optional text) for the last alert shown. Runs until\n"
+       "--count deliveries or Ctrl-C. Reconnects by itself and is replayed what it missed.",
        {"broker", "timeout_ms", "unit", "group", "zone", "subscribe", "count", "json", "respond",
-        "text"},
+        "text", "interactive"},
        &RunTerminal},
       {"radio",
        "send one radio event (position, status, emergency ...) upward",

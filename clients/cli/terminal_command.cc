@@ -38,7 +38,7 @@ int RunTerminal() {
   std::cerr << "zonecast terminal: unit " << unit << " subscribed to "
             << absl::StrJoin(patterns, ", ") << std::endl;
   return ReceiveLoop(command, **client, absl::GetFlag(FLAGS_json), absl::GetFlag(FLAGS_count),
-                     respond);
+                     respond, absl::GetFlag(FLAGS_interactive));
 }
 
 }  // namespace zonecast::cli
