@@ -31,9 +31,20 @@ void AckTracker::OnDelivered(SessionId session, uint64_t seq, const std::string&
   delivery.priority = priority;
   delivery.frame.copy(const_cast<zmq::message_t&>(frame));
   delivery.delivery_count = std::max(delivery.delivery_count, delivery_count);
-  delivery.due = now + absl::ToInt64Nanoseconds(policy_.AckWait(priority));
-  timers_.Schedule(delivery.due, key);
+  delivery.due = 0;  // the wait starts in OnSent
+  (void)now;
   if (fresh) by_session_[session].insert(seq);
+}
+
+void AckTracker::OnSent(SessionId session, uint64_t seq, MonoNanos now) {
+  auto it = pending_.find(Key{session, seq});
+  if (it == pending_.end() || it->second.due != 0) return;
+  PendingDelivery& delivery = it->second;
+  const absl::Duration wait = delivery.delivery_count <= 1
+                                  ? policy_.AckWait(delivery.priority)
+                                  : policy_.Backoff(delivery.delivery_count - 1);
+  delivery.due = now + absl::ToInt64Nanoseconds(wait);
+  timers_.Schedule(delivery.due, it->first);
 }
 
 bool AckTracker::OnReceived(SessionId session, uint64_t seq) {
@@ -50,6 +61,16 @@ void AckTracker::DropSession(SessionId session) {
   if (it == by_session_.end()) return;
   for (uint64_t seq : it->second) pending_.erase(Key{session, seq});
   by_session_.erase(it);
+}
+
+}  // namespace zonecast
+
+namespace zonecast {
+
+uint64_t AckTracker::LowestPending(SessionId session) const {
+  auto it = by_session_.find(session);
+  if (it == by_session_.end() || it->second.empty()) return 0;
+  return *std::min_element(it->second.begin(), it->second.end());
 }
 
 }  // namespace zonecast

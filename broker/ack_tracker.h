@@ -1,10 +1,12 @@
 #pragma once
 // AckTracker: durable messages delivered to connected terminals and not yet
-// acknowledged RECEIVED. Each delivery waits ack_wait(priority); then it is
-// sent again, marked redelivered with its count, after each backoff step,
-// until max_deliveries, after which it is dead-lettered (DESIGN.md contract
-// 5). A terminal that disconnects drops its entries here: they are still
-// unsettled in DurableUnits, so the replay on reconnect sends them again.
+// acknowledged RECEIVED. Once a copy has been handed to the socket (OnSent;
+// a copy still waiting in a slow session's queue cannot have been received),
+// it waits ack_wait(priority); then it is queued again, marked redelivered
+// with its count, and waits each backoff step after being sent, until
+// max_deliveries, after which it is dead-lettered (DESIGN.md contract 5). A terminal that
+// disconnects drops its entries here: they are still unsettled in DurableUnits, so the replay on
+// reconnect sends them again.
 //
 // Core loop thread only.
 #include <array>
@@ -33,7 +35,7 @@ struct PendingDelivery {
   v1::Priority priority = v1::P4;
   zmq::message_t frame;  // the Deliver as first sent (shared bytes)
   uint32_t delivery_count = 1;
-  MonoNanos due = 0;
+  MonoNanos due = 0;  // 0 while the copy waits in the session's queue
 };
 
 class AckTracker {
@@ -44,6 +46,9 @@ class AckTracker {
   void OnDelivered(SessionId session, uint64_t seq, const std::string& topic,
                    const std::string& alert_id, v1::Priority priority, const zmq::message_t& frame,
                    uint32_t delivery_count, MonoNanos now);
+  // The copy queued by OnDelivered (or a redelivery) went to the socket:
+  // start its wait.
+  void OnSent(SessionId session, uint64_t seq, MonoNanos now);
   // RECEIVED arrived. Returns false if nothing was pending for it.
   bool OnReceived(SessionId session, uint64_t seq);
   // The session is gone: forget its deliveries.
@@ -51,11 +56,14 @@ class AckTracker {
 
   enum class Action { kRedeliver, kDeadLetter };
   // For every delivery whose wait ran out: fn(Action, PendingDelivery&).
-  // kRedeliver: delivery_count was incremented and the next wait scheduled;
-  // the caller sends it again. kDeadLetter: it reached max_deliveries and
-  // is no longer tracked.
+  // kRedeliver: delivery_count was incremented; the caller queues it again
+  // (with tracked_seq set) and its next wait starts when it is sent. kDeadLetter: it reached
+  // max_deliveries and is no longer tracked.
   template <typename Fn>
   void Expire(MonoNanos now, Fn&& fn);
+
+  // Lowest seq still waiting for RECEIVED from `session`, 0 if none.
+  uint64_t LowestPending(SessionId session) const;
 
   MonoNanos NextDue() const { return timers_.NextDue(); }
   size_t pending() const { return pending_.size(); }
@@ -83,8 +91,7 @@ void AckTracker::Expire(MonoNanos now, Fn&& fn) {
       return;
     }
     delivery.delivery_count++;
-    delivery.due = now + absl::ToInt64Nanoseconds(policy_.Backoff(delivery.delivery_count - 1));
-    timers_.Schedule(delivery.due, key);
+    delivery.due = 0;  // until OnSent
     fn(Action::kRedeliver, delivery);
   });
 }

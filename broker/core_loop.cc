@@ -760,10 +760,12 @@ void CoreLoop::FlushSession(Session& session) {
   SessionQueue& queue = session.queue();
   while (OutboundMessage* message = queue.Front()) {
     const size_t size = message->frame.size();
+    const uint64_t tracked_seq = message->tracked_seq;
     const Transport::SendResult result = transport_->Send(session.routing_id(), message->frame);
     switch (result) {
       case Transport::SendResult::kSent: {
         ++counters_.frames_sent;
+        if (tracked_seq != 0) ack_tracker_.OnSent(session.id(), tracked_seq, clock_.NowMono());
         counters_.bytes_sent += size;
         const SessionQueue::Transition transition = queue.Pop();
         if (transition == SessionQueue::Transition::kRecovered) {
@@ -801,7 +803,9 @@ void CoreLoop::OnTick() {
   if (now >= next_expiry_check_) {
     next_expiry_check_ = now + 60'000'000'000;  // once a minute
     ExpireDurableSessions();
+    CompactDurableSessions();
   }
+  CatchUpBehindSessions();
   std::vector<Session*> dead;
   v1::Frame beat;
   beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));

@@ -90,6 +90,12 @@ class CoreLoop {
   void ExpireDeliveries();
   void DeadLetter(PendingDelivery& delivery);
   void ExpireDurableSessions();
+  // Raises the settled floor of connected terminals that are fully caught
+  // up, so their settled sets stay small.
+  void CompactDurableSessions();
+  // A terminal whose queue dropped durable P2..P4 messages over its hard
+  // limit ("behind") is replayed from the journal once its queue drained.
+  void CatchUpBehindSessions();
   // Publishes a message that the broker itself originates (dead letters,
   // later escalations) through the journal like any durable publish.
   // Returns the seq it got.

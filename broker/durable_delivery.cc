@@ -56,6 +56,7 @@ void CoreLoop::DeliverDurable(Session& session, uint64_t seq, const std::string&
   OutboundMessage message;
   message.frame.copy(const_cast<zmq::message_t&>(frame));
   message.priority = priority;
+  message.tracked_seq = seq;
   if (!router_.Enqueue(session, std::move(message))) return;
   ack_tracker_.OnDelivered(session.id(), seq, topic, alert_id, priority, frame, delivery_count,
                            clock_.NowMono());
@@ -102,6 +103,7 @@ void CoreLoop::ExpireDeliveries() {
     OutboundMessage message;
     message.frame = EncodeFrame(frame);
     message.priority = d.priority;
+    message.tracked_seq = d.seq;
     ++counters_.redelivered;
     router_.Enqueue(*session, std::move(message));
     JournalDelivered(*session, d.seq, d.topic, d.alert_id, d.delivery_count);
@@ -151,6 +153,28 @@ void CoreLoop::ExpireDurableSessions() {
                  << absl::FormatDuration(options_.session_expiry) << ")";
     journal_->ExpireUnit(unit);
   }
+}
+
+void CoreLoop::CompactDurableSessions() {
+  const uint64_t durable = journal_->last_durable_seq();
+  sessions_.ForEach([&](Session& session) {
+    if (session.role() != v1::TERMINAL || session.replaying || session.queue().behind()) return;
+    // Everything up to `durable` was routed to it while connected (or
+    // replayed); what is not settled is still pending in the tracker.
+    const uint64_t lowest = ack_tracker_.LowestPending(session.id());
+    journal_->units().RaiseFloor(session.unit_id(), lowest == 0 ? durable : lowest - 1);
+  });
+}
+
+void CoreLoop::CatchUpBehindSessions() {
+  sessions_.ForEach([&](Session& session) {
+    if (!session.queue().behind() || session.replaying || !session.queue().empty()) return;
+    session.queue().clear_behind();
+    ++counters_.catch_up_replays;
+    ZC_LOG(INFO) << "unit " << session.unit_id()
+                 << " fell behind (queue over its hard limit): replaying from the journal";
+    ResumeDurableSession(session);
+  });
 }
 
 uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,

@@ -43,6 +43,9 @@ struct OutboundMessage {
   zmq::message_t frame;  // encoded v1::Frame, often a shared copy
   v1::Priority priority = v1::P4;
   bool best_effort = false;
+  // Non-zero for a durable delivery the AckTracker follows: its wait for
+  // RECEIVED starts when this copy is handed to the socket, not when queued.
+  uint64_t tracked_seq = 0;
   // Size accounted for this message; set by Push. Kept apart from frame
   // because a successful send empties the frame before Pop.
   size_t bytes = 0;
