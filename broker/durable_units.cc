@@ -46,17 +46,10 @@ void DurableUnits::Touch(absl::string_view unit, int64_t now_unix_ms) {
 void DurableUnits::Erase(absl::string_view unit) { units_.erase(unit); }
 
 void DurableUnits::SaveTo(v1::JournalCheckpoint* checkpoint) const {
-  for (const auto& [unit, state] : units_) {
-    v1::JournalUnitSubscriptions* entry = checkpoint->add_subscriptions();
-    entry->set_unit(unit);
-    for (const auto& [pattern, since] : state.patterns) {
-      entry->add_patterns(pattern);
-      entry->add_since_seqs(since);
-    }
-    entry->set_floor(state.floor);
-    for (uint64_t seq : state.settled) entry->add_settled(seq);
-    entry->set_last_seen_unix_ms(state.last_seen_unix_ms);
-  }
+  std::vector<v1::JournalCheckpoint> parts(1);
+  parts[0].Swap(checkpoint);
+  SaveTo(&parts, SIZE_MAX);
+  parts[0].Swap(checkpoint);
 }
 
 void DurableUnits::SaveTo(std::vector<v1::JournalCheckpoint>* parts, size_t max_bytes) const {

@@ -253,62 +253,72 @@ void HistoryReader::Replay(const ReplayRequest& request) {
   chunk.replay = true;
   uint64_t first_unsettled = 0;
   size_t chunk_bytes = 0;
+  ScanPublishes(start, [&](const journal::PublishRecord& publish) {
+    if (publish.seq > request.upto_seq) return false;
+    if (std::binary_search(request.settled.begin(), request.settled.end(), publish.seq)) {
+      return true;
+    }
+    bool wanted = false;
+    for (const auto& [pattern, since] : request.patterns) {
+      if (publish.seq > since && PatternMatches(pattern, publish.topic)) {
+        wanted = true;
+        break;
+      }
+    }
+    if (!wanted) return true;
+    v1::Frame stored;
+    if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size())) ||
+        !stored.has_deliver()) {
+      return true;
+    }
+    v1::Deliver* deliver = stored.mutable_deliver();
+    deliver->set_redelivered(true);
+    deliver->set_delivery_count(deliver->delivery_count() + 1);
+    ReplayItem item;
+    item.seq = publish.seq;
+    item.topic = std::string(publish.topic);
+    item.alert_id = std::string(publish.alert_id);
+    item.priority = deliver->priority();
+    item.delivery_count = deliver->delivery_count();
+    item.frame = EncodeFrame(stored);
+    chunk_bytes += item.frame.size();
+    if (first_unsettled == 0) first_unsettled = publish.seq;
+    chunk.items.push_back(std::move(item));
+    if (chunk_bytes >= kChunkBytes * 4) {
+      Reply next;
+      next.session = request.session;
+      next.replay = true;
+      std::swap(next, chunk);
+      Push(std::move(next));
+      chunk_bytes = 0;
+    }
+    return true;
+  });
+  chunk.replay_done = true;
+  chunk.upto_seq = request.upto_seq;
+  chunk.first_unsettled = first_unsettled;
+  Push(std::move(chunk));
+}
+
+void HistoryReader::ScanPublishes(uint64_t from_seq,
+                                  const std::function<bool(const journal::PublishRecord&)>& fn) {
   const std::vector<journal::SegmentInfo> segments = segments_();
   for (size_t i = 0; i < segments.size(); ++i) {
+    // A segment whose successor starts at or below from_seq holds nothing newer.
     if (i + 1 < segments.size() && segments[i + 1].first_seq != 0 &&
-        segments[i + 1].first_seq <= start) {
+        segments[i + 1].first_seq <= from_seq) {
       continue;
     }
-    if (segments[i].first_seq > request.upto_seq) break;
     const std::string data = ReadPrefix(segments[i].path, segments[i].bytes);
     journal::SegmentScanner scanner(data);
     journal::ScannedRecord record;
     while (scanner.Next(&record)) {
       if (record.type != journal::RecordType::kPublish) continue;
       journal::PublishRecord publish;
-      if (!journal::DecodePublish(record.payload, &publish)) continue;
-      if (publish.seq < start || publish.seq > request.upto_seq) continue;
-      if (std::binary_search(request.settled.begin(), request.settled.end(), publish.seq)) continue;
-      bool wanted = false;
-      for (const auto& [pattern, since] : request.patterns) {
-        if (publish.seq > since && PatternMatches(pattern, publish.topic)) {
-          wanted = true;
-          break;
-        }
-      }
-      if (!wanted) continue;
-      v1::Frame stored;
-      if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size())) ||
-          !stored.has_deliver()) {
-        continue;
-      }
-      v1::Deliver* deliver = stored.mutable_deliver();
-      deliver->set_redelivered(true);
-      deliver->set_delivery_count(deliver->delivery_count() + 1);
-      ReplayItem item;
-      item.seq = publish.seq;
-      item.topic = std::string(publish.topic);
-      item.alert_id = std::string(publish.alert_id);
-      item.priority = deliver->priority();
-      item.delivery_count = deliver->delivery_count();
-      item.frame = EncodeFrame(stored);
-      chunk_bytes += item.frame.size();
-      if (first_unsettled == 0) first_unsettled = publish.seq;
-      chunk.items.push_back(std::move(item));
-      if (chunk_bytes >= kChunkBytes * 4) {
-        Reply next;
-        next.session = request.session;
-        next.replay = true;
-        std::swap(next, chunk);
-        Push(std::move(next));
-        chunk_bytes = 0;
-      }
+      if (!journal::DecodePublish(record.payload, &publish) || publish.seq < from_seq) continue;
+      if (!fn(publish)) return;
     }
   }
-  chunk.replay_done = true;
-  chunk.upto_seq = request.upto_seq;
-  chunk.first_unsettled = first_unsettled;
-  Push(std::move(chunk));
 }
 
 void HistoryReader::Serve(SessionId session, const v1::HistoryRequest& request) {
@@ -319,41 +329,27 @@ void HistoryReader::Serve(SessionId session, const v1::HistoryRequest& request) 
   reply->set_request_id(request.request_id());
   size_t chunk_bytes = 0;
   uint32_t count = 0;
-  const std::vector<journal::SegmentInfo> segments = segments_();
-  for (size_t i = 0; i < segments.size() && count <= limit; ++i) {
-    // Skip a segment when the next one starts at or below the wanted seq.
-    if (i + 1 < segments.size() && segments[i + 1].first_seq != 0 &&
-        segments[i + 1].first_seq <= request.since_seq()) {
-      continue;
+  ScanPublishes(request.since_seq(), [&](const journal::PublishRecord& publish) {
+    if (publish.unix_ms < request.since_unix_ms()) return true;
+    if (!PatternMatches(request.pattern(), publish.topic)) return true;
+    if (count == limit) {
+      reply->set_next_seq(publish.seq);
+      return false;
     }
-    const std::string data = ReadPrefix(segments[i].path, segments[i].bytes);
-    journal::SegmentScanner scanner(data);
-    journal::ScannedRecord record;
-    while (scanner.Next(&record)) {
-      if (record.type != journal::RecordType::kPublish) continue;
-      journal::PublishRecord publish;
-      if (!journal::DecodePublish(record.payload, &publish)) continue;
-      if (publish.seq < request.since_seq() || publish.unix_ms < request.since_unix_ms()) continue;
-      if (!PatternMatches(request.pattern(), publish.topic)) continue;
-      if (count == limit) {
-        reply->set_next_seq(publish.seq);
-        ++count;  // marks "more"
-        break;
-      }
-      v1::Frame stored;
-      if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size())) ||
-          !stored.has_deliver()) {
-        continue;
-      }
-      *reply->add_messages() = std::move(*stored.mutable_deliver());
-      ++count;
-      chunk_bytes += publish.frame.size();
-      if (chunk_bytes >= kChunkBytes) {
-        Emit(session, frame);
-        chunk_bytes = 0;
-      }
+    v1::Frame stored;
+    if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size())) ||
+        !stored.has_deliver()) {
+      return true;
     }
-  }
+    *reply->add_messages() = std::move(*stored.mutable_deliver());
+    ++count;
+    chunk_bytes += publish.frame.size();
+    if (chunk_bytes >= kChunkBytes) {
+      Emit(session, frame);
+      chunk_bytes = 0;
+    }
+    return true;
+  });
   reply->set_done(true);
   Emit(session, frame);
 }

@@ -83,6 +83,11 @@ class HistoryReader {
   void Replay(const ReplayRequest& request);
   void Timeline(SessionId session, const v1::TimelineRequest& request, int64_t deadline_unix_ms);
   void Push(Reply reply);
+  // Calls fn for every durable publish record with seq >= from_seq, oldest
+  // first, skipping whole segments that end before it; stops when fn
+  // returns false.
+  void ScanPublishes(uint64_t from_seq,
+                     const std::function<bool(const journal::PublishRecord&)>& fn);
   void Emit(SessionId session, v1::Frame& frame);
 
   SegmentSource segments_;

@@ -190,18 +190,16 @@ void Journal::Flush() {
   batch->id = next_batch_id_++;
   batch->submitted_at = clock_.NowMono();
   if (need_roll_ || (segment_bytes_used_ + batch->records.size() > options_.segment_bytes &&
-                     segment_bytes_used_ > journal::kSegmentHeaderBytes)) {
+                     segment_bytes_used_ > 0)) {
     need_roll_ = false;
     batch->roll_before = true;
     batch->roll_first_seq =
         open_publishes_.publishes.empty() ? last_seq_ + 1 : open_publishes_.publishes.front().seq;
     std::vector<std::string> checkpoint = BuildCheckpoint();
-    segment_bytes_used_ = journal::kSegmentHeaderBytes;
-    for (const std::string& part : checkpoint)
-      segment_bytes_used_ += journal::FramedSize(part.size());
     batch->roll_checkpoint = std::move(checkpoint[0]);
     batch->roll_checkpoint_more.assign(std::make_move_iterator(checkpoint.begin() + 1),
                                        std::make_move_iterator(checkpoint.end()));
+    segment_bytes_used_ = 0;
   }
   segment_bytes_used_ += batch->records.size();
   open_publishes_.id = batch->id;

@@ -156,7 +156,10 @@ class Journal {
   std::deque<InflightBatch> inflight_;
   uint64_t inflight_bytes_ = 0;
   uint64_t next_batch_id_ = 1;
-  uint64_t segment_bytes_used_ = 0;  // as submitted to the active segment
+  // Record bytes submitted to the active segment after its checkpoint: the
+  // roll decision counts data only, so a checkpoint larger than
+  // --segment_bytes (a huge dedup window) cannot make every batch roll.
+  uint64_t segment_bytes_used_ = 0;
   uint64_t failed_batches_ = 0;
   bool need_roll_ = false;
 };

@@ -71,7 +71,8 @@
 namespace zonecast::journal {
 
 inline constexpr char kSegmentMagic[8] = {'Z', 'C', 'J', 'O', 'U', 'R', 'N', '1'};
-inline constexpr uint32_t kFormatVersion = 1;
+// 2: publish records carry the priority byte.
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr size_t kSegmentHeaderBytes = 32;
 inline constexpr size_t kRecordHeaderBytes = 9;
 inline constexpr uint32_t kMaxRecordBytes = 16u << 20;

@@ -5,4 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
 ./deploy/build.sh
+# Every temporary file and directory the tests make goes below one folder
+# that is removed afterwards.
+TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/zonecast-tests.XXXXXX")"
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 ctest --preset default --parallel "$(nproc)"

@@ -100,6 +100,15 @@ struct DiskSegment {
   std::string problem;              // empty when the file ends cleanly
 
   bool clean() const { return header_ok && problem.empty() && good_bytes == size; }
+  // Bytes of the checkpoint records that open the segment.
+  uint64_t checkpoint_bytes_total() const {
+    uint64_t bytes = 0;
+    for (const DiskRecord& r : records) {
+      if (r.type != kCheckpointRecord) break;
+      bytes += r.end - r.offset;
+    }
+    return bytes;
+  }
   std::vector<const DiskRecord*> publishes() const {
     std::vector<const DiskRecord*> out;
     for (const DiskRecord& r : records) {
@@ -454,8 +463,12 @@ class DurabilityFixture : public ::testing::Test {
     return brokers_.back().get();
   }
 
+  // A center client. Its requests may wait up to 20 s: History over a big
+  // journal on a loaded CI machine can take longer than the usual 5 s.
   static std::unique_ptr<Client> Center(const BrokerProcess& broker, const std::string& unit) {
-    auto client = ConnectClient(broker.endpoint(), v1::CENTER, unit);
+    ClientOptions options = TestClientOptions(broker.endpoint(), v1::CENTER, unit);
+    options.request_timeout = absl::Seconds(20);
+    auto client = Client::Connect(options);
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }

@@ -98,8 +98,17 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(
   absl::StatusOr<pid_t> pid = Spawn(argv, broker->dir_ + "/stdout", broker->log_path_);
   if (!pid.ok()) return pid.status();
   broker->pid_ = *pid;
+  bool exited = false;
   const bool up = WaitUntil(
       [&] {
+        // A broker that refused to start (bad flags, strict recovery) has
+        // exited: stop waiting at once.
+        int status = 0;
+        if (waitpid(broker->pid_, &status, WNOHANG) == broker->pid_) {
+          exited = true;
+          broker->pid_ = -1;
+          return true;
+        }
         const std::string text = ReadFile(ready);
         const size_t at = text.find("zmq=");
         if (at == std::string::npos) return false;
@@ -107,7 +116,7 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(
         return true;
       },
       absl::Seconds(10));
-  if (!up) {
+  if (!up || exited) {
     const std::string log = broker->Log();
     broker->Kill();
     return absl::UnavailableError(absl::StrCat("zonecastd did not start; log:\n", log));

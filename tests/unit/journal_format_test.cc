@@ -118,7 +118,7 @@ TEST_F(JournalFormatTest, AnyFlippedCoveredByteIsDataLoss) {
 }
 
 TEST_F(JournalFormatTest, OtherVersionIsUnimplemented) {
-  for (uint32_t version : {0u, 2u, 0xffffffffu}) {
+  for (uint32_t version : {0u, journal::kFormatVersion + 1, 0xffffffffu}) {
     std::string bytes = Header(1, 1);
     SetFixed32(&bytes, 8, version);
     FixHeaderCrc(&bytes);
@@ -128,7 +128,7 @@ TEST_F(JournalFormatTest, OtherVersionIsUnimplemented) {
   }
   // Without the CRC fix, the damage is what is reported.
   std::string bytes = Header(1, 1);
-  SetFixed32(&bytes, 8, 2);
+  SetFixed32(&bytes, 8, journal::kFormatVersion + 1);
   EXPECT_EQ(DecodeSegmentHeader(bytes).status().code(), absl::StatusCode::kDataLoss);
 }
 
