@@ -21,6 +21,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "zonecast/client.h"
@@ -33,6 +34,9 @@ ABSL_FLAG(int32_t, terminals_per_zone, 1,
           "Subscribed terminals per zone; 0 measures publish + durable PubAck only");
 ABSL_FLAG(int32_t, body_bytes, 256, "Alert body size");
 ABSL_FLAG(std::string, priority, "P2", "Alert priority");
+ABSL_FLAG(
+    std::string, id_prefix, "",
+    "Alert id prefix; default b<unix ms>- so that runs against one broker are not duplicates");
 
 namespace {
 
@@ -63,6 +67,14 @@ int main(int argc, char** argv) {
   if (!zonecast::v1::Priority_Parse(absl::GetFlag(FLAGS_priority), &priority)) {
     std::cerr << "route_bench: bad --priority\n";
     return 2;
+  }
+  std::string id_prefix = absl::GetFlag(FLAGS_id_prefix);
+  if (id_prefix.empty()) {
+    id_prefix = absl::StrCat("b",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count(),
+                             "-");
   }
   std::vector<std::atomic<int64_t>> sent_at(static_cast<size_t>(alerts));
   std::atomic<int> ready{0};
@@ -100,7 +112,9 @@ int main(int argc, char** argv) {
         if (!(**frame).has_deliver()) continue;
         const std::string& id = (**frame).deliver().event().alert().alert_id();
         int64_t index = 0;
-        if (absl::SimpleAtoi(absl::string_view(id).substr(2), &index) && index < alerts) {
+        if (absl::StartsWith(id, id_prefix) &&
+            absl::SimpleAtoi(absl::string_view(id).substr(id_prefix.size()), &index) &&
+            index < alerts) {
           mine.push_back(NowNanos() - sent_at[static_cast<size_t>(index)].load());
         }
       }
@@ -134,7 +148,7 @@ int main(int argc, char** argv) {
       const int zone = static_cast<int>(i % zones) + 1;
       publish.set_topic(absl::StrCat("alert.jincheng.z", zone < 10 ? "0" : "", zone));
       auto* alert = publish.mutable_event()->mutable_alert();
-      alert->set_alert_id(absl::StrCat("b-", i));
+      alert->set_alert_id(absl::StrCat(id_prefix, i));
       alert->set_priority(priority);
       alert->set_title("bench");
       alert->set_body(body);

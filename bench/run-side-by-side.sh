@@ -287,7 +287,7 @@ table() {
   echo
   echo "Medians over the rounds (min-max in brackets). Ratios are the median of the"
   echo "per-round ratios system/zonecast (same round, so machine drift cancels);"
-  echo "> 1 means higher than zonecast: better for rates, worse for latencies."
+  echo "a ratio above 1 means higher than zonecast: better for rates, worse for latencies."
   echo
   awk -v order="zc-batch zc-never nats-core nats-js nats-js-ack mosquitto" '
     function median(list,   a, n, i, j, t) {

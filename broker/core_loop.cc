@@ -89,7 +89,7 @@ absl::Status CoreLoop::Start() {
   TransportOptions transport_options;
   transport_options.endpoint = options_.listen;
   transport_options.send_hwm = options_.pipe_hwm;
-  transport_options.max_message_bytes = options_.transport_max_bytes;
+  transport_options.max_message_bytes = options_.TransportMaxBytes();
   auto transport = Transport::Bind(context_, transport_options);
   if (!transport.ok()) return transport.status();
   transport_ = std::move(transport).value();

@@ -22,9 +22,6 @@ absl::Status BrokerOptions::Validate() const {
   if (max_frame_bytes < 256 || max_frame_bytes > (8u << 20)) {
     return absl::InvalidArgumentError("--max_frame_bytes must be within [256, 8 MiB]");
   }
-  if (transport_max_bytes < max_frame_bytes) {
-    return absl::InvalidArgumentError("transport limit must not be below --max_frame_bytes");
-  }
   if (queue_limits.soft_bytes == 0 || queue_limits.hard_bytes < queue_limits.soft_bytes) {
     return absl::InvalidArgumentError(
         "--session_queue_bytes must be > 0 and not above --session_queue_hard_bytes");

@@ -1,6 +1,7 @@
 #pragma once
 // BrokerOptions: everything zonecastd can be told, as plain values. main.cc is
 // the only place that reads flags; it fills this struct and calls Validate().
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -53,9 +54,14 @@ struct BrokerOptions {
   uint32_t heartbeat_ms = 1000;
   uint32_t heartbeat_misses = 3;  // silence of misses * period: the peer is offline
   uint32_t max_frame_bytes = 65536;
-  // Frames larger than this are cut off by ZeroMQ itself (the connection is
-  // dropped without an Error frame): a guard against memory exhaustion.
+  // Messages larger than TransportMaxBytes() are cut off by ZeroMQ itself
+  // (the connection is dropped without an Error frame): a guard against
+  // memory exhaustion. Frames between max_frame_bytes and it get Error
+  // FRAME_TOO_LARGE.
   uint32_t transport_max_bytes = 4 << 20;
+  uint32_t TransportMaxBytes() const {
+    return std::max<uint32_t>(transport_max_bytes, 2 * max_frame_bytes);
+  }
   QueueLimits queue_limits;
   int pipe_hwm = 1000;  // ZeroMQ per-peer send pipe, in messages
   size_t match_cache_entries = 4096;

@@ -21,9 +21,10 @@ namespace zonecast {
   X(sessions_closed)                                                                               \
   X(session_takeovers)                                                                             \
   X(heartbeat_timeouts)                                                                            \
-  X(peer_unreachable) X(published_durable) X(published_best_effort) X(published_no_interest)       \
-      X(delivered) X(acks_received) X(subscriptions_added) X(subscriptions_removed)                \
-          X(send_would_block) X(dropped_best_effort) X(dropped_behind) X(retained_over_limit)      \
+  X(peer_unreachable)                                                                              \
+  X(published_durable) X(published_best_effort) X(published_no_interest) X(delivered)              \
+      X(acks_received) X(subscriptions_added) X(subscriptions_removed) X(send_would_block)         \
+          X(dropped_best_effort) X(dropped_behind) X(retained_over_limit)                          \
               X(slow_consumer_detected) X(slow_consumer_recovered) X(errors_sent) X(errors_unsent) \
                   X(protocol_errors) X(duplicates) X(storage_failures) X(history_requests)         \
                       X(replays_started) X(replayed) X(redelivered) X(dead_lettered)               \

@@ -1,5 +1,7 @@
 #include "zones.h"
 
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -10,6 +12,10 @@
 namespace zonecast {
 
 absl::StatusOr<ZoneIndex> ZoneIndex::Load(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::NotFoundError(absl::StrCat("zones file ", path, " is not a readable file"));
+  }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open zones file ", path));
   std::stringstream text;
@@ -37,6 +43,16 @@ absl::StatusOr<ZoneIndex> ZoneIndex::FromMap(v1::ZoneMap map) {
   };
   if (!is_token(map.city())) {
     return absl::InvalidArgumentError(absl::StrCat("city '", map.city(), "' is not a topic token"));
+  }
+  // A deadline is a few seconds to hours; a huge or infinite one would
+  // overflow the monotonic clock and escalate at once.
+  const v1::ResponseDeadlines& d = map.response_deadlines();
+  for (double seconds : {d.p1_s(), d.p2_s(), d.p3_s(), d.p4_s()}) {
+    if (!std::isfinite(seconds) || seconds > kMaxDeadlineSeconds) {
+      return absl::InvalidArgumentError(absl::StrCat("response deadline ", seconds,
+                                                     " s is not a number of seconds up to ",
+                                                     kMaxDeadlineSeconds, " (use 0 for none)"));
+    }
   }
   for (int i = 0; i < map.zones_size(); ++i) {
     const std::string& id = map.zones(i).id();

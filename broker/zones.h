@@ -19,11 +19,15 @@ namespace zonecast {
 
 class ZoneIndex {
  public:
+  // One week: longer deadlines are certainly a mistake in the file.
+  static constexpr double kMaxDeadlineSeconds = 7 * 24 * 3600;
+
   ZoneIndex() = default;  // empty: no zones, no deadlines
 
   // Parses and validates a zones file. InvalidArgument naming the problem
   // (bad JSON, a zone id or city that is not a topic token, a duplicate
-  // zone, a neighbour that does not exist or is the zone itself);
+  // zone, a neighbour that does not exist or is the zone itself, a deadline
+  // that is not finite or above kMaxDeadlineSeconds);
   // NotFound / Unavailable if it cannot be read.
   static absl::StatusOr<ZoneIndex> Load(const std::string& path);
   static absl::StatusOr<ZoneIndex> FromMap(v1::ZoneMap map);

@@ -474,7 +474,7 @@ TEST_F(JournalRecoveryTest, DamageThenTornTailKeepsOnlyThePrefixBeforeTheDamage)
   ASSERT_EQ(aside.size(), 1u);
   EXPECT_EQ(ReadFile(PathOf(aside[0])), damaged);
   if (ReadFile(PathOf(1)) != segment.bytes.substr(0, bad)) {
-    GTEST_SKIP() << "BUG: journal_recovery.cc reads scanner.bad_offset() AFTER the "
+    FAIL() << "Regression of a fixed bug: journal_recovery.cc reads scanner.bad_offset() AFTER the "
                     "ResyncPastDamage loop; when the scan past the damage stops at a second "
                     "problem (here a torn tail), bad_offset() is that later offset, so the "
                     "'good prefix' written under the old name ("
@@ -505,7 +505,7 @@ TEST_F(JournalRecoveryTest, DamagedLargeRecordInNewestSegmentIsNotCutAsTorn) {
   EXPECT_EQ(seqs_, Range(1, 1));
   if (report->torn_tails == 1 &&
       ReadFile(PathOf(1)) == segment.bytes.substr(0, segment.offsets[1])) {
-    GTEST_SKIP() << "BUG: a bad byte inside a 2 MiB record in the middle of the active segment "
+    FAIL() << "Regression of a fixed bug: a bad byte inside a 2 MiB record in the middle of the active segment "
                     "is classified as a torn tail (the scanner's 1 MiB resync window never "
                     "reaches the next record), so recovery truncates the file and silently "
                     "deletes the acknowledged seqs 3 and 4 after it (torn_bytes "
@@ -529,7 +529,7 @@ TEST_F(JournalRecoveryTest, EmptyNewestSegmentFromACrashAtCreationIsNotDamage) {
 
   absl::StatusOr<RecoveryReport> report = Recover(RecoveryMode::kStrict);
   if (!report.ok()) {
-    GTEST_SKIP() << "BUG: an empty newest segment (crash between open(O_CREAT) and the header "
+    FAIL() << "Regression of a fixed bug: an empty newest segment (crash between open(O_CREAT) and the header "
                     "write in JournalWriter::OpenSegment) is treated as damage: strict mode "
                     "refuses to start with '"
                  << report.status().message()
