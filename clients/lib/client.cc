@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "zmq.hpp"
@@ -64,6 +65,7 @@ struct Client::State {
   zmq::socket_t socket{context, zmq::socket_type::dealer};
   v1::Welcome welcome;
   bool connected = false;
+  bool superseded = false;  // SESSION_TAKEN_OVER: this client is done
   uint64_t reconnects = 0;
   uint64_t next_request_id = 1;
   std::vector<std::string> patterns;  // re-sent after a reconnect
@@ -185,12 +187,23 @@ struct Client::State {
         inbox.push_back(std::move(frame));
         return;
       case v1::Frame::kError:
+        if (frame.error().code() == v1::SESSION_TAKEN_OVER) {
+          // Another connection with our unit id holds the session now (the
+          // terminal moved on): never take it back.
+          superseded = true;
+          connected = false;
+          inbox.push_back(std::move(frame));
+          return;
+        }
         if (frame.error().code() == v1::HELLO_REQUIRED) {
+          if (superseded) return;
           // The broker lost our session (restart, or we were silent too
           // long): start a new one and resubscribe. Frames queued before
           // the loss each draw this error; one Hello answers them all.
           connected = false;
           if (absl::Now() - last_hello >= absl::Milliseconds(500)) SendHello();
+          // A request that drew it is sent again by Request().
+          if (frame.error().request_id() != 0) replies.push_back(std::move(frame));
           return;
         }
         if (frame.error().request_id() != 0) {
@@ -218,6 +231,7 @@ struct Client::State {
   void Maintain() {
     const absl::Time now = absl::Now();
     if (connected && now - last_heard > heartbeat * heartbeat_misses) connected = false;
+    if (superseded) return;
     if (!connected) {
       // No answer to the last Hello: start over on a fresh socket.
       if (now - last_hello >= hello_retry) {
@@ -296,16 +310,30 @@ struct Client::State {
 
   absl::StatusOr<v1::Frame> Request(v1::Frame frame, uint64_t request_id) {
     const absl::Time deadline = absl::Now() + options.request_timeout;
-    // Wait for a session first; a request sent without one is refused.
-    Pump(deadline, [&] { return connected; });
-    if (!connected) {
-      return absl::UnavailableError(
-          absl::StrCat("not connected to the broker at ", options.broker));
+    while (true) {
+      if (superseded) {
+        return absl::FailedPreconditionError(
+            "SESSION_TAKEN_OVER: a newer connection with this unit id holds the session");
+      }
+      // Wait for a session first; a request sent without one is refused.
+      Pump(deadline, [&] { return connected || superseded; });
+      if (!connected) {
+        return absl::UnavailableError(
+            absl::StrCat("not connected to the broker at ", options.broker));
+      }
+      if (!Send(frame, /*wait=*/true)) {
+        return absl::UnavailableError(absl::StrCat("cannot send to ", options.broker));
+      }
+      absl::StatusOr<v1::Frame> reply = AwaitReply(request_id, deadline - absl::Now());
+      // The broker had dropped our session (we were silent too long): the
+      // library is saying Hello again; send the request once more on the
+      // new session.
+      if (!reply.ok() && absl::StartsWith(reply.status().message(), "HELLO_REQUIRED") &&
+          absl::Now() < deadline) {
+        continue;
+      }
+      return reply;
     }
-    if (!Send(frame, /*wait=*/true)) {
-      return absl::UnavailableError(absl::StrCat("cannot send to ", options.broker));
-    }
-    return AwaitReply(request_id, deadline - absl::Now());
   }
 };
 

@@ -35,7 +35,8 @@ std::optional<v1::Frame> RawPeer::ReceiveUntil(const std::function<bool(const v1
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return std::nullopt;
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+    zmq::poll(&item, 1,
+              std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
     if (!(item.revents & ZMQ_POLLIN)) continue;
     zmq::message_t message;
     if (!socket_.recv(message, zmq::recv_flags::dontwait)) continue;

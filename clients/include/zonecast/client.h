@@ -105,7 +105,9 @@ class Client {
   absl::StatusOr<std::optional<v1::Frame>> Next(absl::Duration timeout);
 
   // True while the broker is heard from; false between a silent or departed
-  // broker and the next Welcome.
+  // broker and the next Welcome, and for good once a newer connection with
+  // the same unit id took the session over (Next() then returns that
+  // SESSION_TAKEN_OVER Error; later requests fail with FailedPrecondition).
   bool connected() const;
   // The Welcome of the current session.
   const v1::Welcome& welcome() const;

@@ -1,0 +1,411 @@
+// Acknowledgements and redelivery against the real zonecastd (DESIGN.md
+// "Delivery contract" 5; issue 4 items 1, 2, 7 and 8).
+//
+//  - RECEIVED is sent by libzonecast on its own; every ack is journaled and
+//    routed on ack.<city>.<zone> and to the alert's publisher (subscribed to
+//    ack.> or not, and then exactly once).
+//  - A delivery without RECEIVED is redelivered after --ack_wait and each
+//    --redelivery_backoff step, up to --max_deliveries, then dead-lettered on
+//    dlq.<city>.<zone>; a late RECEIVED stops it.
+//  - An alert's timeline lists publish, delivery and every ack in order, via
+//    the client library and `zonecast alert`.
+//
+// "Nothing more arrives" is asserted with a fence: a later alert on the same
+// topic, which the broker delivers after anything it still had for that
+// session. Where a timer might still fire, the test first waits out a window
+// longer than the timer (that window is the experiment, not a sleep for
+// synchronisation).
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/broker_process.h"
+#include "support/test_clients.h"
+#include "zonecast/client.h"
+
+namespace {
+
+namespace v1 = zonecast::v1;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using zonecast::Client;
+using zonecast::ClientOptions;
+using zonecast::testing::AlertIds;
+using zonecast::testing::BrokerProcess;
+using zonecast::testing::CliResult;
+using zonecast::testing::CollectDeliveries;
+using zonecast::testing::ConnectAll;
+using zonecast::testing::Counter;
+using zonecast::testing::Gauge;
+using zonecast::testing::HasAlert;
+using zonecast::testing::MakeAlert;
+using zonecast::testing::NextDeliver;
+using zonecast::testing::RunCli;
+using zonecast::testing::TestClientOptions;
+using zonecast::testing::WaitForGauge;
+using zonecast::testing::WaitUntil;
+
+constexpr char kZ03[] = "alert.jincheng.z03";
+constexpr char kTerminal[] = "jc-z03-v12";
+
+// Redelivery settings small enough for a test: three deliveries 200 ms apart,
+// then the dead-letter queue, all within about 600 ms.
+const std::vector<std::string> kFastRedelivery = {
+    "--ack_wait=200ms,200ms,200ms,200ms", "--redelivery_backoff=200ms", "--max_deliveries=3"};
+// Longer than the last ack wait plus a backoff step: a redelivery still due
+// would have been sent within it.
+constexpr absl::Duration kQuietWindow = absl::Milliseconds(600);
+
+// "alert_id LEVEL" of an Ack event, for compact order assertions.
+std::string AckSummary(const v1::Ack& ack) {
+  return absl::StrCat(ack.alert_id(), " ", v1::AckLevel_Name(ack.level()));
+}
+
+class AcksTest : public ::testing::Test {
+ protected:
+  void StartBroker(std::vector<std::string> args = {}) {
+    auto broker = BrokerProcess::Start(std::move(args));
+    ASSERT_TRUE(broker.ok()) << broker.status();
+    broker_ = *std::move(broker);
+  }
+
+  void TearDown() override {
+    if (HasFailure() && broker_ != nullptr) std::cerr << "broker log:\n" << broker_->Log();
+  }
+
+  // A terminal of zone z03 that withholds RECEIVED (auto_received = false),
+  // subscribed to kZ03.
+  std::unique_ptr<Client> ConnectSilentTerminal() {
+    ClientOptions options = TestClientOptions(broker_->endpoint(), v1::TERMINAL, kTerminal);
+    options.auto_received = false;
+    auto client = Client::Connect(options);
+    EXPECT_TRUE(client.ok()) << client.status();
+    if (!client.ok()) return nullptr;
+    absl::Status subscribed = (*client)->Subscribe({kZ03});
+    EXPECT_TRUE(subscribed.ok()) << subscribed;
+    return subscribed.ok() ? *std::move(client) : nullptr;
+  }
+
+  static v1::StatsReply Stats(Client& client) {
+    absl::StatusOr<v1::StatsReply> stats = client.Stats();
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    return stats.ok() ? *stats : v1::StatsReply();
+  }
+
+  // Ack events delivered to `client` until `done` holds for them (bounded).
+  static std::vector<v1::Ack> CollectAcks(
+      Client& client, const std::function<bool(const std::vector<v1::Ack>&)>& done,
+      absl::Duration timeout = absl::Seconds(3)) {
+    std::vector<v1::Ack> acks;
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!done(acks)) {
+      std::optional<v1::Deliver> d = NextDeliver(client, deadline - absl::Now());
+      if (!d) break;
+      if (!d->event().has_ack()) continue;
+      EXPECT_EQ(d->topic(), "ack.jincheng.z03") << d->ShortDebugString();
+      acks.push_back(d->event().ack());
+    }
+    return acks;
+  }
+
+  static std::vector<std::string> Summaries(const std::vector<v1::Ack>& acks) {
+    std::vector<std::string> out;
+    for (const v1::Ack& ack : acks) out.push_back(AckSummary(ack));
+    return out;
+  }
+
+  static std::function<bool(const std::vector<v1::Ack>&)> UntilAck(const std::string& summary) {
+    return [summary](const std::vector<v1::Ack>& acks) {
+      return !acks.empty() && AckSummary(acks.back()) == summary;
+    };
+  }
+
+  // Waits out kQuietWindow, then publishes `fence_id` on kZ03 and returns
+  // every delivery `terminal` got in the window and up to the fence (the
+  // fence included). The fence is acknowledged RECEIVED explicitly, so it is
+  // never redelivered itself.
+  std::vector<v1::Deliver> QuietWindowThenFence(Client& center, Client& terminal,
+                                                const std::string& fence_id) {
+    std::vector<v1::Deliver> got = CollectDeliveries(
+        terminal, [](const std::vector<v1::Deliver>&) { return false; }, kQuietWindow);
+    absl::StatusOr<v1::PubAck> fence = center.Publish(MakeAlert(kZ03, fence_id, v1::P2));
+    EXPECT_TRUE(fence.ok()) << fence.status();
+    std::vector<v1::Deliver> rest = CollectDeliveries(
+        terminal, [&](const std::vector<v1::Deliver>& d) { return HasAlert(d, fence_id); },
+        absl::Seconds(3));
+    EXPECT_TRUE(HasAlert(rest, fence_id)) << "the fence alert did not arrive";
+    for (const v1::Deliver& d : rest) {
+      if (d.event().has_alert() && d.event().alert().alert_id() == fence_id) {
+        EXPECT_TRUE(terminal.SendAck(d, v1::RECEIVED).ok());
+      }
+    }
+    got.insert(got.end(), rest.begin(), rest.end());
+    return got;
+  }
+
+  std::unique_ptr<BrokerProcess> broker_;
+};
+
+TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  // center-1 publishes and subscribes to nothing; center-2 watches ack.>
+  // and later publishes too.
+  auto clients = ConnectAll(broker_->endpoint(), {{v1::CENTER, "center-1", {}},
+                                                  {v1::CENTER, "center-2", {"ack.>"}},
+                                                  {v1::TERMINAL, kTerminal, {kZ03}}});
+  ASSERT_TRUE(clients.ok()) << clients.status();
+  Client& center = *(*clients)[0];
+  Client& watcher = *(*clients)[1];
+  Client& terminal = *(*clients)[2];
+
+  absl::StatusOr<v1::PubAck> a = center.Publish(MakeAlert(kZ03, "acks-a", v1::P1));
+  ASSERT_TRUE(a.ok()) << a.status();
+  // The terminal has not read yet, so its delivery waits for RECEIVED.
+  EXPECT_EQ(Gauge(Stats(center), "pending_acks"), 1);
+
+  std::optional<v1::Deliver> got_a = NextDeliver(terminal, absl::Seconds(3));
+  ASSERT_TRUE(got_a.has_value());
+  EXPECT_EQ(got_a->seq(), a->seq());
+  EXPECT_EQ(got_a->delivery_count(), 1u);
+  EXPECT_FALSE(got_a->redelivered());
+  // Reading it made libzonecast send RECEIVED; the broker settles it.
+  EXPECT_TRUE(WaitForGauge(center, "pending_acks", 0, absl::Seconds(3)));
+  ASSERT_TRUE(terminal.SendAck(*got_a, v1::ACCEPTED, "on my way").ok());
+
+  absl::StatusOr<v1::PubAck> b = center.Publish(MakeAlert(kZ03, "acks-b", v1::P2));
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE(NextDeliver(terminal, absl::Seconds(3)).has_value());
+
+  // The publisher hears of each ack of its alerts, in order, once, although
+  // it subscribed to nothing. RECEIVED of acks-b is the fence.
+  std::vector<v1::Ack> center_acks = CollectAcks(center, UntilAck("acks-b RECEIVED"));
+  EXPECT_THAT(Summaries(center_acks),
+              ElementsAre("acks-a RECEIVED", "acks-a ACCEPTED", "acks-b RECEIVED"));
+  if (center_acks.size() == 3) {
+    for (const v1::Ack& ack : center_acks) {
+      EXPECT_EQ(ack.unit(), kTerminal);
+      EXPECT_EQ(ack.topic(), kZ03);
+      EXPECT_GT(ack.unix_ms(), 0);
+    }
+    EXPECT_EQ(center_acks[0].seq(), a->seq());
+    EXPECT_EQ(center_acks[1].seq(), a->seq());
+    EXPECT_EQ(center_acks[1].text(), "on my way");
+    EXPECT_EQ(center_acks[2].seq(), b->seq());
+  }
+
+  // A publisher that also watches ack.> gets each ack of its own alert
+  // once, not twice; acks-c ACCEPTED is the fence.
+  absl::StatusOr<v1::PubAck> c = watcher.Publish(MakeAlert(kZ03, "acks-c", v1::P2));
+  ASSERT_TRUE(c.ok()) << c.status();
+  std::optional<v1::Deliver> got_c = NextDeliver(terminal, absl::Seconds(3));
+  ASSERT_TRUE(got_c.has_value());
+  ASSERT_TRUE(terminal.SendAck(*got_c, v1::ACCEPTED).ok());
+  std::vector<v1::Ack> watcher_acks = CollectAcks(watcher, UntilAck("acks-c ACCEPTED"));
+  EXPECT_THAT(Summaries(watcher_acks),
+              ElementsAre("acks-a RECEIVED", "acks-a ACCEPTED", "acks-b RECEIVED",
+                          "acks-c RECEIVED", "acks-c ACCEPTED"));
+
+  const v1::StatsReply stats = Stats(center);
+  EXPECT_EQ(Counter(stats, "acks.RECEIVED"), 3u);
+  EXPECT_EQ(Counter(stats, "acks.ACCEPTED"), 2u);
+  EXPECT_EQ(Counter(stats, "redelivered"), 0u);
+  EXPECT_EQ(Gauge(stats, "pending_acks"), 0);
+}
+
+TEST_F(AcksTest, WithheldReceivedIsRedeliveredThenDeadLettered) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker(kFastRedelivery));
+  auto clients = ConnectAll(broker_->endpoint(),
+                            {{v1::CENTER, "center-1", {}}, {v1::CENTER, "dlq-watch", {"dlq.>"}}});
+  ASSERT_TRUE(clients.ok()) << clients.status();
+  Client& center = *(*clients)[0];
+  Client& dlq = *(*clients)[1];
+  std::unique_ptr<Client> terminal = ConnectSilentTerminal();
+  ASSERT_NE(terminal, nullptr);
+
+  absl::StatusOr<v1::PubAck> pub = center.Publish(MakeAlert(kZ03, "redeliver-1", v1::P2));
+  ASSERT_TRUE(pub.ok()) << pub.status();
+
+  std::vector<v1::Deliver> deliveries;
+  std::vector<absl::Time> arrived;
+  while (deliveries.size() < 3) {
+    std::optional<v1::Deliver> d = NextDeliver(*terminal, absl::Seconds(2));
+    ASSERT_TRUE(d.has_value()) << "only " << deliveries.size() << " deliveries";
+    arrived.push_back(absl::Now());
+    deliveries.push_back(*std::move(d));
+  }
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("delivery ", i + 1));
+    EXPECT_EQ(deliveries[i].seq(), pub->seq());
+    EXPECT_EQ(deliveries[i].event().alert().alert_id(), "redeliver-1");
+    EXPECT_EQ(deliveries[i].delivery_count(), i + 1);
+    EXPECT_EQ(deliveries[i].redelivered(), i > 0);
+    // Each redelivery waits its ack wait / backoff step (200 ms; some slack
+    // for transport jitter), it is not sent at once.
+    if (i > 0) {
+      EXPECT_GE(arrived[i] - arrived[i - 1], absl::Milliseconds(100));
+    }
+  }
+
+  std::optional<v1::Deliver> dead = NextDeliver(dlq, absl::Seconds(2));
+  ASSERT_TRUE(dead.has_value()) << "no DeadLetter on dlq.>";
+  EXPECT_EQ(dead->topic(), "dlq.jincheng.z03");
+  ASSERT_TRUE(dead->event().has_dead_letter()) << dead->ShortDebugString();
+  const v1::DeadLetter& letter = dead->event().dead_letter();
+  EXPECT_EQ(letter.seq(), pub->seq());
+  EXPECT_EQ(letter.unit(), kTerminal);
+  EXPECT_EQ(letter.alert_id(), "redeliver-1");
+  EXPECT_EQ(letter.topic(), kZ03);
+  EXPECT_EQ(letter.deliveries(), 3u);
+  EXPECT_FALSE(letter.reason().empty());
+
+  v1::StatsReply stats = Stats(center);
+  EXPECT_EQ(Counter(stats, "dead_lettered"), 1u);
+  EXPECT_EQ(Counter(stats, "redelivered"), 2u);
+  EXPECT_EQ(Gauge(stats, "pending_acks"), 0);
+
+  // Dead-lettered means given up on: no fourth delivery, ever.
+  std::vector<v1::Deliver> later = QuietWindowThenFence(center, *terminal, "redeliver-fence");
+  for (const v1::Deliver& d : later) {
+    EXPECT_NE(d.seq(), pub->seq())
+        << "delivered again after the dead letter: " << d.ShortDebugString();
+  }
+  stats = Stats(center);
+  EXPECT_EQ(Counter(stats, "dead_lettered"), 1u);
+  EXPECT_EQ(Counter(stats, "redelivered"), 2u);
+
+  // A dead letter is settled: the unit's next session does not replay it.
+  terminal.reset();
+  ASSERT_TRUE(WaitForGauge(center, "sessions.terminal", 0, absl::Seconds(3)));
+  auto again = Client::Connect(TestClientOptions(broker_->endpoint(), v1::TERMINAL, kTerminal));
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE(center.Publish(MakeAlert(kZ03, "redeliver-fence-2", v1::P2)).ok());
+  std::vector<v1::Deliver> replayed = CollectDeliveries(
+      **again, [](const std::vector<v1::Deliver>& d) { return HasAlert(d, "redeliver-fence-2"); },
+      absl::Seconds(3));
+  EXPECT_THAT(AlertIds(replayed), ElementsAre("redeliver-fence-2"));
+}
+
+TEST_F(AcksTest, ReceivedAfterSecondDeliveryStopsRedelivery) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker(kFastRedelivery));
+  auto clients = ConnectAll(broker_->endpoint(),
+                            {{v1::CENTER, "center-1", {}}, {v1::CENTER, "dlq-watch", {"dlq.>"}}});
+  ASSERT_TRUE(clients.ok()) << clients.status();
+  Client& center = *(*clients)[0];
+  Client& dlq = *(*clients)[1];
+  std::unique_ptr<Client> terminal = ConnectSilentTerminal();
+  ASSERT_NE(terminal, nullptr);
+
+  absl::StatusOr<v1::PubAck> pub = center.Publish(MakeAlert(kZ03, "late-received", v1::P2));
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  std::optional<v1::Deliver> first = NextDeliver(*terminal, absl::Seconds(2));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->delivery_count(), 1u);
+  std::optional<v1::Deliver> second = NextDeliver(*terminal, absl::Seconds(2));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->seq(), pub->seq());
+  EXPECT_EQ(second->delivery_count(), 2u);
+  EXPECT_TRUE(second->redelivered());
+  ASSERT_TRUE(terminal->SendAck(*second, v1::RECEIVED).ok());
+  EXPECT_TRUE(WaitForGauge(center, "pending_acks", 0, absl::Seconds(2)));
+
+  std::vector<v1::Deliver> later = QuietWindowThenFence(center, *terminal, "late-fence");
+  for (const v1::Deliver& d : later) {
+    EXPECT_NE(d.seq(), pub->seq()) << "redelivered after RECEIVED: " << d.ShortDebugString();
+  }
+  // Asked through the terminal's own socket, so that the broker has read
+  // the fence's RECEIVED before it answers.
+  const v1::StatsReply stats = Stats(*terminal);
+  EXPECT_EQ(Counter(stats, "redelivered"), 1u);
+  EXPECT_EQ(Counter(stats, "dead_lettered"), 0u);
+  EXPECT_EQ(Counter(stats, "acks.RECEIVED"), 2u) << "the late RECEIVED and the fence's";
+  // Nothing went to the dead-letter queue (the quiet window has passed).
+  std::optional<v1::Deliver> dead = NextDeliver(dlq, absl::Milliseconds(50));
+  EXPECT_FALSE(dead.has_value()) << dead->ShortDebugString();
+}
+
+TEST_F(AcksTest, TimelineOfLanhuaBridgeAlertListsEveryAckInOrder) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  auto clients = ConnectAll(broker_->endpoint(),
+                            {{v1::CENTER, "center-1", {}}, {v1::TERMINAL, kTerminal, {kZ03}}});
+  ASSERT_TRUE(clients.ok()) << clients.status();
+  Client& center = *(*clients)[0];
+  Client& terminal = *(*clients)[1];
+
+  v1::Publish publish = MakeAlert(kZ03, "lanhua-1", v1::P1);
+  v1::Alert* alert = publish.mutable_event()->mutable_alert();
+  alert->set_category("suicide_risk");
+  alert->set_title("Person outside the railing, Lanhua bridge");
+  alert->mutable_location()->set_address("Lanhua bridge");
+  absl::StatusOr<v1::PubAck> pub = center.Publish(publish);
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  std::optional<v1::Deliver> got = NextDeliver(terminal, absl::Seconds(3));  // RECEIVED
+  ASSERT_TRUE(got.has_value());
+  ASSERT_TRUE(terminal.SendAck(*got, v1::ACCEPTED, "on my way").ok());
+  ASSERT_TRUE(terminal.SendAck(*got, v1::ON_SCENE).ok());
+  ASSERT_TRUE(terminal.SendAck(*got, v1::RESOLVED, "talked her back").ok());
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        absl::StatusOr<v1::StatsReply> stats = center.Stats();
+        return stats.ok() && stats->counters().contains("acks.RESOLVED") &&
+               stats->counters().at("acks.RESOLVED") == 1;
+      },
+      absl::Seconds(3)));
+  // The timeline is read from the journal's durable bytes. The ack records
+  // went into a batch before this publish's, and batches are written in
+  // order, so its PubAck means they are on disk.
+  ASSERT_TRUE(center.Publish(MakeAlert("alert.jincheng.z09", "lanhua-fence", v1::P4)).ok());
+
+  absl::StatusOr<v1::AlertTimeline> timeline = center.Timeline("lanhua-1");
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
+  std::vector<std::string> entries;
+  for (const v1::TimelineEntry& e : timeline->entries()) {
+    std::string text = v1::TimelineEntry::Kind_Name(e.kind());
+    if (e.kind() == v1::TimelineEntry::ACK)
+      absl::StrAppend(&text, " ", v1::AckLevel_Name(e.level()));
+    entries.push_back(text);
+  }
+  EXPECT_THAT(entries, ElementsAre("PUBLISHED", "DELIVERED", "ACK RECEIVED", "ACK ACCEPTED",
+                                   "ACK ON_SCENE", "ACK RESOLVED"));
+  EXPECT_EQ(timeline->state(), "resolved");
+  EXPECT_EQ(timeline->seq(), pub->seq());
+  EXPECT_EQ(timeline->publisher(), "center-1");
+  EXPECT_EQ(timeline->alert().title(), "Person outside the railing, Lanhua bridge");
+  for (int i = 0; i < timeline->entries_size(); ++i) {
+    const v1::TimelineEntry& e = timeline->entries(i);
+    EXPECT_EQ(e.unit(), i == 0 ? "center-1" : kTerminal) << e.ShortDebugString();
+    if (i > 0) {
+      EXPECT_GE(e.unix_ms(), timeline->entries(i - 1).unix_ms()) << "entry " << i;
+    }
+  }
+  if (timeline->entries_size() == 6) {
+    EXPECT_EQ(timeline->entries(3).text(), "on my way");
+    EXPECT_EQ(timeline->entries(5).text(), "talked her back");
+  }
+
+  const CliResult cli = RunCli({"alert", "--broker", broker_->endpoint(), "lanhua-1"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.out << cli.err;
+  std::vector<std::string> lines = absl::StrSplit(cli.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 7u) << cli.out;
+  EXPECT_THAT(lines[0], HasSubstr("lanhua-1"));
+  EXPECT_THAT(lines[0], HasSubstr("resolved"));
+  const std::vector<std::string> words = {"PUBLISHED", "DELIVERED", "RECEIVED",
+                                          "ACCEPTED",  "ON_SCENE",  "RESOLVED"};
+  for (size_t i = 0; i < words.size(); ++i) EXPECT_THAT(lines[i + 1], HasSubstr(words[i]));
+
+  absl::StatusOr<v1::AlertTimeline> unknown = center.Timeline("no-such-alert");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound) << unknown.status();
+  const CliResult missing = RunCli({"alert", "--broker", broker_->endpoint(), "no-such-alert"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.out << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("no alert 'no-such-alert'"));
+  EXPECT_EQ(missing.out, "");
+}
+
+}  // namespace

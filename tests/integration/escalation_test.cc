@@ -1,0 +1,404 @@
+// Escalation against the real zonecastd with a zones file (issue 4 items 4
+// and 8; broker/escalation.cc).
+//
+// The test zones file has the ten Jincheng zones of deploy/zones/jincheng.json
+// (a 2 x 5 grid: z01..z05 above z06..z10, so z03's neighbours are z02, z04
+// and z08) with short response deadlines: P1 0.5 s, P2 1 s, P3 and P4 none.
+//
+//  - An alert published when no terminal of its zone is online escalates at
+//    once ("no_unit_online"): an Escalation event on escalation.<city> and a
+//    copy to every neighbouring zone, marked escalated_from_zone.
+//  - An alert nobody answers ACCEPTED / EN_ROUTE / ON_SCENE / RESOLVED
+//    escalates at its deadline ("deadline"), also across a kill -9; one
+//    answered in time does not.
+//  - The emergency button raises a P1 alert for the unit's zone and its
+//    neighbours and an Escalation ("emergency") at once.
+//
+// The deadline tests measure publish -> Escalation event and assert it lies
+// in [deadline, deadline + 1 s): a correctness bound on the timer, not a
+// benchmark (the measured value is printed).
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/broker_process.h"
+#include "support/test_clients.h"
+#include "zonecast/client.h"
+
+namespace {
+
+namespace v1 = zonecast::v1;
+using ::testing::ElementsAre;
+using zonecast::Client;
+using zonecast::testing::AlertIds;
+using zonecast::testing::BrokerProcess;
+using zonecast::testing::ClientSpec;
+using zonecast::testing::CollectDeliveries;
+using zonecast::testing::ConnectAll;
+using zonecast::testing::Counter;
+using zonecast::testing::Gauge;
+using zonecast::testing::HasAlert;
+using zonecast::testing::MakeAlert;
+using zonecast::testing::MakeTempDir;
+using zonecast::testing::NextDeliver;
+
+constexpr char kCity[] = "jincheng";
+constexpr absl::Duration kP1Deadline = absl::Milliseconds(500);
+constexpr absl::Duration kP2Deadline = absl::Seconds(1);
+
+std::string AlertTopic(const std::string& zone) { return absl::StrCat("alert.jincheng.", zone); }
+
+// The zones file: deploy/zones/jincheng.json's grid and patrol groups, with
+// the given response deadlines in seconds.
+std::string ZonesJson(double p1_s, double p2_s, double p3_s, double p4_s) {
+  std::vector<std::string> zones;
+  for (int i = 0; i < 10; ++i) {
+    const int row = i / 5;
+    const int column = i % 5;
+    std::vector<int> neighbours;
+    if (column > 0) neighbours.push_back(i - 1);
+    if (column < 4) neighbours.push_back(i + 1);
+    neighbours.push_back(row == 0 ? i + 5 : i - 5);
+    std::sort(neighbours.begin(), neighbours.end());
+    std::vector<std::string> names;
+    for (int n : neighbours) names.push_back(absl::StrFormat("\"z%02d\"", n + 1));
+    zones.push_back(absl::StrFormat(
+        R"({"id": "z%02d", "name": "Zone %d", "neighbours": [%s], )"
+        R"("patrol_groups": [{"id": "jc-pg%02d", "station": "Station %d", )"
+        R"("units": ["jc-z%02d-v01", "jc-z%02d-v02", "jc-z%02d-v03"]}]})",
+        i + 1, i + 1, absl::StrJoin(names, ", "), i + 1, i + 1, i + 1, i + 1, i + 1));
+  }
+  return absl::StrCat(R"({"city": ")", kCity,
+                      R"(", "description": "escalation test map", "response_deadlines": )",
+                      absl::StrFormat(R"({"p1_s": %g, "p2_s": %g, "p3_s": %g, "p4_s": %g})", p1_s,
+                                      p2_s, p3_s, p4_s),
+                      R"(, "zones": [)", absl::StrJoin(zones, ",\n"), "]}\n");
+}
+
+class EscalationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("zonecast-escalation");
+    ASSERT_FALSE(dir_.empty());
+    zones_path_ = dir_ + "/jincheng-test.json";
+    std::ofstream out(zones_path_);
+    out << ZonesJson(absl::ToDoubleSeconds(kP1Deadline), absl::ToDoubleSeconds(kP2Deadline), 0, 0);
+    ASSERT_TRUE(out.flush());
+  }
+
+  void TearDown() override {
+    if (HasFailure() && broker_ != nullptr) {
+      std::cerr << "broker log:\n" << old_logs_ << broker_->Log();
+    }
+  }
+
+  void StartBroker(const std::string& data_dir = "") {
+    auto broker = BrokerProcess::Start({"--zones=" + zones_path_}, data_dir);
+    ASSERT_TRUE(broker.ok()) << broker.status();
+    if (broker_ != nullptr) old_logs_ += broker_->Log();
+    broker_ = *std::move(broker);
+  }
+
+  std::vector<std::unique_ptr<Client>> Connect(const std::vector<ClientSpec>& specs) {
+    auto clients = ConnectAll(broker_->endpoint(), specs);
+    EXPECT_TRUE(clients.ok()) << clients.status();
+    return clients.ok() ? *std::move(clients) : std::vector<std::unique_ptr<Client>>();
+  }
+
+  static v1::StatsReply Stats(Client& client) {
+    absl::StatusOr<v1::StatsReply> stats = client.Stats();
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    return stats.ok() ? *stats : v1::StatsReply();
+  }
+
+  // The next Escalation event for `watcher` (bounded), or nullopt.
+  static std::optional<v1::Deliver> NextEscalation(Client& watcher,
+                                                   absl::Duration timeout = absl::Seconds(3)) {
+    std::optional<v1::Deliver> d = NextDeliver(watcher, timeout);
+    if (d.has_value()) {
+      EXPECT_TRUE(d->event().has_escalation()) << d->ShortDebugString();
+      EXPECT_EQ(d->topic(), "escalation.jincheng");
+      EXPECT_EQ(d->priority(), v1::P1);
+    }
+    return d;
+  }
+
+  std::string dir_;
+  std::string zones_path_;
+  std::unique_ptr<BrokerProcess> broker_;
+  std::string old_logs_;
+};
+
+TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  // Nobody of z03 is online; z02, z04 and z08 are its neighbours, z05 is not.
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
+               {v1::TERMINAL, "jc-z02-v01", {AlertTopic("z02")}},
+               {v1::TERMINAL, "jc-z04-v01", {AlertTopic("z04")}},
+               {v1::TERMINAL, "jc-z08-v01", {AlertTopic("z08")}},
+               {v1::TERMINAL, "jc-z05-v01", {AlertTopic("z05")}}});
+  ASSERT_EQ(clients.size(), 6u);
+  Client& center = *clients[0];
+  Client& watcher = *clients[1];
+
+  absl::StatusOr<v1::PubAck> pub =
+      center.Publish(MakeAlert(AlertTopic("z03"), "nobody-home-1", v1::P1));
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  EXPECT_EQ(pub->recipients(), 0u);
+
+  std::optional<v1::Deliver> event = NextEscalation(watcher);
+  ASSERT_TRUE(event.has_value()) << "no Escalation event";
+  const v1::Escalation& escalation = event->event().escalation();
+  EXPECT_EQ(escalation.reason(), "no_unit_online");
+  EXPECT_EQ(escalation.zone(), "z03");
+  EXPECT_THAT(escalation.neighbours(), ElementsAre("z02", "z04", "z08"));
+  EXPECT_EQ(escalation.seq(), pub->seq());
+  EXPECT_EQ(escalation.alert().alert_id(), "nobody-home-1");
+
+  // Each neighbouring zone's terminal gets the alert, marked as escalated.
+  const std::vector<std::pair<size_t, std::string>> neighbours = {
+      {2, "z02"}, {3, "z04"}, {4, "z08"}};
+  for (const auto& [index, zone] : neighbours) {
+    SCOPED_TRACE(zone);
+    std::optional<v1::Deliver> copy = NextDeliver(*clients[index], absl::Seconds(3));
+    ASSERT_TRUE(copy.has_value()) << "no escalated copy";
+    EXPECT_EQ(copy->topic(), AlertTopic(zone));
+    EXPECT_EQ(copy->priority(), v1::P1);
+    const v1::Alert& alert = copy->event().alert();
+    EXPECT_EQ(alert.alert_id(), "nobody-home-1");
+    EXPECT_EQ(alert.escalated_from_zone(), "z03");
+    EXPECT_EQ(alert.topic(), AlertTopic(zone));
+  }
+  // The center that published it hears the neighbours' RECEIVED of the
+  // copies.
+  std::vector<std::string> acked_by;
+  CollectDeliveries(
+      center,
+      [&](const std::vector<v1::Deliver>& got) {
+        if (!got.empty() && got.back().event().has_ack()) {
+          const v1::Ack& ack = got.back().event().ack();
+          EXPECT_EQ(ack.alert_id(), "nobody-home-1");
+          EXPECT_EQ(ack.level(), v1::RECEIVED);
+          acked_by.push_back(ack.unit());
+        }
+        return acked_by.size() == 3;
+      },
+      absl::Seconds(3));
+  std::sort(acked_by.begin(), acked_by.end());
+  EXPECT_THAT(acked_by, ElementsAre("jc-z02-v01", "jc-z04-v01", "jc-z08-v01"));
+
+  // z05 is no neighbour: a P4 alert of its own (no deadline, a unit online)
+  // is the fence, and the only thing it gets.
+  ASSERT_TRUE(center.Publish(MakeAlert(AlertTopic("z05"), "z05-fence", v1::P4)).ok());
+  std::vector<v1::Deliver> z05 = CollectDeliveries(
+      *clients[5], [](const std::vector<v1::Deliver>& d) { return HasAlert(d, "z05-fence"); },
+      absl::Seconds(3));
+  EXPECT_THAT(AlertIds(z05), ElementsAre("z05-fence"));
+
+  const v1::StatsReply stats = Stats(center);
+  EXPECT_EQ(Counter(stats, "escalations"), 1u);
+  EXPECT_EQ(Gauge(stats, "open_alerts"), 0) << "an escalated alert waits for no deadline";
+  absl::StatusOr<v1::AlertTimeline> timeline = center.Timeline("nobody-home-1");
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
+  EXPECT_EQ(timeline->state(), "escalated");
+  EXPECT_TRUE(std::any_of(timeline->entries().begin(), timeline->entries().end(),
+                          [](const v1::TimelineEntry& e) {
+                            return e.kind() == v1::TimelineEntry::ESCALATED &&
+                                   e.text() == "no_unit_online";
+                          }))
+      << timeline->ShortDebugString();
+}
+
+TEST_F(EscalationTest, UnansweredAlertEscalatesAtDeadlineAndAnsweredOneDoesNot) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
+               {v1::TERMINAL, "jc-z05-v01", {AlertTopic("z05")}}});
+  ASSERT_EQ(clients.size(), 3u);
+  Client& center = *clients[0];
+  Client& watcher = *clients[1];
+  Client& terminal = *clients[2];
+
+  // The terminal gets it (RECEIVED is automatic) but nobody answers.
+  const absl::Time published = absl::Now();
+  absl::StatusOr<v1::PubAck> a = center.Publish(MakeAlert(AlertTopic("z05"), "unanswered", v1::P1));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(Gauge(Stats(center), "open_alerts"), 1);
+  std::optional<v1::Deliver> got_a = NextDeliver(terminal, absl::Seconds(3));
+  ASSERT_TRUE(got_a.has_value());
+  std::optional<v1::Deliver> event = NextEscalation(watcher);
+  const absl::Duration latency = absl::Now() - published;
+  ASSERT_TRUE(event.has_value()) << "no escalation within 3 s";
+  const v1::Escalation& escalation = event->event().escalation();
+  std::cerr << "publish -> Escalation event: " << absl::FormatDuration(latency) << " (deadline "
+            << absl::FormatDuration(kP1Deadline)
+            << "); broker clock: " << escalation.unix_ms() - got_a->broker_unix_ms()
+            << " ms after ingress\n";
+  EXPECT_EQ(escalation.alert().alert_id(), "unanswered");
+  EXPECT_EQ(escalation.reason(), "deadline");
+  EXPECT_EQ(escalation.zone(), "z05");
+  EXPECT_THAT(escalation.neighbours(), ElementsAre("z04", "z10"));
+  EXPECT_GE(latency, kP1Deadline);
+  EXPECT_LT(latency, kP1Deadline + absl::Seconds(1));
+  // The same bound on the broker's own clock, from ingress.
+  const int64_t deadline_ms = absl::ToInt64Milliseconds(kP1Deadline);
+  EXPECT_GE(escalation.unix_ms() - got_a->broker_unix_ms(), deadline_ms);
+  EXPECT_LT(escalation.unix_ms() - got_a->broker_unix_ms(), deadline_ms + 1000);
+  EXPECT_GE(escalation.deadline_unix_ms() - got_a->broker_unix_ms(), deadline_ms);
+  EXPECT_GE(escalation.unix_ms(), escalation.deadline_unix_ms());
+
+  // "answered" is accepted at once; "unanswered-2", published after it, is
+  // not. Its escalation is the fence: "answered" had an earlier deadline,
+  // so it would have escalated first.
+  ASSERT_TRUE(center.Publish(MakeAlert(AlertTopic("z05"), "answered", v1::P1)).ok());
+  std::optional<v1::Deliver> got_b = NextDeliver(terminal, absl::Seconds(3));
+  ASSERT_TRUE(got_b.has_value());
+  ASSERT_TRUE(terminal.SendAck(*got_b, v1::ACCEPTED, "taking it").ok());
+  ASSERT_TRUE(center.Publish(MakeAlert(AlertTopic("z05"), "unanswered-2", v1::P1)).ok());
+  ASSERT_TRUE(NextDeliver(terminal, absl::Seconds(3)).has_value());
+  std::vector<std::string> escalated;
+  while (escalated.empty() || escalated.back() != "unanswered-2") {
+    std::optional<v1::Deliver> next = NextEscalation(watcher);
+    ASSERT_TRUE(next.has_value()) << "unanswered-2 did not escalate";
+    escalated.push_back(next->event().escalation().alert().alert_id());
+  }
+  EXPECT_THAT(escalated, ElementsAre("unanswered-2")) << "an accepted alert escalated";
+  const v1::StatsReply stats = Stats(center);
+  EXPECT_EQ(Counter(stats, "escalations"), 2u);
+  EXPECT_EQ(Gauge(stats, "open_alerts"), 0);
+}
+
+TEST_F(EscalationTest, DeadlineSurvivesKillNineAndRestart) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}}, {v1::TERMINAL, "jc-z05-v01", {AlertTopic("z05")}}});
+  ASSERT_EQ(clients.size(), 2u);
+  const absl::Time published = absl::Now();
+  absl::StatusOr<v1::PubAck> pub =
+      clients[0]->Publish(MakeAlert(AlertTopic("z05"), "before-crash", v1::P2));
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  // A terminal was online (no immediate escalation) and does not answer.
+  std::optional<v1::Deliver> got = NextDeliver(*clients[1], absl::Seconds(3));
+  ASSERT_TRUE(got.has_value());
+  const std::string data_dir = broker_->data_dir();
+  broker_->Kill();
+  // The outage lasts 400 ms of the 1 s deadline: an escalation timed from
+  // the restart instead of from the publish would come at >= 1.4 s.
+  const absl::Duration outage = absl::Milliseconds(400);
+  std::this_thread::sleep_until(absl::ToChronoTime(published + outage));
+  ASSERT_NO_FATAL_FAILURE(StartBroker(data_dir));
+
+  std::vector<std::unique_ptr<Client>> after =
+      Connect({{v1::CENTER, "escalation-watch", {"escalation.>"}}});
+  ASSERT_EQ(after.size(), 1u);
+  ASSERT_LT(absl::Now() - published, kP2Deadline) << "the restart took longer than the deadline";
+  std::optional<v1::Deliver> event = NextEscalation(*after[0]);
+  const absl::Duration latency = absl::Now() - published;
+  ASSERT_TRUE(event.has_value()) << "the deadline was lost in the crash";
+  const v1::Escalation& escalation = event->event().escalation();
+  const int64_t broker_ms = escalation.unix_ms() - got->broker_unix_ms();
+  std::cerr << "publish -> Escalation event across kill -9: " << absl::FormatDuration(latency)
+            << " (deadline " << absl::FormatDuration(kP2Deadline)
+            << "); broker clock: " << broker_ms << " ms after ingress\n";
+  EXPECT_EQ(escalation.alert().alert_id(), "before-crash");
+  EXPECT_EQ(escalation.reason(), "deadline");
+  EXPECT_EQ(escalation.seq(), pub->seq());
+  EXPECT_EQ(escalation.zone(), "z05");
+  EXPECT_THAT(escalation.neighbours(), ElementsAre("z04", "z10"));
+  EXPECT_GE(latency, kP2Deadline);
+  EXPECT_LT(latency, kP2Deadline + absl::Seconds(1));
+  // Timed from the original publish, not from the restart.
+  EXPECT_GE(broker_ms, absl::ToInt64Milliseconds(kP2Deadline));
+  EXPECT_LT(broker_ms, absl::ToInt64Milliseconds(kP2Deadline + outage) - 50)
+      << "the deadline restarted with the broker";
+  EXPECT_EQ(Counter(Stats(*after[0]), "escalations"), 1u);
+}
+
+TEST_F(EscalationTest, EmergencyButtonAlertsUnitZoneAndNeighboursAtOnce) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  // z07's neighbours are z02, z06 and z08; z05 is not one.
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::TERMINAL, "jc-z07-v01", {AlertTopic("z07")}},
+               {v1::TERMINAL, "jc-z07-v02", {AlertTopic("z07")}},
+               {v1::TERMINAL, "jc-z02-v01", {AlertTopic("z02")}},
+               {v1::TERMINAL, "jc-z06-v01", {AlertTopic("z06")}},
+               {v1::TERMINAL, "jc-z08-v01", {AlertTopic("z08")}},
+               {v1::TERMINAL, "jc-z05-v01", {AlertTopic("z05")}},
+               {v1::CENTER, "center-1", {"radio.jincheng.>"}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}}});
+  ASSERT_EQ(clients.size(), 8u);
+  Client& officer = *clients[0];
+  Client& center = *clients[6];
+  Client& watcher = *clients[7];
+
+  v1::Publish button;
+  button.set_topic("radio.jincheng.z07.jc-z07-v01");
+  v1::RadioEvent* radio = button.mutable_event()->mutable_radio();
+  radio->set_unit("jc-z07-v01");
+  radio->set_kind(v1::RadioEvent::EMERGENCY);
+  radio->mutable_position()->set_lat(35.4907);
+  radio->mutable_position()->set_lon(112.8513);
+  radio->set_text("officer down, Lanhua bridge");
+  radio->set_event_unix_ms(absl::ToUnixMillis(absl::Now()));
+  absl::StatusOr<v1::PubAck> pub = officer.Publish(button);
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  EXPECT_TRUE(pub->durable());
+  const std::string alert_id = absl::StrCat("emergency-jc-z07-v01-", pub->seq());
+
+  const std::vector<std::pair<size_t, std::string>> recipients = {
+      {0, "z07"}, {1, "z07"}, {2, "z02"}, {3, "z06"}, {4, "z08"}};
+  for (const auto& [index, zone] : recipients) {
+    SCOPED_TRACE(absl::StrCat("terminal ", index, " of ", zone));
+    std::optional<v1::Deliver> d = NextDeliver(*clients[index], absl::Seconds(3));
+    ASSERT_TRUE(d.has_value()) << "no emergency alert";
+    EXPECT_EQ(d->topic(), AlertTopic(zone));
+    EXPECT_EQ(d->priority(), v1::P1);
+    const v1::Alert& alert = d->event().alert();
+    EXPECT_EQ(alert.alert_id(), alert_id);
+    EXPECT_EQ(alert.priority(), v1::P1);
+    EXPECT_EQ(alert.category(), "officer_emergency");
+    EXPECT_EQ(alert.origin_unit(), "jc-z07-v01");
+    EXPECT_EQ(alert.body(), "officer down, Lanhua bridge");
+    EXPECT_DOUBLE_EQ(alert.location().lat(), 35.4907);
+  }
+  // The center hears the button itself, as P1.
+  std::optional<v1::Deliver> heard = NextDeliver(center, absl::Seconds(3));
+  ASSERT_TRUE(heard.has_value());
+  EXPECT_EQ(heard->topic(), "radio.jincheng.z07.jc-z07-v01");
+  EXPECT_EQ(heard->priority(), v1::P1);
+  EXPECT_EQ(heard->event().radio().kind(), v1::RadioEvent::EMERGENCY);
+
+  std::optional<v1::Deliver> event = NextEscalation(watcher);
+  ASSERT_TRUE(event.has_value()) << "no Escalation event";
+  const v1::Escalation& escalation = event->event().escalation();
+  EXPECT_EQ(escalation.reason(), "emergency");
+  EXPECT_EQ(escalation.zone(), "z07");
+  EXPECT_THAT(escalation.neighbours(), ElementsAre("z02", "z06", "z08"));
+  EXPECT_EQ(escalation.alert().origin_unit(), "jc-z07-v01");
+  EXPECT_EQ(escalation.alert().alert_id(), alert_id);
+
+  // z05 gets nothing but its own fence (P4: no deadline, a unit online).
+  ASSERT_TRUE(center.Publish(MakeAlert(AlertTopic("z05"), "z05-fence", v1::P4)).ok());
+  std::vector<v1::Deliver> z05 = CollectDeliveries(
+      *clients[5], [](const std::vector<v1::Deliver>& d) { return HasAlert(d, "z05-fence"); },
+      absl::Seconds(3));
+  EXPECT_THAT(AlertIds(z05), ElementsAre("z05-fence"));
+  EXPECT_EQ(Counter(Stats(center), "emergencies"), 1u);
+}
+
+}  // namespace
