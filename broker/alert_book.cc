@@ -2,7 +2,7 @@
 
 namespace zonecast {
 
-void AlertBook::Open(OpenAlert alert) {
+void AlertBook::Open(OpenAlert&& alert) {
   const MonoNanos deadline = alert.deadline;
   std::string id = alert.alert_id;
   if (!open_.try_emplace(id, std::move(alert)).second) return;

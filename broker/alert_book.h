@@ -33,7 +33,7 @@ struct OpenAlert {
 class AlertBook {
  public:
   // Starts waiting for a response. A second Open of the same id is ignored.
-  void Open(OpenAlert alert);
+  void Open(OpenAlert&& alert);
   // A response arrived: stop waiting. Returns true if the alert was open.
   bool Respond(absl::string_view alert_id);
   // Forgets an alert without a response (it escalated for another reason).

@@ -119,6 +119,7 @@ std::vector<std::string> Journal::BuildCheckpoint() const {
     entry->set_unix_ms(e.unix_ms);
   });
   std::vector<std::string> out;
+  out.reserve(parts.size());
   for (const v1::JournalCheckpoint& part : parts) out.push_back(part.SerializeAsString());
   return out;
 }

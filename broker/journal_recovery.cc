@@ -67,7 +67,7 @@ absl::Status WriteNewFile(const std::string& path, absl::string_view bytes) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
-      const absl::Status status = Errno(absl::StrCat("write ", path));
+      absl::Status status = Errno(absl::StrCat("write ", path));
       ::close(fd);
       return status;
     }

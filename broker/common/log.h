@@ -42,6 +42,7 @@ struct LogVoidify {
 #define ZC_LOG_LEVEL_ERROR ::zonecast::LogLevel::kError
 #define ZC_LOG_LEVEL_FATAL ::zonecast::LogLevel::kFatal
 
+// NOLINTNEXTLINE(bugprone-macro-parentheses): the stream must stay open for <<.
 #define ZC_LOG(severity)                                \
   (ZC_LOG_LEVEL_##severity < ::zonecast::MinLogLevel()) \
       ? (void)0                                         \

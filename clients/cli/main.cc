@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> args = PrepareArgs(argc, argv);
   std::vector<char*> arg_pointers;
+  arg_pointers.reserve(args.size());
   for (std::string& arg : args) arg_pointers.push_back(arg.data());
   // Unknown flags make Abseil print the problem and exit(1); turn bad
   // values and stray arguments into our usage exit code instead.

@@ -308,7 +308,7 @@ struct Client::State {
     return *std::move(reply);
   }
 
-  absl::StatusOr<v1::Frame> Request(v1::Frame frame, uint64_t request_id) {
+  absl::StatusOr<v1::Frame> Request(const v1::Frame& frame, uint64_t request_id) {
     const absl::Time deadline = absl::Now() + options.request_timeout;
     while (true) {
       if (superseded) {
