@@ -801,7 +801,12 @@ void CoreLoop::OnTick() {
   const MonoNanos dead_after = period * options_.heartbeat_misses;
   journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
   if (now >= next_expiry_check_) {
-    next_expiry_check_ = now + 60'000'000'000;  // once a minute
+    // Once a minute, or more often when sessions expire sooner than that.
+    next_expiry_check_ =
+        now +
+        std::min<int64_t>(60'000'000'000,
+                          std::max<int64_t>(absl::ToInt64Nanoseconds(options_.session_expiry) / 2,
+                                            1'000'000'000));
     ExpireDurableSessions();
     CompactDurableSessions();
   }

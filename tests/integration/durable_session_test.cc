@@ -162,6 +162,37 @@ TEST_F(DurableSessionTest, OfflineTerminalGetsExactlyItsMissedAlertsOnReconnect)
   EXPECT_EQ(Counter(Stats(*center), "replayed"), 5u);
 }
 
+TEST_F(DurableSessionTest, UnusedSessionExpiresAndStaysForgottenAfterRestart) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"--session_expiry=1s"}));
+  std::unique_ptr<Client> center = Connect(v1::CENTER, "center-1");
+  ASSERT_NE(center, nullptr);
+  std::unique_ptr<Client> terminal = Connect(v1::TERMINAL, kUnit);
+  ASSERT_NE(terminal, nullptr);
+  ASSERT_TRUE(terminal->Subscribe({kZ03}).ok());
+  terminal.reset();
+  ASSERT_TRUE(WaitForGauge(*center, "sessions.terminal", 0, absl::Seconds(3)));
+  Publish(*center, kZ03, "while-away");
+  // Expiry is checked every max(expiry / 2, 1 s).
+  EXPECT_TRUE(WaitUntil([&] { return Counter(Stats(*center), "sessions_expired") == 1; },
+                        absl::Seconds(6)));
+  EXPECT_EQ(Gauge(Stats(*center), "durable_sessions"), 0);
+
+  // The expiry is journaled: a restarted broker does not bring it back.
+  const std::string data_dir = broker_->data_dir();
+  center.reset();
+  ASSERT_TRUE(broker_->Terminate().ok());
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"--session_expiry=1s"}, data_dir));
+  center = Connect(v1::CENTER, "center-1");
+  ASSERT_NE(center, nullptr);
+  EXPECT_EQ(Gauge(Stats(*center), "durable_sessions"), 0);
+
+  // The unit comes back as a new session: owed nothing from before.
+  terminal = Connect(v1::TERMINAL, kUnit);
+  ASSERT_NE(terminal, nullptr);
+  ASSERT_TRUE(terminal->Subscribe({kZ03}).ok());
+  EXPECT_THAT(AlertIds(UpToFence(*center, *terminal, "fence-1")), ElementsAre("fence-1"));
+}
+
 TEST_F(DurableSessionTest, AfterKillNineTerminalGetsExactlyItsUnacknowledgedAlerts) {
   ASSERT_NO_FATAL_FAILURE(StartBroker());
   std::unique_ptr<Client> center = Connect(v1::CENTER, "center-1");
