@@ -299,7 +299,9 @@ TEST_F(DurabilityTest, RetentionDeletesOnlyWholeExpiredSegments) {
     if (i + 1 < paths.size()) {
       // --segment_bytes counts the records after a segment's opening
       // checkpoint (which carries the dedup window and may be large).
-      EXPECT_LE(segment.size - segment.checkpoint_bytes_total(), kSegmentBytes)
+      EXPECT_LE(segment.size - zonecast::testing::durability::kSegmentHeaderBytes -
+                    segment.checkpoint_bytes_total(),
+                kSegmentBytes)
           << "a sealed segment";
     }
     for (const auto* record : segment.publishes()) {
