@@ -96,12 +96,13 @@ TEST_F(DedupWindowTest, ExpireForgetsOutOfOrderInsertions) {
   window_.Expire(kStartMs + kWindowMs + 1);
   EXPECT_NE(window_.Find("young"), nullptr);
   if (window_.Find("old") != nullptr) {
-    FAIL() << "Regression of a fixed bug: DedupWindow::Expire stops at the first young entry of its "
-                    "insertion-ordered queue, so an id inserted after a younger one outlives "
-                    "the window (up to another window); Journal::Open inserts checkpoint "
-                    "entries in flat_hash_map order (BuildCheckpoint uses ForEach), so after a "
-                    "restart a re-sent alert id older than --dedup_window can still be "
-                    "answered as a duplicate and not routed";
+    FAIL()
+        << "Regression of a fixed bug: DedupWindow::Expire stops at the first young entry of its "
+           "insertion-ordered queue, so an id inserted after a younger one outlives "
+           "the window (up to another window); Journal::Open inserts checkpoint "
+           "entries in flat_hash_map order (BuildCheckpoint uses ForEach), so after a "
+           "restart a re-sent alert id older than --dedup_window can still be "
+           "answered as a duplicate and not routed";
   }
   EXPECT_EQ(window_.size(), 1u);
 }

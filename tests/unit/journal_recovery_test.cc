@@ -475,12 +475,12 @@ TEST_F(JournalRecoveryTest, DamageThenTornTailKeepsOnlyThePrefixBeforeTheDamage)
   EXPECT_EQ(ReadFile(PathOf(aside[0])), damaged);
   if (ReadFile(PathOf(1)) != segment.bytes.substr(0, bad)) {
     FAIL() << "Regression of a fixed bug: journal_recovery.cc reads scanner.bad_offset() AFTER the "
-                    "ResyncPastDamage loop; when the scan past the damage stops at a second "
-                    "problem (here a torn tail), bad_offset() is that later offset, so the "
-                    "'good prefix' written under the old name ("
-                 << fs::file_size(PathOf(1)) << " bytes) includes the damaged record at " << bad
-                 << " and the records after it, the damage line names the later offset "
-                    "instead, and the next start finds the same damage again";
+              "ResyncPastDamage loop; when the scan past the damage stops at a second "
+              "problem (here a torn tail), bad_offset() is that later offset, so the "
+              "'good prefix' written under the old name ("
+           << fs::file_size(PathOf(1)) << " bytes) includes the damaged record at " << bad
+           << " and the records after it, the damage line names the later offset "
+              "instead, and the next start finds the same damage again";
   }
   EXPECT_NE(report->damage[0].find("offset " + std::to_string(bad)), std::string::npos)
       << report->damage[0];
@@ -505,13 +505,14 @@ TEST_F(JournalRecoveryTest, DamagedLargeRecordInNewestSegmentIsNotCutAsTorn) {
   EXPECT_EQ(seqs_, Range(1, 1));
   if (report->torn_tails == 1 &&
       ReadFile(PathOf(1)) == segment.bytes.substr(0, segment.offsets[1])) {
-    FAIL() << "Regression of a fixed bug: a bad byte inside a 2 MiB record in the middle of the active segment "
-                    "is classified as a torn tail (the scanner's 1 MiB resync window never "
-                    "reaches the next record), so recovery truncates the file and silently "
-                    "deletes the acknowledged seqs 3 and 4 after it (torn_bytes "
-                 << report->torn_bytes << ", last_seq " << report->last_seq
-                 << ", so seqs 2..4 will be handed out again); it should be damage: set aside, "
-                    "seqs beyond learned";
+    FAIL() << "Regression of a fixed bug: a bad byte inside a 2 MiB record in the middle of the "
+              "active segment "
+              "is classified as a torn tail (the scanner's 1 MiB resync window never "
+              "reaches the next record), so recovery truncates the file and silently "
+              "deletes the acknowledged seqs 3 and 4 after it (torn_bytes "
+           << report->torn_bytes << ", last_seq " << report->last_seq
+           << ", so seqs 2..4 will be handed out again); it should be damage: set aside, "
+              "seqs beyond learned";
   }
   EXPECT_EQ(report->torn_tails, 0u);
   EXPECT_EQ(report->damaged_segments, 1u);
@@ -529,12 +530,13 @@ TEST_F(JournalRecoveryTest, EmptyNewestSegmentFromACrashAtCreationIsNotDamage) {
 
   absl::StatusOr<RecoveryReport> report = Recover(RecoveryMode::kStrict);
   if (!report.ok()) {
-    FAIL() << "Regression of a fixed bug: an empty newest segment (crash between open(O_CREAT) and the header "
-                    "write in JournalWriter::OpenSegment) is treated as damage: strict mode "
-                    "refuses to start with '"
-                 << report.status().message()
-                 << "' and repair mode counts damaged_segments; it is a torn write of a "
-                    "segment that never held an acknowledged record";
+    FAIL() << "Regression of a fixed bug: an empty newest segment (crash between open(O_CREAT) and "
+              "the header "
+              "write in JournalWriter::OpenSegment) is treated as damage: strict mode "
+              "refuses to start with '"
+           << report.status().message()
+           << "' and repair mode counts damaged_segments; it is a torn write of a "
+              "segment that never held an acknowledged record";
   }
   EXPECT_EQ(seqs_, Range(1, 3));
   EXPECT_EQ(report->damaged_segments, 0u);

@@ -73,9 +73,9 @@ TEST_F(BrokerOptionsTest, MaxFrameBytesUpToItsDocumentedLimitValidates) {
   const absl::Status status = ValidateWith([](BrokerOptions& o) { o.max_frame_bytes = 8u << 20; });
   if (!status.ok()) {
     FAIL() << "Regression of a fixed bug: --max_frame_bytes in (4 MiB, 8 MiB] is rejected with '"
-                 << status.message()
-                 << "': transport_max_bytes stays at its 4 MiB default (main.cc never sets "
-                    "it), so the documented range [256, 8 MiB] is really [256, 4 MiB]";
+           << status.message()
+           << "': transport_max_bytes stays at its 4 MiB default (main.cc never sets "
+              "it), so the documented range [256, 8 MiB] is really [256, 4 MiB]";
   }
   EXPECT_TRUE(status.ok()) << status;
 }

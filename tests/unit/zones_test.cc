@@ -202,7 +202,7 @@ TEST_F(ZoneIndexTest, LoadOfADirectoryIsAReadError) {
   const absl::StatusCode code = index.status().code();
   if (code == absl::StatusCode::kInvalidArgument) {
     FAIL() << "Regression of a fixed bug: ZoneIndex::Load(a directory) reports a JSON parse error ("
-                 << index.status() << ") instead of NotFound/Unavailable";
+           << index.status() << ") instead of NotFound/Unavailable";
   }
   EXPECT_TRUE(code == absl::StatusCode::kNotFound || code == absl::StatusCode::kUnavailable)
       << index.status();
@@ -294,10 +294,11 @@ TEST_F(ZoneIndexTest, DeadlineTooLargeForTheMonotonicClockIsRejected) {
   if (!accepted.empty()) {
     std::string list;
     for (const std::string& a : accepted) list += " [" + a + "]";
-    FAIL() << "Regression of a fixed bug: the zones file accepts a p1_s deadline that overflows the monotonic "
-                    "deadline (NowMono() + INT64_MAX in escalation.cc TrackResponse), so the "
-                    "alert escalates at once instead of never:"
-                 << list;
+    FAIL() << "Regression of a fixed bug: the zones file accepts a p1_s deadline that overflows "
+              "the monotonic "
+              "deadline (NowMono() + INT64_MAX in escalation.cc TrackResponse), so the "
+              "alert escalates at once instead of never:"
+           << list;
   }
 }
 
