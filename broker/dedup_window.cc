@@ -10,20 +10,31 @@ const DedupWindow::Entry* DedupWindow::Find(absl::string_view alert_id) const {
 void DedupWindow::Insert(absl::string_view alert_id, uint64_t seq, int64_t unix_ms) {
   if (alert_id.empty()) return;
   auto [it, inserted] = entries_.try_emplace(std::string(alert_id), Entry{seq, unix_ms});
-  if (inserted) by_time_.emplace(unix_ms, it->first);
+  if (!inserted) return;
+  Timed timed{Entry{seq, unix_ms}, it->first};
+  if (in_order_.empty() || unix_ms >= in_order_.back().entry.unix_ms) {
+    in_order_.push_back(std::move(timed));
+  } else {
+    stragglers_.emplace(unix_ms, std::move(timed));
+  }
 }
 
 void DedupWindow::Expire(int64_t now_unix_ms) {
   const int64_t cutoff = now_unix_ms - window_ms_;
-  while (!by_time_.empty() && by_time_.begin()->first < cutoff) {
-    entries_.erase(by_time_.begin()->second);
-    by_time_.erase(by_time_.begin());
+  while (!in_order_.empty() && in_order_.front().entry.unix_ms < cutoff) {
+    entries_.erase(in_order_.front().id);
+    in_order_.pop_front();
+  }
+  while (!stragglers_.empty() && stragglers_.begin()->first < cutoff) {
+    entries_.erase(stragglers_.begin()->second.id);
+    stragglers_.erase(stragglers_.begin());
   }
 }
 
 void DedupWindow::Clear() {
   entries_.clear();
-  by_time_.clear();
+  in_order_.clear();
+  stragglers_.clear();
 }
 
 }  // namespace zonecast

@@ -6,6 +6,7 @@
 //
 // Core loop thread only.
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 
@@ -34,17 +35,26 @@ class DedupWindow {
   void Clear();
 
   size_t size() const { return entries_.size(); }
+  // Calls fn(id, entry) oldest first (stragglers after the in-order run),
+  // so a checkpoint written from it is read back mostly in order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (const auto& [id, entry] : entries_) fn(id, entry);
+    for (const Timed& t : in_order_) fn(t.id, t.entry);
+    for (const auto& [unix_ms, t] : stragglers_) fn(t.id, t.entry);
   }
 
  private:
   int64_t window_ms_;
   absl::flat_hash_map<std::string, Entry> entries_;
-  // By time, not insertion order: recovery inserts checkpoint entries in
-  // hash order.
-  std::multimap<int64_t, std::string> by_time_;
+  // Ids by time. Publishes arrive in time order (broker ingress), so they go
+  // to the deque in O(1); the rare older one (a checkpoint's entries come in
+  // hash order, the wall clock may step back) goes to the ordered map.
+  struct Timed {
+    Entry entry;
+    std::string id;
+  };
+  std::deque<Timed> in_order_;
+  std::multimap<int64_t, Timed> stragglers_;
 };
 
 }  // namespace zonecast
