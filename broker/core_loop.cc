@@ -478,7 +478,8 @@ size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
     return 0;
   }
   // Encode once; every recipient shares these bytes.
-  return RouteEncoded(d.topic(), d.priority(), EncodeFrame(deliver), best_effort);
+  return FanOut(*recipients, d.topic(), d.priority(), EncodeFrame(deliver), best_effort, 0, "",
+                nullptr);
 }
 
 size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
@@ -489,8 +490,14 @@ size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
     ++counters_.published_no_interest;
     return 0;
   }
+  return FanOut(*recipients, topic, priority, bytes, best_effort, seq, alert_id, terminals);
+}
+
+size_t CoreLoop::FanOut(const std::vector<SessionId>& recipients, const std::string& topic,
+                        v1::Priority priority, const zmq::message_t& bytes, bool best_effort,
+                        uint64_t seq, const std::string& alert_id, size_t* terminals) {
   size_t accepted = 0;
-  for (SessionId id : *recipients) {
+  for (SessionId id : recipients) {
     Session* session = sessions_.Find(id);
     if (session == nullptr) continue;
     if (seq != 0 && session->role() == v1::TERMINAL) {

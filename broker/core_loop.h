@@ -73,6 +73,10 @@ class CoreLoop {
   size_t RouteEncoded(const std::string& topic, v1::Priority priority, const zmq::message_t& bytes,
                       bool best_effort, uint64_t seq = 0, const std::string& alert_id = "",
                       size_t* terminals = nullptr);
+  // The delivery loop of RouteEncoded, for callers that matched already.
+  size_t FanOut(const std::vector<SessionId>& recipients, const std::string& topic,
+                v1::Priority priority, const zmq::message_t& bytes, bool best_effort, uint64_t seq,
+                const std::string& alert_id, size_t* terminals);
 
   // Durable sessions (durable_delivery.cc).
   // A terminal said Hello: restore its durable subscriptions and replay what

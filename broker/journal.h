@@ -123,7 +123,6 @@ class Journal {
   // Segments on disk, for history readers.
   std::vector<journal::SegmentInfo> Segments() const;
   const std::string& journal_dir() const { return journal_dir_; }
-  uint64_t failed_batches() const { return failed_batches_; }
 
  private:
   struct InflightBatch {
@@ -160,7 +159,6 @@ class Journal {
   // roll decision counts data only, so a checkpoint larger than
   // --segment_bytes (a huge dedup window) cannot make every batch roll.
   uint64_t segment_bytes_used_ = 0;
-  uint64_t failed_batches_ = 0;
   bool need_roll_ = false;
 };
 
@@ -173,7 +171,6 @@ void Journal::Finish(journal::JournalBatch& batch, Fn&& done) {
     inflight_bytes_ -= finished.bytes;
     const bool ok = finished.id == batch.id ? batch.status.ok() : false;
     if (!ok) {
-      ++failed_batches_;
       // The next batch starts a new segment with a fresh checkpoint, in case
       // the writer cannot go on in the current one.
       need_roll_ = true;

@@ -87,7 +87,6 @@ enum class RecordType : uint8_t {
   kSessionExpired = 5,  // v1::JournalSessionExpired
   kEscalation = 6,      // v1::JournalEscalation
 };
-inline constexpr uint8_t kMaxKnownRecordType = 6;
 // Types a scanner accepts as a plausible record start when resyncing.
 inline constexpr uint8_t kMaxPlausibleRecordType = 32;
 

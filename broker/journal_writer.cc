@@ -166,7 +166,6 @@ void JournalWriter::WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group
     for (size_t i = begin; i < end; ++i) {
       group[i]->status = status;
       group[i]->durable_at = now;
-      if (group[i]->max_seq != 0) next_seq_hint_ = std::max(next_seq_hint_, group[i]->max_seq + 1);
     }
     begin = end;
   }
@@ -265,7 +264,6 @@ absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
   active_index_ = index;
   active_size_ = head.size();
   must_roll_ = false;
-  next_seq_hint_ = std::max(next_seq_hint_, first_seq);
   std::lock_guard<std::mutex> lock(mutex_);
   ++stats_.segments_created;
   segments_.push_back(SegmentInfo{index, path, first_seq, active_size_, clock_.NowWall()});

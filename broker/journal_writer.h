@@ -142,7 +142,6 @@ class JournalWriter {
   uint64_t active_index_ = 0;
   uint64_t active_size_ = 0;  // durable bytes
   bool must_roll_ = false;
-  uint64_t next_seq_hint_ = 0;
   absl::Time last_retention_ = absl::InfinitePast();
 };
 

@@ -78,22 +78,6 @@ MatchResult Router::Match(absl::string_view topic) {
   return result;
 }
 
-size_t Router::Fanout(const MatchResult& recipients, const zmq::message_t& frame,
-                      v1::Priority priority, bool best_effort) {
-  size_t accepted = 0;
-  for (SessionId id : *recipients) {
-    Session* session = sessions_.Find(id);
-    if (session == nullptr) continue;  // cannot happen: removal unsubscribes first
-    OutboundMessage message;
-    // zmq_msg_copy shares the bytes and bumps a reference count.
-    message.frame.copy(const_cast<zmq::message_t&>(frame));
-    message.priority = priority;
-    message.best_effort = best_effort;
-    if (Enqueue(*session, std::move(message))) ++accepted;
-  }
-  return accepted;
-}
-
 bool Router::Enqueue(Session& session, OutboundMessage&& message) {
   SessionQueue::Transition transition = SessionQueue::Transition::kNone;
   const uint64_t dropped_before = session.queue().counters().dropped_best_effort;

@@ -36,11 +36,6 @@ class Router {
   // Sessions subscribed to literal `topic`, sorted and unique.
   MatchResult Match(absl::string_view topic);
 
-  // Queues `frame` (shared, not copied byte by byte) to each session in
-  // `recipients`. Returns how many sessions accepted it into their queue.
-  size_t Fanout(const MatchResult& recipients, const zmq::message_t& frame, v1::Priority priority,
-                bool best_effort);
-
   // Queues one message for one session (control frames, Deliver).
   // Returns false if the queue's policy dropped it.
   bool Enqueue(Session& session, OutboundMessage&& message);

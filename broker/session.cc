@@ -11,7 +11,6 @@ Session::Session(SessionId id, std::string routing_id, const v1::Hello& hello, Q
       patrol_group_(hello.patrol_group()),
       zone_(hello.zone()),
       queue_(limits),
-      last_heard_(now),
-      connected_at_(now) {}
+      last_heard_(now) {}
 
 }  // namespace zonecast

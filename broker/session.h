@@ -38,7 +38,6 @@ class Session {
 
   MonoNanos last_heard() const { return last_heard_; }
   void set_last_heard(MonoNanos t) { last_heard_ = t; }
-  MonoNanos connected_at() const { return connected_at_; }
 
   // Set while the session sits in the loop's list of sessions to flush.
   bool dirty = false;
@@ -69,7 +68,6 @@ class Session {
   absl::flat_hash_set<std::string> patterns_;
   SessionQueue queue_;
   MonoNanos last_heard_;
-  MonoNanos connected_at_;
 };
 
 }  // namespace zonecast

@@ -381,22 +381,12 @@ inline TryStartResult TryStartBroker(const std::string& zonecastd, const std::st
   std::vector<std::string> argv = {zonecastd, "--listen=tcp://127.0.0.1:*", "--http=127.0.0.1:0",
                                    "--data_dir=" + data_dir, "--ready_file=" + ready};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    result.log = absl::StrCat("posix_spawn ", zonecastd, " failed: ", rc);
+  absl::StatusOr<pid_t> spawned = zonecast::testing::Spawn(argv, "/dev/null", err);
+  if (!spawned.ok()) {
+    result.log = std::string(spawned.status().message());
     return result;
   }
+  const pid_t pid = *spawned;
   int status = 0;
   bool exited = false;
   WaitUntil(

@@ -26,7 +26,8 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
-// posix_spawn with stdout/stderr redirected to files.
+}  // namespace
+
 absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& out_path,
                             const std::string& err_path) {
   posix_spawn_file_actions_t actions;
@@ -45,6 +46,8 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::str
   if (rc != 0) return absl::InternalError(absl::StrCat("posix_spawn ", argv[0], ": ", rc));
   return pid;
 }
+
+namespace {
 
 // Reaps `pid` within `timeout`: the exit code, or -signal.
 absl::StatusOr<int> Reap(pid_t pid, absl::Duration timeout) {

@@ -52,6 +52,11 @@ class BrokerProcess {
   std::string endpoint_;
 };
 
+// Starts argv[0] with argv, stdin from /dev/null, stdout and stderr to the
+// given files (created or truncated). Returns its pid; the caller reaps it.
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& out_path,
+                            const std::string& err_path);
+
 // A fresh private directory under $TMPDIR (or /tmp).
 std::string MakeTempDir(const std::string& prefix);
 
