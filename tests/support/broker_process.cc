@@ -116,6 +116,9 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(
         const size_t at = text.find("zmq=");
         if (at == std::string::npos) return false;
         broker->endpoint_ = text.substr(at + 4, text.find('\n', at) - at - 4);
+        if (const size_t http = text.find("http="); http != std::string::npos) {
+          broker->http_endpoint_ = text.substr(http + 5, text.find('\n', http) - http - 5);
+        }
         return true;
       },
       absl::Seconds(10));

@@ -28,6 +28,8 @@ class BrokerProcess {
   BrokerProcess& operator=(const BrokerProcess&) = delete;
 
   const std::string& endpoint() const { return endpoint_; }
+  // HOST:PORT of the monitoring HTTP endpoint (from the ready file's http=).
+  const std::string& http_endpoint() const { return http_endpoint_; }
   const std::string& data_dir() const { return data_dir_; }
   pid_t pid() const { return pid_; }
 
@@ -50,6 +52,7 @@ class BrokerProcess {
   std::string data_dir_;
   std::string log_path_;
   std::string endpoint_;
+  std::string http_endpoint_;
 };
 
 // Starts argv[0] with argv, stdin from /dev/null, stdout and stderr to the
