@@ -44,16 +44,25 @@ void AckTracker::OnSent(SessionId session, uint64_t seq, MonoNanos now) {
                                   ? policy_.AckWait(delivery.priority)
                                   : policy_.Backoff(delivery.delivery_count - 1);
   delivery.due = now + absl::ToInt64Nanoseconds(wait);
+  delivery.sent_at = now;
   timers_.Schedule(delivery.due, it->first);
 }
 
-bool AckTracker::OnReceived(SessionId session, uint64_t seq) {
-  if (pending_.erase(Key{session, seq}) == 0) return false;
+std::optional<MonoNanos> AckTracker::OnReceived(SessionId session, uint64_t seq) {
+  auto pending = pending_.find(Key{session, seq});
+  if (pending == pending_.end()) return std::nullopt;
+  const MonoNanos sent_at = pending->second.sent_at;
+  pending_.erase(pending);
   if (auto it = by_session_.find(session); it != by_session_.end()) {
     it->second.erase(seq);
     if (it->second.empty()) by_session_.erase(it);
   }
-  return true;
+  return sent_at;
+}
+
+size_t AckTracker::PendingFor(SessionId session) const {
+  auto it = by_session_.find(session);
+  return it == by_session_.end() ? 0 : it->second.size();
 }
 
 void AckTracker::DropSession(SessionId session) {

@@ -11,6 +11,7 @@
 // Core loop thread only.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,7 +36,8 @@ struct PendingDelivery {
   v1::Priority priority = v1::P4;
   zmq::message_t frame;  // the Deliver as first sent (shared bytes)
   uint32_t delivery_count = 1;
-  MonoNanos due = 0;  // 0 while the copy waits in the session's queue
+  MonoNanos due = 0;      // 0 while the copy waits in the session's queue
+  MonoNanos sent_at = 0;  // when the latest copy went to the socket
 };
 
 class AckTracker {
@@ -49,8 +51,11 @@ class AckTracker {
   // The copy queued by OnDelivered (or a redelivery) went to the socket:
   // start its wait.
   void OnSent(SessionId session, uint64_t seq, MonoNanos now);
-  // RECEIVED arrived. Returns false if nothing was pending for it.
-  bool OnReceived(SessionId session, uint64_t seq);
+  // RECEIVED arrived. Returns when the acknowledged copy was sent (0 if it
+  // still sat in the queue), or nothing if nothing was pending for it.
+  std::optional<MonoNanos> OnReceived(SessionId session, uint64_t seq);
+  // Deliveries sent to `session` and not yet RECEIVED.
+  size_t PendingFor(SessionId session) const;
   // The session is gone: forget its deliveries.
   void DropSession(SessionId session);
 

@@ -4,8 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "access_policy.h"
@@ -13,6 +11,7 @@
 #include "common/log.h"
 #include "frame_codec.h"
 #include "protocol_error.h"
+#include "ready_file.h"
 #include "topic.h"
 
 namespace zonecast {
@@ -59,13 +58,14 @@ std::vector<std::string> ToVector(const google::protobuf::RepeatedPtrField<std::
 
 }  // namespace
 
-CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock)
+CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringBoard* board)
     : options_(std::move(options)),
       clock_(clock),
       context_(1),
       router_(sessions_, counters_, options_.match_cache_entries,
               options_.max_subscriptions_per_session),
-      ack_tracker_(options_.redelivery) {}
+      ack_tracker_(options_.redelivery),
+      board_(board) {}
 
 CoreLoop::~CoreLoop() {
   transport_.reset();  // close the socket before the context
@@ -82,6 +82,7 @@ absl::Status CoreLoop::Start() {
   }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
   const journal::RecoveryVisitor alerts = AlertRecoveryVisitor();
+  if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kRecovering);
   if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
   ReopenRecoveredAlerts();
   history_ =
@@ -94,26 +95,19 @@ absl::Status CoreLoop::Start() {
   if (!transport.ok()) return transport.status();
   transport_ = std::move(transport).value();
   ZC_LOG(INFO) << "listening on " << transport_->endpoint();
-  if (!options_.ready_file.empty()) {
-    if (absl::Status status = WriteReadyFile(); !status.ok()) return status;
-  }
   next_tick_ = clock_.NowMono();
-  return absl::OkStatus();
-}
-
-absl::Status CoreLoop::WriteReadyFile() const {
-  // Write then rename, so a reader never sees half a file.
-  const std::string tmp = options_.ready_file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "zmq=" << transport_->endpoint() << "\n";
-    if (!out.flush()) {
-      return absl::UnavailableError(absl::StrCat("cannot write ready file ", tmp));
-    }
+  started_at_ = next_tick_;
+  if (options_.stats_interval > absl::ZeroDuration()) {
+    next_stats_ = started_at_ + absl::ToInt64Nanoseconds(options_.stats_interval);
   }
-  if (std::rename(tmp.c_str(), options_.ready_file.c_str()) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot rename ready file to ", options_.ready_file));
+  if (board_ != nullptr) {
+    board_->SetHistory(history_.get());
+    PublishSnapshot(/*to_subscribers=*/false);
+    board_->SetPhase(MonitoringBoard::Phase::kServing);
+  }
+  // Last: whoever waits for the ready file may send and probe at once.
+  if (!options_.ready_file.empty()) {
+    return WriteReadyFile(options_.ready_file, options_.http, transport_->endpoint());
   }
   return absl::OkStatus();
 }
@@ -125,14 +119,17 @@ void CoreLoop::Run(int stop_fd) {
       {nullptr, stop_fd, ZMQ_POLLIN, 0},
       {nullptr, journal_->completion_fd(), ZMQ_POLLIN, 0},
       {nullptr, history_->reply_fd(), ZMQ_POLLIN, 0},
+      {nullptr, board_ != nullptr ? board_->request_fd() : -1, ZMQ_POLLIN, 0},
   };
+  const int poll_count = board_ != nullptr ? 5 : 4;
   auto on_durable = [this](PendingPublish& publish, const absl::Status& status) {
     OnDurable(publish, status);
   };
   while (true) {
     const MonoNanos now = clock_.NowMono();
     long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
-    const MonoNanos next_due = std::min(ack_tracker_.NextDue(), alert_book_.NextDue());
+    const MonoNanos next_due =
+        std::min({ack_tracker_.NextDue(), alert_book_.NextDue(), next_stats_});
     if (next_due != INT64_MAX) {
       timeout_ms =
           std::min<long>(timeout_ms, std::max<long>(0, (next_due - now + 999'999) / 1'000'000));
@@ -144,7 +141,7 @@ void CoreLoop::Run(int stop_fd) {
     items[0].events = journal_->Backlogged() ? 0 : ZMQ_POLLIN;
     int ready = 0;
     try {
-      ready = zmq::poll(items, 4, std::chrono::milliseconds(timeout_ms));
+      ready = zmq::poll(items, poll_count, std::chrono::milliseconds(timeout_ms));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       ZC_LOG(ERROR) << "poll failed: " << e.what();
@@ -153,11 +150,18 @@ void CoreLoop::Run(int stop_fd) {
     if (ready > 0 && (items[1].revents & ZMQ_POLLIN)) break;
     if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
     if (items[3].revents & ZMQ_POLLIN) ForwardHistoryReplies();
+    if (poll_count > 4 && (items[4].revents & ZMQ_POLLIN) && board_->TakeRequest()) {
+      PublishSnapshot(/*to_subscribers=*/false);
+    }
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
     ExpireDeliveries();
     ExpireAlerts();
     journal_->Flush();
     FlushDirty();
+    if (clock_.NowMono() >= next_stats_) {
+      next_stats_ = clock_.NowMono() + absl::ToInt64Nanoseconds(options_.stats_interval);
+      PublishSnapshot(/*to_subscribers=*/true);
+    }
     if (clock_.NowMono() >= next_tick_) OnTick();
   }
   Shutdown();
@@ -318,6 +322,7 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
     CloseSession(*previous, "taken_over");
   }
   Session& session = sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
+  session.online_since_unix_ms = absl::ToUnixMillis(clock_.NowWall());
   ++counters_.sessions_opened;
   ZC_LOG(INFO) << "session " << session.id() << " online: " << RoleName(session.role()) << " "
                << session.unit_id()
@@ -402,6 +407,8 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
     pending.priority = klass->priority;
     pending.frame = EncodeFrame(frame);
     pending.ingress = clock_.NowMono();
+    pending.sent_unix_ms = publish.sent_unix_ms();
+    if (deliver->event().has_alert()) pending.title = deliver->event().alert().title();
     pending.publisher_unit = session.unit_id();
     pending.awaits_response = deliver->event().has_alert();
     pending.emergency = deliver->event().has_radio() &&
@@ -436,6 +443,14 @@ void CoreLoop::OnDurable(PendingPublish& publish, const absl::Status& status) {
         ReplyError(again->routing_id(), again, error, request);
     }
     return;
+  }
+  const MonoNanos now = clock_.NowMono();
+  latency_.OnDurable(publish.seq, publish.topic, publish.priority, publish.ingress, now,
+                     publish.sent_unix_ms, publish.awaits_response);
+  if (publish.awaits_response) {
+    alert_status_.OnPublished(publish.alert_id, publish.title, publish.seq, publish.topic,
+                              publish.priority, publish.publisher_unit,
+                              absl::ToUnixMillis(clock_.NowWall()));
   }
   size_t terminals = 0;
   const size_t recipients =
@@ -521,6 +536,7 @@ size_t CoreLoop::FanOut(const std::vector<SessionId>& recipients, const std::str
     message.frame.copy(const_cast<zmq::message_t&>(bytes));
     message.priority = priority;
     message.best_effort = best_effort;
+    message.seq = seq;
     if (router_.Enqueue(*session, std::move(message))) ++accepted;
   }
   counters_.delivered += accepted;
@@ -546,6 +562,11 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   }
   ++counters_.acks_received;
   ++counters_.acks_by_level[ack.level()];
+  alert_status_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
+                      absl::ToUnixMillis(clock_.NowWall()));
+  if (ack.level() != v1::RECEIVED && ack.seq() != 0) {
+    latency_.OnResponse(ack.seq(), ack.level(), clock_.NowMono());
+  }
   if (session.role() == v1::TERMINAL && ack.seq() != 0) {
     if (ack.level() == v1::RECEIVED) OnReceived(session, ack);
     OnResponse(ack);
@@ -596,59 +617,13 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
 }
 
 void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
+  v1::StatsSnapshot snapshot;
+  FillCountersAndGauges(&snapshot);
   v1::Frame reply;
   v1::StatsReply* stats = reply.mutable_stats_reply();
   stats->set_request_id(request.request_id());
-  auto& counters = *stats->mutable_counters();
-  counters_.ForEach(
-      [&](absl::string_view name, uint64_t value) { counters[std::string(name)] = value; });
-  const MatchCache::Counters& cache = router_.cache().counters();
-  counters["match_cache_hits"] = cache.hits;
-  counters["match_cache_misses"] = cache.misses;
-  counters["match_cache_evictions"] = cache.evictions;
-  counters["match_cache_invalidations"] = cache.invalidations;
-  auto& gauges = *stats->mutable_gauges();
-  int64_t by_role[4] = {0, 0, 0, 0};
-  int64_t queued_messages = 0;
-  int64_t queued_bytes = 0;
-  int64_t slow = 0;
-  sessions_.ForEach([&](const Session& s) {
-    ++by_role[s.role()];
-    queued_messages += static_cast<int64_t>(s.queue().messages());
-    queued_bytes += static_cast<int64_t>(s.queue().bytes());
-    slow += s.queue().slow() ? 1 : 0;
-  });
-  gauges["sessions"] = static_cast<int64_t>(sessions_.size());
-  gauges["sessions.center"] = by_role[v1::CENTER];
-  gauges["sessions.terminal"] = by_role[v1::TERMINAL];
-  gauges["sessions.probe"] = by_role[v1::PROBE];
-  gauges["sessions_slow"] = slow;
-  gauges["queued_messages"] = queued_messages;
-  gauges["queued_bytes"] = queued_bytes;
-  gauges["subscriptions"] = static_cast<int64_t>(router_.trie().subscription_count());
-  gauges["trie_nodes"] = static_cast<int64_t>(router_.trie().node_count());
-  gauges["match_cache_entries"] = static_cast<int64_t>(router_.cache().size());
-  gauges["last_seq"] = static_cast<int64_t>(journal_->last_seq());
-  const journal::WriterStats journal_stats = journal_->WriterStats();
-  counters["journal_batches"] = journal_stats.batches;
-  counters["journal_records"] = journal_stats.records;
-  counters["journal_bytes_written"] = journal_stats.bytes;
-  counters["journal_fsyncs"] = journal_stats.fsyncs;
-  counters["journal_failures"] = journal_stats.failures;
-  counters["journal_segments_deleted"] = journal_stats.segments_deleted;
-  gauges["journal_bytes"] = static_cast<int64_t>(journal_stats.total_bytes);
-  gauges["journal_segments"] = static_cast<int64_t>(journal_stats.segment_count);
-  gauges["journal_healthy"] = journal_stats.healthy ? 1 : 0;
-  gauges["dedup_entries"] = static_cast<int64_t>(journal_->dedup_size());
-  gauges["durable_sessions"] = static_cast<int64_t>(journal_->units().size());
-  gauges["pending_acks"] = static_cast<int64_t>(ack_tracker_.pending());
-  gauges["open_alerts"] = static_cast<int64_t>(alert_book_.open());
-  const journal::RecoveryReport& recovery = journal_->status().report;
-  gauges["recovery_records"] = static_cast<int64_t>(recovery.records);
-  gauges["recovery_torn_tails"] = static_cast<int64_t>(recovery.torn_tails);
-  gauges["recovery_torn_bytes"] = static_cast<int64_t>(recovery.torn_bytes);
-  gauges["recovery_damaged_segments"] = static_cast<int64_t>(recovery.damaged_segments);
-  gauges["recovery_ms"] = absl::ToInt64Milliseconds(recovery.took);
+  stats->mutable_counters()->swap(*snapshot.mutable_counters());
+  stats->mutable_gauges()->swap(*snapshot.mutable_gauges());
   SendControl(session, reply);
 }
 
@@ -768,11 +743,16 @@ void CoreLoop::FlushSession(Session& session) {
   while (OutboundMessage* message = queue.Front()) {
     const size_t size = message->frame.size();
     const uint64_t tracked_seq = message->tracked_seq;
+    const uint64_t seq = message->seq;
     const Transport::SendResult result = transport_->Send(session.routing_id(), message->frame);
     switch (result) {
       case Transport::SendResult::kSent: {
         ++counters_.frames_sent;
-        if (tracked_seq != 0) ack_tracker_.OnSent(session.id(), tracked_seq, clock_.NowMono());
+        if (tracked_seq != 0 || seq != 0) {
+          const MonoNanos now = clock_.NowMono();
+          if (tracked_seq != 0) ack_tracker_.OnSent(session.id(), tracked_seq, now);
+          if (seq != 0) latency_.OnSent(seq, now);
+        }
         counters_.bytes_sent += size;
         const SessionQueue::Transition transition = queue.Pop();
         if (transition == SessionQueue::Transition::kRecovered) {
@@ -807,6 +787,7 @@ void CoreLoop::OnTick() {
   next_tick_ = now + period;
   const MonoNanos dead_after = period * options_.heartbeat_misses;
   journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
+  alert_status_.Expire(absl::ToUnixMillis(clock_.NowWall()));
   if (now >= next_expiry_check_) {
     // Once a minute, or more often when sessions expire sooner than that.
     next_expiry_check_ =
@@ -846,6 +827,7 @@ void CoreLoop::OnTick() {
 }
 
 void CoreLoop::Shutdown() {
+  if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kStopping, "SIGTERM");
   ZC_LOG(INFO) << "shutting down: " << sessions_.size() << " sessions";
   // Everything read so far is stored and acknowledged before we leave.
   journal_->Close(

@@ -17,9 +17,12 @@
 #include "absl/status/status.h"
 #include "ack_tracker.h"
 #include "alert_book.h"
+#include "alert_status.h"
 #include "common/clock.h"
 #include "history.h"
 #include "journal.h"
+#include "latency_tracker.h"
+#include "monitoring_board.h"
 #include "options.h"
 #include "router.h"
 #include "session_table.h"
@@ -33,8 +36,8 @@ namespace zonecast {
 
 class CoreLoop {
  public:
-  // `clock` must outlive the loop.
-  CoreLoop(BrokerOptions options, const Clock& clock);
+  // `clock` and `board` (may be null: no monitoring) must outlive the loop.
+  CoreLoop(BrokerOptions options, const Clock& clock, MonitoringBoard* board = nullptr);
   ~CoreLoop();
   CoreLoop(const CoreLoop&) = delete;
   CoreLoop& operator=(const CoreLoop&) = delete;
@@ -130,7 +133,14 @@ class CoreLoop {
   void FlushSession(Session& session);
   void OnTick();
   void Shutdown();
-  absl::Status WriteReadyFile() const;
+
+  // Monitoring (monitoring.cc).
+  // The counters and gauges of StatsReply, /v1/stats and /metrics.
+  void FillCountersAndGauges(v1::StatsSnapshot* stats) const;
+  std::shared_ptr<MonitoringSnapshot> BuildSnapshot();
+  // Builds a snapshot for the board (a reader asked, or it is time for
+  // sys.stats) and, when due, publishes it on sys.stats.
+  void PublishSnapshot(bool to_subscribers);
 
   BrokerOptions options_;
   const Clock& clock_;
@@ -151,6 +161,12 @@ class CoreLoop {
   std::unique_ptr<HistoryReader> history_;  // reads journal_'s files; destroyed first
   std::vector<SessionId> blocked_;          // sessions whose pipe was full
   MonoNanos next_tick_ = 0;
+  MonitoringBoard* board_;
+  LatencyTracker latency_;
+  AlertStatusBoard alert_status_;
+  MonoNanos started_at_ = 0;
+  MonoNanos next_stats_ = INT64_MAX;
+  uint64_t snapshot_generation_ = 0;
   v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm
 };
 

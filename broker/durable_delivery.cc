@@ -57,6 +57,7 @@ void CoreLoop::DeliverDurable(Session& session, uint64_t seq, const std::string&
   message.frame.copy(const_cast<zmq::message_t&>(frame));
   message.priority = priority;
   message.tracked_seq = seq;
+  message.seq = seq;
   if (!router_.Enqueue(session, std::move(message))) return;
   ack_tracker_.OnDelivered(session.id(), seq, topic, alert_id, priority, frame, delivery_count,
                            clock_.NowMono());
@@ -85,7 +86,13 @@ void CoreLoop::OnReplay(HistoryReader::Reply& reply) {
 }
 
 void CoreLoop::OnReceived(Session& session, const v1::AckFrame& ack) {
-  ack_tracker_.OnReceived(session.id(), ack.seq());
+  const std::optional<MonoNanos> sent_at = ack_tracker_.OnReceived(session.id(), ack.seq());
+  // Only the RECEIVED that settles a pending delivery is a sample: a repeat
+  // (the terminal resent it) would count one message twice.
+  if (sent_at.has_value()) {
+    latency_.OnReceived(ack.seq(), *sent_at, clock_.NowMono(),
+                        absl::ToUnixMillis(clock_.NowWall()));
+  }
 }
 
 void CoreLoop::ExpireDeliveries() {

@@ -29,43 +29,57 @@ bool IsResponse(v1::AckLevel level) {
 
 journal::RecoveryVisitor CoreLoop::AlertRecoveryVisitor() {
   journal::RecoveryVisitor visitor;
-  if (zones_.empty()) return visitor;
   const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
   // Alerts whose deadline passed long ago while the broker was down are not
   // escalated at start: an operator has long dealt with them.
   const int64_t horizon_ms = absl::ToInt64Milliseconds(absl::Minutes(10));
-  visitor.on_publish = [this, now_ms, horizon_ms](const journal::PublishRecord& record) {
-    if (record.alert_id.empty() || TopicFamily(record.topic) != "alert") return;
-    const absl::Duration deadline = zones_.Deadline(static_cast<v1::Priority>(record.priority));
-    if (deadline <= absl::ZeroDuration()) return;
-    const int64_t deadline_ms = record.unix_ms + absl::ToInt64Milliseconds(deadline);
-    if (now_ms - deadline_ms > horizon_ms) return;
+  // The open-alerts list forgets alerts after a day; so does its rebuild.
+  const int64_t status_since_ms = now_ms - absl::ToInt64Milliseconds(absl::Hours(24));
+  visitor.on_publish = [this, now_ms, horizon_ms,
+                        status_since_ms](const journal::PublishRecord& record) {
+    if (record.alert_id.empty() || record.unix_ms < status_since_ms ||
+        TopicFamily(record.topic) != "alert") {
+      return;
+    }
     v1::Frame frame;
     if (!frame.ParseFromArray(record.frame.data(), static_cast<int>(record.frame.size()))) return;
     const v1::Alert& alert = frame.deliver().event().alert();
-    if (!alert.escalated_from_zone().empty() || !alert.origin_unit().empty()) return;
+    if (!alert.escalated_from_zone().empty()) return;  // a copy; the original is tracked
+    const auto priority = static_cast<v1::Priority>(record.priority);
+    const std::string alert_id(record.alert_id);
+    alert_status_.OnPublished(alert_id, alert.title(), record.seq, record.topic, priority,
+                              frame.deliver().publisher(), record.unix_ms);
+    if (zones_.empty() || !alert.origin_unit().empty()) return;
+    const absl::Duration deadline = zones_.Deadline(priority);
+    if (deadline <= absl::ZeroDuration()) return;
+    const int64_t deadline_ms = record.unix_ms + absl::ToInt64Milliseconds(deadline);
+    if (now_ms - deadline_ms > horizon_ms) return;
     OpenAlert open;
-    open.alert_id = std::string(record.alert_id);
+    open.alert_id = alert_id;
     open.seq = record.seq;
     if (!CityAndZone(record.topic, &open.city, &open.zone)) return;
     if (zones_.Find(open.city, open.zone) == nullptr) return;
-    open.priority = static_cast<v1::Priority>(record.priority);
+    open.priority = priority;
     open.publisher = frame.deliver().publisher();
     open.deadline_unix_ms = deadline_ms;
     open.alert = alert;
     recovered_alerts_.insert_or_assign(open.alert_id, std::move(open));
   };
   visitor.on_other = [this](journal::RecordType type, absl::string_view payload) {
-    if (recovered_alerts_.empty()) return;
+    if (recovered_alerts_.empty() && alert_status_.size() == 0) return;
     if (type == journal::RecordType::kDelivery) {
       v1::JournalDelivery delivery;
-      if (delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size())) &&
-          delivery.kind() == v1::JournalDelivery::ACK && IsResponse(delivery.level())) {
-        recovered_alerts_.erase(delivery.alert_id());
+      if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+          delivery.kind() != v1::JournalDelivery::ACK) {
+        return;
       }
+      alert_status_.OnAck(delivery.alert_id(), delivery.unit(), delivery.level(),
+                          delivery.unix_ms());
+      if (IsResponse(delivery.level())) recovered_alerts_.erase(delivery.alert_id());
     } else if (type == journal::RecordType::kEscalation) {
       v1::JournalEscalation escalation;
       if (escalation.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        alert_status_.OnEscalated(escalation.alert_id(), escalation.unix_ms());
         recovered_alerts_.erase(escalation.alert_id());
       }
     }
@@ -131,6 +145,7 @@ void CoreLoop::Escalate(const OpenAlert& alert, const std::string& reason) {
   record.set_reason(reason);
   record.set_zone(alert.zone);
   record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  alert_status_.OnEscalated(alert.alert_id, record.unix_ms());
   journal_->AddRecord(journal::RecordType::kEscalation, record.SerializeAsString());
 
   v1::Event event;
@@ -179,6 +194,9 @@ void CoreLoop::RaiseEmergency(const PendingPublish& publish) {
   *alert.mutable_location() = radio.position();
   alert.set_created_unix_ms(radio.event_unix_ms());
   alert.set_origin_unit(radio.unit());
+  alert_status_.OnPublished(open.alert_id, alert.title(), publish.seq,
+                            absl::StrCat("alert.", open.city, ".", open.zone), v1::P1,
+                            options_.broker_id, absl::ToUnixMillis(clock_.NowWall()));
   // The unit's own zone first, then its neighbours, all at once.
   std::vector<std::string> zones = {open.zone};
   if (const v1::Zone* zone = zones_.Find(open.city, open.zone)) {

@@ -70,6 +70,15 @@ void HistoryReader::SubmitTimeline(SessionId session, v1::TimelineRequest reques
   wake_.notify_one();
 }
 
+void HistoryReader::SubmitTimeline(v1::TimelineRequest request, int64_t deadline_unix_ms,
+                                   TimelineCallback done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    timelines_.push_back(TimelineJob{0, std::move(request), deadline_unix_ms, std::move(done)});
+  }
+  wake_.notify_one();
+}
+
 void HistoryReader::Submit(SessionId session, v1::HistoryRequest request) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -112,7 +121,19 @@ void HistoryReader::Run() {
       }
     }
     if (replay) Replay(*replay);
-    if (timeline) Timeline(timeline->session, timeline->request, timeline->deadline_unix_ms);
+    if (timeline) {
+      v1::TimelineReply reply = BuildTimeline(timeline->request, timeline->deadline_unix_ms);
+      if (timeline->done) {
+        timeline->done(std::move(reply));
+      } else {
+        v1::Frame frame;
+        *frame.mutable_timeline_reply() = std::move(reply);
+        Reply out;
+        out.session = timeline->session;
+        out.frame = EncodeFrame(frame);
+        Push(std::move(out));
+      }
+    }
     if (history) Serve(history->first, history->second);
   }
 }
@@ -135,11 +156,11 @@ void HistoryReader::Emit(SessionId session, v1::Frame& frame) {
   frame.mutable_history_reply()->clear_messages();
 }
 
-void HistoryReader::Timeline(SessionId session, const v1::TimelineRequest& request,
-                             int64_t deadline_unix_ms) {
+v1::TimelineReply HistoryReader::BuildTimeline(const v1::TimelineRequest& request,
+                                               int64_t deadline_unix_ms) {
   const std::string& id = request.alert_id();
-  v1::Frame frame;
-  v1::TimelineReply* reply = frame.mutable_timeline_reply();
+  v1::TimelineReply result;
+  v1::TimelineReply* reply = &result;
   reply->set_request_id(request.request_id());
   v1::AlertTimeline* timeline = reply->mutable_timeline();
   bool accepted = false;
@@ -237,10 +258,7 @@ void HistoryReader::Timeline(SessionId session, const v1::TimelineRequest& reque
                       : escalated ? "escalated"
                                   : "open");
   timeline->set_deadline_unix_ms(deadline_unix_ms);
-  Reply out;
-  out.session = session;
-  out.frame = EncodeFrame(frame);
-  Push(std::move(out));
+  return result;
 }
 
 void HistoryReader::Replay(const ReplayRequest& request) {

@@ -74,6 +74,10 @@ class HistoryReader {
   // ack and escalation records). `deadline_unix_ms` is the response deadline
   // if the alert still waits for one (the loop knows), else 0.
   void SubmitTimeline(SessionId session, v1::TimelineRequest request, int64_t deadline_unix_ms);
+  // The same for a caller off the loop (the HTTP endpoint): `done` gets the
+  // reply on the reader thread.
+  using TimelineCallback = std::function<void(v1::TimelineReply)>;
+  void SubmitTimeline(v1::TimelineRequest request, int64_t deadline_unix_ms, TimelineCallback done);
   std::vector<Reply> TakeReplies();
   int reply_fd() const { return event_fd_; }
 
@@ -81,7 +85,7 @@ class HistoryReader {
   void Run();
   void Serve(SessionId session, const v1::HistoryRequest& request);
   void Replay(const ReplayRequest& request);
-  void Timeline(SessionId session, const v1::TimelineRequest& request, int64_t deadline_unix_ms);
+  v1::TimelineReply BuildTimeline(const v1::TimelineRequest& request, int64_t deadline_unix_ms);
   void Push(Reply reply);
   // Calls fn for every durable publish record with seq >= from_seq, oldest
   // first, skipping whole segments that end before it; stops when fn
@@ -101,6 +105,7 @@ class HistoryReader {
     SessionId session;
     v1::TimelineRequest request;
     int64_t deadline_unix_ms;
+    TimelineCallback done;  // set: call it; unset: reply to the session
   };
   std::deque<TimelineJob> timelines_;  // guarded by mutex_
   std::vector<Reply> replies_;         // guarded by mutex_

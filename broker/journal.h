@@ -48,6 +48,8 @@ struct PendingPublish {
   // each gets the PubAck (or the error) of this one.
   std::vector<std::pair<SessionId, uint64_t>> duplicates;
   MonoNanos ingress = 0;
+  int64_t sent_unix_ms = 0;  // the publisher's clock, for end-to-end latency
+  std::string title;         // an alert's title, for the open-alerts list
 };
 
 class Journal {

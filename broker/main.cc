@@ -19,12 +19,20 @@
 #include "common/log.h"
 #include "core_loop.h"
 #include "google/protobuf/stubs/logging.h"
+#include "http_server.h"
+#include "monitoring_board.h"
+#include "monitoring_http.h"
 #include "options.h"
+#include "ready_file.h"
 
 ABSL_FLAG(std::string, listen, "tcp://127.0.0.1:7400",
           "ZeroMQ endpoint to bind; tcp://127.0.0.1:* picks a free port (see --ready_file)");
 ABSL_FLAG(std::string, data_dir, "./var/zonecast", "Directory of the journal (created if absent)");
-ABSL_FLAG(std::string, http, "127.0.0.1:7480", "HOST:PORT of the monitoring HTTP endpoint");
+ABSL_FLAG(std::string, http, "127.0.0.1:7480",
+          "HOST:PORT of the monitoring HTTP endpoint (/metrics, /readyz, /v1/...); port 0 picks "
+          "a free one (see --ready_file); 'off' disables it");
+ABSL_FLAG(absl::Duration, stats_interval, absl::Seconds(5),
+          "How often a stats snapshot is published on sys.stats; 0 disables it");
 ABSL_FLAG(uint32_t, heartbeat_ms, 1000, "Heartbeat period, both directions, in milliseconds");
 ABSL_FLAG(uint32_t, heartbeat_misses, 3,
           "Missed heartbeats after which a silent peer is marked offline");
@@ -42,7 +50,8 @@ ABSL_FLAG(int32_t, pipe_hwm, 1000, "ZeroMQ per-peer send pipe size, in messages"
 ABSL_FLAG(uint64_t, match_cache_entries, 4096, "Topic match cache size; 0 disables it");
 ABSL_FLAG(uint64_t, read_batch, 512, "Frames read per core loop turn");
 ABSL_FLAG(std::string, ready_file, "",
-          "If set, write 'zmq=<bound endpoint>' to this file once listening");
+          "If set, write 'http=HOST:PORT' to this file once the HTTP endpoint listens (during "
+          "recovery already) and add 'zmq=<bound endpoint>' once the broker serves");
 ABSL_FLAG(std::string, broker_id, "zonecastd", "Name of this broker in Welcome frames and logs");
 ABSL_FLAG(std::string, fsync, "batch",
           "batch: fdatasync every group of publishes before their PubAcks (the durability "
@@ -93,6 +102,7 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.journal.retention_age = absl::Hours(absl::GetFlag(FLAGS_retention_hours));
   options.journal.dedup_window = absl::GetFlag(FLAGS_dedup_window);
   options.http = absl::GetFlag(FLAGS_http);
+  options.stats_interval = absl::GetFlag(FLAGS_stats_interval);
   options.heartbeat_ms = absl::GetFlag(FLAGS_heartbeat_ms);
   options.heartbeat_misses = absl::GetFlag(FLAGS_heartbeat_misses);
   options.max_frame_bytes = absl::GetFlag(FLAGS_max_frame_bytes);
@@ -220,12 +230,47 @@ int main(int argc, char** argv) {
   }
   signal(SIGPIPE, SIG_IGN);
 
-  zonecast::CoreLoop loop(options, zonecast::Clock::Real());
+  // The monitoring endpoint comes up first, so that /healthz and /readyz
+  // (503 "recovering") answer while a long journal recovery runs.
+  zonecast::MonitoringBoard board(zonecast::Clock::Real());
+  zonecast::MonitoringHttp monitoring(board, options.journal.data_dir + "/journal");
+  std::unique_ptr<zonecast::HttpServer> http;
+  if (options.http == "off" || options.http.empty()) {
+    options.http.clear();
+  } else {
+    zonecast::HttpServer::Options http_options;
+    http_options.listen = options.http;
+    absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> server = zonecast::HttpServer::Start(
+        http_options,
+        [&monitoring](const zonecast::HttpRequest& r) { return monitoring.Handle(r); });
+    if (!server.ok()) {
+      std::cerr << "zonecastd: --http " << options.http << ": " << server.status().message()
+                << "\n";
+      return 1;
+    }
+    http = std::move(server).value();
+    monitoring.set_server_counters(&http->counters());
+    options.http = http->endpoint();
+    ZC_LOG(INFO) << "monitoring on http://" << options.http << "/";
+    if (!options.ready_file.empty()) {
+      if (absl::Status status = zonecast::WriteReadyFile(options.ready_file, options.http, "");
+          !status.ok()) {
+        std::cerr << "zonecastd: " << status.message() << "\n";
+        return 1;
+      }
+    }
+  }
+
+  zonecast::CoreLoop loop(options, zonecast::Clock::Real(), &board);
   if (absl::Status status = loop.Start(); !status.ok()) {
+    board.SetPhase(zonecast::MonitoringBoard::Phase::kFailed, std::string(status.message()));
     std::cerr << "zonecastd: " << status.message() << "\n";
     return 1;
   }
   loop.Run(stop_fd);
+  // The HTTP thread reads the loop's journal reader: stop it first.
+  board.SetHistory(nullptr);
+  http.reset();
   close(stop_fd);
   ZC_LOG(INFO) << "stopped";
   return 0;

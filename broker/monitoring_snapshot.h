@@ -37,13 +37,13 @@ const char* LatencyStageClock(LatencyStage stage);
 struct LatencySeries {
   LatencyStage stage = LatencyStage::kRouting;
   int priority = 0;  // 1..4 (v1::Priority)
-  std::string zone;  // zone token, "none" for topics without one, "other" past the zone limit
+  std::string zone;  // zone token, "none" for topics without one, "(other)" past the zone limit
   LatencyHistogram histogram;
 };
 
 // A gauge with labels, e.g. sessions{role="terminal",zone="lanhua"}.
 struct LabelledGauge {
-  std::string name;                                       // e.g. "sessions"
+  std::string name;                                         // e.g. "sessions"
   std::vector<std::pair<std::string, std::string>> labels;  // in output order
   int64_t value = 0;
 };

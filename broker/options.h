@@ -50,7 +50,9 @@ struct BrokerOptions {
   // ephemeral port (tests); the bound endpoint is logged and written to
   // ready_file.
   std::string listen = "tcp://127.0.0.1:7400";
-  std::string http = "127.0.0.1:7480";  // monitoring endpoint (monitoring issue)
+  std::string http = "127.0.0.1:7480";  // monitoring endpoint (HTTP), HOST:PORT
+  // A StatsSnapshot goes to sys.stats this often; zero: never.
+  absl::Duration stats_interval = absl::Seconds(5);
   uint32_t heartbeat_ms = 1000;
   uint32_t heartbeat_misses = 3;  // silence of misses * period: the peer is offline
   uint32_t max_frame_bytes = 65536;
@@ -67,7 +69,9 @@ struct BrokerOptions {
   size_t match_cache_entries = 4096;
   size_t read_batch = 512;  // frames drained per loop turn
   size_t max_subscriptions_per_session = 256;
-  std::string ready_file;  // written once bound: "zmq=<endpoint>\n"
+  // Written when the HTTP endpoint listens ("http=HOST:PORT\n") and again
+  // once the ZeroMQ socket is bound (adding "zmq=<endpoint>\n").
+  std::string ready_file;
   std::string broker_id = "zonecastd";
   JournalOptions journal;
   RedeliveryPolicy redelivery;

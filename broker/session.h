@@ -39,6 +39,8 @@ class Session {
   MonoNanos last_heard() const { return last_heard_; }
   void set_last_heard(MonoNanos t) { last_heard_ = t; }
 
+  int64_t online_since_unix_ms = 0;
+
   // Set while the session sits in the loop's list of sessions to flush.
   bool dirty = false;
   // Set when its ZeroMQ pipe refused a message (full); retried every turn.

@@ -46,6 +46,8 @@ struct OutboundMessage {
   // Non-zero for a durable delivery the AckTracker follows: its wait for
   // RECEIVED starts when this copy is handed to the socket, not when queued.
   uint64_t tracked_seq = 0;
+  // Non-zero for any copy of a durable message: its send is a latency stage.
+  uint64_t seq = 0;
   // Size accounted for this message; set by Push. Kept apart from frame
   // because a successful send empties the frame before Pop.
   size_t bytes = 0;

@@ -10,4 +10,6 @@ cd "$(dirname "$0")/.."
 TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/zonecast-tests.XXXXXX")"
 export TMPDIR
 trap 'rm -rf "$TMPDIR"' EXIT
+# promtool is installed above: its checks must run, not skip.
+export ZONECAST_REQUIRE_PROMTOOL=1
 ctest --preset default --parallel "$(nproc)"

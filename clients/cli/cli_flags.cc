@@ -36,3 +36,13 @@ ABSL_FLAG(int32_t, limit, 100, "At most this many messages (the broker caps it a
 ABSL_FLAG(bool, interactive, false,
           "Read responses from standard input, one per line, for the last alert shown: "
           "accepted | en_route | on_scene | resolved | declined [free text]");
+ABSL_FLAG(std::string, http, "",
+          "Monitoring HTTP endpoint of zonecastd, http://HOST:PORT (stats: default "
+          "http://127.0.0.1:7480; probe: checks GET /readyz when given)");
+ABSL_FLAG(double, rate, 20, "Canaries per second");
+ABSL_FLAG(double, duration, 2, "How long to send canaries, in seconds");
+ABSL_FLAG(double, warn_p99_ms, 50, "WARNING when the canaries' p99 round trip exceeds this (ms)");
+ABSL_FLAG(double, crit_p99_ms, 250, "CRITICAL when the canaries' p99 round trip exceeds this (ms)");
+ABSL_FLAG(std::string, name, "",
+          "Probe name, [a-z0-9_-]: its unit id and topic probe.<name> "
+          "(default probe-<hostname>-<pid>)");

@@ -32,3 +32,10 @@ ABSL_DECLARE_FLAG(uint64_t, since_seq);
 ABSL_DECLARE_FLAG(std::string, since);
 ABSL_DECLARE_FLAG(int32_t, limit);
 ABSL_DECLARE_FLAG(bool, interactive);
+// Monitoring: `zonecast probe` and `zonecast stats`.
+ABSL_DECLARE_FLAG(std::string, http);
+ABSL_DECLARE_FLAG(double, rate);
+ABSL_DECLARE_FLAG(double, duration);
+ABSL_DECLARE_FLAG(double, warn_p99_ms);
+ABSL_DECLARE_FLAG(double, crit_p99_ms);
+ABSL_DECLARE_FLAG(std::string, name);

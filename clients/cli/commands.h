@@ -13,6 +13,9 @@ struct Command {
   std::vector<const char*> flags;  // flag names it reads, for --help
   int (*run)();
   bool takes_positional = false;
+  // Reports bad flags or arguments and returns the exit code; null: the
+  // shared UsageError (exit 2). A Nagios plugin must say UNKNOWN (3).
+  int (*usage_error)(const std::string& message) = nullptr;
 };
 
 int RunPublish();
@@ -21,6 +24,12 @@ int RunRadio();
 int RunWatch();
 int RunHistory();
 int RunAlert();
+int RunProbe();
+int RunStats();
+
+// The probe's bad-usage report: one "ZONECAST UNKNOWN - <message>" line on
+// stdout; returns 3 (UNKNOWN).
+int ProbeUsageError(const std::string& message);
 
 // Arguments after the flags (only `alert` takes one: the alert id).
 const std::vector<std::string>& PositionalArgs();

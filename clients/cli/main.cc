@@ -1,13 +1,17 @@
 // zonecast: command-line client of the zonecast broker.
-//   zonecast publish | terminal | radio | watch  [flags]
+//   zonecast publish | terminal | radio | watch | history | alert | probe | stats  [flags]
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/flags/commandlineflag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -81,6 +85,61 @@ const std::vector<Command>& Commands() {
        {"broker", "timeout_ms", "json", "id"},
        &RunAlert,
        /*takes_positional=*/true},
+      {"probe",
+       "Nagios/Icinga check: canary round trips and readiness",
+       "Usage: zonecast probe --broker tcp://HOST:7400 [--http http://HOST:7480] [--rate N]\n"
+       "         [--duration S] [--warn_p99_ms X] [--crit_p99_ms Y] [--name NAME]\n"
+       "         [--timeout_ms T]\n"
+       "\n"
+       "Connects as a probe, publishes --rate canaries a second for --duration seconds on\n"
+       "probe.<name> (best-effort, not journaled), receives them back and measures their\n"
+       "round trips on this machine's monotonic clock; canaries not back within --timeout_ms\n"
+       "after the last send are lost. With --http it also asks GET /readyz. Prints one\n"
+       "line in the monitoring plugin format (percentiles exact, in milliseconds):\n"
+       "\n"
+       "  ZONECAST OK - p99=0.41ms p50=0.20ms max=0.90ms received=40/40 ready | p50=0.20ms;;;0\n"
+       "  p90=0.30ms;;;0 p99=0.41ms;50;250;0 max=0.90ms;;;0 sent=40;;;0 received=40;;;0 "
+       "lost=0;;;0\n"
+       "\n"
+       "(one line; wrapped here). Exit 0 OK; 1 WARNING: p99 above --warn_p99_ms, or canaries\n"
+       "lost; 2 CRITICAL: p99 above --crit_p99_ms, no canary back, broker unreachable (within\n"
+       "--timeout_ms), /readyz unreachable or not ready; 3 UNKNOWN: bad flags (also\n"
+       "--warn_p99_ms above --crit_p99_ms), internal error. Flags may be spelled with dashes.\n"
+       "\n"
+       "Icinga 2:\n"
+       "  object CheckCommand \"zonecast\" {\n"
+       "    command = [ \"/usr/local/bin/zonecast\", \"probe\" ]\n"
+       "    arguments = {\n"
+       "      \"--broker\" = \"$zonecast_broker$\"          // tcp://10.0.0.5:7400\n"
+       "      \"--http\" = \"$zonecast_http$\"              // http://10.0.0.5:7480\n"
+       "      \"--warn-p99-ms\" = \"$zonecast_warn_p99_ms$\"\n"
+       "      \"--crit-p99-ms\" = \"$zonecast_crit_p99_ms$\"\n"
+       "    }\n"
+       "    vars.zonecast_warn_p99_ms = 50\n"
+       "    vars.zonecast_crit_p99_ms = 250\n"
+       "  }\n"
+       "\n"
+       "Nagios:\n"
+       "  define command {\n"
+       "    command_name  check_zonecast\n"
+       "    command_line  /usr/local/bin/zonecast probe --broker $ARG1$ --http $ARG2$ "
+       "--warn-p99-ms $ARG3$ --crit-p99-ms $ARG4$\n"
+       "  }",
+       {"broker", "http", "rate", "duration", "warn_p99_ms", "crit_p99_ms", "name", "timeout_ms"},
+       &RunProbe,
+       /*takes_positional=*/false,
+       &ProbeUsageError},
+      {"stats",
+       "print the broker's latency percentiles, counters and gauges",
+       "Usage: zonecast stats [--http http://HOST:7480] [--json] [--timeout_ms T]\n"
+       "\n"
+       "Reads GET /v1/stats from the broker's monitoring endpoint and prints a header (broker\n"
+       "id, version, uptime, ready or why not), the latency table in milliseconds (per stage,\n"
+       "then per stage, priority and zone), the non-zero counters and the gauges. --json\n"
+       "prints the endpoint's JSON as it came. Exit 0; 1 if the endpoint is unreachable or\n"
+       "does not answer 200 with a snapshot; 2 on bad flags.",
+       {"http", "json", "timeout_ms"},
+       &RunStats},
   };
   return *commands;
 }
@@ -115,19 +174,62 @@ void PrintCommandHelp(const Command& command) {
   }
 }
 
-// Rewrites flag names to underscores and folds every --subscribe occurrence
-// into one comma-separated --subscribe (Abseil keeps only the last one of a
-// repeated flag). Returns the new argv strings.
+// The flag an argument names (`name` without dashes, before any '='), or
+// null. `--nofoo` names the boolean flag foo, as Abseil reads it.
+const absl::CommandLineFlag* FindFlag(absl::string_view name, bool* negated) {
+  *negated = false;
+  if (const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name)) return flag;
+  if (absl::ConsumePrefix(&name, "no")) {
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag != nullptr && flag->IsOfType<bool>()) {
+      *negated = true;
+      return flag;
+    }
+  }
+  return nullptr;
+}
+
+// True for an argument Abseil reads as a flag: "-x..." or "--x...".
+bool IsFlagArgument(absl::string_view arg) { return arg.size() > 1 && arg[0] == '-'; }
+
+// The text of flag argument `arg` after its dashes: "name" or "name=value".
+absl::string_view FlagText(absl::string_view arg) {
+  if (!absl::ConsumePrefix(&arg, "--")) absl::ConsumePrefix(&arg, "-");
+  return arg;
+}
+
+// Whether the argument after flag argument `arg` is its value, as Abseil
+// decides: when `arg` has no '=' and names a flag that is not boolean.
+bool TakesNextAsValue(absl::string_view arg) {
+  const absl::string_view text = FlagText(arg);
+  if (text.find('=') != absl::string_view::npos) return false;
+  bool negated = false;
+  const absl::CommandLineFlag* flag = FindFlag(text, &negated);
+  return flag != nullptr && !flag->IsOfType<bool>();
+}
+
+// Rewrites flag names to underscores (`--warn-p99-ms=5` -> `--warn_p99_ms=5`:
+// Abseil names cannot hold '-') and folds every --subscribe occurrence into
+// one comma-separated --subscribe (Abseil keeps only the last one of a
+// repeated flag). Values and positional arguments are left alone: the
+// argument after a non-boolean flag without '=' is its value, and
+// everything after a bare "--" is positional. Returns the new argv strings.
 std::vector<std::string> PrepareArgs(int argc, char** argv) {
   std::vector<std::string> args;
   std::vector<std::string> patterns;
   args.emplace_back(argv[0]);
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--", 0) == 0) {
-      for (size_t j = 2; j < arg.size() && arg[j] != '='; ++j) {
-        if (arg[j] == '-') arg[j] = '_';
-      }
+    if (arg == "--") {
+      for (; i < argc; ++i) args.emplace_back(argv[i]);
+      break;
+    }
+    if (!IsFlagArgument(arg)) {
+      args.push_back(std::move(arg));
+      continue;
+    }
+    for (size_t j = arg.size() - FlagText(arg).size(); j < arg.size() && arg[j] != '='; ++j) {
+      if (arg[j] == '-') arg[j] = '_';
     }
     if (arg == "--subscribe" && i + 1 < argc) {
       patterns.emplace_back(argv[++i]);
@@ -137,10 +239,49 @@ std::vector<std::string> PrepareArgs(int argc, char** argv) {
       patterns.push_back(arg.substr(std::strlen("--subscribe=")));
       continue;
     }
+    const bool value_follows = TakesNextAsValue(arg) && i + 1 < argc;
     args.push_back(std::move(arg));
+    if (value_follows) args.emplace_back(argv[++i]);
   }
   if (!patterns.empty()) args.push_back("--subscribe=" + absl::StrJoin(patterns, ","));
   return args;
+}
+
+// Checks what Abseil would otherwise reject by printing its own message and
+// exiting 1: unknown flags, a missing value, a value that does not parse.
+// Returns the problem, or nullopt. (Parsing a value sets the flag; Abseil's
+// parse that follows sets it again to the same value.)
+std::optional<std::string> CheckFlags(const std::vector<std::string>& args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") break;
+    if (!IsFlagArgument(arg)) continue;
+    const absl::string_view text = FlagText(arg);
+    const size_t equals = text.find('=');
+    const absl::string_view name = text.substr(0, equals);
+    bool negated = false;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr && FindFlag(name, &negated) != nullptr &&
+        equals == absl::string_view::npos) {
+      continue;  // --nofoo for a boolean foo
+    }
+    if (flag == nullptr) return absl::StrCat("unknown flag --", name);
+    std::string value;
+    if (equals != absl::string_view::npos) {
+      value = std::string(text.substr(equals + 1));
+    } else if (flag->IsOfType<bool>()) {
+      continue;
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return absl::StrCat("flag --", name, " needs a value");
+    }
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::StrCat("bad value '", value, "' for --", name, ": ", error);
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -174,15 +315,20 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<std::string> args = PrepareArgs(argc, argv);
+  auto usage_error = [command](const std::string& message) {
+    return command->usage_error != nullptr ? command->usage_error(message)
+                                           : UsageError(command->name, message);
+  };
+  if (std::optional<std::string> problem = CheckFlags(args)) return usage_error(*problem);
   std::vector<char*> arg_pointers;
   arg_pointers.reserve(args.size());
   for (std::string& arg : args) arg_pointers.push_back(arg.data());
-  // Unknown flags make Abseil print the problem and exit(1); turn bad
-  // values and stray arguments into our usage exit code instead.
+  // CheckFlags took what would make Abseil print the problem and exit(1);
+  // stray arguments get the command's usage exit code too.
   std::vector<char*> rest =
       absl::ParseCommandLine(static_cast<int>(arg_pointers.size()), arg_pointers.data());
   if (rest.size() > 1 && !command->takes_positional) {
-    return UsageError(command->name, std::string("unexpected argument '") + rest[1] + "'");
+    return usage_error(std::string("unexpected argument '") + rest[1] + "'");
   }
   for (size_t i = 1; i < rest.size(); ++i) g_positional.emplace_back(rest[i]);
   return command->run();

@@ -20,7 +20,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -472,5 +474,72 @@ class DurabilityFixture : public ::testing::Test {
   std::vector<std::unique_ptr<BrokerProcess>> brokers_;
   std::vector<std::string> cleanup_;
 };
+
+// A small tmpfs mounted for one test (root only), unmounted when the test
+// ends, even on failure.
+class Tmpfs {
+ public:
+  // Mounts a tmpfs of `size` (mount(8) syntax, e.g. "2m") on a fresh
+  // directory. On failure, error() says why.
+  explicit Tmpfs(const std::string& size) {
+    dir_ = ::zonecast::testing::MakeTempDir("zonecast-tmpfs");
+    const std::string command =
+        absl::StrCat("mount -t tmpfs -o size=", size, " tmpfs '", dir_, "' 2>&1");
+    if (std::system(command.c_str()) != 0) {
+      error_ = absl::StrCat("`", command, "` failed");
+    } else {
+      mounted_ = true;
+    }
+  }
+  ~Tmpfs() { Unmount(); }
+  Tmpfs(const Tmpfs&) = delete;
+  Tmpfs& operator=(const Tmpfs&) = delete;
+
+  // REQUIRES: nothing has files open on it any more (stop brokers first).
+  void Unmount() {
+    if (mounted_) {
+      // A lazy unmount as the fallback, so that a stuck test cannot leave
+      // the mount behind.
+      if (std::system(absl::StrCat("umount '", dir_, "'").c_str()) != 0) {
+        (void)std::system(absl::StrCat("umount -l '", dir_, "'").c_str());
+      }
+      mounted_ = false;
+    }
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+    dir_.clear();
+  }
+
+  bool mounted() const { return mounted_; }
+  const std::string& dir() const { return dir_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string dir_;
+  std::string error_;
+  bool mounted_ = false;
+};
+
+// Fills the file system holding `path` with a file at `path` until a write
+// fails with ENOSPC. Returns the bytes written, or -errno of another error.
+inline int64_t FillUntilFull(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) return -errno;
+  std::setvbuf(file, nullptr, _IONBF, 0);
+  const std::string block(64 << 10, 'f');
+  int64_t written = 0;
+  // Large writes first, then smaller ones to use the last free bytes.
+  for (size_t size = block.size(); size >= 1; size /= 2) {
+    while (std::fwrite(block.data(), 1, size, file) == size) written += size;
+    if (errno != ENOSPC) {
+      const int error = errno;
+      std::fclose(file);
+      return -error;
+    }
+    std::clearerr(file);
+  }
+  std::fclose(file);
+  return written;
+}
 
 }  // namespace zonecast::testing::durability
