@@ -48,6 +48,7 @@ class AlertStatusBoard {
   void Fill(int64_t now_unix_ms, DeadlineFn&& deadline_of, v1::AlertStatusList* out) const;
 
   size_t size() const { return alerts_.size(); }
+  const Limits& limits() const { return limits_; }
 
  private:
   struct Entry {

@@ -85,6 +85,7 @@ absl::Status CoreLoop::Start() {
   if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kRecovering);
   if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
   ReopenRecoveredAlerts();
+  RebuildAlertStatus();
   history_ =
       std::make_unique<HistoryReader>([journal = journal_.get()] { return journal->Segments(); });
   TransportOptions transport_options;

@@ -114,6 +114,7 @@ class CoreLoop {
   // Escalation (escalation.cc).
   journal::RecoveryVisitor AlertRecoveryVisitor();
   void ReopenRecoveredAlerts();
+  void RebuildAlertStatus();
   void TrackResponse(const PendingPublish& publish, size_t terminals);
   void OnResponse(const v1::AckFrame& ack);
   void ExpireAlerts();
@@ -154,6 +155,20 @@ class CoreLoop {
   ZoneIndex zones_;
   AlertBook alert_book_;
   absl::flat_hash_map<std::string, OpenAlert> recovered_alerts_;  // during Start only
+  // What recovery saw for the open-alerts list (during Start only): the seqs
+  // of the last alert publishes in a ring, and the acks and escalations.
+  // Afterwards only those publishes are read again and parsed: copying or
+  // parsing each of a million alerts during the scan would slow recovery by
+  // a third.
+  struct RecoveredAck {
+    std::string alert_id;
+    std::string unit;
+    v1::AckLevel level = v1::ACK_LEVEL_UNSPECIFIED;  // unspecified: an escalation
+    int64_t unix_ms = 0;
+  };
+  std::vector<uint64_t> recovered_publishes_;
+  uint64_t recovered_publish_count_ = 0;
+  std::vector<RecoveredAck> recovered_acks_;
   MonoNanos next_expiry_check_ = 0;
   // Alert seq -> publishing unit, so acks reach the publisher (bounded).
   absl::flat_hash_map<uint64_t, std::string> alert_publishers_;

@@ -33,29 +33,29 @@ journal::RecoveryVisitor CoreLoop::AlertRecoveryVisitor() {
   // Alerts whose deadline passed long ago while the broker was down are not
   // escalated at start: an operator has long dealt with them.
   const int64_t horizon_ms = absl::ToInt64Milliseconds(absl::Minutes(10));
-  // The open-alerts list forgets alerts after a day; so does its rebuild.
-  const int64_t status_since_ms = now_ms - absl::ToInt64Milliseconds(absl::Hours(24));
+  // The open-alerts list forgets alerts after max_age; so does its rebuild.
+  const int64_t status_since_ms =
+      now_ms - absl::ToInt64Milliseconds(alert_status_.limits().max_age);
+  recovered_publishes_.resize(alert_status_.limits().max_alerts);
   visitor.on_publish = [this, now_ms, horizon_ms,
                         status_since_ms](const journal::PublishRecord& record) {
     if (record.alert_id.empty() || record.unix_ms < status_since_ms ||
         TopicFamily(record.topic) != "alert") {
       return;
     }
-    v1::Frame frame;
-    if (!frame.ParseFromArray(record.frame.data(), static_cast<int>(record.frame.size()))) return;
-    const v1::Alert& alert = frame.deliver().event().alert();
-    if (!alert.escalated_from_zone().empty()) return;  // a copy; the original is tracked
+    recovered_publishes_[recovered_publish_count_++ % recovered_publishes_.size()] = record.seq;
+    if (zones_.empty()) return;
     const auto priority = static_cast<v1::Priority>(record.priority);
-    const std::string alert_id(record.alert_id);
-    alert_status_.OnPublished(alert_id, alert.title(), record.seq, record.topic, priority,
-                              frame.deliver().publisher(), record.unix_ms);
-    if (zones_.empty() || !alert.origin_unit().empty()) return;
     const absl::Duration deadline = zones_.Deadline(priority);
     if (deadline <= absl::ZeroDuration()) return;
     const int64_t deadline_ms = record.unix_ms + absl::ToInt64Milliseconds(deadline);
     if (now_ms - deadline_ms > horizon_ms) return;
+    v1::Frame frame;
+    if (!frame.ParseFromArray(record.frame.data(), static_cast<int>(record.frame.size()))) return;
+    const v1::Alert& alert = frame.deliver().event().alert();
+    if (!alert.escalated_from_zone().empty() || !alert.origin_unit().empty()) return;
     OpenAlert open;
-    open.alert_id = alert_id;
+    open.alert_id = std::string(record.alert_id);
     open.seq = record.seq;
     if (!CityAndZone(record.topic, &open.city, &open.zone)) return;
     if (zones_.Find(open.city, open.zone) == nullptr) return;
@@ -66,25 +66,71 @@ journal::RecoveryVisitor CoreLoop::AlertRecoveryVisitor() {
     recovered_alerts_.insert_or_assign(open.alert_id, std::move(open));
   };
   visitor.on_other = [this](journal::RecordType type, absl::string_view payload) {
-    if (recovered_alerts_.empty() && alert_status_.size() == 0) return;
+    if (recovered_publish_count_ == 0) return;  // no alert yet that an ack could be for
     if (type == journal::RecordType::kDelivery) {
       v1::JournalDelivery delivery;
       if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
-          delivery.kind() != v1::JournalDelivery::ACK) {
+          delivery.kind() != v1::JournalDelivery::ACK || delivery.alert_id().empty()) {
         return;
       }
-      alert_status_.OnAck(delivery.alert_id(), delivery.unit(), delivery.level(),
-                          delivery.unix_ms());
+      recovered_acks_.push_back(
+          RecoveredAck{delivery.alert_id(), delivery.unit(), delivery.level(), delivery.unix_ms()});
       if (IsResponse(delivery.level())) recovered_alerts_.erase(delivery.alert_id());
     } else if (type == journal::RecordType::kEscalation) {
       v1::JournalEscalation escalation;
       if (escalation.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-        alert_status_.OnEscalated(escalation.alert_id(), escalation.unix_ms());
+        recovered_acks_.push_back(RecoveredAck{escalation.alert_id(), "", v1::ACK_LEVEL_UNSPECIFIED,
+                                               escalation.unix_ms()});
         recovered_alerts_.erase(escalation.alert_id());
       }
     }
   };
   return visitor;
+}
+
+void CoreLoop::RebuildAlertStatus() {
+  const size_t ring = recovered_publishes_.size();
+  const uint64_t kept = std::min<uint64_t>(recovered_publish_count_, ring);
+  std::vector<uint64_t> seqs;
+  seqs.reserve(kept);
+  for (uint64_t i = recovered_publish_count_ - kept; i < recovered_publish_count_; ++i) {
+    seqs.push_back(recovered_publishes_[i % ring]);
+  }
+  // Recovery saw them in seq order; read them again from the tail of the
+  // journal (the page cache still has it).
+  size_t next = 0;
+  if (!seqs.empty()) {
+    ScanJournalPublishes(
+        journal_->Segments(), seqs.front(), [&](const journal::PublishRecord& publish) {
+          while (next < seqs.size() && seqs[next] < publish.seq) ++next;
+          if (next == seqs.size()) return false;
+          if (seqs[next] != publish.seq) return true;
+          v1::Frame frame;
+          if (!frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
+            return true;
+          }
+          const v1::Alert& alert = frame.deliver().event().alert();
+          // An escalated copy: the original is the one followed.
+          if (!alert.escalated_from_zone().empty()) return true;
+          alert_status_.OnPublished(std::string(publish.alert_id), alert.title(), publish.seq,
+                                    publish.topic, static_cast<v1::Priority>(publish.priority),
+                                    frame.deliver().publisher(), publish.unix_ms);
+          return true;
+        });
+  }
+  for (const RecoveredAck& ack : recovered_acks_) {
+    if (ack.level == v1::ACK_LEVEL_UNSPECIFIED) {
+      alert_status_.OnEscalated(ack.alert_id, ack.unix_ms);
+    } else {
+      alert_status_.OnAck(ack.alert_id, ack.unit, ack.level, ack.unix_ms);
+    }
+  }
+  if (alert_status_.size() > 0) {
+    ZC_LOG(INFO) << alert_status_.size() << " alerts not resolved yet";
+  }
+  std::vector<uint64_t>().swap(recovered_publishes_);
+  std::vector<RecoveredAck>().swap(recovered_acks_);
+  recovered_publish_count_ = 0;
 }
 
 void CoreLoop::ReopenRecoveredAlerts() {

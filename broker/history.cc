@@ -320,7 +320,11 @@ void HistoryReader::Replay(const ReplayRequest& request) {
 
 void HistoryReader::ScanPublishes(uint64_t from_seq,
                                   const std::function<bool(const journal::PublishRecord&)>& fn) {
-  const std::vector<journal::SegmentInfo> segments = segments_();
+  ScanJournalPublishes(segments_(), from_seq, fn);
+}
+
+void ScanJournalPublishes(const std::vector<journal::SegmentInfo>& segments, uint64_t from_seq,
+                          const std::function<bool(const journal::PublishRecord&)>& fn) {
   for (size_t i = 0; i < segments.size(); ++i) {
     // A segment whose successor starts at or below from_seq holds nothing newer.
     if (i + 1 < segments.size() && segments[i + 1].first_seq != 0 &&

@@ -28,6 +28,12 @@
 
 namespace zonecast {
 
+// Calls fn for every durable publish record with seq >= from_seq in
+// `segments`, oldest first, skipping whole segments that end before it;
+// stops when fn returns false. Reads the files on the calling thread.
+void ScanJournalPublishes(const std::vector<journal::SegmentInfo>& segments, uint64_t from_seq,
+                          const std::function<bool(const journal::PublishRecord&)>& fn);
+
 class HistoryReader {
  public:
   // What a replay needs to know about the durable session.

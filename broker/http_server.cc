@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "boost/asio/ip/tcp.hpp"
-#include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
@@ -37,11 +36,13 @@ constexpr size_t kFirstReadBytes = 1024;
 // sends for a while before closing: closing with unread bytes would reset
 // the connection and could destroy the refusal before the client reads it.
 constexpr auto kLingerTime = std::chrono::seconds(1);
-constexpr size_t kLingerMaxBytes = 64 * 1024;
+constexpr size_t kLingerMaxBytes = size_t{64} * 1024;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 size_t BufferLimit(const HttpServer::Options& options) {
-  return options.max_header_bytes + options.max_body_bytes + kBufferSlackBytes;
+  constexpr size_t kCap = std::numeric_limits<size_t>::max() / 4;  // the sum must not wrap
+  return std::min(options.max_header_bytes, kCap) + std::min(options.max_body_bytes, kCap) +
+         kBufferSlackBytes;
 }
 
 void ConfigureParser(const HttpServer::Options& options, RequestParser& parser) {
@@ -150,8 +151,8 @@ absl::Status PercentDecode(absl::string_view in, bool plus_is_space, std::string
 bool IsToken(absl::string_view text) {
   if (text.empty()) return false;
   return std::all_of(text.begin(), text.end(), [](char c) {
-    return absl::ascii_isalnum(c) || absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-                                         absl::string_view::npos;
+    return absl::ascii_isalnum(c) ||
+           absl::string_view("!#$%&'*+-.^_`|~").find(c) != absl::string_view::npos;
   });
 }
 
@@ -259,26 +260,30 @@ HttpParseResult ParseHttpRequest(absl::string_view bytes, const HttpServer::Opti
   RequestParser parser;
   ConfigureParser(options, parser);
   if (bytes.empty()) return Refusal(parser, 400, "malformed request: empty");
-  // The same loop as http::read over a buffer of BufferLimit bytes: the
-  // parser sees at most that many unconsumed bytes, and needing more than
-  // that is the buffer overflow the server gets. Where http::read would read
-  // more (need_more, or no progress without an error), the client has closed.
+  // The same loop as http::read over a buffer of BufferLimit bytes, with
+  // the client closing after `bytes`. When the parser stops short of a whole
+  // request, http::read reads more before calling put() again (the parser
+  // relies on that), so here: no more bytes means EOF, and no room for more
+  // means the buffer overflow the server would get.
   const size_t window_limit = BufferLimit(options);
   beast::error_code error;
   size_t used = 0;
   while (!parser.is_done()) {
-    const size_t window = std::min(bytes.size() - used, window_limit);
+    const size_t rest = bytes.size() - used;
+    const size_t window = std::min(rest, window_limit);
     const size_t consumed = parser.put(asio::buffer(bytes.data() + used, window), error);
     used += consumed;
     if (error && error != http::error::need_more) break;
     error = {};
-    if (consumed > 0) continue;
-    if (window == window_limit) {
-      error = http::error::buffer_overflow;
-    } else {
+    if (parser.is_done()) break;
+    if (window == rest) {
       parser.put_eof(error);
+      break;
     }
-    break;
+    if (consumed == 0) {
+      error = http::error::buffer_overflow;
+      break;
+    }
   }
   if (error) return RefusalForParseError(options, parser, error);
   return Examine(parser);
@@ -299,14 +304,12 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   Connection(HttpServer& server, tcp::socket socket)
       : server_(server), stream_(std::move(socket)), buffer_(BufferLimit(server.options_)) {
     ++server_.open_connections_;
-    server_.counters_.open_connections.store(server_.open_connections_,
-                                             std::memory_order_relaxed);
+    server_.counters_.open_connections.store(server_.open_connections_, std::memory_order_relaxed);
   }
 
   ~Connection() {
     --server_.open_connections_;
-    server_.counters_.open_connections.store(server_.open_connections_,
-                                             std::memory_order_relaxed);
+    server_.counters_.open_connections.store(server_.open_connections_, std::memory_order_relaxed);
   }
 
   Connection(const Connection&) = delete;
@@ -331,11 +334,10 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     stream_.expires_after(ToChrono(server_.options_.idle_timeout));
-    stream_.async_read_some(
-        buffer_.prepare(std::min(kFirstReadBytes, buffer_.max_size())),
-        [self = shared_from_this()](beast::error_code error, size_t bytes) {
-          self->OnFirstBytes(error, bytes);
-        });
+    stream_.async_read_some(buffer_.prepare(std::min(kFirstReadBytes, buffer_.max_size())),
+                            [self = shared_from_this()](beast::error_code error, size_t bytes) {
+                              self->OnFirstBytes(error, bytes);
+                            });
   }
 
   void OnFirstBytes(beast::error_code error, size_t bytes) {
@@ -350,10 +352,9 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
 
   void ReadRest() {
     stream_.expires_after(ToChrono(server_.options_.request_timeout));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error, size_t) {
-                       self->OnRequest(error);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnRequest(error); });
   }
 
   void OnRequest(beast::error_code error) {
@@ -369,7 +370,7 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     Answer(error ? RefusalForParseError(server_.options_, *parser_, error) : Examine(*parser_));
   }
 
-  void Answer(HttpParseResult result) {
+  void Answer(const HttpParseResult& result) {
     Counters& counters = server_.counters_;
     HttpResponse response;
     if (result.status == 0) {
@@ -397,10 +398,9 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     keep_alive_ = result.keep_alive;
     BuildResponse(std::move(response), result.request.method == "HEAD");
     stream_.expires_after(ToChrono(server_.options_.request_timeout));
-    http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code error, size_t) {
-                        self->OnWritten(error);
-                      });
+    http::async_write(
+        stream_, response_,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnWritten(error); });
   }
 
   // Never lets an exception out: it would unwind through io_context::run.
@@ -417,8 +417,8 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
       failure = "threw a non-exception";
     }
     server_.counters_.handler_errors.fetch_add(1);
-    ZC_LOG(WARNING) << "http: handler for " << request.method << " " << request.path << " "
-                    << failure;
+    ZC_LOG(WARNING) << "http: handler for " << request.method << " " << absl::CEscape(request.path)
+                    << " " << failure;
     return PlainResponse(500, "internal error");
   }
 
@@ -561,15 +561,17 @@ void HttpServer::Accept() {
       ZC_LOG(INFO) << "http: accept on " << endpoint_ << " recovered";
       loop_->accept_failing = false;
     }
+    // Re-armed first, so that an exception while setting up this connection
+    // (see Run) cannot leave the server deaf.
+    Accept();
     if (open_connections_ >= options_.max_connections) {
       counters_.connections_rejected.fetch_add(1);
       beast::error_code ignored;
       socket.close(ignored);
-    } else {
-      counters_.connections.fetch_add(1);
-      std::make_shared<Connection>(*this, std::move(socket))->Start();
+      return;
     }
-    Accept();
+    counters_.connections.fetch_add(1);
+    std::make_shared<Connection>(*this, std::move(socket))->Start();
   });
 }
 

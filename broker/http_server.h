@@ -4,11 +4,11 @@
 // when the request is malformed or over a limit, and hands the rest to one
 // synchronous handler.
 //
-// Threads: the server runs one io_context on its own thread; the handler is
-// called there, one request at a time, so it must not block for long (it
-// should read an immutable snapshot the core loop publishes, STYLE.md 3).
-// Start, endpoint, counters and the destructor may be called from any one
-// owning thread; counters() may be read from any thread.
+// Threads: the server runs one io_context (all connections, no locks) on a
+// thread of its own. The handler is called there, one request at a time, so
+// it must not block for long: it should read an immutable snapshot the core
+// loop publishes (STYLE.md 3). endpoint() and counters() may be called from
+// any thread; the owner destroys the server from any thread but its own.
 //
 // What the server answers itself (never calling the handler):
 //   400 Bad Request          malformed request line, header, chunking or
@@ -95,8 +95,8 @@ class HttpServer {
     std::atomic<uint64_t> responses_3xx{0};
     std::atomic<uint64_t> responses_4xx{0};
     std::atomic<uint64_t> responses_5xx{0};
-    std::atomic<uint64_t> malformed{0};      // answered 400 and closed
-    std::atomic<uint64_t> timeouts{0};       // closed for idle, request or write timeout
+    std::atomic<uint64_t> malformed{0};       // answered 400 and closed
+    std::atomic<uint64_t> timeouts{0};        // closed for idle, request or write timeout
     std::atomic<uint64_t> handler_errors{0};  // handler threw or returned a bad response
     std::atomic<uint64_t> accept_errors{0};   // accept failed (e.g. out of fds), retried
   };
@@ -111,6 +111,7 @@ class HttpServer {
 
   // Stops accepting, closes every connection (cutting any response in
   // flight) and joins the thread. Waits for a handler call in progress.
+  // REQUIRES: not called from the handler (it would join its own thread).
   ~HttpServer();
 
   HttpServer(const HttpServer&) = delete;
@@ -133,8 +134,8 @@ class HttpServer {
   Counters counters_;
   std::string endpoint_;
   size_t open_connections_ = 0;  // loop thread only; counters_ mirrors it
-  // Declared last so that it goes first: connections still inside it refer
-  // to the members above.
+  // Reset first, by the destructor: connections still inside it refer to
+  // the members above.
   std::unique_ptr<Loop> loop_;
   std::thread thread_;
 };
@@ -142,10 +143,10 @@ class HttpServer {
 // What reading one request gives: a request for the handler (`status` 0), or
 // the status the server answers with itself and why.
 struct HttpParseResult {
-  int status = 0;      // 0, or 400, 405, 413, 414 or 431
-  std::string reason;  // for a non-zero status: one line, the body of the answer
+  int status = 0;           // 0, or 400, 405, 413, 414 or 431
+  std::string reason;       // for a non-zero status: one line, the body of the answer
   HttpRequest request;      // filled as far as parsing got
-  bool keep_alive = false;  // the client wants the connection kept (HTTP/1.1 default)
+  bool keep_alive = false;  // the connection stays open after the answer
 };
 
 // Reads the request at the front of `bytes` with the server's parser, limits

@@ -48,9 +48,7 @@ HttpResponse Json(int status, std::string body) {
 }
 
 HttpResponse JsonError(int status, absl::string_view message) {
-  google::protobuf::Struct error;
-  (*error.mutable_fields())["error"].set_string_value(std::string(message));
-  return Json(status, ProtoToJson(error));
+  return Json(status, JsonWithMember("{}", "error", JsonString(message)));
 }
 
 JsonOptions OptionsFor(const HttpRequest& request) {
@@ -93,11 +91,11 @@ HttpResponse MonitoringHttp::Handle(const HttpRequest& request) {
   if (path == "/healthz") return Text(200, "ok\n");
   if (path == "/readyz") return Ready();
   if (path == "/metrics") return Metrics();
-  if (path == "/v1/stats") return Stats();
-  if (path == "/v1/sessions") return Sessions();
+  if (path == "/v1/stats") return Stats(request);
+  if (path == "/v1/sessions") return Sessions(request);
   if (path == "/v1/alerts") return OpenAlerts(request);
   if (absl::StartsWith(path, "/v1/alerts/")) {
-    return AlertTimeline(path.substr(std::strlen("/v1/alerts/")));
+    return AlertTimeline(path.substr(std::strlen("/v1/alerts/")), OptionsFor(request));
   }
   if (path == "/") return Text(200, kIndex);
   if (absl::StartsWith(path, "/v1/")) {
@@ -170,7 +168,7 @@ HttpResponse MonitoringHttp::Metrics() {
   return response;
 }
 
-HttpResponse MonitoringHttp::Stats() {
+HttpResponse MonitoringHttp::Stats(const HttpRequest& request) {
   std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
   if (snapshot == nullptr) {
     return JsonError(503, absl::StrCat("no statistics yet: ", NotReadyReason(nullptr)));
@@ -181,15 +179,15 @@ HttpResponse MonitoringHttp::Stats() {
   const std::string reason = NotReadyReason(snapshot.get());
   stats.set_ready(reason.empty());
   stats.set_not_ready_reason(reason);
-  return Json(200, ProtoToJson(stats));
+  return Json(200, ProtoToJson(stats, OptionsFor(request)));
 }
 
-HttpResponse MonitoringHttp::Sessions() {
+HttpResponse MonitoringHttp::Sessions(const HttpRequest& request) {
   std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
   if (snapshot == nullptr) {
     return JsonError(503, absl::StrCat("no sessions yet: ", NotReadyReason(nullptr)));
   }
-  return Json(200, ProtoToJson(snapshot->sessions));
+  return Json(200, ProtoToJson(snapshot->sessions, OptionsFor(request)));
 }
 
 HttpResponse MonitoringHttp::OpenAlerts(const HttpRequest& request) {
@@ -206,7 +204,7 @@ HttpResponse MonitoringHttp::OpenAlerts(const HttpRequest& request) {
   return Json(200, ProtoToJson(snapshot->open_alerts, OptionsFor(request)));
 }
 
-HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id) {
+HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOptions options) {
   if (alert_id.empty() || alert_id.size() > kMaxAlertIdBytes ||
       alert_id.find('/') != std::string::npos) {
     return JsonError(400, absl::StrCat("an alert id is 1-", kMaxAlertIdBytes,
@@ -239,11 +237,11 @@ HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id) {
     return JsonError(404, absl::StrCat("no alert '", alert_id,
                                        "' in the journal (unknown, or older than retention)"));
   }
-  google::protobuf::Struct body = ProtoToStruct(timeline.timeline());
-  if (status != nullptr) {
-    *(*body.mutable_fields())["status"].mutable_struct_value() = ProtoToStruct(*status);
-  }
-  return Json(200, ProtoToJson(body));
+  // The journal's timeline, and beside it (as "status") what the broker
+  // knows now of an alert that is still open.
+  std::string body = ProtoToJson(timeline.timeline(), options);
+  if (status != nullptr) body = JsonWithMember(body, "status", ProtoToJson(*status, options));
+  return Json(200, std::move(body));
 }
 
 }  // namespace zonecast

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <string>
 
+#include "common/proto_json.h"
 #include "http_server.h"
 #include "monitoring_board.h"
 
@@ -37,10 +38,10 @@ class MonitoringHttp {
   std::string NotReadyReason(const MonitoringSnapshot* snapshot) const;
   HttpResponse Ready();
   HttpResponse Metrics();
-  HttpResponse Stats();
-  HttpResponse Sessions();
+  HttpResponse Stats(const HttpRequest& request);
+  HttpResponse Sessions(const HttpRequest& request);
   HttpResponse OpenAlerts(const HttpRequest& request);
-  HttpResponse AlertTimeline(const std::string& alert_id);
+  HttpResponse AlertTimeline(const std::string& alert_id, JsonOptions options);
 
   MonitoringBoard& board_;
   std::string data_dir_;

@@ -3,14 +3,9 @@
 # Debian's own packages. Idempotent: installs only what is missing, and does
 # not touch the network when everything is there.
 set -euo pipefail
-here="$(dirname "$0")"
-"$here/install-packages.sh" install-deps \
+exec "$(dirname "$0")/install-packages.sh" install-deps \
   g++ cmake ninja-build pkg-config git ca-certificates \
   libzmq3-dev cppzmq-dev \
   libprotobuf-dev protobuf-compiler \
   libabsl-dev libboost-dev \
   libgtest-dev libgmock-dev
-# promtool, which the tests use to check the /metrics text and
-# deploy/monitoring/, comes in Debian's prometheus package together with the
-# Prometheus server; --no-services keeps the install from starting that.
-exec "$here/install-packages.sh" --no-services install-deps prometheus

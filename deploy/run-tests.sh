@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
+# promtool, which the tests use to check the /metrics text and
+# deploy/monitoring/, comes in Debian's prometheus package together with the
+# Prometheus server; --no-services keeps the install from starting that. The
+# broker itself does not need it, so run-broker.sh does not install it.
+./deploy/install-packages.sh --no-services install-test-deps prometheus
 ./deploy/build.sh
 # Every temporary file and directory the tests make goes below one folder
 # that is removed afterwards.

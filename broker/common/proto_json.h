@@ -1,12 +1,15 @@
 #pragma once
-// JSON of protobuf messages for people and scripts: proto field names, and
-// 64-bit integers as JSON numbers rather than the strings of the proto3
-// JSON mapping (so `jq '.counters.delivered > 0'` works). Integers above
-// 2^53 would lose precision as numbers; counters and seqs stay far below.
+// JSON of protobuf messages for people and scripts: proto field names in
+// declaration order, map keys sorted, and 64-bit integers as exact JSON
+// numbers rather than the strings of the proto3 JSON mapping (so that
+// `jq '.counters.delivered > 0'` works). Everything else (enum names, base64
+// bytes, string escapes) is protobuf's own JSON mapping. Parse it back with
+// google::protobuf::util::JsonStringToMessage, which accepts numbers for
+// 64-bit fields.
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
-#include "google/protobuf/struct.pb.h"
 
 namespace zonecast {
 
@@ -15,8 +18,13 @@ struct JsonOptions {
   bool pretty = false;     // indented, for a person reading curl output
 };
 
-google::protobuf::Struct ProtoToStruct(const google::protobuf::Message& message,
-                                       bool all_fields = true);
 std::string ProtoToJson(const google::protobuf::Message& message, JsonOptions options = {});
+
+// `text` as a JSON string literal, quotes and escapes included.
+std::string JsonString(absl::string_view text);
+
+// `object` (a JSON object) with "key": value added as its first member.
+std::string JsonWithMember(const std::string& object, absl::string_view key,
+                           const std::string& value);
 
 }  // namespace zonecast

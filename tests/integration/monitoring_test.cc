@@ -302,6 +302,52 @@ TEST_F(MonitoringTest, AlertTimelineAndOpenAlerts) {
       absl::Seconds(10)));
 }
 
+// The open-alerts list is rebuilt from the journal after a restart, with
+// the title and how far each alert got.
+TEST_F(MonitoringTest, OpenAlertsSurviveARestart) {
+  StartBroker();
+  {
+    auto terminal = ConnectClient(broker_->endpoint(), v1::TERMINAL, kTerminal, "z07");
+    ASSERT_TRUE(terminal.ok()) << terminal.status();
+    ASSERT_TRUE((*terminal)->Subscribe({kZ07}).ok());
+    auto center = ConnectClient(broker_->endpoint(), v1::CENTER, "center-restart");
+    ASSERT_TRUE(center.ok()) << center.status();
+    v1::Publish taken = MakeAlert(kZ07, "taken-before-restart", v1::P1);
+    taken.mutable_event()->mutable_alert()->set_title("Woman outside the railing");
+    ASSERT_TRUE((*center)->Publish(taken).ok());
+    ASSERT_TRUE((*center)->Publish(MakeAlert(kZ07, "resolved-before-restart", v1::P2)).ok());
+    std::vector<v1::Deliver> got = CollectDeliveries(
+        **terminal, [](const std::vector<v1::Deliver>& d) { return d.size() == 2; },
+        absl::Seconds(10));
+    ASSERT_EQ(got.size(), 2u);
+    ASSERT_TRUE((*terminal)->SendAck(got[0], v1::ON_SCENE, "").ok());
+    ASSERT_TRUE((*terminal)->SendAck(got[1], v1::RESOLVED, "").ok());
+    // Both acks are stored once the list shows them.
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          v1::AlertStatusList open;
+          const zonecast::cli::HttpGetResult list = MustGet("/v1/alerts?state=open");
+          return ParseJson(list.body, &open) && open.alerts_size() == 1 &&
+                 open.alerts(0).state() == "ON_SCENE";
+        },
+        absl::Seconds(10)));
+  }
+  const std::string data_dir = broker_->data_dir();
+  ASSERT_TRUE(broker_->Terminate().ok());
+  auto again = BrokerProcess::Start({}, data_dir);
+  ASSERT_TRUE(again.ok()) << again.status();
+  broker_ = *std::move(again);
+  v1::AlertStatusList open;
+  const zonecast::cli::HttpGetResult list = MustGet("/v1/alerts?state=open");
+  ASSERT_TRUE(ParseJson(list.body, &open)) << list.body;
+  ASSERT_EQ(open.alerts_size(), 1) << list.body;
+  EXPECT_EQ(open.alerts(0).alert_id(), "taken-before-restart");
+  EXPECT_EQ(open.alerts(0).title(), "Woman outside the railing");
+  EXPECT_EQ(open.alerts(0).state(), "ON_SCENE");
+  EXPECT_EQ(open.alerts(0).responder(), kTerminal);
+  EXPECT_EQ(open.alerts(0).units_received(), 1u);
+}
+
 TEST_F(MonitoringTest, StatsArePublishedOnSysStats) {
   StartBroker({"--stats_interval=200ms"});
   auto watcher = ConnectClient(broker_->endpoint(), v1::CENTER, "center-stats");
