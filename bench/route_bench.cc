@@ -8,22 +8,36 @@
 // process, so one monotonic clock times every alert (the index in the alert
 // id points at its send time).
 //
-//   ./build/broker/zonecastd --listen tcp://127.0.0.1:7400 &
+// With --scrape_url, a scraper thread GETs that URL (the broker's /metrics)
+// every --scrape_interval_ms while the alerts are published and delivered,
+// and one more line reports the scrapes: bench/scrape-overhead.sh compares
+// runs with and without it.
+//
+//   ./build/broker/zonecastd --listen tcp://127.0.0.1:7400 --http 127.0.0.1:7480 &
 //   ./build/bench/route_bench --broker tcp://127.0.0.1:7400 --alerts 200000
+//   ./build/bench/route_bench --alerts 200000 --scrape_url http://127.0.0.1:7480/metrics
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "http_get.h"
 #include "zonecast/client.h"
 
 ABSL_FLAG(std::string, broker, "tcp://127.0.0.1:7400", "zonecastd endpoint");
@@ -37,6 +51,10 @@ ABSL_FLAG(std::string, priority, "P2", "Alert priority");
 ABSL_FLAG(
     std::string, id_prefix, "",
     "Alert id prefix; default b<unix ms>- so that runs against one broker are not duplicates");
+ABSL_FLAG(std::string, scrape_url, "",
+          "If set (e.g. http://127.0.0.1:PORT/metrics), GET it every --scrape_interval_ms while "
+          "the alerts are published and delivered; empty: no scraping");
+ABSL_FLAG(int32_t, scrape_interval_ms, 100, "Scrape period (fixed rate), in milliseconds");
 
 namespace {
 
@@ -53,6 +71,102 @@ double Percentile(std::vector<int64_t>& v, double p) {
   return static_cast<double>(v[k]) / 1000.0;  // microseconds
 }
 
+// GETs one URL at a fixed rate on its own thread, from Start() until Stop(),
+// the way a Prometheus server scrapes /metrics. The k-th scrape is due at
+// start + k * interval whatever the previous ones took; a scrape that
+// overruns its slot makes the scraper skip the slots it missed (counted)
+// rather than fire a burst to catch up. Start/Stop/Print are for the owning
+// thread; the counters are read only after Stop() has joined the thread.
+class Scraper {
+ public:
+  // A scrape that has no complete answer within this is a failure; it also
+  // bounds how long Stop() can wait for an in-flight one.
+  static constexpr absl::Duration kTimeout = absl::Seconds(2);
+
+  Scraper(std::string url, absl::Duration interval) : url_(std::move(url)), interval_(interval) {}
+  ~Scraper() { Stop(); }
+  Scraper(const Scraper&) = delete;
+  Scraper& operator=(const Scraper&) = delete;
+
+  void Start() {
+    thread_ = std::thread([this] { Loop(); });
+  }
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    stop_.Notify();
+    thread_.join();
+  }
+
+  // REQUIRES: Stop() was called.
+  // "scrapes: N ok, M failed, p50 X ms, max Y ms, body Z bytes", where
+  // failed = no HTTP answer + a status other than 200, and the times are
+  // those of the ok scrapes. Details of failures and skipped slots go to
+  // stderr.
+  void Print() {
+    std::printf("scrapes: %lld ok, %lld failed, p50 %.2f ms, max %.2f ms, body %zu bytes\n",
+                static_cast<long long>(ok_nanos_.size()),
+                static_cast<long long>(errors_ + non_200_), Percentile(ok_nanos_, 0.5) / 1000.0,
+                Percentile(ok_nanos_, 1.0) / 1000.0, last_body_bytes_);
+    if (errors_ > 0) {
+      std::cerr << "route_bench: " << errors_ << " scrapes got no answer; last: " << last_error_
+                << "\n";
+    }
+    if (non_200_ > 0) {
+      std::cerr << "route_bench: " << non_200_ << " scrapes answered HTTP " << last_bad_status_
+                << " (the last one)\n";
+    }
+    if (skipped_slots_ > 0) {
+      std::cerr << "route_bench: " << skipped_slots_
+                << " scrape slots skipped because a scrape overran the interval\n";
+    }
+  }
+
+ private:
+  void Loop() {
+    absl::Time due = absl::Now();
+    while (!stop_.WaitForNotificationWithDeadline(due)) {
+      ScrapeOnce();
+      due += interval_;
+      const absl::Time now = absl::Now();
+      if (due <= now) {
+        const int64_t missed = (now - due) / interval_ + 1;
+        skipped_slots_ += missed;
+        due += missed * interval_;
+      }
+    }
+  }
+
+  void ScrapeOnce() {
+    const int64_t begin = NowNanos();
+    absl::StatusOr<zonecast::cli::HttpGetResult> result = zonecast::cli::HttpGet(url_, kTimeout);
+    const int64_t took = NowNanos() - begin;
+    if (!result.ok()) {
+      ++errors_;
+      last_error_ = result.status().ToString();
+    } else if (result->status != 200) {
+      ++non_200_;
+      last_bad_status_ = result->status;
+    } else {
+      ok_nanos_.push_back(took);
+      last_body_bytes_ = result->body.size();
+    }
+  }
+
+  const std::string url_;
+  const absl::Duration interval_;
+  absl::Notification stop_;
+  std::thread thread_;
+  // Written by the scraper thread only; read after the join.
+  std::vector<int64_t> ok_nanos_;
+  int64_t errors_ = 0;
+  int64_t non_200_ = 0;
+  int64_t skipped_slots_ = 0;
+  int last_bad_status_ = 0;
+  std::string last_error_;
+  size_t last_body_bytes_ = 0;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,6 +177,24 @@ int main(int argc, char** argv) {
   const int64_t alerts = absl::GetFlag(FLAGS_alerts);
   const int zones = absl::GetFlag(FLAGS_zones);
   const int per_zone = absl::GetFlag(FLAGS_terminals_per_zone);
+  const std::string scrape_url = absl::GetFlag(FLAGS_scrape_url);
+  const int scrape_interval_ms = absl::GetFlag(FLAGS_scrape_interval_ms);
+  if (!scrape_url.empty()) {
+    if (scrape_interval_ms <= 0) {
+      std::cerr << "route_bench: --scrape_interval_ms must be positive\n";
+      return 2;
+    }
+    // One GET before anything is measured: a wrong URL fails here, not as
+    // a run whose every scrape failed.
+    absl::StatusOr<zonecast::cli::HttpGetResult> probe =
+        zonecast::cli::HttpGet(scrape_url, Scraper::kTimeout);
+    if (!probe.ok() || probe->status != 200) {
+      std::cerr << "route_bench: --scrape_url " << scrape_url << ": "
+                << (probe.ok() ? absl::StrCat("HTTP ", probe->status) : probe.status().ToString())
+                << "\n";
+      return probe.ok() || absl::IsInvalidArgument(probe.status()) ? 2 : 1;
+    }
+  }
   zonecast::v1::Priority priority;
   if (!zonecast::v1::Priority_Parse(absl::GetFlag(FLAGS_priority), &priority)) {
     std::cerr << "route_bench: bad --priority\n";
@@ -141,6 +273,11 @@ int main(int argc, char** argv) {
   const std::string body(static_cast<size_t>(absl::GetFlag(FLAGS_body_bytes)), 'x');
   int64_t outstanding = 0;
   int64_t acked = 0;
+  std::unique_ptr<Scraper> scraper;
+  if (!scrape_url.empty()) {
+    scraper = std::make_unique<Scraper>(scrape_url, absl::Milliseconds(scrape_interval_ms));
+    scraper->Start();
+  }
   const int64_t start = NowNanos();
   for (int64_t i = 0; i < alerts || outstanding > 0;) {
     while (i < alerts && outstanding < absl::GetFlag(FLAGS_window)) {
@@ -180,6 +317,8 @@ int main(int argc, char** argv) {
   const int64_t acked_at = NowNanos();
   for (auto& th : threads) th.join();
   const int64_t done_at = NowNanos();
+  // The scrapes cover the whole measured phase, publish to last delivery.
+  if (scraper != nullptr) scraper->Stop();
   if (failed) return 1;
   std::vector<int64_t> all;
   for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
@@ -191,9 +330,11 @@ int main(int argc, char** argv) {
   std::printf("published+acked: %.0f alerts/s   delivered: %.0f deliveries/s\n",
               static_cast<double>(acked) / ack_seconds,
               static_cast<double>(all.size()) / all_seconds);
-  if (all.empty()) return 0;
-  std::printf("publish->terminal latency us: p50=%.1f p90=%.1f p99=%.1f p99.9=%.1f max=%.1f\n",
-              Percentile(all, 0.5), Percentile(all, 0.9), Percentile(all, 0.99),
-              Percentile(all, 0.999), Percentile(all, 1.0));
+  if (!all.empty()) {
+    std::printf("publish->terminal latency us: p50=%.1f p90=%.1f p99=%.1f p99.9=%.1f max=%.1f\n",
+                Percentile(all, 0.5), Percentile(all, 0.9), Percentile(all, 0.99),
+                Percentile(all, 0.999), Percentile(all, 1.0));
+  }
+  if (scraper != nullptr) scraper->Print();
   return 0;
 }

@@ -151,8 +151,10 @@ void CoreLoop::Run(int stop_fd) {
     if (ready > 0 && (items[1].revents & ZMQ_POLLIN)) break;
     if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
     if (items[3].revents & ZMQ_POLLIN) ForwardHistoryReplies();
-    if (poll_count > 4 && (items[4].revents & ZMQ_POLLIN) && board_->TakeRequest()) {
-      PublishSnapshot(/*to_subscribers=*/false);
+    if (poll_count > 4 && (items[4].revents & ZMQ_POLLIN)) {
+      if (std::optional<uint32_t> parts = board_->TakeRequest()) {
+        PublishSnapshot(/*to_subscribers=*/false, *parts);
+      }
     }
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
     ExpireDeliveries();

@@ -138,10 +138,11 @@ class CoreLoop {
   // Monitoring (monitoring.cc).
   // The counters and gauges of StatsReply, /v1/stats and /metrics.
   void FillCountersAndGauges(v1::StatsSnapshot* stats) const;
-  std::shared_ptr<MonitoringSnapshot> BuildSnapshot();
+  // `parts`: the SnapshotPart lists to fill besides counters and latency.
+  std::shared_ptr<MonitoringSnapshot> BuildSnapshot(uint32_t parts);
   // Builds a snapshot for the board (a reader asked, or it is time for
   // sys.stats) and, when due, publishes it on sys.stats.
-  void PublishSnapshot(bool to_subscribers);
+  void PublishSnapshot(bool to_subscribers, uint32_t parts = 0);
 
   BrokerOptions options_;
   const Clock& clock_;

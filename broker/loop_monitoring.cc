@@ -81,12 +81,14 @@ void CoreLoop::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   }
 }
 
-std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot() {
+std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot(uint32_t parts) {
   auto snapshot = std::make_shared<MonitoringSnapshot>();
   const MonoNanos now = clock_.NowMono();
   const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
   snapshot->generation = ++snapshot_generation_;
   snapshot->built_at = now;
+  snapshot->parts = parts;
+  const bool list_sessions = (parts & kSnapshotSessions) != 0;
   v1::StatsSnapshot& stats = snapshot->stats;
   stats.set_broker_id(options_.broker_id);
   stats.set_version(ZONECAST_VERSION);
@@ -100,6 +102,7 @@ std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot() {
   sessions.set_unix_ms(now_ms);
   sessions_.ForEach([&](const Session& s) {
     ++online[{s.role(), ZoneLabel(s.zone())}];
+    if (!list_sessions) return;
     v1::SessionInfo* info = sessions.add_sessions();
     info->set_unit(s.unit_id());
     info->set_role(std::string(RoleName(s.role())));
@@ -131,6 +134,7 @@ std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot() {
             [](const LabelledGauge& a, const LabelledGauge& b) { return a.labels < b.labels; });
 
   snapshot->latency = latency_.Series();
+  if ((parts & kSnapshotOpenAlerts) == 0) return snapshot;
   alert_status_.Fill(
       now_ms,
       [this](const std::string& id) -> int64_t {
@@ -141,8 +145,8 @@ std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot() {
   return snapshot;
 }
 
-void CoreLoop::PublishSnapshot(bool to_subscribers) {
-  std::shared_ptr<MonitoringSnapshot> snapshot = BuildSnapshot();
+void CoreLoop::PublishSnapshot(bool to_subscribers, uint32_t parts) {
+  std::shared_ptr<MonitoringSnapshot> snapshot = BuildSnapshot(parts);
   if (board_ != nullptr) board_->Publish(snapshot);
   if (!to_subscribers) return;
   const std::string topic = "sys.stats";

@@ -46,9 +46,10 @@ std::string MonitoringBoard::PhaseDetail() const {
   return detail_;
 }
 
-bool MonitoringBoard::TakeRequest() {
+std::optional<uint32_t> MonitoringBoard::TakeRequest() {
   uint64_t value = 0;
-  return ::read(request_fd_, &value, sizeof value) == sizeof value;
+  if (::read(request_fd_, &value, sizeof value) != sizeof value) return std::nullopt;
+  return wanted_parts_.exchange(0);
 }
 
 void MonitoringBoard::Publish(std::shared_ptr<const MonitoringSnapshot> snapshot) {
@@ -56,13 +57,17 @@ void MonitoringBoard::Publish(std::shared_ptr<const MonitoringSnapshot> snapshot
 }
 
 std::shared_ptr<const MonitoringSnapshot> MonitoringBoard::Fresh(absl::Duration max_age,
-                                                                 absl::Duration timeout) {
+                                                                 absl::Duration timeout,
+                                                                 uint32_t parts) {
   std::shared_ptr<const MonitoringSnapshot> latest = latest_.load();
   const MonoNanos now = clock_.NowMono();
-  if (latest != nullptr && now - latest->built_at <= absl::ToInt64Nanoseconds(max_age)) {
+  auto has_parts = [parts](const MonitoringSnapshot& s) { return (s.parts & parts) == parts; };
+  if (latest != nullptr && has_parts(*latest) &&
+      now - latest->built_at <= absl::ToInt64Nanoseconds(max_age)) {
     return latest;
   }
   if (phase_.load() != Phase::kServing) return latest;  // no loop turns to answer
+  wanted_parts_.fetch_or(parts);
   const uint64_t one = 1;
   (void)!::write(request_fd_, &one, sizeof one);
   const uint64_t seen = latest != nullptr ? latest->generation : 0;
@@ -71,7 +76,9 @@ std::shared_ptr<const MonitoringSnapshot> MonitoringBoard::Fresh(absl::Duration 
   // is cheaper than making the loop signal a condition variable.
   while (clock_.NowMono() < give_up) {
     latest = latest_.load();
-    if (latest != nullptr && latest->generation != seen) return latest;
+    // A snapshot built for another reader's request may lack our parts;
+    // ours was asked for too, so the one after it has them.
+    if (latest != nullptr && latest->generation != seen && has_parts(*latest)) return latest;
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   return latest_.load();

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -38,17 +39,19 @@ class MonitoringBoard {
 
   // Loop side: readable when a reader asked for a snapshot.
   int request_fd() const { return request_fd_; }
-  // Clears the request; true if there was one.
-  bool TakeRequest();
+  // Clears the request. Returns the SnapshotPart bits asked for, or nothing
+  // if there was no request.
+  std::optional<uint32_t> TakeRequest();
   void Publish(std::shared_ptr<const MonitoringSnapshot> snapshot);
 
   // Reader side. Null until the loop published one.
   std::shared_ptr<const MonitoringSnapshot> Latest() const { return latest_.load(); }
-  // The latest snapshot if it is younger than `max_age`; otherwise asks the
-  // loop for a new one and waits up to `timeout` for it. Returns whatever is
-  // latest then (possibly older, or null): a busy or stopped loop must not
-  // hang a scrape.
-  std::shared_ptr<const MonitoringSnapshot> Fresh(absl::Duration max_age, absl::Duration timeout);
+  // The latest snapshot if it is younger than `max_age` and has `parts`;
+  // otherwise asks the loop for a new one with them and waits up to
+  // `timeout` for it. Returns whatever is latest then (possibly older, or
+  // null): a busy or stopped loop must not hang a scrape.
+  std::shared_ptr<const MonitoringSnapshot> Fresh(absl::Duration max_age, absl::Duration timeout,
+                                                  uint32_t parts = 0);
 
   // The journal reader, for alert timelines; set by the loop while it runs.
   void SetHistory(HistoryReader* history) { history_.store(history); }
@@ -64,6 +67,7 @@ class MonitoringBoard {
   std::string detail_;
   std::atomic<std::shared_ptr<const MonitoringSnapshot>> latest_;
   std::atomic<HistoryReader*> history_{nullptr};
+  std::atomic<uint32_t> wanted_parts_{0};
 };
 
 const char* PhaseName(MonitoringBoard::Phase phase);

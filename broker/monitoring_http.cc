@@ -8,6 +8,7 @@
 #include <future>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/proto_json.h"
@@ -28,6 +29,8 @@ constexpr absl::Duration kSnapshotWait = absl::Seconds(1);
 constexpr absl::Duration kLoopStuckAfter = absl::Seconds(5);
 constexpr absl::Duration kTimelineWait = absl::Seconds(10);
 constexpr size_t kMaxAlertIdBytes = 256;
+constexpr uint32_t kDefaultAlertLimit = 500;
+constexpr uint32_t kMaxAlertLimit = 10000;
 
 constexpr char kJson[] = "application/json";
 
@@ -62,12 +65,17 @@ void AddServerCounters(const HttpServer::Counters* counters, v1::StatsSnapshot* 
   auto& out = *stats->mutable_counters();
   out["http_connections"] = counters->connections.load();
   out["http_connections_rejected"] = counters->connections_rejected.load();
+  out["http_accept_errors"] = counters->accept_errors.load();
+  out["http_handler_errors"] = counters->handler_errors.load();
   out["http_requests"] = counters->requests.load();
   out["http_responses_2xx"] = counters->responses_2xx.load();
+  out["http_responses_3xx"] = counters->responses_3xx.load();
   out["http_responses_4xx"] = counters->responses_4xx.load();
   out["http_responses_5xx"] = counters->responses_5xx.load();
   out["http_malformed"] = counters->malformed.load();
   out["http_timeouts"] = counters->timeouts.load();
+  (*stats->mutable_gauges())["http_open_connections"] =
+      static_cast<int64_t>(counters->open_connections.load());
 }
 
 constexpr char kIndex[] =
@@ -77,7 +85,7 @@ constexpr char kIndex[] =
     "  GET /metrics                 Prometheus text format 0.0.4\n"
     "  GET /v1/stats                counters, gauges and latency percentiles (JSON)\n"
     "  GET /v1/sessions             who is online (JSON)\n"
-    "  GET /v1/alerts?state=open    alerts not yet resolved (JSON)\n"
+    "  GET /v1/alerts?state=open    alerts not yet resolved, oldest first (JSON; &limit=N, 500)\n"
     "  GET /v1/alerts/{alert_id}    one alert's timeline (JSON)\n"
     "Add ?pretty to a /v1 request for indented JSON.\n";
 
@@ -104,14 +112,14 @@ HttpResponse MonitoringHttp::Handle(const HttpRequest& request) {
   return Text(404, absl::StrCat("not found: ", path, "\n\n", kIndex));
 }
 
-std::shared_ptr<const MonitoringSnapshot> MonitoringHttp::Snapshot() {
-  return board_.Fresh(kSnapshotMaxAge, kSnapshotWait);
+std::shared_ptr<const MonitoringSnapshot> MonitoringHttp::Snapshot(uint32_t parts) {
+  return board_.Fresh(kSnapshotMaxAge, kSnapshotWait, parts);
 }
 
 std::string MonitoringHttp::NotReadyReason(const MonitoringSnapshot* snapshot) const {
   const std::string detail = board_.PhaseDetail();
-  auto with_detail = [&](std::string reason) {
-    return detail.empty() ? reason : absl::StrCat(reason, ": ", detail);
+  auto with_detail = [&](absl::string_view reason) {
+    return detail.empty() ? std::string(reason) : absl::StrCat(reason, ": ", detail);
   };
   switch (board_.phase()) {
     case MonitoringBoard::Phase::kStarting:
@@ -183,7 +191,7 @@ HttpResponse MonitoringHttp::Stats(const HttpRequest& request) {
 }
 
 HttpResponse MonitoringHttp::Sessions(const HttpRequest& request) {
-  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotSessions);
   if (snapshot == nullptr) {
     return JsonError(503, absl::StrCat("no sessions yet: ", NotReadyReason(nullptr)));
   }
@@ -197,11 +205,26 @@ HttpResponse MonitoringHttp::OpenAlerts(const HttpRequest& request) {
                                        "' is not supported: use state=open (alerts not yet "
                                        "resolved); GET /v1/alerts/{alert_id} for any one alert"));
   }
-  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
+  uint32_t limit = kDefaultAlertLimit;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    if (!absl::SimpleAtoi(it->second, &limit) || limit == 0 || limit > kMaxAlertLimit) {
+      return JsonError(400, absl::StrCat("limit must be 1..", kMaxAlertLimit));
+    }
+  }
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotOpenAlerts);
   if (snapshot == nullptr) {
     return JsonError(503, absl::StrCat("no alerts yet: ", NotReadyReason(nullptr)));
   }
-  return Json(200, ProtoToJson(snapshot->open_alerts, OptionsFor(request)));
+  // The oldest first: they have waited longest. A center with thousands of
+  // open alerts has a bigger problem than a long page; `total` says so.
+  v1::AlertStatusList page;
+  page.set_unix_ms(snapshot->open_alerts.unix_ms());
+  page.set_total(static_cast<uint32_t>(snapshot->open_alerts.alerts_size()));
+  for (const v1::AlertStatus& alert : snapshot->open_alerts.alerts()) {
+    if (static_cast<uint32_t>(page.alerts_size()) == limit) break;
+    *page.add_alerts() = alert;
+  }
+  return Json(200, ProtoToJson(page, OptionsFor(request)));
 }
 
 HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOptions options) {
@@ -215,7 +238,7 @@ HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOpti
     return JsonError(503,
                      absl::StrCat("the journal is not readable yet: ", NotReadyReason(nullptr)));
   }
-  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotOpenAlerts);
   const v1::AlertStatus* status = nullptr;
   if (snapshot != nullptr) {
     for (const v1::AlertStatus& open : snapshot->open_alerts.alerts()) {

@@ -33,7 +33,7 @@ class MonitoringHttp {
 
  private:
   // The latest snapshot, refreshed if older than a scrape can notice.
-  std::shared_ptr<const MonitoringSnapshot> Snapshot();
+  std::shared_ptr<const MonitoringSnapshot> Snapshot(uint32_t parts = 0);
   // Empty if ready, else why not.
   std::string NotReadyReason(const MonitoringSnapshot* snapshot) const;
   HttpResponse Ready();

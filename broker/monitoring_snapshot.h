@@ -48,16 +48,26 @@ struct LabelledGauge {
   int64_t value = 0;
 };
 
+// Parts of a snapshot that cost more than the rest and are built only when a
+// reader asks for them: a list of every session, and of every open alert
+// (ten thousand alerts take the loop tens of milliseconds to copy, which a
+// scrape of /metrics every 100 ms must not pay).
+enum SnapshotPart : uint32_t {
+  kSnapshotSessions = 1,
+  kSnapshotOpenAlerts = 2,
+};
+
 struct MonitoringSnapshot {
   uint64_t generation = 0;  // increases with every snapshot the loop publishes
+  uint32_t parts = 0;       // SnapshotPart bits: which optional lists are filled
   MonoNanos built_at = 0;   // broker monotonic clock
   // counters, gauges, ready flag, broker id, uptime. Its latency lists are
   // empty here: readers compute them from `latency` (SummarizeLatency).
   v1::StatsSnapshot stats;
   std::vector<LabelledGauge> labelled_gauges;
   std::vector<LatencySeries> latency;  // only series with samples
-  v1::SessionList sessions;
-  v1::AlertStatusList open_alerts;
+  v1::SessionList sessions;            // kSnapshotSessions
+  v1::AlertStatusList open_alerts;     // kSnapshotOpenAlerts
 };
 
 // Fills stats->latency (per series) and stats->latency_by_stage (merged)

@@ -24,11 +24,12 @@ int main(int argc, char** argv) {
       continue;
     }
     if (std::strcmp(argv[i], "--help") == 0) {
-      std::cout << "Usage: frame_fuzz [--iterations=N] CORPUS_DIR...\n";
+      std::cout << "Usage: " << argv[0] << " [--iterations=N] CORPUS_DIR...\n";
       return 0;
     }
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(argv[i], ec)) {
+      if (!entry.is_regular_file()) continue;  // e.g. another target's corpus folder
       std::ifstream in(entry.path(), std::ios::binary);
       std::stringstream buffer;
       buffer << in.rdbuf();

@@ -143,6 +143,8 @@ TEST_F(MonitoringTest, BadRequestsGetFourHundreds) {
   EXPECT_EQ(bad_state.status, 400);
   EXPECT_THAT(bad_state.body, HasSubstr("state=open"));
   EXPECT_EQ(MustGet("/v1/alerts/no-such-alert").status, 404);
+  EXPECT_EQ(MustGet("/v1/alerts?state=open&limit=0").status, 400);
+  EXPECT_EQ(MustGet("/v1/alerts?state=open&limit=x").status, 400);
   EXPECT_EQ(MustGet(absl::StrCat("/v1/alerts/", std::string(300, 'a'))).status, 400);
 }
 
@@ -257,6 +259,7 @@ TEST_F(MonitoringTest, AlertTimelineAndOpenAlerts) {
       absl::Seconds(10)))
       << open.DebugString();
   EXPECT_EQ(open.alerts(0).alert_id(), id);
+  EXPECT_EQ(open.total(), 1u);
   EXPECT_EQ(open.alerts(0).zone(), "z07");
   EXPECT_EQ(open.alerts(0).priority(), "P1");
   EXPECT_EQ(open.alerts(0).responder(), kTerminal);
