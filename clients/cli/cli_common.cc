@@ -38,10 +38,30 @@ void Int64AsNumbers(const Message& message, Struct* object) {
   for (const FieldDescriptor* field : fields) {
     auto it = object->mutable_fields()->find(field->name());
     if (it == object->mutable_fields()->end()) continue;
+    if (field->is_map()) {
+      // Maps from string to a 64-bit integer (a stats snapshot's counters).
+      const FieldDescriptor* key = field->message_type()->map_key();
+      const FieldDescriptor* value = field->message_type()->map_value();
+      if (!it->second.has_struct_value() || key->cpp_type() != FieldDescriptor::CPPTYPE_STRING ||
+          (value->cpp_type() != FieldDescriptor::CPPTYPE_INT64 &&
+           value->cpp_type() != FieldDescriptor::CPPTYPE_UINT64)) {
+        continue;
+      }
+      auto* entries = it->second.mutable_struct_value()->mutable_fields();
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        const Message& entry = reflection->GetRepeatedMessage(message, field, i);
+        const Reflection* r = entry.GetReflection();
+        auto e = entries->find(r->GetString(entry, key));
+        if (e == entries->end()) continue;
+        e->second.set_number_value(value->cpp_type() == FieldDescriptor::CPPTYPE_INT64
+                                       ? static_cast<double>(r->GetInt64(entry, value))
+                                       : static_cast<double>(r->GetUInt64(entry, value)));
+      }
+      continue;
+    }
     if (field->is_repeated()) {
-      // Lists of messages (a timeline's entries); maps and scalars stay as printed.
-      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
-          !it->second.has_list_value()) {
+      // Lists of messages (a timeline's entries); scalars stay as printed.
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || !it->second.has_list_value()) {
         continue;
       }
       auto* values = it->second.mutable_list_value()->mutable_values();
@@ -286,6 +306,10 @@ std::string DeliveryJson(const v1::Deliver& deliver) {
       kind = "dead_letter";
       inner = &event.dead_letter();
       break;
+    case v1::Event::kStats:
+      kind = "stats";
+      inner = &event.stats();
+      break;
     default:
       break;
   }
@@ -376,6 +400,29 @@ std::string DeliveryText(const v1::Deliver& deliver) {
   }
   if (event.has_canary()) {
     return absl::StrCat(head, "  canary ", event.canary().probe(), " #", event.canary().index());
+  }
+  if (event.has_stats()) {
+    // One line of what a wall display wants; `zonecast stats` has the rest.
+    const v1::StatsSnapshot& s = event.stats();
+    auto counter = [&s](const std::string& name) {
+      auto it = s.counters().find(name);
+      return it == s.counters().end() ? uint64_t{0} : it->second;
+    };
+    auto gauge = [&s](const std::string& name) {
+      auto it = s.gauges().find(name);
+      return it == s.gauges().end() ? int64_t{0} : it->second;
+    };
+    std::string line =
+        absl::StrCat(head, "  STATS ", s.broker_id(), s.ready() ? " ready" : " NOT READY",
+                     ", sessions ", gauge("sessions"), ", published ", counter("published_durable"),
+                     " durable + ", counter("published_best_effort"), " best-effort, delivered ",
+                     counter("delivered"), ", escalations ", counter("escalations"));
+    for (const v1::LatencySummary& stage : s.latency_by_stage()) {
+      if (stage.stage() == "routing") {
+        absl::StrAppend(&line, absl::StrFormat(", routing p99 %.2f ms", stage.p99_ms()));
+      }
+    }
+    return line;
   }
   return head;
 }

@@ -363,6 +363,20 @@ TEST_F(MonitoringTest, StatsArePublishedOnSysStats) {
   EXPECT_TRUE(stats->event().stats().counters().contains("published_durable"));
   EXPECT_GE(stats->event().stats().gauges().at("sessions"), 1);
   EXPECT_GT(stats->event().stats().uptime_s(), 0);
+
+  // The CLI's watcher shows them, as one JSON line or one line of text.
+  zonecast::testing::CliResult json =
+      zonecast::testing::RunCli({"watch", "--broker", broker_->endpoint(), "--subscribe",
+                                 "sys.stats", "--count", "1", "--json"},
+                                absl::Seconds(10));
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("\"event\":\"stats\""));
+  EXPECT_THAT(json.out, HasSubstr("\"published_durable\":0"));  // a number, not "0"
+  zonecast::testing::CliResult text = zonecast::testing::RunCli(
+      {"watch", "--broker", broker_->endpoint(), "--subscribe", "sys.stats", "--count", "1"},
+      absl::Seconds(10));
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("STATS zonecastd ready"));
 }
 
 // Garbage and half requests on the HTTP port: each gets its 4xx or is cut
