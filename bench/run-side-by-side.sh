@@ -54,19 +54,8 @@ done
 # ---------------------------------------------------------------- clean-up
 root="$(mktemp -d "${TMPDIR:-/var/tmp}/zonecast-sbs-XXXXXX")"
 broker_pid=""
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  if kill -0 "$broker_pid" 2>/dev/null; then
-    kill -TERM "$broker_pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$broker_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$broker_pid" 2>/dev/null || true
-  fi
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=""
-}
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -86,7 +75,6 @@ mkdir -p "$root/logs"
 results="$root/results.tsv"
 : >"$results"
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ------------------------------------------------------------------ build
 if [ "$do_build" -eq 1 ]; then
@@ -113,14 +101,7 @@ else
 fi
 
 # ---------------------------------------------------------- quiet machine
-if [ "$wait_quiet" -gt 0 ]; then
-  waited=0
-  while awk '{exit !($1 >= 1.5)}' /proc/loadavg && [ "$waited" -lt "$wait_quiet" ]; do
-    log "load average $(cut -d' ' -f1-3 /proc/loadavg): waiting for < 1.5 ($waited/$wait_quiet s)"
-    sleep 15
-    waited=$((waited + 15))
-  done
-fi
+wait_for_quiet 1.5 "$wait_quiet"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --------------------------------------------------------------- brokers

@@ -72,19 +72,8 @@ fi
 # ---------------------------------------------------------------- clean-up
 root="$(mktemp -d "${TMPDIR:-/var/tmp}/zonecast-scrape-XXXXXX")"
 broker_pid=""
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  if kill -0 "$broker_pid" 2>/dev/null; then
-    kill -TERM "$broker_pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$broker_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$broker_pid" 2>/dev/null || true
-  fi
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=""
-}
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -101,7 +90,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 mkdir -p "$root/logs"
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ------------------------------------------------------------------ build
 if [ "$do_build" -eq 1 ]; then
@@ -115,14 +103,7 @@ for t in broker/zonecastd bench/route_bench; do
 done
 
 # ---------------------------------------------------------- quiet machine
-if [ "$wait_quiet" -gt 0 ]; then
-  waited=0
-  while awk '{exit !($1 >= 0.5)}' /proc/loadavg && [ "$waited" -lt "$wait_quiet" ]; do
-    log "load average $(cut -d' ' -f1-3 /proc/loadavg): waiting for < 0.5 ($waited/$wait_quiet s)"
-    sleep 15
-    waited=$((waited + 15))
-  done
-fi
+wait_for_quiet 0.5 "$wait_quiet"
 
 # ----------------------------------------------------------------- broker
 # start_broker DIR: a fresh zonecastd on free loopback ports (ZeroMQ and

@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# Shell helpers shared by the benchmark scripts (sourced, not run):
+# run-side-by-side.sh and scrape-overhead.sh.
+
+# log MESSAGE...: a time-stamped line on stderr.
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# stop_broker: SIGTERM the broker in $broker_pid, SIGKILL after 5 s, reap it
+# and clear broker_pid. A no-op when none runs.
+stop_broker() {
+  [ -n "$broker_pid" ] || return 0
+  if kill -0 "$broker_pid" 2>/dev/null; then
+    kill -TERM "$broker_pid" 2>/dev/null || true
+    for _ in $(seq 50); do
+      kill -0 "$broker_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$broker_pid" 2>/dev/null || true
+  fi
+  wait "$broker_pid" 2>/dev/null || true
+  broker_pid=""
+}
+
+# wait_for_quiet LOAD SECONDS: waits (up to SECONDS, checking every 15 s)
+# until the 1-minute load average is below LOAD. A shared machine's other
+# work would otherwise be measured too.
+wait_for_quiet() {
+  local below="$1" max="$2" waited=0
+  [ "$max" -gt 0 ] || return 0
+  while awk -v limit="$below" '{exit !($1 >= limit)}' /proc/loadavg && [ "$waited" -lt "$max" ]; do
+    log "load average $(cut -d' ' -f1-3 /proc/loadavg): waiting for < $below ($waited/$max s)"
+    sleep 15
+    waited=$((waited + 15))
+  done
+}
