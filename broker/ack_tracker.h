@@ -62,8 +62,8 @@ class AckTracker {
   enum class Action { kRedeliver, kDeadLetter };
   // For every delivery whose wait ran out: fn(Action, PendingDelivery&).
   // kRedeliver: delivery_count was incremented; the caller queues it again
-  // (with tracked_seq set) and its next wait starts when it is sent. kDeadLetter: it reached
-  // max_deliveries and is no longer tracked.
+  // (with seq and ack_tracked set) and its next wait starts when it is sent. kDeadLetter: it
+  // reached max_deliveries and is no longer tracked.
   template <typename Fn>
   void Expire(MonoNanos now, Fn&& fn);
 

@@ -13,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "zonecast/domain.pb.h"
@@ -44,16 +45,27 @@ class AlertStatusBoard {
 
   // The open alerts, oldest first. deadline_of(alert_id) gives the response
   // deadline (0 if none).
-  template <typename DeadlineFn>
-  void Fill(int64_t now_unix_ms, DeadlineFn&& deadline_of, v1::AlertStatusList* out) const;
+  void Fill(int64_t now_unix_ms, absl::FunctionRef<int64_t(const std::string&)> deadline_of,
+            v1::AlertStatusList* out) const;
 
   size_t size() const { return alerts_.size(); }
   const Limits& limits() const { return limits_; }
 
  private:
+  // Plain fields, not an AlertStatus: this runs for every alert on the
+  // routing loop, the proto (with city, zone and state spelled out) is built
+  // only when somebody asks for the list.
   struct Entry {
-    v1::AlertStatus status;
-    int level = 0;  // furthest AckLevel reached, 0 for none
+    uint64_t seq = 0;
+    std::string topic;
+    v1::Priority priority = v1::P4;
+    std::string title;
+    std::string publisher;
+    int64_t published_unix_ms = 0;
+    int64_t last_change_unix_ms = 0;
+    int level = 0;          // furthest AckLevel reached, 0 for none
+    std::string responder;  // unit of that response (not of RECEIVED)
+    bool escalated = false;
     absl::flat_hash_set<std::string> received;
   };
 
@@ -61,20 +73,5 @@ class AlertStatusBoard {
   absl::flat_hash_map<std::string, Entry> alerts_;
   std::deque<std::string> order_;  // publish order; may hold ids already removed
 };
-
-template <typename DeadlineFn>
-void AlertStatusBoard::Fill(int64_t now_unix_ms, DeadlineFn&& deadline_of,
-                            v1::AlertStatusList* out) const {
-  out->set_unix_ms(now_unix_ms);
-  absl::flat_hash_set<absl::string_view> seen;
-  for (const std::string& id : order_) {
-    auto it = alerts_.find(id);
-    if (it == alerts_.end() || !seen.insert(id).second) continue;
-    v1::AlertStatus* status = out->add_alerts();
-    *status = it->second.status;
-    status->set_age_s(static_cast<double>(now_unix_ms - status->published_unix_ms()) / 1000.0);
-    status->set_deadline_unix_ms(deadline_of(id));
-  }
-}
 
 }  // namespace zonecast

@@ -161,11 +161,12 @@ void CoreLoop::Run(int stop_fd) {
     ExpireAlerts();
     journal_->Flush();
     FlushDirty();
-    if (clock_.NowMono() >= next_stats_) {
-      next_stats_ = clock_.NowMono() + absl::ToInt64Nanoseconds(options_.stats_interval);
+    const MonoNanos after = clock_.NowMono();  // one clock read for both timers
+    if (after >= next_stats_) {
+      next_stats_ = after + absl::ToInt64Nanoseconds(options_.stats_interval);
       PublishSnapshot(/*to_subscribers=*/true);
     }
-    if (clock_.NowMono() >= next_tick_) OnTick();
+    if (after >= next_tick_) OnTick();
   }
   Shutdown();
 }
@@ -745,16 +746,16 @@ void CoreLoop::FlushSession(Session& session) {
   SessionQueue& queue = session.queue();
   while (OutboundMessage* message = queue.Front()) {
     const size_t size = message->frame.size();
-    const uint64_t tracked_seq = message->tracked_seq;
     const uint64_t seq = message->seq;
+    const bool ack_tracked = message->ack_tracked;
     const Transport::SendResult result = transport_->Send(session.routing_id(), message->frame);
     switch (result) {
       case Transport::SendResult::kSent: {
         ++counters_.frames_sent;
-        if (tracked_seq != 0 || seq != 0) {
+        if (seq != 0) {
           const MonoNanos now = clock_.NowMono();
-          if (tracked_seq != 0) ack_tracker_.OnSent(session.id(), tracked_seq, now);
-          if (seq != 0) latency_.OnSent(seq, now);
+          if (ack_tracked) ack_tracker_.OnSent(session.id(), seq, now);
+          latency_.OnSent(seq, now);
         }
         counters_.bytes_sent += size;
         const SessionQueue::Transition transition = queue.Pop();

@@ -56,8 +56,8 @@ void CoreLoop::DeliverDurable(Session& session, uint64_t seq, const std::string&
   OutboundMessage message;
   message.frame.copy(const_cast<zmq::message_t&>(frame));
   message.priority = priority;
-  message.tracked_seq = seq;
   message.seq = seq;
+  message.ack_tracked = true;
   if (!router_.Enqueue(session, std::move(message))) return;
   ack_tracker_.OnDelivered(session.id(), seq, topic, alert_id, priority, frame, delivery_count,
                            clock_.NowMono());
@@ -110,7 +110,8 @@ void CoreLoop::ExpireDeliveries() {
     OutboundMessage message;
     message.frame = EncodeFrame(frame);
     message.priority = d.priority;
-    message.tracked_seq = d.seq;
+    message.seq = d.seq;
+    message.ack_tracked = true;
     ++counters_.redelivered;
     router_.Enqueue(*session, std::move(message));
     JournalDelivered(*session, d.seq, d.topic, d.alert_id, d.delivery_count);

@@ -161,18 +161,24 @@ HttpResponse MonitoringHttp::Ready() {
   return Text(503, absl::StrCat("not ready: ", reason, "\n"));
 }
 
+v1::StatsSnapshot MonitoringHttp::LiveStats(const MonitoringSnapshot* snapshot) const {
+  // The loop's counters and gauges, joined by the HTTP server's own and by
+  // the readiness as seen from here (which also checks the disk).
+  v1::StatsSnapshot stats = snapshot != nullptr ? snapshot->stats : v1::StatsSnapshot();
+  AddServerCounters(server_counters_.load(), &stats);
+  const std::string reason = NotReadyReason(snapshot);
+  stats.set_ready(reason.empty());
+  stats.set_not_ready_reason(reason);
+  return stats;
+}
+
 HttpResponse MonitoringHttp::Metrics() {
   std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
-  // The HTTP server's counters and the readiness as seen from here join the
-  // loop's, in a copy (on this thread; the loop's snapshot stays as it is).
-  MonitoringSnapshot view = snapshot != nullptr ? *snapshot : MonitoringSnapshot();
-  AddServerCounters(server_counters_.load(), &view.stats);
-  const std::string reason = NotReadyReason(snapshot.get());
-  view.stats.set_ready(reason.empty());
-  view.stats.set_not_ready_reason(reason);
+  const MonitoringSnapshot empty;
+  const MonitoringSnapshot& shown = snapshot != nullptr ? *snapshot : empty;
   HttpResponse response;
   response.content_type = std::string(kPrometheusContentType);
-  response.body = RenderPrometheus(view);
+  response.body = RenderPrometheus(LiveStats(snapshot.get()), shown.labelled_gauges, shown.latency);
   return response;
 }
 
@@ -181,12 +187,8 @@ HttpResponse MonitoringHttp::Stats(const HttpRequest& request) {
   if (snapshot == nullptr) {
     return JsonError(503, absl::StrCat("no statistics yet: ", NotReadyReason(nullptr)));
   }
-  v1::StatsSnapshot stats = snapshot->stats;
+  v1::StatsSnapshot stats = LiveStats(snapshot.get());
   SummarizeLatency(snapshot->latency, &stats);
-  AddServerCounters(server_counters_.load(), &stats);
-  const std::string reason = NotReadyReason(snapshot.get());
-  stats.set_ready(reason.empty());
-  stats.set_not_ready_reason(reason);
   return Json(200, ProtoToJson(stats, OptionsFor(request)));
 }
 

@@ -36,6 +36,8 @@ class MonitoringHttp {
   std::shared_ptr<const MonitoringSnapshot> Snapshot(uint32_t parts = 0);
   // Empty if ready, else why not.
   std::string NotReadyReason(const MonitoringSnapshot* snapshot) const;
+  // snapshot->stats with the HTTP server's counters and NotReadyReason.
+  v1::StatsSnapshot LiveStats(const MonitoringSnapshot* snapshot) const;
   HttpResponse Ready();
   HttpResponse Metrics();
   HttpResponse Stats(const HttpRequest& request);

@@ -368,7 +368,12 @@ void AddLatency(const std::vector<LatencySeries>& series, PrometheusWriter& writ
 }  // namespace
 
 std::string RenderPrometheus(const MonitoringSnapshot& snapshot) {
-  const v1::StatsSnapshot& stats = snapshot.stats;
+  return RenderPrometheus(snapshot.stats, snapshot.labelled_gauges, snapshot.latency);
+}
+
+std::string RenderPrometheus(const v1::StatsSnapshot& stats,
+                             const std::vector<LabelledGauge>& labelled_gauges,
+                             const std::vector<LatencySeries>& latency) {
   PrometheusWriter writer;
   // Fixed families first, then labelled gauges (so that AddGauges sees them),
   // then the rest; the first family to claim a name keeps it.
@@ -382,8 +387,8 @@ std::string RenderPrometheus(const MonitoringSnapshot& snapshot) {
                  "Always 1; the labels say which broker and version.");
   writer.Add("zonecast_build_info", "",
              {{"version", stats.version()}, {"broker_id", stats.broker_id()}}, "1");
-  AddLabelledGauges(snapshot.labelled_gauges, writer);
-  AddLatency(snapshot.latency, writer);
+  AddLabelledGauges(labelled_gauges, writer);
+  AddLatency(latency, writer);
   AddCounters(stats, writer);
   AddGauges(stats, writer);
   return writer.Finish();

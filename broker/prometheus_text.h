@@ -47,5 +47,10 @@ inline constexpr absl::string_view kPrometheusContentType =
 // text has no "# EOF" line). Deterministic: the same snapshot gives the same
 // bytes.
 std::string RenderPrometheus(const MonitoringSnapshot& snapshot);
+// The same from the parts, for a reader that amends the stats (the HTTP
+// endpoint adds its own counters) without copying the histograms.
+std::string RenderPrometheus(const v1::StatsSnapshot& stats,
+                             const std::vector<LabelledGauge>& labelled_gauges,
+                             const std::vector<LatencySeries>& latency);
 
 }  // namespace zonecast

@@ -43,11 +43,12 @@ struct OutboundMessage {
   zmq::message_t frame;  // encoded v1::Frame, often a shared copy
   v1::Priority priority = v1::P4;
   bool best_effort = false;
-  // Non-zero for a durable delivery the AckTracker follows: its wait for
-  // RECEIVED starts when this copy is handed to the socket, not when queued.
-  uint64_t tracked_seq = 0;
-  // Non-zero for any copy of a durable message: its send is a latency stage.
+  // The seq of a durable message (0 otherwise): its first send is a latency
+  // stage.
   uint64_t seq = 0;
+  // A terminal's copy the AckTracker follows: its wait for RECEIVED starts
+  // when the copy is handed to the socket, not when queued.
+  bool ack_tracked = false;
   // Size accounted for this message; set by Push. Kept apart from frame
   // because a successful send empties the frame before Pop.
   size_t bytes = 0;

@@ -4,21 +4,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "latency_series_for_test.h"
 
 namespace zonecast {
 namespace {
 
 constexpr int64_t kMilli = 1'000'000;
-
-LatencySeries Series(LatencyStage stage, int priority, std::string zone,
-                     const std::vector<int64_t>& nanos) {
-  LatencySeries s;
-  s.stage = stage;
-  s.priority = priority;
-  s.zone = std::move(zone);
-  for (const int64_t v : nanos) s.histogram.Record(v);
-  return s;
-}
 
 // A percentile is its bucket's midpoint: within 1/128 of the value.
 void ExpectWithinBucket(double actual_ms, double expected_ms) {

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "latency_series_for_test.h"
 #include "support/promtool.h"
 
 namespace zonecast {
@@ -25,16 +26,6 @@ using ::testing::Not;
 constexpr int64_t kMicro = 1'000;
 constexpr int64_t kMilli = 1'000'000;
 constexpr int64_t kSecond = 1'000'000'000;
-
-LatencySeries Series(LatencyStage stage, int priority, std::string zone,
-                     const std::vector<int64_t>& nanos) {
-  LatencySeries s;
-  s.stage = stage;
-  s.priority = priority;
-  s.zone = std::move(zone);
-  for (const int64_t v : nanos) s.histogram.Record(v);
-  return s;
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
