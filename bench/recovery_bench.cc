@@ -24,10 +24,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/clock.h"
-#include "frame_codec.h"
-#include "journal.h"
-#include "journal_format.h"
-#include "journal_recovery.h"
+#include "journal/journal.h"
+#include "journal/journal_format.h"
+#include "journal/journal_recovery.h"
+#include "protocol/frame_codec.h"
 #include "zonecast/wire.pb.h"
 
 ABSL_FLAG(int64_t, records, 1000000, "Publish records to write and recover");

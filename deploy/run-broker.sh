@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
-./deploy/build.sh
+./deploy/build.sh zonecastd zonecast
 exec ./build/broker/zonecastd "$@"

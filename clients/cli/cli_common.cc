@@ -18,8 +18,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli_flags.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
+#include "shared/proto_json.h"
+#include "shared/wire_status.h"
+#include "zonecast/version.h"
 
 namespace zonecast::cli {
 namespace {
@@ -27,121 +28,31 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-using google::protobuf::Struct;
 
-// Proto3 JSON prints 64-bit integers as strings; a console wants numbers.
-// Walks the message and its Struct image together and rewrites them.
-void Int64AsNumbers(const Message& message, Struct* object) {
+// The value of `message`'s field `name` as JSON text, as ProtoToJson prints
+// it without defaults; empty if the message has no such field set.
+std::string FieldJson(const Message& message, const std::string& name) {
+  const FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(name);
   const Reflection* reflection = message.GetReflection();
-  std::vector<const FieldDescriptor*> fields;
-  reflection->ListFields(message, &fields);
-  for (const FieldDescriptor* field : fields) {
-    auto it = object->mutable_fields()->find(field->name());
-    if (it == object->mutable_fields()->end()) continue;
-    if (field->is_map()) {
-      // Maps from string to a 64-bit integer (a stats snapshot's counters).
-      const FieldDescriptor* key = field->message_type()->map_key();
-      const FieldDescriptor* value = field->message_type()->map_value();
-      if (!it->second.has_struct_value() || key->cpp_type() != FieldDescriptor::CPPTYPE_STRING ||
-          (value->cpp_type() != FieldDescriptor::CPPTYPE_INT64 &&
-           value->cpp_type() != FieldDescriptor::CPPTYPE_UINT64)) {
-        continue;
-      }
-      auto* entries = it->second.mutable_struct_value()->mutable_fields();
-      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-        const Message& entry = reflection->GetRepeatedMessage(message, field, i);
-        const Reflection* r = entry.GetReflection();
-        auto e = entries->find(r->GetString(entry, key));
-        if (e == entries->end()) continue;
-        e->second.set_number_value(value->cpp_type() == FieldDescriptor::CPPTYPE_INT64
-                                       ? static_cast<double>(r->GetInt64(entry, value))
-                                       : static_cast<double>(r->GetUInt64(entry, value)));
-      }
-      continue;
-    }
-    if (field->is_repeated()) {
-      // Lists of messages (a timeline's entries); scalars stay as printed.
-      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || !it->second.has_list_value()) {
-        continue;
-      }
-      auto* values = it->second.mutable_list_value()->mutable_values();
-      for (int i = 0; i < values->size() && i < reflection->FieldSize(message, field); ++i) {
-        if ((*values)[i].has_struct_value()) {
-          Int64AsNumbers(reflection->GetRepeatedMessage(message, field, i),
-                         (*values)[i].mutable_struct_value());
-        }
-      }
-      continue;
-    }
-    switch (field->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT64:
-        it->second.set_number_value(static_cast<double>(reflection->GetInt64(message, field)));
-        break;
-      case FieldDescriptor::CPPTYPE_UINT64:
-        it->second.set_number_value(static_cast<double>(reflection->GetUInt64(message, field)));
-        break;
-      case FieldDescriptor::CPPTYPE_MESSAGE:
-        if (it->second.has_struct_value()) {
-          Int64AsNumbers(reflection->GetMessage(message, field), it->second.mutable_struct_value());
-        }
-        break;
-      default:
-        break;
-    }
+  if (field == nullptr || field->is_repeated() || !reflection->HasField(message, field)) return "";
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return JsonString(reflection->GetString(message, field));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(reflection->GetInt64(message, field));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(reflection->GetUInt64(message, field));
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(reflection->GetInt32(message, field));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(reflection->GetUInt32(message, field));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return reflection->GetBool(message, field) ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return JsonString(reflection->GetEnum(message, field)->name());
+    default:
+      return "(message)";  // never equal to an envelope value
   }
-}
-
-Struct ToStruct(const Message& message, bool all_fields) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = all_fields;
-  options.always_print_enums_as_ints = false;
-  std::string json;
-  Struct object;
-  if (google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
-    // Parsing our own output into Struct cannot fail.
-    (void)google::protobuf::util::JsonStringToMessage(json, &object).ok();
-  }
-  Int64AsNumbers(message, &object);
-  return object;
-}
-
-// Prints the object with a stable key order, the keys a reader looks for
-// first (seq, topic, priority, event, alert_id) and the rest sorted, so that
-// lines are easy to read and to diff. Values are printed by protobuf.
-std::string StructToJson(const Struct& object) {
-  static const char* const kFirst[] = {"seq", "topic", "priority", "event", "alert_id"};
-  std::vector<std::string> keys;
-  for (const auto& [key, value] : object.fields()) keys.push_back(key);
-  std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
-    auto rank = [](const std::string& k) {
-      for (size_t i = 0; i < std::size(kFirst); ++i) {
-        if (k == kFirst[i]) return i;
-      }
-      return std::size(kFirst);
-    };
-    return std::make_pair(rank(a), a) < std::make_pair(rank(b), b);
-  });
-  std::string out = "{";
-  for (const std::string& key : keys) {
-    std::string value;
-    const google::protobuf::Value& v = object.fields().at(key);
-    if (v.has_struct_value()) {
-      value = StructToJson(v.struct_value());
-    } else {
-      (void)google::protobuf::util::MessageToJsonString(v, &value).ok();
-    }
-    if (out.size() > 1) out += ",";
-    absl::StrAppend(&out, "\"", key, "\":", value);
-  }
-  return out + "}";
-}
-
-void SetNumber(Struct* object, const std::string& key, double value) {
-  (*object->mutable_fields())[key].set_number_value(value);
-}
-void SetString(Struct* object, const std::string& key, const std::string& value) {
-  (*object->mutable_fields())[key].set_string_value(value);
 }
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -262,19 +173,20 @@ ClientOptions BaseOptions() {
   const int32_t timeout_ms = std::max(1, absl::GetFlag(FLAGS_timeout_ms));
   options.connect_timeout = absl::Milliseconds(timeout_ms);
   options.request_timeout = absl::Milliseconds(timeout_ms);
-  options.client_name = "zonecast-cli/0.1";
+  options.client_name = absl::StrCat("zonecast-cli/", kVersion);
   return options;
 }
 
 std::string DefaultUnitId(const std::string& prefix) { return absl::StrCat(prefix, "-", getpid()); }
 
 std::string ToJsonLine(const Message& message, bool all_fields) {
-  return StructToJson(ToStruct(message, all_fields));
+  JsonOptions options;
+  options.all_fields = all_fields;
+  return ProtoToJson(message, options);
 }
 
 std::string DeliveryJson(const v1::Deliver& deliver) {
   const v1::Event& event = deliver.event();
-  Struct object;
   std::string kind = "unknown";
   const Message* inner = nullptr;
   switch (event.kind_case()) {
@@ -313,31 +225,34 @@ std::string DeliveryJson(const v1::Deliver& deliver) {
     default:
       break;
   }
-  Struct envelope;
-  SetString(&envelope, "event", kind);
-  SetNumber(&envelope, "seq", static_cast<double>(deliver.seq()));
-  SetString(&envelope, "topic", deliver.topic());
-  SetString(&envelope, "priority", v1::Priority_Name(deliver.priority()));
-  SetNumber(&envelope, "delivery_count", deliver.delivery_count());
-  if (deliver.redelivered()) (*envelope.mutable_fields())["redelivered"].set_bool_value(true);
-  SetString(&envelope, "publisher", deliver.publisher());
+  std::vector<std::pair<std::string, std::string>> envelope = {
+      {"event", JsonString(kind)},
+      {"seq", absl::StrCat(deliver.seq())},
+      {"topic", JsonString(deliver.topic())},
+      {"priority", JsonString(v1::Priority_Name(deliver.priority()))},
+      {"delivery_count", absl::StrCat(deliver.delivery_count())},
+  };
+  if (deliver.redelivered()) envelope.emplace_back("redelivered", "true");
+  envelope.emplace_back("publisher", JsonString(deliver.publisher()));
   if (deliver.sent_unix_ms() != 0) {
-    SetNumber(&envelope, "sent_unix_ms", static_cast<double>(deliver.sent_unix_ms()));
+    envelope.emplace_back("sent_unix_ms", absl::StrCat(deliver.sent_unix_ms()));
   }
-  SetNumber(&envelope, "broker_unix_ms", static_cast<double>(deliver.broker_unix_ms()));
-  if (inner != nullptr) object = ToStruct(*inner, /*all_fields=*/false);
+  envelope.emplace_back("broker_unix_ms", absl::StrCat(deliver.broker_unix_ms()));
+  JsonOptions options;
+  options.all_fields = false;
+  std::string object = inner != nullptr ? ProtoToJson(*inner, options) : "{}";
   // The event's own fields win (an ack's seq and topic are those of the
   // message it acknowledges); an envelope field they hide stays visible as
-  // delivery_<name>.
-  for (const auto& [key, value] : envelope.fields()) {
-    auto it = object.fields().find(key);
-    if (it == object.fields().end()) {
-      (*object.mutable_fields())[key] = value;
-    } else if (it->second.DebugString() != value.DebugString()) {
-      (*object.mutable_fields())["delivery_" + key] = value;
+  // delivery_<name>. The envelope goes first, in the order above.
+  for (auto it = envelope.rbegin(); it != envelope.rend(); ++it) {
+    const std::string existing = inner != nullptr ? FieldJson(*inner, it->first) : "";
+    if (existing.empty()) {
+      object = JsonWithMember(object, it->first, it->second);
+    } else if (existing != it->second) {
+      object = JsonWithMember(object, "delivery_" + it->first, it->second);
     }
   }
-  return StructToJson(object);
+  return object;
 }
 
 std::string DeliveryText(const v1::Deliver& deliver) {

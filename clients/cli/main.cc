@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "absl/flags/commandlineflag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/reflection.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "shared/flags.h"
+#include "zonecast/version.h"
 
 namespace zonecast::cli {
 
@@ -162,126 +162,33 @@ void PrintUsage(std::ostream& out) {
 }
 
 void PrintCommandHelp(const Command& command) {
-  std::cout << command.usage
-            << "\n\nFlags (dashes and underscores in names are "
-               "interchangeable):\n";
-  for (const char* name : command.flags) {
-    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-    if (flag == nullptr) continue;
-    std::cout << "  --" << name;
-    if (!flag->DefaultValue().empty()) std::cout << "=" << flag->DefaultValue();
-    std::cout << "\n      " << flag->Help() << "\n";
-  }
+  PrintFlagHelp(std::cout, command.usage,
+                std::vector<std::string>(command.flags.begin(), command.flags.end()));
 }
 
-// The flag an argument names (`name` without dashes, before any '='), or
-// null. `--nofoo` names the boolean flag foo, as Abseil reads it.
-const absl::CommandLineFlag* FindFlag(absl::string_view name, bool* negated) {
-  *negated = false;
-  if (const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name)) return flag;
-  if (absl::ConsumePrefix(&name, "no")) {
-    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-    if (flag != nullptr && flag->IsOfType<bool>()) {
-      *negated = true;
-      return flag;
-    }
-  }
-  return nullptr;
-}
-
-// True for an argument Abseil reads as a flag: "-x..." or "--x...".
-bool IsFlagArgument(absl::string_view arg) { return arg.size() > 1 && arg[0] == '-'; }
-
-// The text of flag argument `arg` after its dashes: "name" or "name=value".
-absl::string_view FlagText(absl::string_view arg) {
-  if (!absl::ConsumePrefix(&arg, "--")) absl::ConsumePrefix(&arg, "-");
-  return arg;
-}
-
-// Whether the argument after flag argument `arg` is its value, as Abseil
-// decides: when `arg` has no '=' and names a flag that is not boolean.
-bool TakesNextAsValue(absl::string_view arg) {
-  const absl::string_view text = FlagText(arg);
-  if (text.find('=') != absl::string_view::npos) return false;
-  bool negated = false;
-  const absl::CommandLineFlag* flag = FindFlag(text, &negated);
-  return flag != nullptr && !flag->IsOfType<bool>();
-}
-
-// Rewrites flag names to underscores (`--warn-p99-ms=5` -> `--warn_p99_ms=5`:
-// Abseil names cannot hold '-') and folds every --subscribe occurrence into
-// one comma-separated --subscribe (Abseil keeps only the last one of a
-// repeated flag). Values and positional arguments are left alone: the
-// argument after a non-boolean flag without '=' is its value, and
-// everything after a bare "--" is positional. Returns the new argv strings.
+// NormalizeFlagArgs, then every --subscribe occurrence folded into one
+// comma-separated --subscribe (Abseil keeps only the last one of a repeated
+// flag). Returns the new argv strings.
 std::vector<std::string> PrepareArgs(int argc, char** argv) {
+  std::vector<std::string> normalized = NormalizeFlagArgs(argc, argv, /*first=*/2);
   std::vector<std::string> args;
   std::vector<std::string> patterns;
-  args.emplace_back(argv[0]);
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
+  for (size_t i = 0; i < normalized.size(); ++i) {
+    std::string& arg = normalized[i];
     if (arg == "--") {
-      for (; i < argc; ++i) args.emplace_back(argv[i]);
+      for (; i < normalized.size(); ++i) args.push_back(std::move(normalized[i]));
       break;
     }
-    if (!IsFlagArgument(arg)) {
-      args.push_back(std::move(arg));
-      continue;
-    }
-    for (size_t j = arg.size() - FlagText(arg).size(); j < arg.size() && arg[j] != '='; ++j) {
-      if (arg[j] == '-') arg[j] = '_';
-    }
-    if (arg == "--subscribe" && i + 1 < argc) {
-      patterns.emplace_back(argv[++i]);
-      continue;
-    }
-    if (arg.rfind("--subscribe=", 0) == 0) {
+    if (arg == "--subscribe" && i + 1 < normalized.size()) {
+      patterns.push_back(std::move(normalized[++i]));
+    } else if (absl::StartsWith(arg, "--subscribe=")) {
       patterns.push_back(arg.substr(std::strlen("--subscribe=")));
-      continue;
+    } else {
+      args.push_back(std::move(arg));
     }
-    const bool value_follows = TakesNextAsValue(arg) && i + 1 < argc;
-    args.push_back(std::move(arg));
-    if (value_follows) args.emplace_back(argv[++i]);
   }
   if (!patterns.empty()) args.push_back("--subscribe=" + absl::StrJoin(patterns, ","));
   return args;
-}
-
-// Checks what Abseil would otherwise reject by printing its own message and
-// exiting 1: unknown flags, a missing value, a value that does not parse.
-// Returns the problem, or nullopt. (Parsing a value sets the flag; Abseil's
-// parse that follows sets it again to the same value.)
-std::optional<std::string> CheckFlags(const std::vector<std::string>& args) {
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") break;
-    if (!IsFlagArgument(arg)) continue;
-    const absl::string_view text = FlagText(arg);
-    const size_t equals = text.find('=');
-    const absl::string_view name = text.substr(0, equals);
-    bool negated = false;
-    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-    if (flag == nullptr && FindFlag(name, &negated) != nullptr &&
-        equals == absl::string_view::npos) {
-      continue;  // --nofoo for a boolean foo
-    }
-    if (flag == nullptr) return absl::StrCat("unknown flag --", name);
-    std::string value;
-    if (equals != absl::string_view::npos) {
-      value = std::string(text.substr(equals + 1));
-    } else if (flag->IsOfType<bool>()) {
-      continue;
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return absl::StrCat("flag --", name, " needs a value");
-    }
-    std::string error;
-    if (!flag->ParseFrom(value, &error)) {
-      return absl::StrCat("bad value '", value, "' for --", name, ": ", error);
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -298,6 +205,10 @@ int main(int argc, char** argv) {
     PrintUsage(std::cout);
     return kExitOk;
   }
+  if (name == "--version" || name == "version") {
+    std::cout << "zonecast " << zonecast::kVersion << "\n";
+    return kExitOk;
+  }
   const Command* command = nullptr;
   for (const Command& c : Commands()) {
     if (name == c.name) command = &c;
@@ -307,22 +218,17 @@ int main(int argc, char** argv) {
     PrintUsage(std::cerr);
     return kExitUsage;
   }
-  for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h" || arg == "--helpfull") {
-      PrintCommandHelp(*command);
-      return kExitOk;
-    }
+  if (zonecast::WantsHelp(argc, argv, /*first=*/2)) {
+    PrintCommandHelp(*command);
+    return kExitOk;
   }
   std::vector<std::string> args = PrepareArgs(argc, argv);
   auto usage_error = [command](const std::string& message) {
     return command->usage_error != nullptr ? command->usage_error(message)
                                            : UsageError(command->name, message);
   };
-  if (std::optional<std::string> problem = CheckFlags(args)) return usage_error(*problem);
-  std::vector<char*> arg_pointers;
-  arg_pointers.reserve(args.size());
-  for (std::string& arg : args) arg_pointers.push_back(arg.data());
+  if (std::optional<std::string> problem = zonecast::CheckFlags(args)) return usage_error(*problem);
+  std::vector<char*> arg_pointers = zonecast::ArgvOf(args);
   // CheckFlags took what would make Abseil print the problem and exit(1);
   // stray arguments get the command's usage exit code too.
   std::vector<char*> rest =

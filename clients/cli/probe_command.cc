@@ -29,6 +29,7 @@
 #include "cli_flags.h"
 #include "commands.h"
 #include "http_get.h"
+#include "shared/wire_status.h"
 
 namespace zonecast::cli {
 namespace {

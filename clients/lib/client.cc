@@ -5,59 +5,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "shared/protocol_version.h"
+#include "shared/request_ids.h"
+#include "shared/wire_status.h"
 #include "zmq.hpp"
 
 namespace zonecast {
-
-namespace {
-
-constexpr uint32_t kProtocolVersion = 1;
-
-absl::StatusCode CodeFor(v1::ErrorCode code) {
-  switch (code) {
-    case v1::FRAME_TOO_LARGE:
-    case v1::TOO_MANY_SUBSCRIPTIONS:
-      return absl::StatusCode::kResourceExhausted;
-    case v1::HELLO_REQUIRED:
-    case v1::SESSION_TAKEN_OVER:
-      return absl::StatusCode::kFailedPrecondition;
-    case v1::PERMISSION_DENIED:
-      return absl::StatusCode::kPermissionDenied;
-    case v1::STORAGE_UNAVAILABLE:
-      return absl::StatusCode::kUnavailable;
-    case v1::INTERNAL:
-      return absl::StatusCode::kInternal;
-    default:
-      return absl::StatusCode::kInvalidArgument;
-  }
-}
-
-// The request id a reply frame answers, or 0.
-uint64_t ReplyRequestId(const v1::Frame& frame) {
-  switch (frame.body_case()) {
-    case v1::Frame::kPubAck:
-      return frame.pub_ack().request_id();
-    case v1::Frame::kSubscribed:
-      return frame.subscribed().request_id();
-    case v1::Frame::kStatsReply:
-      return frame.stats_reply().request_id();
-    case v1::Frame::kHistoryReply:
-      return frame.history_reply().request_id();
-    case v1::Frame::kTimelineReply:
-      return frame.timeline_reply().request_id();
-    case v1::Frame::kError:
-      return frame.error().request_id();
-    default:
-      return 0;
-  }
-}
-
-}  // namespace
-
-absl::Status StatusFromError(const v1::Error& error) {
-  return absl::Status(CodeFor(error.code()),
-                      absl::StrCat(v1::ErrorCode_Name(error.code()), ": ", error.text()));
-}
 
 struct Client::State {
   ClientOptions options;
@@ -286,7 +239,7 @@ struct Client::State {
     const absl::Time deadline = absl::Now() + timeout;
     auto find = [&]() -> std::optional<v1::Frame> {
       for (auto it = replies.begin(); it != replies.end(); ++it) {
-        if (ReplyRequestId(*it) == request_id) {
+        if (RequestIdOf(*it) == request_id) {
           v1::Frame frame = std::move(*it);
           replies.erase(it);
           return frame;

@@ -5,10 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "frame_codec.h"
-#include "protocol_error.h"
-#include "topic.h"
-#include "topic_trie.h"
+#include "protocol/frame_codec.h"
+#include "protocol/topic.h"
+#include "routing/topic_trie.h"
+#include "shared/wire_status.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   zonecast::v1::Frame frame;

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "http_server.h"
+#include "http/http_server.h"
 
 namespace {
 

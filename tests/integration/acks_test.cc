@@ -1,4 +1,4 @@
-// Acknowledgements and redelivery against the real zonecastd (DESIGN.md
+// Acknowledgements and redelivery against the real zonecastd (ARCHITECTURE.md
 // "Delivery contract" 5; issue 4 items 1, 2, 7 and 8).
 //
 //  - RECEIVED is sent by libzonecast on its own; every ack is journaled and

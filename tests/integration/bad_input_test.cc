@@ -1,4 +1,4 @@
-// Bad input over a real socket (DESIGN.md contract 7): each gets an Error
+// Bad input over a real socket (ARCHITECTURE.md, delivery contract 7): each gets an Error
 // frame with its specific code and a text, one count in errors.<CODE>, and
 // nothing else: the same connection goes on working, and so does the broker.
 //

@@ -41,6 +41,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "shared/wire_status.h"
 #include "support/broker_process.h"
 #include "support/test_clients.h"
 #include "zonecast/client.h"

@@ -4,7 +4,7 @@
 // offsets, a segment torn while it was being created, damage in the middle
 // of a segment (repair sets it aside, strict refuses), a dedup checkpoint
 // past the record size limit, the alert-id dedup window surviving a crash,
-// and `zonecast history`. The promise under test is DESIGN.md "Delivery
+// and `zonecast history`. The promise under test is ARCHITECTURE.md "Delivery
 // contract" 1-3: a PubAck means the record is on disk, an alert id is
 // stored once, and durable sessions get what was stored.
 //

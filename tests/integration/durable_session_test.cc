@@ -1,4 +1,4 @@
-// Durable terminal sessions against the real zonecastd (DESIGN.md "Delivery
+// Durable terminal sessions against the real zonecastd (ARCHITECTURE.md "Delivery
 // contract" 3 and 4; issue 4 items 3, 6 and 8).
 //
 // A terminal is a durable session keyed by its unit id: its subscriptions
@@ -365,7 +365,7 @@ TEST_F(DurableSessionTest, CallAfterHeartbeatTimeoutGetsNewSessionAndReplay) {
   EXPECT_TRUE(replayed->redelivered());
 }
 
-// P1 overtakes a P3 backlog (DESIGN.md contract 4). The terminal is a raw
+// P1 overtakes a P3 backlog (ARCHITECTURE.md, delivery contract 4). The terminal is a raw
 // DEALER with RCVHWM 1 and a 4 KiB receive buffer that does not read; the
 // broker's pipe to it holds one message (--pipe_hwm=1). Of the P3 alerts
 // published first, only what the pipe and the loopback TCP buffers take

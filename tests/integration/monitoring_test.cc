@@ -29,7 +29,7 @@
 #include "gtest/gtest.h"
 #include "http_get.h"
 #include "integration/durability_support.h"
-#include "journal_format.h"
+#include "journal/journal_format.h"
 #include "support/broker_process.h"
 #include "support/promtool.h"
 #include "support/test_clients.h"

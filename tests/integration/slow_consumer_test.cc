@@ -1,5 +1,5 @@
 // One slow terminal must not slow anyone else, and a P1 alert is never
-// dropped for it (DESIGN.md contract 6; policy in broker/session_queue.h).
+// dropped for it (ARCHITECTURE.md, delivery contract 6; policy in broker/routing/session_queue.h).
 //
 // The slow terminal is a raw DEALER with RCVHWM 1 and a 4 KiB SO_RCVBUF that
 // never reads, so its backlog builds in the broker: first the ZeroMQ pipe

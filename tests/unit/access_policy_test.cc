@@ -1,4 +1,4 @@
-#include "access_policy.h"
+#include "routing/access_policy.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "protocol_error.h"
+#include "shared/wire_status.h"
 #include "zonecast/domain.pb.h"
 #include "zonecast/wire.pb.h"
 

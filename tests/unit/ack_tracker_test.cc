@@ -3,7 +3,7 @@
 // ack_wait(priority) after the first send, then each backoff step after each
 // redelivery is sent, until max_deliveries, when it is dead-lettered. Time is
 // plain MonoNanos values; no clock is needed.
-#include "ack_tracker.h"
+#include "delivery/ack_tracker.h"
 
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
 // AlertBook: alerts waiting for an officer's response until their deadline.
-#include "alert_book.h"
+#include "alerts/alert_book.h"
 
 #include <string>
 #include <vector>

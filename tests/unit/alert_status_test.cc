@@ -1,4 +1,4 @@
-#include "alert_status.h"
+#include "alerts/alert_status.h"
 
 #include <string>
 

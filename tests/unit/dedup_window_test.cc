@@ -1,6 +1,6 @@
 // DedupWindow: alert ids with the seq of their first publish, forgotten
 // once older than the window.
-#include "dedup_window.h"
+#include "journal/dedup_window.h"
 
 #include <map>
 #include <string>

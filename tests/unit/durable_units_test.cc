@@ -1,6 +1,6 @@
 // DurableUnits: per-terminal subscriptions and settled seqs (a floor plus a
 // sparse set above it), and their checkpoint image.
-#include "durable_units.h"
+#include "journal/durable_units.h"
 
 #include <cstdint>
 #include <map>

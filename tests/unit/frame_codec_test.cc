@@ -1,4 +1,4 @@
-#include "frame_codec.h"
+#include "protocol/frame_codec.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "protocol_error.h"
+#include "shared/wire_status.h"
 #include "zonecast/domain.pb.h"
 #include "zonecast/wire.pb.h"
 

@@ -4,7 +4,7 @@
 // 431, 500), keep-alive, pipelining, HTTP/1.0, timeouts, the connection limit,
 // random bytes, and Start's errors. ParseHttpRequest and DecodeHttpTarget,
 // which the server and the fuzzer share, are also tested directly.
-#include "http_server.h"
+#include "http/http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

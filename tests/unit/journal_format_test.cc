@@ -1,6 +1,6 @@
 // Journal on-disk format: the segment header, record framing, the publish
 // record layout and segment file names (journal_format.h draws them).
-#include "journal_format.h"
+#include "journal/journal_format.h"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 // SegmentScanner over an in-memory segment, LevelDB log_test style: build a
 // segment, do byte surgery on it, and check the records read back, where the
 // good data ends (good_bytes, bad_offset) and the reason reported.
-#include "journal_reader.h"
+#include "journal/journal_reader.h"
 
 #include <cstdint>
 #include <memory>
@@ -10,7 +10,7 @@
 
 #include "common/crc32c.h"
 #include "gtest/gtest.h"
-#include "journal_format.h"
+#include "journal/journal_format.h"
 
 namespace zonecast {
 namespace {

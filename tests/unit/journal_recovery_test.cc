@@ -1,7 +1,7 @@
 // RecoverJournal on real segment files in a temporary directory: clean
 // segments, torn tails in the active segment, damage in sealed and active
 // segments in repair and strict mode, checkpoints and seq bookkeeping.
-#include "journal_recovery.h"
+#include "journal/journal_recovery.h"
 
 #include <stdlib.h>
 
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "journal_format.h"
+#include "journal/journal_format.h"
 #include "zonecast/journal.pb.h"
 
 namespace zonecast {

@@ -2,7 +2,7 @@
 // they are on disk (checked by recovering the directory), segment rolls,
 // retention by bytes and by age, and write failures (a file size limit and
 // an obstacle where the next segment goes).
-#include "journal_writer.h"
+#include "journal/journal_writer.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -23,9 +23,9 @@
 #include "absl/strings/str_format.h"
 #include "common/clock.h"
 #include "gtest/gtest.h"
-#include "journal_format.h"
-#include "journal_reader.h"
-#include "journal_recovery.h"
+#include "journal/journal_format.h"
+#include "journal/journal_reader.h"
+#include "journal/journal_recovery.h"
 #include "zonecast/journal.pb.h"
 
 namespace zonecast {

@@ -1,4 +1,4 @@
-#include "latency_histogram.h"
+#include "monitoring/latency_histogram.h"
 
 #include <algorithm>
 #include <cmath>

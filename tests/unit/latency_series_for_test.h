@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "monitoring_snapshot.h"
+#include "monitoring/monitoring_snapshot.h"
 
 namespace zonecast {
 

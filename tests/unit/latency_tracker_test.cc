@@ -1,4 +1,4 @@
-#include "latency_tracker.h"
+#include "monitoring/latency_tracker.h"
 
 #include <string>
 #include <vector>

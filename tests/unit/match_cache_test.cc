@@ -1,6 +1,6 @@
 // MatchCache: counters, eviction, cached "no interest" results, and the cache
 // in front of a TopicTrie (as the router uses it) with caching on and off.
-#include "match_cache.h"
+#include "routing/match_cache.h"
 
 #include <algorithm>
 #include <memory>
@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "topic_trie.h"
+#include "routing/topic_trie.h"
 
 namespace zonecast {
 namespace {

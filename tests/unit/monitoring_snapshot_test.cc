@@ -1,4 +1,4 @@
-#include "monitoring_snapshot.h"
+#include "monitoring/monitoring_snapshot.h"
 
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 // BrokerOptions::Validate: the defaults are valid; each bad value is
 // InvalidArgument naming the flag that sets it.
-#include "options.h"
+#include "core/options.h"
 
 #include <functional>
 #include <string>

@@ -1,4 +1,4 @@
-#include "prometheus_text.h"
+#include "monitoring/prometheus_text.h"
 
 #include <algorithm>
 #include <cstdlib>

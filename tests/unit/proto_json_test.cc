@@ -1,4 +1,4 @@
-#include "common/proto_json.h"
+#include "shared/proto_json.h"
 
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"

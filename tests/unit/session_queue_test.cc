@@ -1,4 +1,4 @@
-#include "session_queue.h"
+#include "routing/session_queue.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // TimerQueue: a min-heap of deadlines; PopDue hands out, earliest first,
 // every timer due at `now` and nothing later.
-#include "timer_queue.h"
+#include "common/timer_queue.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Topic and pattern validation, splitting and the reference matcher.
-#include "topic.h"
+#include "protocol/topic.h"
 
 #include <string>
 #include <vector>

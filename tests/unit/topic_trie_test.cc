@@ -1,6 +1,6 @@
 // TopicTrie: literal and wildcard matching, duplicate handling, pruning on
 // removal, and a differential test against the reference matcher.
-#include "topic_trie.h"
+#include "routing/topic_trie.h"
 
 #include <algorithm>
 #include <random>
@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "topic.h"
+#include "protocol/topic.h"
 
 namespace zonecast {
 namespace {

@@ -1,6 +1,6 @@
 // ZoneIndex: the zones file (JSON through protobuf into v1::ZoneMap), its
 // validation, neighbours and response deadlines; and CityAndZone.
-#include "zones.h"
+#include "alerts/zones.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "protocol/topic.h"
 
 #ifndef ZONECAST_SOURCE_DIR
 #error "ZONECAST_SOURCE_DIR must name the source tree (set in tests/CMakeLists.txt)"

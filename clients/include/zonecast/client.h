@@ -14,7 +14,7 @@
 //     ...
 //   }
 //
-// The library answers every Deliver with an automatic RECEIVED ack (DESIGN.md
+// The library answers every Deliver with an automatic RECEIVED ack (ARCHITECTURE.md
 // contract 5), beats heartbeats while the caller is inside a call, notices a
 // silent or restarted broker, and then says Hello again and re-subscribes by
 // itself.
@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "zonecast/domain.pb.h"
+#include "zonecast/version.h"
 #include "zonecast/wire.pb.h"
 
 namespace zonecast {
@@ -42,7 +43,7 @@ struct ClientOptions {
   std::string unit_id;  // required for terminals; [a-z0-9_-]
   std::string patrol_group;
   std::string zone;
-  std::string client_name = "libzonecast/0.1";
+  std::string client_name = std::string("libzonecast/") + kVersion;
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration request_timeout = absl::Seconds(5);
   // Send RECEIVED for every Deliver as it arrives. Only tests of redelivery
@@ -119,9 +120,5 @@ class Client {
   explicit Client(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
-
-// Maps a wire error to the Status a caller sees: the canonical code follows
-// the wire code, the message is "<CODE>: <text>".
-absl::Status StatusFromError(const v1::Error& error);
 
 }  // namespace zonecast

@@ -1,0 +1,94 @@
+#include "alerts/alert_status.h"
+
+#include "protocol/topic.h"
+
+namespace zonecast {
+
+void AlertStatusBoard::OnPublished(const std::string& alert_id, absl::string_view title,
+                                   uint64_t seq, absl::string_view topic, v1::Priority priority,
+                                   absl::string_view publisher, int64_t unix_ms) {
+  if (alert_id.empty() || alerts_.contains(alert_id)) return;
+  while (alerts_.size() >= limits_.max_alerts && !order_.empty()) {
+    alerts_.erase(order_.front());
+    order_.pop_front();
+  }
+  Entry& entry = alerts_[alert_id];
+  entry.seq = seq;
+  entry.topic = std::string(topic);
+  entry.priority = priority;
+  entry.title = std::string(title);
+  entry.publisher = std::string(publisher);
+  entry.published_unix_ms = unix_ms;
+  entry.last_change_unix_ms = unix_ms;
+  order_.push_back(alert_id);
+}
+
+void AlertStatusBoard::OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
+                             int64_t unix_ms) {
+  auto it = alerts_.find(alert_id);
+  if (it == alerts_.end()) return;
+  if (level == v1::RESOLVED) {
+    alerts_.erase(it);  // its id stays in order_ until it reaches the front
+    return;
+  }
+  Entry& entry = it->second;
+  if (level == v1::RECEIVED) entry.received.insert(std::string(unit));
+  // DECLINED is an answer, not progress: the alert still needs a taker.
+  if (level == v1::DECLINED || level <= entry.level) return;
+  entry.level = level;
+  if (level != v1::RECEIVED) entry.responder = std::string(unit);
+  entry.last_change_unix_ms = unix_ms;
+}
+
+void AlertStatusBoard::OnEscalated(absl::string_view alert_id, int64_t unix_ms) {
+  auto it = alerts_.find(alert_id);
+  if (it == alerts_.end()) return;
+  it->second.escalated = true;
+  it->second.last_change_unix_ms = unix_ms;
+}
+
+void AlertStatusBoard::Expire(int64_t now_unix_ms) {
+  const int64_t oldest = now_unix_ms - absl::ToInt64Milliseconds(limits_.max_age);
+  while (!order_.empty()) {
+    auto it = alerts_.find(order_.front());
+    if (it != alerts_.end() && it->second.published_unix_ms >= oldest) break;
+    if (it != alerts_.end()) alerts_.erase(it);
+    order_.pop_front();
+  }
+}
+
+void AlertStatusBoard::Fill(int64_t now_unix_ms,
+                            absl::FunctionRef<int64_t(const std::string&)> deadline_of,
+                            v1::AlertStatusList* out) const {
+  out->set_unix_ms(now_unix_ms);
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const std::string& id : order_) {
+    auto it = alerts_.find(id);
+    if (it == alerts_.end() || !seen.insert(id).second) continue;
+    const Entry& entry = it->second;
+    v1::AlertStatus* status = out->add_alerts();
+    status->set_alert_id(id);
+    status->set_seq(entry.seq);
+    status->set_topic(entry.topic);
+    std::string city;
+    std::string zone;
+    if (CityAndZone(entry.topic, &city, &zone)) {
+      status->set_city(std::move(city));
+      status->set_zone(std::move(zone));
+    }
+    status->set_priority(v1::Priority_Name(entry.priority));
+    status->set_title(entry.title);
+    status->set_publisher(entry.publisher);
+    status->set_published_unix_ms(entry.published_unix_ms);
+    status->set_age_s(static_cast<double>(now_unix_ms - entry.published_unix_ms) / 1000.0);
+    status->set_state(entry.level == 0 ? "PUBLISHED"
+                                       : v1::AckLevel_Name(static_cast<v1::AckLevel>(entry.level)));
+    status->set_units_received(static_cast<uint32_t>(entry.received.size()));
+    status->set_responder(entry.responder);
+    status->set_escalated(entry.escalated);
+    status->set_deadline_unix_ms(deadline_of(id));
+    status->set_last_change_unix_ms(entry.last_change_unix_ms);
+  }
+}
+
+}  // namespace zonecast

@@ -1,0 +1,110 @@
+#include "alerts/zones.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "protocol/topic.h"
+
+namespace zonecast {
+
+absl::StatusOr<ZoneIndex> ZoneIndex::Load(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::NotFoundError(absl::StrCat("zones file ", path, " is not a readable file"));
+  }
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open zones file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::ZoneMap map;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &map, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("zones file ", path, ": ", std::string(parsed.message())));
+  }
+  absl::StatusOr<ZoneIndex> index = FromMap(std::move(map));
+  if (!index.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("zones file ", path, ": ", index.status().message()));
+  }
+  return index;
+}
+
+absl::StatusOr<ZoneIndex> ZoneIndex::FromMap(v1::ZoneMap map) {
+  ZoneIndex index;
+  auto is_token = [](absl::string_view s) {
+    return !s.empty() && s.find('.') == s.npos && ValidateTopic(s).ok();
+  };
+  if (!is_token(map.city())) {
+    return absl::InvalidArgumentError(absl::StrCat("city '", map.city(), "' is not a topic token"));
+  }
+  // A deadline is a few seconds to hours; a huge or infinite one would
+  // overflow the monotonic clock and escalate at once.
+  const v1::ResponseDeadlines& d = map.response_deadlines();
+  for (double seconds : {d.p1_s(), d.p2_s(), d.p3_s(), d.p4_s()}) {
+    if (!std::isfinite(seconds) || seconds > kMaxDeadlineSeconds) {
+      return absl::InvalidArgumentError(absl::StrCat("response deadline ", seconds,
+                                                     " s is not a number of seconds up to ",
+                                                     kMaxDeadlineSeconds, " (use 0 for none)"));
+    }
+  }
+  for (int i = 0; i < map.zones_size(); ++i) {
+    const std::string& id = map.zones(i).id();
+    if (!is_token(id)) {
+      return absl::InvalidArgumentError(absl::StrCat("zone id '", id, "' is not a topic token"));
+    }
+    if (!index.zones_.emplace(id, i).second) {
+      return absl::InvalidArgumentError(absl::StrCat("zone '", id, "' appears twice"));
+    }
+  }
+  for (const v1::Zone& zone : map.zones()) {
+    for (const std::string& neighbour : zone.neighbours()) {
+      if (neighbour == zone.id()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("zone '", zone.id(), "' lists itself as a neighbour"));
+      }
+      if (!index.zones_.contains(neighbour)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("zone '", zone.id(), "' has unknown neighbour '", neighbour, "'"));
+      }
+    }
+  }
+  index.map_ = std::move(map);
+  return index;
+}
+
+const v1::Zone* ZoneIndex::Find(absl::string_view city, absl::string_view zone_id) const {
+  if (city != map_.city()) return nullptr;
+  auto it = zones_.find(zone_id);
+  return it == zones_.end() ? nullptr : &map_.zones(it->second);
+}
+
+absl::Duration ZoneIndex::Deadline(v1::Priority priority) const {
+  const v1::ResponseDeadlines& d = map_.response_deadlines();
+  double seconds = 0;
+  switch (priority) {
+    case v1::P1:
+      seconds = d.p1_s();
+      break;
+    case v1::P2:
+      seconds = d.p2_s();
+      break;
+    case v1::P3:
+      seconds = d.p3_s();
+      break;
+    case v1::P4:
+      seconds = d.p4_s();
+      break;
+    default:
+      break;
+  }
+  return seconds > 0 ? absl::Seconds(seconds) : absl::ZeroDuration();
+}
+
+}  // namespace zonecast

@@ -1,0 +1,831 @@
+#include "core/core_loop.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/log.h"
+#include "core/ready_file.h"
+#include "protocol/frame_codec.h"
+#include "protocol/topic.h"
+#include "routing/access_policy.h"
+#include "shared/protocol_version.h"
+#include "shared/request_ids.h"
+#include "shared/wire_status.h"
+
+namespace zonecast {
+namespace {
+
+constexpr size_t kMaxUnitIdBytes = 64;
+
+// Unit ids become topic tokens (radio.<city>.<zone>.<unit>), so they obey the
+// token rules.
+absl::Status ValidateUnitId(absl::string_view unit_id) {
+  if (unit_id.size() > kMaxUnitIdBytes || unit_id.find('.') != absl::string_view::npos ||
+      !ValidateTopic(unit_id).ok() || HasWildcard(unit_id)) {
+    return ProtocolError(v1::INVALID_ARGUMENT,
+                         absl::StrCat("unit id '", unit_id, "' must be 1-", kMaxUnitIdBytes,
+                                      " characters of [a-z0-9_-]"));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> ToVector(const google::protobuf::RepeatedPtrField<std::string>& field) {
+  return std::vector<std::string>(field.begin(), field.end());
+}
+
+}  // namespace
+
+CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringBoard* board)
+    : options_(std::move(options)),
+      clock_(clock),
+      context_(1),
+      router_(sessions_, counters_, options_.match_cache_entries,
+              options_.max_subscriptions_per_session),
+      ack_tracker_(options_.redelivery),
+      board_(board) {}
+
+CoreLoop::~CoreLoop() {
+  transport_.reset();  // close the socket before the context
+  context_.close();
+}
+
+absl::Status CoreLoop::Start() {
+  if (!options_.zones_path.empty()) {
+    absl::StatusOr<ZoneIndex> zones = ZoneIndex::Load(options_.zones_path);
+    if (!zones.ok()) return zones.status();
+    zones_ = std::move(zones).value();
+    ZC_LOG(INFO) << "zones: " << zones_.map().zones_size() << " zones of " << zones_.city()
+                 << " from " << options_.zones_path;
+  }
+  journal_ = std::make_unique<Journal>(options_.journal, clock_);
+  const journal::RecoveryVisitor alerts = AlertRecoveryVisitor();
+  if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kRecovering);
+  if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
+  ReopenRecoveredAlerts();
+  RebuildAlertStatus();
+  history_ =
+      std::make_unique<HistoryReader>([journal = journal_.get()] { return journal->Segments(); });
+  TransportOptions transport_options;
+  transport_options.endpoint = options_.listen;
+  transport_options.send_hwm = options_.pipe_hwm;
+  transport_options.max_message_bytes = options_.TransportMaxBytes();
+  auto transport = Transport::Bind(context_, transport_options);
+  if (!transport.ok()) return transport.status();
+  transport_ = std::move(transport).value();
+  ZC_LOG(INFO) << "listening on " << transport_->endpoint();
+  next_tick_ = clock_.NowMono();
+  started_at_ = next_tick_;
+  if (options_.stats_interval > absl::ZeroDuration()) {
+    next_stats_ = started_at_ + absl::ToInt64Nanoseconds(options_.stats_interval);
+  }
+  if (board_ != nullptr) {
+    board_->SetHistory(history_.get());
+    PublishSnapshot(/*to_subscribers=*/false);
+    board_->SetPhase(MonitoringBoard::Phase::kServing);
+  }
+  // Last: whoever waits for the ready file may send and probe at once.
+  if (!options_.ready_file.empty()) {
+    return WriteReadyFile(options_.ready_file, options_.http, transport_->endpoint());
+  }
+  return absl::OkStatus();
+}
+
+void CoreLoop::Run(int stop_fd) {
+  ZC_CHECK(transport_ != nullptr) << "Run() before a successful Start()";
+  zmq::pollitem_t items[] = {
+      {transport_->socket().handle(), 0, ZMQ_POLLIN, 0},
+      {nullptr, stop_fd, ZMQ_POLLIN, 0},
+      {nullptr, journal_->completion_fd(), ZMQ_POLLIN, 0},
+      {nullptr, history_->reply_fd(), ZMQ_POLLIN, 0},
+      {nullptr, board_ != nullptr ? board_->request_fd() : -1, ZMQ_POLLIN, 0},
+  };
+  const int poll_count = board_ != nullptr ? 5 : 4;
+  auto on_durable = [this](PendingPublish& publish, const absl::Status& status) {
+    OnDurable(publish, status);
+  };
+  while (true) {
+    const MonoNanos now = clock_.NowMono();
+    long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
+    const MonoNanos next_due =
+        std::min({ack_tracker_.NextDue(), alert_book_.NextDue(), next_stats_});
+    if (next_due != INT64_MAX) {
+      timeout_ms =
+          std::min<long>(timeout_ms, std::max<long>(0, (next_due - now + 999'999) / 1'000'000));
+    }
+    // A full peer pipe gives no writable event per peer, so retry soon.
+    if (!blocked_.empty()) timeout_ms = std::min<long>(timeout_ms, 1);
+    // Backpressure: while too much waits for the disk, leave new frames in
+    // the socket (and so in the publishers' windows).
+    items[0].events = journal_->Backlogged() ? 0 : ZMQ_POLLIN;
+    int ready = 0;
+    try {
+      ready = zmq::poll(items, poll_count, std::chrono::milliseconds(timeout_ms));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      ZC_LOG(ERROR) << "poll failed: " << e.what();
+      break;
+    }
+    if (ready > 0 && (items[1].revents & ZMQ_POLLIN)) break;
+    if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
+    if (items[3].revents & ZMQ_POLLIN) ForwardHistoryReplies();
+    if (poll_count > 4 && (items[4].revents & ZMQ_POLLIN)) {
+      if (std::optional<uint32_t> parts = board_->TakeRequest()) {
+        PublishSnapshot(/*to_subscribers=*/false, *parts);
+      }
+    }
+    if (items[0].revents & ZMQ_POLLIN) ReadBatch();
+    ExpireDeliveries();
+    ExpireAlerts();
+    journal_->Flush();
+    FlushDirty();
+    const MonoNanos after = clock_.NowMono();  // one clock read for both timers
+    if (after >= next_stats_) {
+      next_stats_ = after + absl::ToInt64Nanoseconds(options_.stats_interval);
+      PublishSnapshot(/*to_subscribers=*/true);
+    }
+    if (after >= next_tick_) OnTick();
+  }
+  Shutdown();
+}
+
+void CoreLoop::ReadBatch() {
+  std::string routing_id;
+  zmq::message_t body;
+  int parts = 0;
+  for (size_t i = 0; i < options_.read_batch; ++i) {
+    if (!transport_->Receive(&routing_id, &body, &parts)) break;
+    HandleMessage(routing_id, body, parts);
+  }
+}
+
+void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts) {
+  ++counters_.frames_received;
+  counters_.bytes_received += body.size();
+  Session* session = sessions_.FindByRouting(routing_id);
+  if (parts != 1) {
+    ReplyError(
+        routing_id, session,
+        ProtocolError(v1::MALFORMED_FRAME,
+                      absl::StrCat("expected one frame part after the routing id, got ", parts)),
+        0);
+    return;
+  }
+  v1::Frame& frame = scratch_frame_;
+  frame.Clear();
+  absl::Status decoded =
+      DecodeFrame(absl::string_view(static_cast<const char*>(body.data()), body.size()),
+                  options_.max_frame_bytes, &frame);
+  if (!decoded.ok()) {
+    ReplyError(routing_id, session, decoded, 0);
+    return;
+  }
+  if (frame.has_hello()) {
+    HandleHello(routing_id, frame.hello());
+    return;
+  }
+  if (session == nullptr) {
+    if (frame.has_goodbye()) return;  // nothing to end
+    ReplyError(routing_id, nullptr,
+               ProtocolError(v1::HELLO_REQUIRED, "send Hello first: no session on this connection"),
+               RequestIdOf(frame));
+    return;
+  }
+  session->set_last_heard(clock_.NowMono());
+  switch (frame.body_case()) {
+    case v1::Frame::kSubscribe: {
+      const v1::Subscribe& subscribe = frame.subscribe();
+      const std::vector<std::string> patterns = ToVector(subscribe.patterns());
+      absl::Status status = router_.Subscribe(*session, patterns);
+      if (!status.ok()) {
+        ReplyError(routing_id, session, status, subscribe.request_id());
+        return;
+      }
+      RecordSubscriptions(*session, patterns, /*removed=*/false);
+      v1::Frame reply;
+      reply.mutable_subscribed()->set_request_id(subscribe.request_id());
+      for (const std::string& pattern : session->patterns()) {
+        reply.mutable_subscribed()->add_patterns(pattern);
+      }
+      SendControl(*session, reply);
+      return;
+    }
+    case v1::Frame::kUnsubscribe: {
+      const v1::Unsubscribe& unsubscribe = frame.unsubscribe();
+      const std::vector<std::string> patterns = ToVector(unsubscribe.patterns());
+      absl::Status status = router_.Unsubscribe(*session, patterns);
+      if (!status.ok()) {
+        ReplyError(routing_id, session, status, unsubscribe.request_id());
+        return;
+      }
+      RecordSubscriptions(*session, patterns, /*removed=*/true);
+      v1::Frame reply;
+      reply.mutable_subscribed()->set_request_id(unsubscribe.request_id());
+      for (const std::string& pattern : session->patterns()) {
+        reply.mutable_subscribed()->add_patterns(pattern);
+      }
+      SendControl(*session, reply);
+      return;
+    }
+    case v1::Frame::kPublish:
+      HandlePublish(*session, *frame.mutable_publish());
+      return;
+    case v1::Frame::kAck:
+      HandleAck(*session, frame.ack());
+      return;
+    case v1::Frame::kHeartbeat:
+      return;  // liveness already noted
+    case v1::Frame::kStatsRequest:
+      HandleStats(*session, frame.stats_request());
+      return;
+    case v1::Frame::kHistoryRequest:
+      HandleHistory(*session, *frame.mutable_history_request());
+      return;
+    case v1::Frame::kTimelineRequest: {
+      const OpenAlert* open = alert_book_.Find(frame.timeline_request().alert_id());
+      ++counters_.timeline_requests;
+      history_->SubmitTimeline(session->id(), std::move(*frame.mutable_timeline_request()),
+                               open != nullptr ? open->deadline_unix_ms : 0);
+      return;
+    }
+    case v1::Frame::kGoodbye:
+      CloseSession(*session, "goodbye");
+      return;
+    default:
+      ReplyError(
+          routing_id, session,
+          ProtocolError(v1::UNKNOWN_FRAME_TYPE, absl::StrCat("frame field ", frame.body_case(),
+                                                             " is sent by the broker, not to it")),
+          0);
+      return;
+  }
+}
+
+void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello_in) {
+  v1::Hello hello = hello_in;
+  Session* same_connection = sessions_.FindByRouting(routing_id);
+  if (hello.protocol_version() != kProtocolVersion) {
+    ReplyError(
+        routing_id, same_connection,
+        ProtocolError(v1::UNSUPPORTED_VERSION,
+                      absl::StrCat("protocol version ", hello.protocol_version(),
+                                   " is not supported; this broker speaks ", kProtocolVersion)),
+        0);
+    return;
+  }
+  if (hello.role() != v1::CENTER && hello.role() != v1::TERMINAL && hello.role() != v1::PROBE) {
+    ReplyError(routing_id, same_connection,
+               ProtocolError(v1::INVALID_ARGUMENT, "Hello needs a role: center, terminal or probe"),
+               0);
+    return;
+  }
+  if (hello.unit_id().empty() && hello.role() != v1::TERMINAL) {
+    // Consoles and probes may be anonymous; give them a unique name.
+    static uint64_t anonymous = 0;
+    hello.set_unit_id(absl::StrCat(RoleName(hello.role()), "-anon-", ++anonymous));
+  }
+  if (absl::Status status = ValidateUnitId(hello.unit_id()); !status.ok()) {
+    ReplyError(routing_id, same_connection, status, 0);
+    return;
+  }
+  // A repeated Hello on one connection restarts its session.
+  if (same_connection != nullptr) CloseSession(*same_connection, "rehello");
+  // A new connection with a unit id in use takes the session over: the
+  // terminal moved to another mobile cell and its old connection is stale.
+  if (Session* previous = sessions_.FindByUnit(hello.unit_id())) {
+    ++counters_.session_takeovers;
+    ZC_LOG(INFO) << "unit " << hello.unit_id() << " taken over by a new connection";
+    v1::Frame error = MakeErrorFrame(v1::SESSION_TAKEN_OVER,
+                                     "a newer connection with the same unit id took over", 0);
+    zmq::message_t bytes = EncodeFrame(error);
+    if (transport_->Send(previous->routing_id(), bytes) != Transport::SendResult::kSent) {
+      ++counters_.errors_unsent;
+    }
+    CloseSession(*previous, "taken_over");
+  }
+  Session& session = sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
+  session.online_since_unix_ms = absl::ToUnixMillis(clock_.NowWall());
+  ++counters_.sessions_opened;
+  ZC_LOG(INFO) << "session " << session.id() << " online: " << RoleName(session.role()) << " "
+               << session.unit_id()
+               << (session.patrol_group().empty() ? "" : " group " + session.patrol_group());
+  v1::Frame reply;
+  v1::Welcome* welcome = reply.mutable_welcome();
+  welcome->set_protocol_version(kProtocolVersion);
+  welcome->set_session_id(absl::StrCat(session.id()));
+  welcome->set_heartbeat_ms(options_.heartbeat_ms);
+  welcome->set_heartbeat_misses(options_.heartbeat_misses);
+  welcome->set_last_seq(journal_->last_seq());
+  welcome->set_max_frame_bytes(options_.max_frame_bytes);
+  welcome->set_broker_id(options_.broker_id);
+  welcome->set_unit_id(session.unit_id());
+  SendControl(session, reply);
+  PublishPresence(session, v1::SessionEvent::ONLINE, "hello");
+  if (session.role() == v1::TERMINAL) {
+    journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
+    ResumeDurableSession(session);
+  }
+}
+
+void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
+  const uint64_t request_id = publish.request_id();
+  const std::string& topic = publish.topic();
+  if (HasWildcard(topic)) {
+    ReplyError(session.routing_id(), &session,
+               ProtocolError(v1::WILDCARD_IN_PUBLISH,
+                             absl::StrCat("cannot publish to wildcard topic '", topic, "'")),
+               request_id);
+    return;
+  }
+  if (absl::Status status = ValidateTopic(topic); !status.ok()) {
+    ReplyError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
+               request_id);
+    return;
+  }
+  absl::StatusOr<PublishClass> klass = ClassifyPublish(session.role(), session.unit_id(), publish);
+  if (!klass.ok()) {
+    ReplyError(session.routing_id(), &session, klass.status(), request_id);
+    return;
+  }
+  v1::Frame frame;
+  v1::Deliver* deliver = frame.mutable_deliver();
+  deliver->set_topic(topic);
+  deliver->set_priority(klass->priority);
+  deliver->set_delivery_count(1);
+  deliver->set_publisher(session.unit_id());
+  deliver->set_sent_unix_ms(publish.sent_unix_ms());
+  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  deliver->mutable_event()->Swap(publish.mutable_event());
+  std::string alert_id;
+  if (deliver->event().has_alert()) {
+    v1::Alert* alert = deliver->mutable_event()->mutable_alert();
+    alert->set_topic(topic);  // the routed topic is authoritative
+    alert_id = alert->alert_id();
+  } else if (deliver->event().has_radio() && deliver->event().radio().unit().empty()) {
+    deliver->mutable_event()->mutable_radio()->set_unit(std::string(SplitTopic(topic)[3]));
+  }
+  if (klass->durable) {
+    if (!alert_id.empty()) {
+      // An alert id is an idempotency key: a retry gets the original
+      // PubAck and is routed once.
+      if (const DedupWindow::Entry* seen = journal_->FindCommitted(alert_id)) {
+        ++counters_.duplicates;
+        SendPubAck(session.id(), request_id, seen->seq, alert_id, /*duplicate=*/true, 0);
+        return;
+      }
+      if (journal_->AttachToInflight(alert_id, session.id(), request_id)) {
+        ++counters_.duplicates;
+        return;
+      }
+    }
+    ++counters_.published_durable;
+    PendingPublish pending;
+    pending.publisher = session.id();
+    pending.request_id = request_id;
+    pending.seq = journal_->NextSeq();
+    deliver->set_seq(pending.seq);
+    pending.alert_id = std::move(alert_id);
+    pending.topic = topic;
+    pending.priority = klass->priority;
+    pending.frame = EncodeFrame(frame);
+    pending.ingress = clock_.NowMono();
+    pending.sent_unix_ms = publish.sent_unix_ms();
+    if (deliver->event().has_alert()) pending.title = deliver->event().alert().title();
+    pending.publisher_unit = session.unit_id();
+    pending.awaits_response = deliver->event().has_alert();
+    pending.emergency = deliver->event().has_radio() &&
+                        deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
+    journal_->AddPublish(std::move(pending), deliver->broker_unix_ms());
+    return;
+  }
+  ++counters_.published_best_effort;
+  const size_t recipients = RouteDeliver(frame, /*best_effort=*/true);
+  if (request_id != 0) {
+    v1::Frame reply;
+    v1::PubAck* ack = reply.mutable_pub_ack();
+    ack->set_request_id(request_id);
+    ack->set_durable(false);
+    ack->set_recipients(static_cast<uint32_t>(recipients));
+    SendControl(session, reply);
+  }
+}
+
+void CoreLoop::OnDurable(PendingPublish& publish, const absl::Status& status) {
+  if (!status.ok()) {
+    // Nothing that is not on disk is acknowledged: the publisher retries
+    // with the same alert id.
+    ++counters_.storage_failures;
+    const absl::Status error = ProtocolError(
+        v1::STORAGE_UNAVAILABLE, absl::StrCat("the journal cannot store: ", status.message()));
+    if (Session* publisher = sessions_.Find(publish.publisher)) {
+      ReplyError(publisher->routing_id(), publisher, error, publish.request_id);
+    }
+    for (const auto& [id, request] : publish.duplicates) {
+      if (Session* again = sessions_.Find(id))
+        ReplyError(again->routing_id(), again, error, request);
+    }
+    return;
+  }
+  const MonoNanos now = clock_.NowMono();
+  latency_.OnDurable(publish.seq, publish.topic, publish.priority, publish.ingress, now,
+                     publish.sent_unix_ms, publish.awaits_response);
+  if (publish.awaits_response) {
+    alert_status_.OnPublished(publish.alert_id, publish.title, publish.seq, publish.topic,
+                              publish.priority, publish.publisher_unit,
+                              absl::ToUnixMillis(clock_.NowWall()));
+  }
+  size_t terminals = 0;
+  const size_t recipients =
+      RouteEncoded(publish.topic, publish.priority, publish.frame,
+                   /*best_effort=*/false, publish.seq, publish.alert_id, &terminals);
+  if (publish.awaits_response) TrackResponse(publish, terminals);
+  if (publish.emergency) RaiseEmergency(publish);
+  if (!publish.alert_id.empty() && publish.publisher != 0) {
+    if (Session* publisher = sessions_.Find(publish.publisher)) {
+      RememberPublisher(publish.seq, publisher->unit_id());
+    }
+  }
+  SendPubAck(publish.publisher, publish.request_id, publish.seq, publish.alert_id,
+             /*duplicate=*/false, recipients);
+  for (const auto& [id, request] : publish.duplicates) {
+    SendPubAck(id, request, publish.seq, publish.alert_id, /*duplicate=*/true, 0);
+  }
+}
+
+void CoreLoop::SendPubAck(SessionId session_id, uint64_t request_id, uint64_t seq,
+                          const std::string& alert_id, bool duplicate, size_t recipients) {
+  Session* session = sessions_.Find(session_id);
+  if (session == nullptr || request_id == 0) return;
+  v1::Frame reply;
+  v1::PubAck* ack = reply.mutable_pub_ack();
+  ack->set_request_id(request_id);
+  ack->set_seq(seq);
+  ack->set_alert_id(alert_id);
+  ack->set_durable(true);
+  ack->set_duplicate(duplicate);
+  ack->set_recipients(static_cast<uint32_t>(recipients));
+  SendControl(*session, reply);
+}
+
+size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
+  const v1::Deliver& d = deliver.deliver();
+  MatchResult recipients = router_.Match(d.topic());
+  if (recipients->empty()) {
+    ++counters_.published_no_interest;
+    return 0;
+  }
+  // Encode once; every recipient shares these bytes.
+  return FanOut(*recipients, d.topic(), d.priority(), EncodeFrame(deliver), best_effort, 0, "",
+                nullptr);
+}
+
+size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
+                              const zmq::message_t& bytes, bool best_effort, uint64_t seq,
+                              const std::string& alert_id, size_t* terminals) {
+  MatchResult recipients = router_.Match(topic);
+  if (recipients->empty()) {
+    ++counters_.published_no_interest;
+    return 0;
+  }
+  return FanOut(*recipients, topic, priority, bytes, best_effort, seq, alert_id, terminals);
+}
+
+size_t CoreLoop::FanOut(const std::vector<SessionId>& recipients, const std::string& topic,
+                        v1::Priority priority, const zmq::message_t& bytes, bool best_effort,
+                        uint64_t seq, const std::string& alert_id, size_t* terminals) {
+  size_t accepted = 0;
+  for (SessionId id : recipients) {
+    Session* session = sessions_.Find(id);
+    if (session == nullptr) continue;
+    if (seq != 0 && session->role() == v1::TERMINAL) {
+      if (session->replaying) {
+        Session::Held held;
+        held.seq = seq;
+        held.topic = topic;
+        held.alert_id = alert_id;
+        held.priority = priority;
+        held.frame.copy(const_cast<zmq::message_t&>(bytes));
+        session->held.push_back(std::move(held));
+      } else {
+        DeliverDurable(*session, seq, topic, alert_id, priority, bytes, 1);
+      }
+      ++accepted;
+      if (terminals != nullptr) ++*terminals;
+      continue;
+    }
+    OutboundMessage message;
+    // zmq_msg_copy shares the bytes and bumps a reference count.
+    message.frame.copy(const_cast<zmq::message_t&>(bytes));
+    message.priority = priority;
+    message.best_effort = best_effort;
+    message.seq = seq;
+    if (router_.Enqueue(*session, std::move(message))) ++accepted;
+  }
+  counters_.delivered += accepted;
+  return accepted;
+}
+
+void CoreLoop::RememberPublisher(uint64_t seq, const std::string& unit) {
+  // Bounded: acks for alerts older than the last 100k reach ack.> only.
+  constexpr size_t kMaxRemembered = 100000;
+  alert_publishers_.emplace(seq, unit);
+  alert_publisher_order_.push_back(seq);
+  if (alert_publisher_order_.size() > kMaxRemembered) {
+    alert_publishers_.erase(alert_publisher_order_.front());
+    alert_publisher_order_.pop_front();
+  }
+}
+
+void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
+  if (ack.level() == v1::ACK_LEVEL_UNSPECIFIED || !v1::AckLevel_IsValid(ack.level())) {
+    ReplyError(session.routing_id(), &session,
+               ProtocolError(v1::INVALID_ARGUMENT, "ack level is missing or unknown"), 0);
+    return;
+  }
+  ++counters_.acks_received;
+  ++counters_.acks_by_level[ack.level()];
+  alert_status_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
+                      absl::ToUnixMillis(clock_.NowWall()));
+  if (ack.level() != v1::RECEIVED && ack.seq() != 0) {
+    latency_.OnResponse(ack.seq(), ack.level(), clock_.NowMono());
+  }
+  if (session.role() == v1::TERMINAL && ack.seq() != 0) {
+    if (ack.level() == v1::RECEIVED) OnReceived(session, ack);
+    OnResponse(ack);
+    v1::JournalDelivery record;
+    record.set_unit(session.unit_id());
+    record.set_seq(ack.seq());
+    record.set_kind(v1::JournalDelivery::ACK);
+    record.set_level(ack.level());
+    record.set_alert_id(ack.alert_id());
+    record.set_text(ack.text());
+    record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+    journal_->AddDelivery(record);
+  }
+  // Route the ack as an event on ack.<city>.<zone> for the center and
+  // monitors. The topic is the client's echo of the acked alert's topic,
+  // validated as an alert topic.
+  TopicTokens tokens = SplitTopic(ack.topic());
+  if (tokens.size() != 3 || tokens[0] != "alert" || !ValidateTopic(ack.topic()).ok()) return;
+  v1::Frame frame;
+  v1::Deliver* deliver = frame.mutable_deliver();
+  deliver->set_topic(absl::StrCat("ack.", tokens[1], ".", tokens[2]));
+  deliver->set_priority(v1::P2);
+  deliver->set_delivery_count(1);
+  deliver->set_publisher(session.unit_id());
+  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  v1::Ack* event = deliver->mutable_event()->mutable_ack();
+  event->set_seq(ack.seq());
+  event->set_alert_id(ack.alert_id());
+  event->set_unit(session.unit_id());
+  event->set_level(ack.level());
+  event->set_text(ack.text());
+  event->set_unix_ms(deliver->broker_unix_ms());
+  event->set_topic(ack.topic());
+  const std::string& ack_topic = deliver->topic();
+  const MatchResult watchers = router_.Match(ack_topic);
+  RouteDeliver(frame, /*best_effort=*/false);
+  // The alert's publisher hears of every ack, subscribed to ack.> or not.
+  auto publisher = alert_publishers_.find(ack.seq());
+  if (publisher == alert_publishers_.end()) return;
+  Session* center = sessions_.FindByUnit(publisher->second);
+  if (center == nullptr || std::binary_search(watchers->begin(), watchers->end(), center->id())) {
+    return;
+  }
+  OutboundMessage message;
+  message.frame = EncodeFrame(frame);
+  message.priority = v1::P2;
+  router_.Enqueue(*center, std::move(message));
+}
+
+void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
+  v1::StatsSnapshot snapshot;
+  FillCountersAndGauges(&snapshot);
+  v1::Frame reply;
+  v1::StatsReply* stats = reply.mutable_stats_reply();
+  stats->set_request_id(request.request_id());
+  stats->mutable_counters()->swap(*snapshot.mutable_counters());
+  stats->mutable_gauges()->swap(*snapshot.mutable_gauges());
+  SendControl(session, reply);
+}
+
+void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
+  if (absl::Status status = ValidatePattern(request.pattern()); !status.ok()) {
+    ReplyError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
+               request.request_id());
+    return;
+  }
+  ++counters_.history_requests;
+  history_->Submit(session.id(), std::move(request));
+}
+
+void CoreLoop::ForwardHistoryReplies() {
+  for (HistoryReader::Reply& reply : history_->TakeReplies()) {
+    if (reply.replay) {
+      OnReplay(reply);
+      continue;
+    }
+    Session* session = sessions_.Find(reply.session);
+    if (session == nullptr) continue;  // it left meanwhile
+    OutboundMessage message;
+    message.frame = std::move(reply.frame);
+    message.priority = v1::P3;
+    router_.Enqueue(*session, std::move(message));
+  }
+}
+
+void CoreLoop::PublishPresence(const Session& session, v1::SessionEvent::State state,
+                               absl::string_view reason) {
+  v1::Frame frame;
+  v1::Deliver* deliver = frame.mutable_deliver();
+  deliver->set_topic(absl::StrCat("sys.presence.", session.unit_id()));
+  deliver->set_priority(v1::P3);
+  deliver->set_delivery_count(1);
+  deliver->set_publisher(options_.broker_id);
+  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  v1::SessionEvent* event = deliver->mutable_event()->mutable_session();
+  event->set_unit(session.unit_id());
+  event->set_role(std::string(RoleName(session.role())));
+  event->set_patrol_group(session.patrol_group());
+  event->set_zone(session.zone());
+  event->set_state(state);
+  event->set_reason(std::string(reason));
+  event->set_unix_ms(deliver->broker_unix_ms());
+  RouteDeliver(frame, /*best_effort=*/false);
+}
+
+void CoreLoop::CloseSession(Session& session, absl::string_view reason) {
+  ZC_LOG(INFO) << "session " << session.id() << " offline: " << session.unit_id() << " (" << reason
+               << ")";
+  ++counters_.sessions_closed;
+  router_.RemoveAll(session);
+  // Unacknowledged deliveries stay unsettled: the replay on reconnect sends
+  // them again.
+  ack_tracker_.DropSession(session.id());
+  if (session.role() == v1::TERMINAL) {
+    journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
+  }
+  // Tell the others after unsubscribing, so the session does not hear itself.
+  PublishPresence(session, v1::SessionEvent::OFFLINE, reason);
+  std::erase(blocked_, session.id());
+  sessions_.Remove(session);
+}
+
+void CoreLoop::SendControl(Session& session, const v1::Frame& frame) {
+  OutboundMessage message;
+  message.frame = EncodeFrame(frame);
+  message.priority = v1::P1;  // control frames are small and never dropped
+  router_.Enqueue(session, std::move(message));
+}
+
+void CoreLoop::ReplyError(const std::string& routing_id, Session* session,
+                          const absl::Status& status, uint64_t request_id) {
+  const v1::ErrorCode code = ErrorCodeOf(status);
+  ++counters_.protocol_errors;
+  ++counters_.errors_by_code[code];
+  ZC_LOG(DEBUG) << "error to " << (session ? session->unit_id() : "unknown peer") << ": "
+                << v1::ErrorCode_Name(code) << ": " << status.message();
+  v1::Frame frame = MakeErrorFrame(code, status.message(), request_id);
+  if (session != nullptr) {
+    SendControl(*session, frame);
+    ++counters_.errors_sent;
+    return;
+  }
+  zmq::message_t bytes = EncodeFrame(frame);
+  if (transport_->Send(routing_id, bytes) == Transport::SendResult::kSent) {
+    ++counters_.errors_sent;
+    ++counters_.frames_sent;
+  } else {
+    ++counters_.errors_unsent;
+  }
+}
+
+void CoreLoop::FlushDirty() {
+  // Blocked sessions first: they have waited longest.
+  if (!blocked_.empty()) {
+    std::vector<SessionId> retry;
+    retry.swap(blocked_);
+    for (SessionId id : retry) {
+      if (Session* session = sessions_.Find(id)) {
+        session->blocked = false;
+        FlushSession(*session);
+      }
+    }
+  }
+  for (SessionId id : router_.TakeDirty()) {
+    Session* session = sessions_.Find(id);
+    if (session == nullptr) continue;
+    session->dirty = false;
+    if (!session->blocked) FlushSession(*session);
+  }
+}
+
+void CoreLoop::FlushSession(Session& session) {
+  SessionQueue& queue = session.queue();
+  while (OutboundMessage* message = queue.Front()) {
+    const size_t size = message->frame.size();
+    const uint64_t seq = message->seq;
+    const bool ack_tracked = message->ack_tracked;
+    const Transport::SendResult result = transport_->Send(session.routing_id(), message->frame);
+    switch (result) {
+      case Transport::SendResult::kSent: {
+        ++counters_.frames_sent;
+        if (seq != 0) {
+          const MonoNanos now = clock_.NowMono();
+          if (ack_tracked) ack_tracker_.OnSent(session.id(), seq, now);
+          latency_.OnSent(seq, now);
+        }
+        counters_.bytes_sent += size;
+        const SessionQueue::Transition transition = queue.Pop();
+        if (transition == SessionQueue::Transition::kRecovered) {
+          ++counters_.slow_consumer_recovered;
+          ZC_LOG(INFO) << "slow consumer recovered: unit " << session.unit_id();
+        }
+        break;
+      }
+      case Transport::SendResult::kWouldBlock:
+      case Transport::SendResult::kUnreachable:
+        // libzmq 4.3 reports EHOSTUNREACH, not EAGAIN, for a pipe that was
+        // full and has drained but not yet been reactivated, so an
+        // "unreachable" known peer is retried like a full one. A peer that
+        // is really gone stops heartbeating and is closed by OnTick.
+        if (result == Transport::SendResult::kWouldBlock) {
+          ++counters_.send_would_block;
+        } else {
+          ++counters_.peer_unreachable;
+        }
+        if (!session.blocked) {
+          session.blocked = true;
+          blocked_.push_back(session.id());
+        }
+        return;
+    }
+  }
+}
+
+void CoreLoop::OnTick() {
+  const MonoNanos now = clock_.NowMono();
+  const MonoNanos period = static_cast<MonoNanos>(options_.heartbeat_ms) * 1'000'000;
+  next_tick_ = now + period;
+  const MonoNanos dead_after = period * options_.heartbeat_misses;
+  journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
+  alert_status_.Expire(absl::ToUnixMillis(clock_.NowWall()));
+  if (now >= next_expiry_check_) {
+    // Once a minute, or more often when sessions expire sooner than that.
+    next_expiry_check_ =
+        now +
+        std::min<int64_t>(60'000'000'000,
+                          std::max<int64_t>(absl::ToInt64Nanoseconds(options_.session_expiry) / 2,
+                                            1'000'000'000));
+    ExpireDurableSessions();
+    CompactDurableSessions();
+  }
+  CatchUpBehindSessions();
+  std::vector<Session*> dead;
+  v1::Frame beat;
+  beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  zmq::message_t beat_bytes = EncodeFrame(beat);
+  sessions_.ForEach([&](Session& session) {
+    if (now - session.last_heard() > dead_after) {
+      dead.push_back(&session);
+      return;
+    }
+    // A session with a backlog is already hearing from us (or is blocked,
+    // and then a heartbeat would not get through either).
+    if (!session.queue().empty()) return;
+    zmq::message_t copy;
+    copy.copy(beat_bytes);
+    if (transport_->Send(session.routing_id(), copy) == Transport::SendResult::kSent) {
+      ++counters_.frames_sent;
+    }
+  });
+  for (Session* session : dead) {
+    ++counters_.heartbeat_timeouts;
+    ZC_LOG(WARNING) << "unit " << session->unit_id() << " missed " << options_.heartbeat_misses
+                    << " heartbeats";
+    CloseSession(*session, "heartbeat_timeout");
+  }
+  FlushDirty();
+}
+
+void CoreLoop::Shutdown() {
+  if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kStopping, "SIGTERM");
+  ZC_LOG(INFO) << "shutting down: " << sessions_.size() << " sessions";
+  // Everything read so far is stored and acknowledged before we leave.
+  journal_->Close(
+      [this](PendingPublish& publish, const absl::Status& status) { OnDurable(publish, status); });
+  FlushDirty();
+  v1::Frame goodbye;
+  goodbye.mutable_goodbye()->set_reason("broker shutting down");
+  zmq::message_t bytes = EncodeFrame(goodbye);
+  sessions_.ForEach([&](Session& session) {
+    zmq::message_t copy;
+    copy.copy(bytes);
+    (void)transport_->Send(session.routing_id(), copy);
+  });
+}
+
+}  // namespace zonecast

@@ -1,0 +1,189 @@
+#pragma once
+// CoreLoop: the broker's routing thread. It owns every piece of routing state
+// (sessions, topic trie and match cache, queues, counters) and runs
+//
+//   poll -> read up to read_batch frames -> handle each (route best-effort at
+//   once, collect durable publishes) -> commit the durable batch -> route it
+//   and PubAck -> flush every session that got output, once -> timers
+//
+// so that one pass serves many publishes. Nothing here takes a lock; other
+// threads talk to the loop only through sockets or file descriptors.
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "alerts/alert_book.h"
+#include "alerts/alert_status.h"
+#include "alerts/zones.h"
+#include "common/clock.h"
+#include "core/options.h"
+#include "core/transport.h"
+#include "delivery/ack_tracker.h"
+#include "journal/history.h"
+#include "journal/journal.h"
+#include "monitoring/broker_counters.h"
+#include "monitoring/latency_tracker.h"
+#include "monitoring/monitoring_board.h"
+#include "routing/router.h"
+#include "routing/session_table.h"
+#include "zmq.hpp"
+#include "zonecast/wire.pb.h"
+
+namespace zonecast {
+
+class CoreLoop {
+ public:
+  // `clock` and `board` (may be null: no monitoring) must outlive the loop.
+  CoreLoop(BrokerOptions options, const Clock& clock, MonitoringBoard* board = nullptr);
+  ~CoreLoop();
+  CoreLoop(const CoreLoop&) = delete;
+  CoreLoop& operator=(const CoreLoop&) = delete;
+
+  // Recovers the journal, starts its writer, binds the ROUTER socket and
+  // writes the ready file. Errors from recovery (DataLoss in strict mode,
+  // Unavailable for I/O), bind or file writes.
+  absl::Status Start();
+
+  // Runs until `stop_fd` becomes readable (a signalfd or pipe in main), then
+  // says Goodbye to every session and returns. REQUIRES: Start() succeeded.
+  void Run(int stop_fd);
+
+  const std::string& endpoint() const { return transport_->endpoint(); }
+  const BrokerCounters& counters() const { return counters_; }
+
+ private:
+  void ReadBatch();
+  void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
+  void HandleHello(const std::string& routing_id, const v1::Hello& hello);
+  void HandlePublish(Session& session, v1::Publish& publish);
+  void HandleAck(Session& session, const v1::AckFrame& ack);
+  void HandleStats(Session& session, const v1::StatsRequest& request);
+  void HandleHistory(Session& session, v1::HistoryRequest& request);
+  void ForwardHistoryReplies();
+  // A durable publish's batch reached the disk (or failed): route it and
+  // PubAck, or answer STORAGE_UNAVAILABLE.
+  void OnDurable(PendingPublish& publish, const absl::Status& status);
+  void SendPubAck(SessionId session, uint64_t request_id, uint64_t seq, const std::string& alert_id,
+                  bool duplicate, size_t recipients);
+  size_t RouteDeliver(const v1::Frame& deliver, bool best_effort);
+  // Queues an encoded Deliver to every matching session. For a durable
+  // message (seq > 0) each terminal's delivery is tracked for RECEIVED,
+  // or held while that terminal is being replayed.
+  // *terminals (if given) counts the terminals it reached.
+  size_t RouteEncoded(const std::string& topic, v1::Priority priority, const zmq::message_t& bytes,
+                      bool best_effort, uint64_t seq = 0, const std::string& alert_id = "",
+                      size_t* terminals = nullptr);
+  // The delivery loop of RouteEncoded, for callers that matched already.
+  size_t FanOut(const std::vector<SessionId>& recipients, const std::string& topic,
+                v1::Priority priority, const zmq::message_t& bytes, bool best_effort, uint64_t seq,
+                const std::string& alert_id, size_t* terminals);
+
+  // Durable sessions (durable_delivery.cc).
+  // A terminal said Hello: restore its durable subscriptions and replay what
+  // it has not settled.
+  void ResumeDurableSession(Session& session);
+  // A terminal (un)subscribed: journal it.
+  void RecordSubscriptions(Session& session, const std::vector<std::string>& patterns,
+                           bool removed);
+  // Queues a durable message for a terminal and tracks it.
+  void DeliverDurable(Session& session, uint64_t seq, const std::string& topic,
+                      const std::string& alert_id, v1::Priority priority,
+                      const zmq::message_t& frame, uint32_t delivery_count);
+  void OnReplay(HistoryReader::Reply& reply);
+  void OnReceived(Session& session, const v1::AckFrame& ack);
+  void ExpireDeliveries();
+  void DeadLetter(PendingDelivery& delivery);
+  void ExpireDurableSessions();
+  // Raises the settled floor of connected terminals that are fully caught
+  // up, so their settled sets stay small.
+  void CompactDurableSessions();
+  // A terminal whose queue dropped durable P2..P4 messages over its hard
+  // limit ("behind") is replayed from the journal once its queue drained.
+  void CatchUpBehindSessions();
+  // Publishes a message that the broker itself originates (dead letters,
+  // escalations) through the journal like any durable publish.
+  // Returns the seq it got.
+  uint64_t PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
+                           const std::string& alert_id = "");
+  void JournalDelivered(const Session& session, uint64_t seq, const std::string& topic,
+                        const std::string& alert_id, uint32_t delivery_count);
+
+  // Escalation (escalation.cc).
+  journal::RecoveryVisitor AlertRecoveryVisitor();
+  void ReopenRecoveredAlerts();
+  void RebuildAlertStatus();
+  void TrackResponse(const PendingPublish& publish, size_t terminals);
+  void OnResponse(const v1::AckFrame& ack);
+  void ExpireAlerts();
+  void Escalate(const OpenAlert& alert, const std::string& reason);
+  void RaiseEmergency(const PendingPublish& publish);
+  void RememberPublisher(uint64_t seq, const std::string& unit);
+  void PublishPresence(const Session& session, v1::SessionEvent::State state,
+                       absl::string_view reason);
+  void CloseSession(Session& session, absl::string_view reason);
+
+  void SendControl(Session& session, const v1::Frame& frame);
+  // Answers a failed request: counts it by wire code and sends an Error frame,
+  // through the session's queue when there is a session, directly otherwise.
+  void ReplyError(const std::string& routing_id, Session* session, const absl::Status& status,
+                  uint64_t request_id);
+  void FlushDirty();
+  void FlushSession(Session& session);
+  void OnTick();
+  void Shutdown();
+
+  // Monitoring (monitoring.cc).
+  // The counters and gauges of StatsReply, /v1/stats and /metrics.
+  void FillCountersAndGauges(v1::StatsSnapshot* stats) const;
+  // `parts`: the SnapshotPart lists to fill besides counters and latency.
+  std::shared_ptr<MonitoringSnapshot> BuildSnapshot(uint32_t parts);
+  // Builds a snapshot for the board (a reader asked, or it is time for
+  // sys.stats) and, when due, publishes it on sys.stats.
+  void PublishSnapshot(bool to_subscribers, uint32_t parts = 0);
+
+  BrokerOptions options_;
+  const Clock& clock_;
+  zmq::context_t context_;
+  std::unique_ptr<Transport> transport_;
+  SessionTable sessions_;
+  BrokerCounters counters_;
+  Router router_;
+  std::unique_ptr<Journal> journal_;
+  AckTracker ack_tracker_;
+  ZoneIndex zones_;
+  AlertBook alert_book_;
+  absl::flat_hash_map<std::string, OpenAlert> recovered_alerts_;  // during Start only
+  // What recovery saw for the open-alerts list (during Start only): the seqs
+  // of the last alert publishes in a ring, and the acks and escalations.
+  // Afterwards only those publishes are read again and parsed: copying or
+  // parsing each of a million alerts during the scan would slow recovery by
+  // a third.
+  struct RecoveredAck {
+    std::string alert_id;
+    std::string unit;
+    v1::AckLevel level = v1::ACK_LEVEL_UNSPECIFIED;  // unspecified: an escalation
+    int64_t unix_ms = 0;
+  };
+  std::vector<uint64_t> recovered_publishes_;
+  uint64_t recovered_publish_count_ = 0;
+  std::vector<RecoveredAck> recovered_acks_;
+  MonoNanos next_expiry_check_ = 0;
+  // Alert seq -> publishing unit, so acks reach the publisher (bounded).
+  absl::flat_hash_map<uint64_t, std::string> alert_publishers_;
+  std::deque<uint64_t> alert_publisher_order_;
+  std::unique_ptr<HistoryReader> history_;  // reads journal_'s files; destroyed first
+  std::vector<SessionId> blocked_;          // sessions whose pipe was full
+  MonoNanos next_tick_ = 0;
+  MonitoringBoard* board_;
+  LatencyTracker latency_;
+  AlertStatusBoard alert_status_;
+  MonoNanos started_at_ = 0;
+  MonoNanos next_stats_ = INT64_MAX;
+  uint64_t snapshot_generation_ = 0;
+  v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm
+};
+
+}  // namespace zonecast

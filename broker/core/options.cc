@@ -1,0 +1,63 @@
+#include "core/options.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace zonecast {
+
+absl::Status BrokerOptions::Validate() const {
+  if (!absl::StartsWith(listen, "tcp://") && !absl::StartsWith(listen, "ipc://") &&
+      !absl::StartsWith(listen, "inproc://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen '", listen, "' is not a ZeroMQ endpoint (tcp://HOST:PORT)"));
+  }
+  if (heartbeat_ms < 10 || heartbeat_ms > 600'000) {
+    return absl::InvalidArgumentError("--heartbeat_ms must be within [10, 600000]");
+  }
+  if (heartbeat_misses < 1 || heartbeat_misses > 100) {
+    return absl::InvalidArgumentError("--heartbeat_misses must be within [1, 100]");
+  }
+  // A stored record holds the frame plus a header, the topic and the alert
+  // id; keep well under the journal's record limit (16 MiB).
+  if (max_frame_bytes < 256 || max_frame_bytes > (8u << 20)) {
+    return absl::InvalidArgumentError("--max_frame_bytes must be within [256, 8 MiB]");
+  }
+  if (queue_limits.soft_bytes == 0 || queue_limits.hard_bytes < queue_limits.soft_bytes) {
+    return absl::InvalidArgumentError(
+        "--session_queue_bytes must be > 0 and not above --session_queue_hard_bytes");
+  }
+  if (queue_limits.soft_messages < 2) {
+    return absl::InvalidArgumentError("--session_queue_messages must be >= 2");
+  }
+  if (pipe_hwm < 1) return absl::InvalidArgumentError("--pipe_hwm must be >= 1");
+  if (journal.segment_bytes < (64u << 10)) {
+    return absl::InvalidArgumentError("--segment_bytes must be at least 64 KiB");
+  }
+  if (journal.retention_bytes < journal.segment_bytes) {
+    return absl::InvalidArgumentError("--retention_bytes must be at least --segment_bytes");
+  }
+  if (journal.retention_age <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--retention_hours must be > 0");
+  }
+  if (journal.dedup_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--dedup_window must not be negative");
+  }
+  for (absl::Duration wait : redelivery.ack_wait) {
+    if (wait <= absl::ZeroDuration())
+      return absl::InvalidArgumentError("--ack_wait values must be > 0");
+  }
+  for (absl::Duration wait : redelivery.backoff) {
+    if (wait <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("--redelivery_backoff values must be > 0");
+    }
+  }
+  if (redelivery.max_deliveries < 1)
+    return absl::InvalidArgumentError("--max_deliveries must be >= 1");
+  if (session_expiry <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--session_expiry must be > 0");
+  }
+  if (read_batch < 1) return absl::InvalidArgumentError("--read_batch must be >= 1");
+  return absl::OkStatus();
+}
+
+}  // namespace zonecast

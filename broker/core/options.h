@@ -1,0 +1,59 @@
+#pragma once
+// BrokerOptions: everything zonecastd can be told, as plain values. main.cc is
+// the only place that reads flags; it fills this struct and calls Validate().
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "delivery/redelivery_policy.h"
+#include "journal/journal_options.h"
+#include "routing/session_queue.h"
+#include "zonecast/domain.pb.h"
+
+namespace zonecast {
+
+struct BrokerOptions {
+  // ZeroMQ endpoint of the ROUTER socket. "tcp://127.0.0.1:*" binds an
+  // ephemeral port (tests); the bound endpoint is logged and written to
+  // ready_file.
+  std::string listen = "tcp://127.0.0.1:7400";
+  std::string http = "127.0.0.1:7480";  // monitoring endpoint (HTTP), HOST:PORT
+  // A StatsSnapshot goes to sys.stats this often; zero: never.
+  absl::Duration stats_interval = absl::Seconds(5);
+  uint32_t heartbeat_ms = 1000;
+  uint32_t heartbeat_misses = 3;  // silence of misses * period: the peer is offline
+  uint32_t max_frame_bytes = 65536;
+  // Messages larger than TransportMaxBytes() are cut off by ZeroMQ itself
+  // (the connection is dropped without an Error frame): a guard against
+  // memory exhaustion. Frames between max_frame_bytes and it get Error
+  // FRAME_TOO_LARGE.
+  uint32_t transport_max_bytes = 4 << 20;
+  uint32_t TransportMaxBytes() const {
+    return std::max<uint32_t>(transport_max_bytes, 2 * max_frame_bytes);
+  }
+  QueueLimits queue_limits;
+  int pipe_hwm = 1000;  // ZeroMQ per-peer send pipe, in messages
+  size_t match_cache_entries = 4096;
+  size_t read_batch = 512;  // frames drained per loop turn
+  size_t max_subscriptions_per_session = 256;
+  // Written when the HTTP endpoint listens ("http=HOST:PORT\n") and again
+  // once the ZeroMQ socket is bound (adding "zmq=<endpoint>\n").
+  std::string ready_file;
+  std::string broker_id = "zonecastd";
+  JournalOptions journal;
+  RedeliveryPolicy redelivery;
+  // Zones file (JSON): neighbours and response deadlines for escalation.
+  std::string zones_path;
+  // A durable session (terminal) unused this long is forgotten (journaled).
+  absl::Duration session_expiry = absl::Hours(24 * 7);
+
+  // InvalidArgument naming the first bad option.
+  absl::Status Validate() const;
+};
+
+}  // namespace zonecast

@@ -1,0 +1,164 @@
+#pragma once
+// HttpServer: a small HTTP/1.1 server for the broker's monitoring endpoints,
+// on Boost.Beast. It serves GET and HEAD only, answers every request itself
+// when the request is malformed or over a limit, and hands the rest to one
+// synchronous handler.
+//
+// Threads: the server runs one io_context (all connections, no locks) on a
+// thread of its own. The handler is called there, one request at a time, so
+// it must not block for long: it should read an immutable snapshot the core
+// loop publishes. endpoint() and counters() may be called from
+// any thread; the owner destroys the server from any thread but its own.
+//
+// What the server answers itself (never calling the handler):
+//   400 Bad Request          malformed request line, header, chunking or
+//                            percent-escape (counted in `malformed`)
+//   405 Method Not Allowed   a method other than GET and HEAD (Allow: GET, HEAD)
+//   413 Content Too Large    a body over Options::max_body_bytes
+//   414 URI Too Long         a target over kHttpMaxTargetBytes
+//   431 Header Too Large     a header over Options::max_header_bytes
+//   500 Internal Error       the handler threw, or returned a status outside
+//                            200..599, 204, 304 or a malformed header
+// After 400, 413 and 431 the server answers with Connection: close and
+// closes, since it cannot tell where the next request would start; after
+// 405 and 414 the request was read whole and the connection stays usable.
+// Every response carries Content-Type, Content-Length, Server: zonecastd and
+// Cache-Control: no-store. A connection that idles past idle_timeout between
+// requests, or whose request does not arrive whole within request_timeout,
+// is closed without an answer and counted in `timeouts`.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace zonecast {
+
+// Longer request targets get 414.
+inline constexpr size_t kHttpMaxTargetBytes = 2048;
+
+struct HttpRequest {
+  std::string method;  // "GET" or "HEAD" by the time a handler sees it
+  std::string target;  // raw request target, e.g. "/v1/alerts?state=open"
+  std::string path;    // percent-decoded path without the query, e.g. "/v1/alerts/A-1"
+  absl::flat_hash_map<std::string, std::string> query;  // percent-decoded, '+' as space;
+                                                        // the last of a repeated key wins
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  // Extra headers, in order. Content-Type, Content-Length, Transfer-Encoding,
+  // Connection, Server and Cache-Control are the server's: its values win.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Called on the server's thread, one request at a time. May throw: the
+// client then gets 500 and the connection stays usable.
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpServer {
+ public:
+  struct Options {
+    // HOST:PORT. HOST is an IPv4 literal, a bracketed IPv6 literal
+    // ("[::1]:7480") or "localhost" (127.0.0.1); port 0 picks a free one.
+    std::string listen = "127.0.0.1:7480";
+    // Connections past this many are accepted and closed at once (counted
+    // in connections_rejected), so the listen backlog never fills up.
+    size_t max_connections = 64;
+    absl::Duration idle_timeout = absl::Seconds(30);  // keep-alive connection with no request
+    // A request must arrive whole within this once its first byte did
+    // (slowloris), and a response must leave within it.
+    absl::Duration request_timeout = absl::Seconds(5);
+    size_t max_header_bytes = 8192;  // request line + fields; larger -> 431
+    size_t max_body_bytes = 4096;    // larger -> 413; a body that fits is read and ignored
+  };
+
+  // Monotonic counts since Start, except open_connections (a gauge).
+  struct Counters {
+    std::atomic<uint64_t> connections{0};           // accepted and served
+    std::atomic<uint64_t> connections_rejected{0};  // accepted past max_connections, closed
+    std::atomic<uint64_t> open_connections{0};      // served connections open now
+    std::atomic<uint64_t> requests{0};              // requests answered, whatever the status
+    std::atomic<uint64_t> responses_2xx{0};
+    std::atomic<uint64_t> responses_3xx{0};
+    std::atomic<uint64_t> responses_4xx{0};
+    std::atomic<uint64_t> responses_5xx{0};
+    std::atomic<uint64_t> malformed{0};       // answered 400 and closed
+    std::atomic<uint64_t> timeouts{0};        // closed for idle, request or write timeout
+    std::atomic<uint64_t> handler_errors{0};  // handler threw or returned a bad response
+    std::atomic<uint64_t> accept_errors{0};   // accept failed (e.g. out of fds), retried
+  };
+
+  // Binds and listens on options.listen synchronously, then serves on a
+  // thread of its own until destroyed.
+  //   InvalidArgument: a bad HOST:PORT, a null handler, or a zero
+  //                    max_connections, max_header_bytes or timeout.
+  //   Unavailable:     the address cannot be bound (in use, not local, no
+  //                    permission); the message names the address.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(Options options, HttpHandler handler);
+
+  // Stops accepting, closes every connection (cutting any response in
+  // flight) and joins the thread. Waits for a handler call in progress.
+  // REQUIRES: not called from the handler (it would join its own thread).
+  ~HttpServer();
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The bound address, e.g. "127.0.0.1:41234" or "[::1]:41234".
+  std::string endpoint() const { return endpoint_; }
+  const Counters& counters() const { return counters_; }
+
+ private:
+  class Connection;
+  struct Loop;  // Boost.Asio state, kept out of this header
+
+  HttpServer(Options options, HttpHandler handler);
+  void Accept();
+  void Run();
+
+  const Options options_;
+  const HttpHandler handler_;
+  Counters counters_;
+  std::string endpoint_;
+  size_t open_connections_ = 0;  // loop thread only; counters_ mirrors it
+  // Reset first, by the destructor: connections still inside it refer to
+  // the members above.
+  std::unique_ptr<Loop> loop_;
+  std::thread thread_;
+};
+
+// What reading one request gives: a request for the handler (`status` 0), or
+// the status the server answers with itself and why.
+struct HttpParseResult {
+  int status = 0;           // 0, or 400, 405, 413, 414 or 431
+  std::string reason;       // for a non-zero status: one line, the body of the answer
+  HttpRequest request;      // filled as far as parsing got
+  bool keep_alive = false;  // the connection stays open after the answer
+};
+
+// Reads the request at the front of `bytes` with the server's parser, limits
+// and checks, as if `bytes` were everything the client sent before closing
+// its side; an incomplete request is therefore a 400 here. Bytes after the
+// request (a pipelined one) are ignored. Exposed for tests and the fuzzer.
+HttpParseResult ParseHttpRequest(absl::string_view bytes, const HttpServer::Options& options);
+
+// Splits an origin-form target ("/path?query") into `request->path` and
+// `request->query`, percent-decoding both ('+' is a space in the query only).
+//   InvalidArgument: the target does not start with '/', or has a bad
+//                    %-escape, a %00, a space or a control character.
+absl::Status DecodeHttpTarget(absl::string_view target, HttpRequest* request);
+
+}  // namespace zonecast

@@ -1,0 +1,229 @@
+#include "journal/journal.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "journal/journal_format.h"
+#include "zonecast/journal.pb.h"
+
+namespace zonecast {
+
+Journal::Journal(JournalOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      journal_dir_(options_.data_dir + "/journal"),
+      dedup_(options_.dedup_window) {}
+
+Journal::~Journal() {
+  if (writer_ != nullptr) writer_->Stop();
+}
+
+absl::Status Journal::Open(const journal::RecoveryVisitor* extra) {
+  const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
+  const int64_t dedup_cutoff = now_ms - absl::ToInt64Milliseconds(options_.dedup_window);
+  journal::RecoveryVisitor visitor;
+  visitor.on_publish = [&](const journal::PublishRecord& record) {
+    if (!record.alert_id.empty() && record.unix_ms >= dedup_cutoff) {
+      dedup_.Insert(record.alert_id, record.seq, record.unix_ms);
+    }
+    if (extra != nullptr && extra->on_publish) extra->on_publish(record);
+  };
+  visitor.on_subscription = [&](const v1::JournalSubscription& s) {
+    if (s.removed()) {
+      units_.RemovePattern(s.unit(), s.pattern());
+    } else {
+      units_.AddPattern(s.unit(), s.pattern(), s.since_seq(), s.unix_ms());
+    }
+  };
+  visitor.on_checkpoint = [&](const v1::JournalCheckpoint& checkpoint) {
+    units_.LoadFrom(checkpoint, /*merge=*/checkpoint.continuation());
+    for (const v1::JournalDedupEntry& entry : checkpoint.dedup()) {
+      if (entry.unix_ms() >= dedup_cutoff)
+        dedup_.Insert(entry.alert_id(), entry.seq(), entry.unix_ms());
+    }
+  };
+  visitor.on_other = [&](journal::RecordType type, absl::string_view payload) {
+    if (extra != nullptr && extra->on_other) extra->on_other(type, payload);
+    if (type == journal::RecordType::kDelivery) {
+      v1::JournalDelivery delivery;
+      if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
+      if (delivery.kind() == v1::JournalDelivery::DEAD_LETTERED ||
+          (delivery.kind() == v1::JournalDelivery::ACK && delivery.level() == v1::RECEIVED)) {
+        units_.Settle(delivery.unit(), delivery.seq());
+      }
+      units_.Touch(delivery.unit(), delivery.unix_ms());
+    } else if (type == journal::RecordType::kSessionExpired) {
+      v1::JournalSessionExpired expired;
+      if (expired.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        units_.Erase(expired.unit());
+      }
+    }
+  };
+  absl::StatusOr<journal::RecoveryReport> report = journal::RecoverJournal(
+      journal_dir_,
+      options_.strict_recovery ? journal::RecoveryMode::kStrict : journal::RecoveryMode::kRepair,
+      visitor);
+  if (!report.ok()) {
+    status_.state = "failed";
+    status_.error = std::string(report.status().message());
+    return report.status();
+  }
+  dedup_.Expire(now_ms);
+  last_seq_ = report->last_seq;
+  last_durable_seq_ = last_seq_;
+  ZC_LOG(INFO) << "journal recovered: " << report->records << " records (" << report->publishes
+               << " publishes) in " << report->segments << " segments, last seq " << last_seq_
+               << ", " << units_.size() << " durable sessions, " << dedup_.size()
+               << " alert ids in the dedup window, " << report->torn_tails << " torn tails, "
+               << report->damaged_segments << " damaged segments, in "
+               << absl::FormatDuration(report->took);
+  journal::WriterOptions writer_options;
+  writer_options.journal_dir = journal_dir_;
+  writer_options.segment_bytes = options_.segment_bytes;
+  writer_options.fsync = options_.fsync;
+  writer_options.retention_bytes = options_.retention_bytes;
+  writer_options.retention_age = options_.retention_age;
+  const std::vector<std::string> checkpoint = BuildCheckpoint();
+  absl::StatusOr<std::unique_ptr<journal::JournalWriter>> writer = journal::JournalWriter::Start(
+      writer_options, report->segments_kept, report->next_index, last_seq_ + 1, checkpoint[0],
+      clock_, std::vector<std::string>(checkpoint.begin() + 1, checkpoint.end()));
+  if (!writer.ok()) {
+    status_.state = "failed";
+    status_.error = std::string(writer.status().message());
+    return writer.status();
+  }
+  writer_ = std::move(writer).value();
+  segment_bytes_used_ = journal::kSegmentHeaderBytes;
+  for (const std::string& part : checkpoint)
+    segment_bytes_used_ += journal::FramedSize(part.size());
+  status_.state = "ready";
+  status_.report = std::move(report).value();
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Journal::BuildCheckpoint() const {
+  // Far below kMaxRecordBytes, so no checkpoint record is ever refused.
+  constexpr size_t kPartBytes = 1 << 20;
+  std::vector<v1::JournalCheckpoint> parts(1);
+  parts[0].set_last_seq(last_seq_);
+  parts[0].set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  units_.SaveTo(&parts, kPartBytes);
+  dedup_.ForEach([&](const std::string& id, const DedupWindow::Entry& e) {
+    // ByteSizeLong walks the message: check it only every 1024 entries.
+    if (parts.back().dedup_size() % 1024 == 1023 && parts.back().ByteSizeLong() > kPartBytes) {
+      parts.emplace_back();
+      parts.back().set_continuation(true);
+    }
+    v1::JournalDedupEntry* entry = parts.back().add_dedup();
+    entry->set_alert_id(id);
+    entry->set_seq(e.seq);
+    entry->set_unix_ms(e.unix_ms);
+  });
+  std::vector<std::string> out;
+  out.reserve(parts.size());
+  for (const v1::JournalCheckpoint& part : parts) out.push_back(part.SerializeAsString());
+  return out;
+}
+
+bool Journal::AttachToInflight(absl::string_view alert_id, SessionId session, uint64_t request_id) {
+  auto it = inflight_alerts_.find(alert_id);
+  if (it == inflight_alerts_.end()) return false;
+  it->second.emplace_back(session, request_id);
+  return true;
+}
+
+void Journal::AddPublish(PendingPublish&& publish, int64_t unix_ms) {
+  if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::JournalBatch>();
+  std::string payload;
+  journal::EncodePublish(
+      journal::PublishRecord{
+          publish.seq, unix_ms, publish.alert_id, publish.topic,
+          absl::string_view(static_cast<const char*>(publish.frame.data()), publish.frame.size()),
+          static_cast<uint8_t>(publish.priority)},
+      &payload);
+  journal::AppendRecord(&open_batch_->records, journal::RecordType::kPublish, payload);
+  ++open_batch_->record_count;
+  open_batch_->max_seq = std::max(open_batch_->max_seq, publish.seq);
+  if (!publish.alert_id.empty()) inflight_alerts_.try_emplace(publish.alert_id);
+  open_publishes_.publishes.push_back(std::move(publish));
+}
+
+void Journal::AddSubscription(const std::string& unit, const std::string& pattern, bool removed) {
+  const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
+  if (removed) {
+    if (!units_.RemovePattern(unit, pattern)) return;
+  } else if (!units_.AddPattern(unit, pattern, last_seq_, now_ms)) {
+    return;  // already durable: nothing new to record
+  }
+  v1::JournalSubscription record;
+  record.set_unit(unit);
+  record.set_pattern(pattern);
+  record.set_removed(removed);
+  record.set_unix_ms(now_ms);
+  record.set_since_seq(last_seq_);
+  AddRecord(journal::RecordType::kSubscription, record.SerializeAsString());
+}
+
+void Journal::AddDelivery(const v1::JournalDelivery& delivery) {
+  if (delivery.kind() == v1::JournalDelivery::DEAD_LETTERED ||
+      (delivery.kind() == v1::JournalDelivery::ACK && delivery.level() == v1::RECEIVED)) {
+    units_.Settle(delivery.unit(), delivery.seq());
+  }
+  AddRecord(journal::RecordType::kDelivery, delivery.SerializeAsString());
+}
+
+void Journal::ExpireUnit(const std::string& unit) {
+  units_.Erase(unit);
+  v1::JournalSessionExpired record;
+  record.set_unit(unit);
+  record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  AddRecord(journal::RecordType::kSessionExpired, record.SerializeAsString());
+}
+
+void Journal::AddRecord(journal::RecordType type, const std::string& payload) {
+  if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::JournalBatch>();
+  journal::AppendRecord(&open_batch_->records, type, payload);
+  ++open_batch_->record_count;
+}
+
+void Journal::Flush() {
+  if (open_batch_ == nullptr || writer_ == nullptr) return;
+  std::unique_ptr<journal::JournalBatch> batch = std::move(open_batch_);
+  batch->id = next_batch_id_++;
+  batch->submitted_at = clock_.NowMono();
+  if (need_roll_ || (segment_bytes_used_ + batch->records.size() > options_.segment_bytes &&
+                     segment_bytes_used_ > 0)) {
+    need_roll_ = false;
+    batch->roll_before = true;
+    batch->roll_first_seq =
+        open_publishes_.publishes.empty() ? last_seq_ + 1 : open_publishes_.publishes.front().seq;
+    std::vector<std::string> checkpoint = BuildCheckpoint();
+    batch->roll_checkpoint = std::move(checkpoint[0]);
+    batch->roll_checkpoint_more.assign(std::make_move_iterator(checkpoint.begin() + 1),
+                                       std::make_move_iterator(checkpoint.end()));
+    segment_bytes_used_ = 0;
+  }
+  segment_bytes_used_ += batch->records.size();
+  open_publishes_.id = batch->id;
+  open_publishes_.bytes = batch->records.size();
+  inflight_bytes_ += open_publishes_.bytes;
+  inflight_.push_back(std::move(open_publishes_));
+  open_publishes_ = InflightBatch();
+  writer_->Submit(std::move(batch));
+}
+
+int Journal::completion_fd() const { return writer_ != nullptr ? writer_->completion_fd() : -1; }
+
+std::vector<std::unique_ptr<journal::JournalBatch>> Journal::TakeCompletedBatches() {
+  if (writer_ == nullptr) return {};
+  return writer_->TakeCompleted();
+}
+
+journal::WriterStats Journal::WriterStats() const {
+  return writer_ != nullptr ? writer_->Stats() : journal::WriterStats();
+}
+
+std::vector<journal::SegmentInfo> Journal::Segments() const {
+  return writer_ != nullptr ? writer_->Segments() : std::vector<journal::SegmentInfo>();
+}
+
+}  // namespace zonecast

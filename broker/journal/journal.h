@@ -1,0 +1,208 @@
+#pragma once
+// Journal: the core loop's side of durability. It recovers the journal at
+// start, collects the durable records of one loop turn into a batch, hands
+// the batch to the JournalWriter thread, and gives the loop back each
+// publish of a batch once that batch is on disk (or failed). It also keeps
+// what recovery must rebuild: the dedup window and the subscriptions of
+// durable sessions (terminals), and writes them as the checkpoint that opens
+// every new segment.
+//
+// Core loop thread only (the writer has its own thread).
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "journal/dedup_window.h"
+#include "journal/durable_units.h"
+#include "journal/journal_options.h"
+#include "journal/journal_recovery.h"
+#include "journal/journal_writer.h"
+#include "protocol/session_id.h"
+#include "zmq.hpp"
+#include "zonecast/wire.pb.h"
+
+namespace zonecast {
+
+// A durable publish waiting for its batch to reach the disk.
+struct PendingPublish {
+  SessionId publisher = 0;
+  uint64_t request_id = 0;
+  uint64_t seq = 0;
+  std::string alert_id;
+  std::string topic;
+  v1::Priority priority = v1::P4;
+  zmq::message_t frame;        // encoded Frame{deliver}, shared with recipients
+  std::string publisher_unit;  // empty for the broker's own publishes
+  // An alert from the center (not a copy the broker re-routed): it waits for
+  // a response and may escalate.
+  bool awaits_response = false;
+  bool emergency = false;  // a radio EMERGENCY: raise the alarm when stored
+  // Repeats of the same alert id that arrived while this one was in flight;
+  // each gets the PubAck (or the error) of this one.
+  std::vector<std::pair<SessionId, uint64_t>> duplicates;
+  MonoNanos ingress = 0;
+  int64_t sent_unix_ms = 0;  // the publisher's clock, for end-to-end latency
+  std::string title;         // an alert's title, for the open-alerts list
+};
+
+class Journal {
+ public:
+  // What recovery found; `state` is one of "recovering", "ready", "failed".
+  struct Status {
+    std::string state = "recovering";
+    journal::RecoveryReport report;
+    std::string error;
+  };
+
+  Journal(JournalOptions options, const Clock& clock);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Recovers <data_dir>/journal and starts the writer. `extra`, if given,
+  // sees every record too (after the journal's own bookkeeping), for state
+  // kept elsewhere (open alerts). Errors as RecoverJournal and
+  // JournalWriter::Start report them.
+  absl::Status Open(const journal::RecoveryVisitor* extra = nullptr);
+
+  uint64_t last_seq() const { return last_seq_; }
+  uint64_t NextSeq() { return ++last_seq_; }
+
+  // Dedup: the committed entry for `alert_id`, or nullptr.
+  const DedupWindow::Entry* FindCommitted(absl::string_view alert_id) const {
+    return dedup_.Find(alert_id);
+  }
+  // If `alert_id` is in flight, attaches (session, request) to it and
+  // returns true.
+  bool AttachToInflight(absl::string_view alert_id, SessionId session, uint64_t request_id);
+
+  // Adds a publish record to the open batch.
+  void AddPublish(PendingPublish&& publish, int64_t unix_ms);
+  // Journals a durable session's subscription change (and applies it to
+  // units()). Adding a pattern the unit has is a no-op.
+  void AddSubscription(const std::string& unit, const std::string& pattern, bool removed);
+  // Journals an ack or a dead-lettering by a durable session; RECEIVED and
+  // dead-lettering settle the message for the unit.
+  void AddDelivery(const v1::JournalDelivery& delivery);
+  // Journals that a durable session expired, and forgets it.
+  void ExpireUnit(const std::string& unit);
+  // Durable sessions, as recovered and kept since.
+  DurableUnits& units() { return units_; }
+  const DurableUnits& units() const { return units_; }
+  // Highest seq whose batch is on disk.
+  uint64_t last_durable_seq() const { return last_durable_seq_; }
+
+  // Submits the open batch, if any.
+  void Flush();
+  // Appends one record to the open batch.
+  void AddRecord(journal::RecordType type, const std::string& payload);
+  // True while too much is waiting for the disk: the loop stops reading.
+  bool Backlogged() const { return inflight_bytes_ > options_.max_inflight_bytes; }
+  bool HasInflight() const { return !inflight_.empty(); }
+
+  // Readable when batches completed.
+  int completion_fd() const;
+  // Hands each publish of every completed batch to `done` with the batch's
+  // status, in seq order.
+  template <typename Fn>
+  void Complete(Fn&& done);
+
+  // Drains: flushes, waits for everything in flight, stops the writer.
+  template <typename Fn>
+  void Close(Fn&& done);
+
+  void ExpireDedup(int64_t now_unix_ms) { dedup_.Expire(now_unix_ms); }
+  size_t dedup_size() const { return dedup_.size(); }
+  const Status& status() const { return status_; }
+  journal::WriterStats WriterStats() const;
+  // Segments on disk, for history readers.
+  std::vector<journal::SegmentInfo> Segments() const;
+  const std::string& journal_dir() const { return journal_dir_; }
+
+ private:
+  struct InflightBatch {
+    uint64_t id = 0;
+    uint64_t bytes = 0;
+    std::vector<PendingPublish> publishes;
+  };
+
+  // The state as checkpoint records: the first replaces, the rest are
+  // continuations; each stays far below the record size limit.
+  std::vector<std::string> BuildCheckpoint() const;
+  std::vector<std::unique_ptr<journal::JournalBatch>> TakeCompletedBatches();
+  template <typename Fn>
+  void Finish(journal::JournalBatch& batch, Fn&& done);
+
+  JournalOptions options_;
+  const Clock& clock_;
+  std::string journal_dir_;
+  Status status_;
+  std::unique_ptr<journal::JournalWriter> writer_;
+  uint64_t last_seq_ = 0;
+  DedupWindow dedup_;
+  DurableUnits units_;
+  uint64_t last_durable_seq_ = 0;
+  // Alert ids in flight, with the repeats that arrived meanwhile.
+  absl::flat_hash_map<std::string, std::vector<std::pair<SessionId, uint64_t>>> inflight_alerts_;
+
+  std::unique_ptr<journal::JournalBatch> open_batch_;
+  InflightBatch open_publishes_;
+  std::deque<InflightBatch> inflight_;
+  uint64_t inflight_bytes_ = 0;
+  uint64_t next_batch_id_ = 1;
+  // Record bytes submitted to the active segment after its checkpoint: the
+  // roll decision counts data only, so a checkpoint larger than
+  // --segment_bytes (a huge dedup window) cannot make every batch roll.
+  uint64_t segment_bytes_used_ = 0;
+  bool need_roll_ = false;
+};
+
+template <typename Fn>
+void Journal::Finish(journal::JournalBatch& batch, Fn&& done) {
+  // Batches complete in submission order.
+  while (!inflight_.empty() && inflight_.front().id <= batch.id) {
+    InflightBatch finished = std::move(inflight_.front());
+    inflight_.pop_front();
+    inflight_bytes_ -= finished.bytes;
+    const bool ok = finished.id == batch.id ? batch.status.ok() : false;
+    if (!ok) {
+      // The next batch starts a new segment with a fresh checkpoint, in case
+      // the writer cannot go on in the current one.
+      need_roll_ = true;
+    }
+    if (ok) last_durable_seq_ = std::max(last_durable_seq_, batch.max_seq);
+    for (PendingPublish& publish : finished.publishes) {
+      if (!publish.alert_id.empty()) {
+        if (auto node = inflight_alerts_.extract(publish.alert_id); !node.empty()) {
+          publish.duplicates = std::move(node.mapped());
+        }
+        if (ok) dedup_.Insert(publish.alert_id, publish.seq, absl::ToUnixMillis(clock_.NowWall()));
+      }
+      done(publish,
+           finished.id == batch.id ? batch.status : absl::UnavailableError("journal batch lost"));
+    }
+  }
+}
+
+template <typename Fn>
+void Journal::Complete(Fn&& done) {
+  for (auto& batch : TakeCompletedBatches()) Finish(*batch, done);
+}
+
+template <typename Fn>
+void Journal::Close(Fn&& done) {
+  Flush();
+  if (writer_ != nullptr) {
+    writer_->Stop();
+    Complete(done);
+  }
+}
+
+}  // namespace zonecast

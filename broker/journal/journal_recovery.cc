@@ -1,0 +1,256 @@
+#include "journal/journal_recovery.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "journal/journal_reader.h"
+
+namespace zonecast::journal {
+namespace {
+
+absl::Status Errno(absl::string_view what) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+// A read-only mapping of a whole file.
+class MappedFile {
+ public:
+  ~MappedFile() {
+    if (data_ != nullptr && size_ > 0) ::munmap(data_, size_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  absl::Status Open(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return Errno(absl::StrCat("open ", path));
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return Errno(absl::StrCat("stat ", path));
+    size_ = static_cast<size_t>(st.st_size);
+    mtime_ = absl::FromUnixSeconds(st.st_mtim.tv_sec);
+    if (size_ == 0) return absl::OkStatus();
+    data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (data_ == MAP_FAILED) {
+      data_ = nullptr;
+      return Errno(absl::StrCat("mmap ", path));
+    }
+    ::madvise(data_, size_, MADV_SEQUENTIAL);
+    return absl::OkStatus();
+  }
+  absl::string_view view() const {
+    return data_ == nullptr ? absl::string_view()
+                            : absl::string_view(static_cast<char*>(data_), size_);
+  }
+  absl::Time mtime() const { return mtime_; }
+
+ private:
+  int fd_ = -1;
+  void* data_ = nullptr;
+  size_t size_ = 0;
+  absl::Time mtime_;
+};
+
+// Writes bytes to a new file at `path` and syncs it.
+absl::Status WriteNewFile(const std::string& path, absl::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno(absl::StrCat("create ", path));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      absl::Status status = Errno(absl::StrCat("write ", path));
+      ::close(fd);
+      return status;
+    }
+    done += static_cast<size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return Errno(absl::StrCat("fsync ", path));
+  return absl::OkStatus();
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno(absl::StrCat("open ", dir));
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? absl::OkStatus() : Errno(absl::StrCat("fsync ", dir));
+}
+
+struct Found {
+  uint64_t index;
+  std::string path;
+};
+
+}  // namespace
+
+absl::StatusOr<RecoveryReport> RecoverJournal(const std::string& journal_dir, RecoveryMode mode,
+                                              const RecoveryVisitor& visitor) {
+  const absl::Time start = absl::Now();
+  RecoveryReport report;
+  std::error_code ec;
+  std::filesystem::create_directories(journal_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("create ", journal_dir, ": ", ec.message()));
+  std::vector<Found> found;
+  for (const auto& entry : std::filesystem::directory_iterator(journal_dir, ec)) {
+    uint64_t index = 0;
+    if (ParseSegmentFileName(entry.path().filename().string(), &index)) {
+      found.push_back(Found{index, entry.path().string()});
+    }
+    report.next_index = std::max(report.next_index, index + 1);
+  }
+  if (ec) return absl::UnavailableError(absl::StrCat("list ", journal_dir, ": ", ec.message()));
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.index < b.index; });
+
+  for (size_t i = 0; i < found.size(); ++i) {
+    const Found& segment = found[i];
+    const bool newest = i + 1 == found.size();
+    MappedFile file;
+    if (absl::Status status = file.Open(segment.path); !status.ok()) return status;
+    const absl::string_view data = file.view();
+    SegmentScanner scanner(data);
+    ++report.segments;
+    ScannedRecord record;
+    while (scanner.Next(&record)) {
+      ++report.records;
+      switch (record.type) {
+        case RecordType::kPublish: {
+          PublishRecord publish;
+          if (!DecodePublish(record.payload, &publish)) {
+            ++report.bad_payloads;
+            break;
+          }
+          ++report.publishes;
+          report.last_seq = std::max(report.last_seq, publish.seq);
+          if (visitor.on_publish) visitor.on_publish(publish);
+          break;
+        }
+        case RecordType::kSubscription: {
+          v1::JournalSubscription subscription;
+          if (!subscription.ParseFromArray(record.payload.data(),
+                                           static_cast<int>(record.payload.size()))) {
+            ++report.bad_payloads;
+            break;
+          }
+          if (visitor.on_subscription) visitor.on_subscription(subscription);
+          break;
+        }
+        case RecordType::kCheckpoint: {
+          v1::JournalCheckpoint checkpoint;
+          if (!checkpoint.ParseFromArray(record.payload.data(),
+                                         static_cast<int>(record.payload.size()))) {
+            ++report.bad_payloads;
+            break;
+          }
+          report.last_seq = std::max(report.last_seq, checkpoint.last_seq());
+          if (visitor.on_checkpoint) visitor.on_checkpoint(checkpoint);
+          break;
+        }
+        case RecordType::kDelivery:
+        case RecordType::kSessionExpired:
+        case RecordType::kEscalation:
+          if (visitor.on_other) visitor.on_other(record.type, record.payload);
+          break;
+        default:
+          ++report.unknown_records;
+          break;
+      }
+    }
+    if (scanner.header_status().ok() && scanner.header().first_seq > 0) {
+      report.last_seq = std::max(report.last_seq, scanner.header().first_seq - 1);
+    }
+    SegmentScanner::End end = scanner.end();
+    // A sealed segment was complete when sealed: a bad tail there is damage.
+    if (end == SegmentScanner::End::kTorn && !newest) end = SegmentScanner::End::kDamaged;
+    uint64_t kept_bytes = data.size();
+    if (end == SegmentScanner::End::kTorn) {
+      const uint64_t cut = data.size() - scanner.good_bytes();
+      ZC_LOG(WARNING) << "journal: torn tail in " << segment.path << " at offset "
+                      << scanner.good_bytes() << " (" << scanner.problem() << "): cutting " << cut
+                      << " bytes that were never acknowledged";
+      if (::truncate(segment.path.c_str(), static_cast<off_t>(scanner.good_bytes())) != 0) {
+        return Errno(absl::StrCat("truncate ", segment.path));
+      }
+      ++report.torn_tails;
+      report.torn_bytes += cut;
+      kept_bytes = scanner.good_bytes();
+    } else if (end == SegmentScanner::End::kDamaged && newest && !scanner.header_status().ok() &&
+               data.size() < kSegmentHeaderBytes) {
+      // The crash came between creating the newest segment and writing its
+      // header: it never held a record. Not damage; remove it.
+      ZC_LOG(WARNING) << "journal: removing " << segment.path << ", a segment of " << data.size()
+                      << " bytes whose creation a crash interrupted";
+      if (::unlink(segment.path.c_str()) != 0) return Errno(absl::StrCat("remove ", segment.path));
+      ++report.torn_tails;
+      report.torn_bytes += data.size();
+      continue;
+    } else if (end == SegmentScanner::End::kDamaged) {
+      // Where the damage is, before the resync below moves the scanner on.
+      const uint64_t damage_offset = scanner.header_status().ok() ? scanner.bad_offset() : 0;
+      const std::string damage_problem = scanner.problem();
+      // Learn the highest seq past the damage so that it is never reused,
+      // without claiming those records.
+      uint64_t beyond_seq = 0;
+      while (scanner.ResyncPastDamage()) {
+        while (scanner.Next(&record)) {
+          PublishRecord publish;
+          if (record.type == RecordType::kPublish && DecodePublish(record.payload, &publish)) {
+            beyond_seq = std::max(beyond_seq, publish.seq);
+          }
+        }
+        if (scanner.end() != SegmentScanner::End::kDamaged) break;
+      }
+      report.last_seq = std::max(report.last_seq, beyond_seq);
+      const std::string line = absl::StrCat(
+          segment.path, ": damaged at offset ", damage_offset, " (", damage_problem,
+          "); records after it are not claimed",
+          beyond_seq > 0 ? absl::StrCat(" (seqs up to ", beyond_seq, " lie beyond)") : "");
+      report.damage.push_back(line);
+      ++report.damaged_segments;
+      ZC_LOG(ERROR) << "journal: " << line;
+      if (mode == RecoveryMode::kStrict) {
+        return absl::DataLossError(absl::StrCat("journal damaged (--recovery=strict): ", line));
+      }
+      // A name no earlier set-aside copy has, so none is ever overwritten.
+      std::string aside = absl::StrCat(segment.path, ".damaged-", absl::ToUnixSeconds(absl::Now()));
+      for (int n = 1; std::filesystem::exists(aside); ++n) {
+        aside = absl::StrCat(segment.path, ".damaged-", absl::ToUnixSeconds(absl::Now()), "-", n);
+      }
+      const uint64_t good = damage_offset;
+      const std::string prefix(data.substr(0, good));
+      if (::rename(segment.path.c_str(), aside.c_str()) != 0) {
+        return Errno(absl::StrCat("rename ", segment.path));
+      }
+      ZC_LOG(ERROR) << "journal: moved " << segment.path << " aside to " << aside;
+      if (good > kSegmentHeaderBytes) {
+        if (absl::Status status = WriteNewFile(segment.path, prefix); !status.ok()) return status;
+        ZC_LOG(WARNING) << "journal: kept the good " << good << " bytes of " << segment.path;
+        kept_bytes = good;
+      } else {
+        kept_bytes = 0;
+      }
+      if (absl::Status status = SyncDir(journal_dir); !status.ok()) return status;
+    }
+    report.bytes += kept_bytes;
+    if (kept_bytes > 0) {
+      report.segments_kept.push_back(SegmentInfo{
+          segment.index, segment.path,
+          scanner.header_status().ok() ? scanner.header().first_seq : 0, kept_bytes, file.mtime()});
+    }
+  }
+  report.took = absl::Now() - start;
+  return report;
+}
+
+}  // namespace zonecast::journal

@@ -1,0 +1,310 @@
+#include "journal/journal_writer.h"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/log.h"
+
+namespace zonecast::journal {
+namespace {
+
+absl::Status Errno(absl::string_view what, int error) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(error)));
+}
+
+// Writes all of iov, resuming after short writes. Sets errno on failure.
+bool WriteAll(int fd, std::vector<iovec>& iov) {
+  size_t first = 0;
+  while (first < iov.size()) {
+    const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+    ssize_t n = ::writev(fd, iov.data() + first, count);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    if (n == 0) {
+      errno = EIO;
+      return false;
+    }
+    auto done = static_cast<size_t>(n);
+    while (first < iov.size() && done >= iov[first].iov_len) {
+      done -= iov[first].iov_len;
+      ++first;
+    }
+    if (first < iov.size() && done > 0) {
+      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + done;
+      iov[first].iov_len -= done;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+JournalWriter::JournalWriter(WriterOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Start(
+    WriterOptions options, std::vector<SegmentInfo> sealed, uint64_t next_index, uint64_t first_seq,
+    const std::string& checkpoint, const Clock& clock,
+    const std::vector<std::string>& more_checkpoints) {
+  std::unique_ptr<JournalWriter> writer(new JournalWriter(std::move(options), clock));
+  writer->event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (writer->event_fd_ < 0) return Errno("eventfd", errno);
+  writer->dir_fd_ =
+      ::open(writer->options_.journal_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (writer->dir_fd_ < 0) return Errno(absl::StrCat("open ", writer->options_.journal_dir), errno);
+  writer->segments_ = std::move(sealed);
+  if (absl::Status status =
+          writer->OpenSegment(next_index, first_seq, checkpoint, more_checkpoints);
+      !status.ok()) {
+    return status;
+  }
+  writer->thread_ = std::thread([w = writer.get()] { w->Run(); });
+  return writer;
+}
+
+JournalWriter::~JournalWriter() {
+  Stop();
+  if (event_fd_ >= 0) ::close(event_fd_);
+  if (dir_fd_ >= 0) ::close(dir_fd_);
+}
+
+void JournalWriter::Submit(std::unique_ptr<JournalBatch> batch) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(batch));
+  }
+  wake_.notify_one();
+}
+
+std::vector<std::unique_ptr<JournalBatch>> JournalWriter::TakeCompleted() {
+  uint64_t counter = 0;
+  // Reset the eventfd before taking, so a completion racing with us wakes
+  // the loop again rather than being lost.
+  ssize_t ignored = ::read(event_fd_, &counter, sizeof(counter));
+  (void)ignored;
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::unique_ptr<JournalBatch>> out;
+  out.swap(completed_);
+  return out;
+}
+
+std::vector<SegmentInfo> JournalWriter::Segments() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return segments_;
+}
+
+WriterStats JournalWriter::Stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  WriterStats stats = stats_;
+  stats.segment_count = segments_.size();
+  stats.total_bytes = 0;
+  for (const SegmentInfo& s : segments_) stats.total_bytes += s.bytes;
+  return stats;
+}
+
+void JournalWriter::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  SealActive();
+}
+
+void JournalWriter::Run() {
+  while (true) {
+    std::vector<std::unique_ptr<JournalBatch>> group;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !queue_.empty(); });
+      while (!queue_.empty()) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (group.empty() && stopping_) return;
+    }
+    if (!group.empty()) WriteGroup(group);
+    if (clock_.NowWall() - last_retention_ > absl::Minutes(1)) ApplyRetention();
+  }
+}
+
+void JournalWriter::WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group) {
+  // Split the group at batches that start a new segment; each run is one
+  // write and one fdatasync.
+  size_t begin = 0;
+  while (begin < group.size()) {
+    size_t end = begin + 1;
+    while (end < group.size() && !group[end]->roll_before) ++end;
+    absl::Status status;
+    JournalBatch& first = *group[begin];
+    if (first.roll_before) {
+      SealActive();
+      status = OpenSegment(active_index_ + 1, first.roll_first_seq, first.roll_checkpoint,
+                           first.roll_checkpoint_more);
+      if (status.ok()) ApplyRetention();
+    } else if (must_roll_) {
+      // The active segment is unusable; only the loop can provide a fresh
+      // checkpoint for the next one (an old one would lose what came after
+      // it), so fail until a batch asks for the roll.
+      std::lock_guard<std::mutex> lock(mutex_);
+      status =
+          absl::UnavailableError(absl::StrCat("journal needs a new segment: ", stats_.last_error));
+    }
+    if (status.ok()) status = Append(group, begin, end);
+    const MonoNanos now = clock_.NowMono();
+    for (size_t i = begin; i < end; ++i) {
+      group[i]->status = status;
+      group[i]->durable_at = now;
+    }
+    begin = end;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& batch : group) {
+      ++stats_.batches;
+      if (batch->status.ok()) {
+        stats_.records += batch->record_count;
+        stats_.bytes += batch->records.size();
+      }
+      completed_.push_back(std::move(batch));
+    }
+  }
+  const uint64_t one = 1;
+  ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
+  (void)ignored;
+}
+
+absl::Status JournalWriter::Append(const std::vector<std::unique_ptr<JournalBatch>>& group,
+                                   size_t begin, size_t end) {
+  if (active_fd_ < 0) return absl::UnavailableError("no active journal segment");
+  std::vector<iovec> iov;
+  size_t bytes = 0;
+  for (size_t i = begin; i < end; ++i) {
+    std::string& records = group[i]->records;
+    if (records.empty()) continue;
+    iov.push_back(iovec{records.data(), records.size()});
+    bytes += records.size();
+  }
+  if (bytes == 0) return absl::OkStatus();
+  absl::Status status;
+  if (!WriteAll(active_fd_, iov)) {
+    status = Errno("journal write", errno);
+  } else if (options_.fsync && ::fdatasync(active_fd_) != 0) {
+    status = Errno("journal fdatasync", errno);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (options_.fsync && status.ok()) ++stats_.fsyncs;
+  if (!status.ok()) {
+    ++stats_.failures;
+    stats_.last_error = std::string(status.message());
+    if (stats_.healthy) ZC_LOG(ERROR) << "journal unavailable: " << status.message();
+    stats_.healthy = false;
+    // Cut away whatever part of the group reached the file: none of it is
+    // acknowledged, and a later good write must not follow garbage.
+    if (::ftruncate(active_fd_, static_cast<off_t>(active_size_)) != 0 ||
+        ::lseek(active_fd_, static_cast<off_t>(active_size_), SEEK_SET) < 0) {
+      ZC_LOG(ERROR) << "journal: cannot cut segment back to " << active_size_
+                    << " bytes: " << std::strerror(errno) << "; next write starts a new segment";
+      must_roll_ = true;
+    }
+    return status;
+  }
+  if (!stats_.healthy) ZC_LOG(INFO) << "journal writable again";
+  stats_.healthy = true;
+  active_size_ += bytes;
+  if (!segments_.empty()) {
+    segments_.back().bytes = active_size_;
+    segments_.back().last_write = clock_.NowWall();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
+                                        const std::string& checkpoint,
+                                        const std::vector<std::string>& more_checkpoints) {
+  const std::string path = absl::StrCat(options_.journal_dir, "/", SegmentFileName(index));
+  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    must_roll_ = true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++stats_.failures;
+    stats_.healthy = false;
+    stats_.last_error = absl::StrCat("create ", path, ": ", std::strerror(errno));
+    return Errno(absl::StrCat("create journal segment ", path), errno);
+  }
+  std::string head = EncodeSegmentHeader(SegmentHeader{index, first_seq});
+  AppendRecord(&head, RecordType::kCheckpoint, checkpoint);
+  for (const std::string& more : more_checkpoints)
+    AppendRecord(&head, RecordType::kCheckpoint, more);
+  std::vector<iovec> iov = {iovec{head.data(), head.size()}};
+  const bool ok = WriteAll(fd, iov) && ::fdatasync(fd) == 0 && ::fsync(dir_fd_) == 0;
+  if (!ok) {
+    const int error = errno;
+    ::close(fd);
+    ::unlink(path.c_str());
+    must_roll_ = true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++stats_.failures;
+    stats_.healthy = false;
+    stats_.last_error = absl::StrCat("start ", path, ": ", std::strerror(error));
+    return Errno(absl::StrCat("start journal segment ", path), error);
+  }
+  active_fd_ = fd;
+  active_index_ = index;
+  active_size_ = head.size();
+  must_roll_ = false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++stats_.segments_created;
+  segments_.push_back(SegmentInfo{index, path, first_seq, active_size_, clock_.NowWall()});
+  return absl::OkStatus();
+}
+
+void JournalWriter::SealActive() {
+  if (active_fd_ < 0) return;
+  if (options_.fsync && ::fdatasync(active_fd_) != 0) {
+    ZC_LOG(ERROR) << "journal: fdatasync at seal failed: " << std::strerror(errno);
+  }
+  ::close(active_fd_);
+  active_fd_ = -1;
+}
+
+void JournalWriter::ApplyRetention() {
+  last_retention_ = clock_.NowWall();
+  std::vector<std::string> doomed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    uint64_t total = 0;
+    for (const SegmentInfo& s : segments_) total += s.bytes;
+    const absl::Time cutoff = clock_.NowWall() - options_.retention_age;
+    // Never the active segment (the last one).
+    while (segments_.size() > 1) {
+      const SegmentInfo& oldest = segments_.front();
+      if (total <= options_.retention_bytes && oldest.last_write >= cutoff) break;
+      total -= oldest.bytes;
+      doomed.push_back(oldest.path);
+      segments_.erase(segments_.begin());
+      ++stats_.segments_deleted;
+    }
+  }
+  for (const std::string& path : doomed) {
+    if (::unlink(path.c_str()) != 0) {
+      ZC_LOG(WARNING) << "journal retention: cannot delete " << path << ": "
+                      << std::strerror(errno);
+    } else {
+      ZC_LOG(INFO) << "journal retention: deleted " << path;
+    }
+  }
+}
+
+}  // namespace zonecast::journal

@@ -1,0 +1,148 @@
+#pragma once
+// JournalWriter: the journal's writer thread. The core loop hands it batches
+// of framed records; it appends each group of queued batches with one
+// write, calls fdatasync once for the group (group commit), and hands the
+// batches back with their status through a queue and an eventfd the loop
+// polls. The loop sends PubAcks only for batches that came back OK, so the
+// routing loop never waits on the disk and no PubAck precedes the fsync.
+//
+// Failure policy: a failed write or fsync fails every batch of that group
+// (Unavailable, the publishers get STORAGE_UNAVAILABLE), the segment is cut
+// back to its last durable size, and the next batch simply tries again, so
+// acking resumes by itself when the disk has room again. If the cut-back
+// itself fails, the next batch starts a new segment.
+//
+// Thread-safety: Submit, TakeCompleted, Snapshot and Stop may be called from
+// any thread (in practice the core loop); everything else runs on the writer
+// thread.
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "journal/journal_format.h"
+
+namespace zonecast::journal {
+
+struct JournalBatch {
+  uint64_t id = 0;
+  std::string records;  // framed records (AppendRecord), written as is
+  size_t record_count = 0;
+  uint64_t max_seq = 0;  // highest publish seq inside, 0 if none
+  // Start a new segment before this batch: its header carries
+  // `roll_first_seq`, its first record is `roll_checkpoint`.
+  bool roll_before = false;
+  uint64_t roll_first_seq = 0;
+  std::string roll_checkpoint;
+  // Further checkpoint records (continuations) when the state does not fit
+  // one record.
+  std::vector<std::string> roll_checkpoint_more;
+  MonoNanos submitted_at = 0;
+  // Set by the writer.
+  absl::Status status;
+  MonoNanos durable_at = 0;
+};
+
+struct SegmentInfo {
+  uint64_t index = 0;
+  std::string path;
+  uint64_t first_seq = 0;
+  uint64_t bytes = 0;     // durable bytes
+  absl::Time last_write;  // for retention by age
+};
+
+struct WriterOptions {
+  std::string journal_dir;
+  uint64_t segment_bytes = 64ull << 20;
+  bool fsync = true;  // false: --fsync=never, for benchmarks only
+  uint64_t retention_bytes = 1ull << 30;
+  absl::Duration retention_age = absl::Hours(168);
+};
+
+struct WriterStats {
+  uint64_t batches = 0;
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+  uint64_t fsyncs = 0;
+  uint64_t failures = 0;
+  uint64_t segments_created = 0;
+  uint64_t segments_deleted = 0;
+  uint64_t total_bytes = 0;  // all segments on disk
+  uint64_t segment_count = 0;
+  bool healthy = true;
+  std::string last_error;
+};
+
+class JournalWriter {
+ public:
+  // Starts the thread and a new active segment with index `next_index`
+  // (header first_seq = `first_seq`, first record `checkpoint`). `sealed`
+  // lists the segments recovery found, oldest first, for retention and
+  // history. Unavailable if the segment cannot be created.
+  static absl::StatusOr<std::unique_ptr<JournalWriter>> Start(
+      WriterOptions options, std::vector<SegmentInfo> sealed, uint64_t next_index,
+      uint64_t first_seq, const std::string& checkpoint, const Clock& clock,
+      const std::vector<std::string>& more_checkpoints = {});
+
+  ~JournalWriter();  // Stop()s
+  JournalWriter(const JournalWriter&) = delete;
+  JournalWriter& operator=(const JournalWriter&) = delete;
+
+  void Submit(std::unique_ptr<JournalBatch> batch);
+  // Batches done since the last call, in submission order.
+  std::vector<std::unique_ptr<JournalBatch>> TakeCompleted();
+  // Readable (level-triggered until drained by TakeCompleted) when batches
+  // are done.
+  int completion_fd() const { return event_fd_; }
+
+  // Segments on disk, oldest first, with the active one last (its bytes
+  // are the durable size), and the counters.
+  std::vector<SegmentInfo> Segments() const;
+  WriterStats Stats() const;
+  // Drains the queue, seals the active segment and joins the thread.
+  void Stop();
+
+ private:
+  JournalWriter(WriterOptions options, const Clock& clock);
+  void Run();
+  void WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group);
+  absl::Status Append(const std::vector<std::unique_ptr<JournalBatch>>& group, size_t begin,
+                      size_t end);
+  absl::Status OpenSegment(uint64_t index, uint64_t first_seq, const std::string& checkpoint,
+                           const std::vector<std::string>& more_checkpoints);
+  void SealActive();
+  void ApplyRetention();
+
+  const WriterOptions options_;
+  const Clock& clock_;
+  int event_fd_ = -1;
+  int dir_fd_ = -1;
+  std::thread thread_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<JournalBatch>> queue_;       // guarded by mutex_
+  std::vector<std::unique_ptr<JournalBatch>> completed_;  // guarded by mutex_
+  std::vector<SegmentInfo> segments_;                     // guarded by mutex_
+  WriterStats stats_;                                     // guarded by mutex_
+  bool stopping_ = false;                                 // guarded by mutex_
+
+  // Writer thread only.
+  int active_fd_ = -1;
+  uint64_t active_index_ = 0;
+  uint64_t active_size_ = 0;  // durable bytes
+  bool must_roll_ = false;
+  absl::Time last_retention_ = absl::InfinitePast();
+};
+
+}  // namespace zonecast::journal

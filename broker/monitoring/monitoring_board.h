@@ -1,0 +1,75 @@
+#pragma once
+// MonitoringBoard: where the core loop and the HTTP thread meet.
+//
+// The loop publishes immutable MonitoringSnapshots (an atomic shared_ptr
+// swap: it never waits for a reader). A reader that wants fresher data than
+// the latest snapshot pokes an eventfd that the loop polls; the loop builds
+// one on its next turn. Readiness (which phase the broker is in) is set by
+// main and the loop at transitions, so /readyz answers while recovery still
+// runs and no loop turns yet.
+//
+// Thread-safety: everything may be called from any thread.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "monitoring/monitoring_snapshot.h"
+
+namespace zonecast {
+
+class HistoryReader;
+
+class MonitoringBoard {
+ public:
+  enum class Phase { kStarting, kRecovering, kServing, kStopping, kFailed };
+
+  explicit MonitoringBoard(const Clock& clock);
+  ~MonitoringBoard();
+  MonitoringBoard(const MonitoringBoard&) = delete;
+  MonitoringBoard& operator=(const MonitoringBoard&) = delete;
+
+  void SetPhase(Phase phase, std::string detail = "");
+  Phase phase() const { return phase_.load(); }
+  // Why the broker is in its phase, e.g. "recovering the journal".
+  std::string PhaseDetail() const;
+
+  // Loop side: readable when a reader asked for a snapshot.
+  int request_fd() const { return request_fd_; }
+  // Clears the request. Returns the SnapshotPart bits asked for, or nothing
+  // if there was no request.
+  std::optional<uint32_t> TakeRequest();
+  void Publish(std::shared_ptr<const MonitoringSnapshot> snapshot);
+
+  // Reader side. Null until the loop published one.
+  std::shared_ptr<const MonitoringSnapshot> Latest() const { return latest_.load(); }
+  // The latest snapshot if it is younger than `max_age` and has `parts`;
+  // otherwise asks the loop for a new one with them and waits up to
+  // `timeout` for it. Returns whatever is latest then (possibly older, or
+  // null): a busy or stopped loop must not hang a scrape.
+  std::shared_ptr<const MonitoringSnapshot> Fresh(absl::Duration max_age, absl::Duration timeout,
+                                                  uint32_t parts = 0);
+
+  // The journal reader, for alert timelines; set by the loop while it runs.
+  void SetHistory(HistoryReader* history) { history_.store(history); }
+  HistoryReader* history() const { return history_.load(); }
+
+  const Clock& clock() const { return clock_; }
+
+ private:
+  const Clock& clock_;
+  int request_fd_ = -1;
+  std::atomic<Phase> phase_{Phase::kStarting};
+  mutable std::mutex detail_mutex_;  // phase changes only, never on the loop's path
+  std::string detail_;
+  std::atomic<std::shared_ptr<const MonitoringSnapshot>> latest_;
+  std::atomic<HistoryReader*> history_{nullptr};
+  std::atomic<uint32_t> wanted_parts_{0};
+};
+
+const char* PhaseName(MonitoringBoard::Phase phase);
+
+}  // namespace zonecast

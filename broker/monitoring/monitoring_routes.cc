@@ -1,0 +1,272 @@
+#include "monitoring/monitoring_routes.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "journal/history.h"
+#include "monitoring/prometheus_text.h"
+#include "shared/proto_json.h"
+
+namespace zonecast {
+namespace {
+
+// Every request sees what happened before it (a test, or an operator who
+// just saw a unit connect, must find it in /v1/sessions), so each asks the
+// loop for a new snapshot. Requests are served one at a time on the HTTP
+// thread, which bounds the loop's extra work to one snapshot per request.
+constexpr absl::Duration kSnapshotMaxAge = absl::ZeroDuration();
+// How long a request waits for the loop to build a fresh one.
+constexpr absl::Duration kSnapshotWait = absl::Seconds(1);
+// A loop that has not answered for this long is stuck: not ready.
+constexpr absl::Duration kLoopStuckAfter = absl::Seconds(5);
+constexpr absl::Duration kTimelineWait = absl::Seconds(10);
+constexpr size_t kMaxAlertIdBytes = 256;
+constexpr uint32_t kDefaultAlertLimit = 500;
+constexpr uint32_t kMaxAlertLimit = 10000;
+
+constexpr char kJson[] = "application/json";
+
+HttpResponse Text(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse Json(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = kJson;
+  response.body = std::move(body);
+  response.body += "\n";
+  return response;
+}
+
+HttpResponse JsonError(int status, absl::string_view message) {
+  return Json(status, JsonWithMember("{}", "error", JsonString(message)));
+}
+
+JsonOptions OptionsFor(const HttpRequest& request) {
+  JsonOptions options;
+  options.pretty = request.query.contains("pretty");
+  return options;
+}
+
+void AddServerCounters(const HttpServer::Counters* counters, v1::StatsSnapshot* stats) {
+  if (counters == nullptr) return;
+  auto& out = *stats->mutable_counters();
+  out["http_connections"] = counters->connections.load();
+  out["http_connections_rejected"] = counters->connections_rejected.load();
+  out["http_accept_errors"] = counters->accept_errors.load();
+  out["http_handler_errors"] = counters->handler_errors.load();
+  out["http_requests"] = counters->requests.load();
+  out["http_responses_2xx"] = counters->responses_2xx.load();
+  out["http_responses_3xx"] = counters->responses_3xx.load();
+  out["http_responses_4xx"] = counters->responses_4xx.load();
+  out["http_responses_5xx"] = counters->responses_5xx.load();
+  out["http_malformed"] = counters->malformed.load();
+  out["http_timeouts"] = counters->timeouts.load();
+  (*stats->mutable_gauges())["http_open_connections"] =
+      static_cast<int64_t>(counters->open_connections.load());
+}
+
+constexpr char kIndex[] =
+    "zonecastd monitoring endpoint\n"
+    "  GET /healthz                 alive\n"
+    "  GET /readyz                  200 ready, 503 with the reason\n"
+    "  GET /metrics                 Prometheus text format 0.0.4\n"
+    "  GET /v1/stats                counters, gauges and latency percentiles (JSON)\n"
+    "  GET /v1/sessions             who is online (JSON)\n"
+    "  GET /v1/alerts?state=open    alerts not yet resolved, oldest first (JSON; &limit=N, 500)\n"
+    "  GET /v1/alerts/{alert_id}    one alert's timeline (JSON)\n"
+    "Add ?pretty to a /v1 request for indented JSON.\n";
+
+}  // namespace
+
+MonitoringHttp::MonitoringHttp(MonitoringBoard& board, std::string data_dir)
+    : board_(board), data_dir_(std::move(data_dir)) {}
+
+HttpResponse MonitoringHttp::Handle(const HttpRequest& request) {
+  const std::string& path = request.path;
+  if (path == "/healthz") return Text(200, "ok\n");
+  if (path == "/readyz") return Ready();
+  if (path == "/metrics") return Metrics();
+  if (path == "/v1/stats") return Stats(request);
+  if (path == "/v1/sessions") return Sessions(request);
+  if (path == "/v1/alerts") return OpenAlerts(request);
+  if (absl::StartsWith(path, "/v1/alerts/")) {
+    return AlertTimeline(path.substr(std::strlen("/v1/alerts/")), OptionsFor(request));
+  }
+  if (path == "/") return Text(200, kIndex);
+  if (absl::StartsWith(path, "/v1/")) {
+    return JsonError(404, absl::StrCat("no such resource: ", path));
+  }
+  return Text(404, absl::StrCat("not found: ", path, "\n\n", kIndex));
+}
+
+std::shared_ptr<const MonitoringSnapshot> MonitoringHttp::Snapshot(uint32_t parts) {
+  return board_.Fresh(kSnapshotMaxAge, kSnapshotWait, parts);
+}
+
+std::string MonitoringHttp::NotReadyReason(const MonitoringSnapshot* snapshot) const {
+  const std::string detail = board_.PhaseDetail();
+  auto with_detail = [&](absl::string_view reason) {
+    return detail.empty() ? std::string(reason) : absl::StrCat(reason, ": ", detail);
+  };
+  switch (board_.phase()) {
+    case MonitoringBoard::Phase::kStarting:
+      return with_detail("starting");
+    case MonitoringBoard::Phase::kRecovering:
+      return with_detail("recovering the journal");
+    case MonitoringBoard::Phase::kStopping:
+      return with_detail("shutting down");
+    case MonitoringBoard::Phase::kFailed:
+      return with_detail("failed to start");
+    case MonitoringBoard::Phase::kServing:
+      break;
+  }
+  if (snapshot == nullptr) return "the core loop has not published its state yet";
+  const MonoNanos age = board_.clock().NowMono() - snapshot->built_at;
+  if (age > absl::ToInt64Nanoseconds(kLoopStuckAfter)) {
+    return absl::StrFormat("the core loop has not answered for %.1f s",
+                           static_cast<double>(age) / 1e9);
+  }
+  if (!snapshot->stats.ready()) return snapshot->stats.not_ready_reason();
+  // The journal notices a full or read-only disk only when it next writes;
+  // a probe should hear of it before an alert is refused.
+  if (::access(data_dir_.c_str(), W_OK) != 0) {
+    return absl::StrCat("journal directory ", data_dir_,
+                        " is not writable: ", std::strerror(errno));
+  }
+  struct statvfs fs {};
+  if (::statvfs(data_dir_.c_str(), &fs) == 0 && fs.f_bavail == 0) {
+    return absl::StrCat("journal directory ", data_dir_, " is on a full file system");
+  }
+  return "";
+}
+
+HttpResponse MonitoringHttp::Ready() {
+  std::shared_ptr<const MonitoringSnapshot> snapshot;
+  if (board_.phase() == MonitoringBoard::Phase::kServing) snapshot = Snapshot();
+  const std::string reason = NotReadyReason(snapshot.get());
+  if (reason.empty()) return Text(200, "ready\n");
+  return Text(503, absl::StrCat("not ready: ", reason, "\n"));
+}
+
+v1::StatsSnapshot MonitoringHttp::LiveStats(const MonitoringSnapshot* snapshot) const {
+  // The loop's counters and gauges, joined by the HTTP server's own and by
+  // the readiness as seen from here (which also checks the disk).
+  v1::StatsSnapshot stats = snapshot != nullptr ? snapshot->stats : v1::StatsSnapshot();
+  AddServerCounters(server_counters_.load(), &stats);
+  const std::string reason = NotReadyReason(snapshot);
+  stats.set_ready(reason.empty());
+  stats.set_not_ready_reason(reason);
+  return stats;
+}
+
+HttpResponse MonitoringHttp::Metrics() {
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
+  const MonitoringSnapshot empty;
+  const MonitoringSnapshot& shown = snapshot != nullptr ? *snapshot : empty;
+  HttpResponse response;
+  response.content_type = std::string(kPrometheusContentType);
+  response.body = RenderPrometheus(LiveStats(snapshot.get()), shown.labelled_gauges, shown.latency);
+  return response;
+}
+
+HttpResponse MonitoringHttp::Stats(const HttpRequest& request) {
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
+  if (snapshot == nullptr) {
+    return JsonError(503, absl::StrCat("no statistics yet: ", NotReadyReason(nullptr)));
+  }
+  v1::StatsSnapshot stats = LiveStats(snapshot.get());
+  SummarizeLatency(snapshot->latency, &stats);
+  return Json(200, ProtoToJson(stats, OptionsFor(request)));
+}
+
+HttpResponse MonitoringHttp::Sessions(const HttpRequest& request) {
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotSessions);
+  if (snapshot == nullptr) {
+    return JsonError(503, absl::StrCat("no sessions yet: ", NotReadyReason(nullptr)));
+  }
+  return Json(200, ProtoToJson(snapshot->sessions, OptionsFor(request)));
+}
+
+HttpResponse MonitoringHttp::OpenAlerts(const HttpRequest& request) {
+  auto state = request.query.find("state");
+  if (state != request.query.end() && state->second != "open") {
+    return JsonError(400, absl::StrCat("state '", state->second,
+                                       "' is not supported: use state=open (alerts not yet "
+                                       "resolved); GET /v1/alerts/{alert_id} for any one alert"));
+  }
+  uint32_t limit = kDefaultAlertLimit;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    if (!absl::SimpleAtoi(it->second, &limit) || limit == 0 || limit > kMaxAlertLimit) {
+      return JsonError(400, absl::StrCat("limit must be 1..", kMaxAlertLimit));
+    }
+  }
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotOpenAlerts);
+  if (snapshot == nullptr) {
+    return JsonError(503, absl::StrCat("no alerts yet: ", NotReadyReason(nullptr)));
+  }
+  // The oldest first: they have waited longest. A center with thousands of
+  // open alerts has a bigger problem than a long page; `total` says so.
+  v1::AlertStatusList page;
+  page.set_unix_ms(snapshot->open_alerts.unix_ms());
+  page.set_total(static_cast<uint32_t>(snapshot->open_alerts.alerts_size()));
+  for (const v1::AlertStatus& alert : snapshot->open_alerts.alerts()) {
+    if (static_cast<uint32_t>(page.alerts_size()) == limit) break;
+    *page.add_alerts() = alert;
+  }
+  return Json(200, ProtoToJson(page, OptionsFor(request)));
+}
+
+HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOptions options) {
+  if (alert_id.empty() || alert_id.size() > kMaxAlertIdBytes ||
+      alert_id.find('/') != std::string::npos) {
+    return JsonError(400, absl::StrCat("an alert id is 1-", kMaxAlertIdBytes,
+                                       " bytes without '/': GET /v1/alerts/{alert_id}"));
+  }
+  HistoryReader* history = board_.history();
+  if (history == nullptr || board_.phase() != MonitoringBoard::Phase::kServing) {
+    return JsonError(503,
+                     absl::StrCat("the journal is not readable yet: ", NotReadyReason(nullptr)));
+  }
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotOpenAlerts);
+  const v1::AlertStatus* status = nullptr;
+  if (snapshot != nullptr) {
+    for (const v1::AlertStatus& open : snapshot->open_alerts.alerts()) {
+      if (open.alert_id() == alert_id) status = &open;
+    }
+  }
+  v1::TimelineRequest request;
+  request.set_alert_id(alert_id);
+  auto promise = std::make_shared<std::promise<v1::TimelineReply>>();
+  std::future<v1::TimelineReply> reply = promise->get_future();
+  history->SubmitTimeline(std::move(request), status != nullptr ? status->deadline_unix_ms() : 0,
+                          [promise](v1::TimelineReply r) { promise->set_value(std::move(r)); });
+  if (reply.wait_for(std::chrono::nanoseconds(absl::ToInt64Nanoseconds(kTimelineWait))) !=
+      std::future_status::ready) {
+    return JsonError(504, "reading the journal took too long; try again");
+  }
+  const v1::TimelineReply timeline = reply.get();
+  if (!timeline.found()) {
+    return JsonError(404, absl::StrCat("no alert '", alert_id,
+                                       "' in the journal (unknown, or older than retention)"));
+  }
+  // The journal's timeline, and beside it (as "status") what the broker
+  // knows now of an alert that is still open.
+  std::string body = ProtoToJson(timeline.timeline(), options);
+  if (status != nullptr) body = JsonWithMember(body, "status", ProtoToJson(*status, options));
+  return Json(200, std::move(body));
+}
+
+}  // namespace zonecast

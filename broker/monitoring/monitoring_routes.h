@@ -1,0 +1,53 @@
+#pragma once
+// MonitoringHttp: the routes of the monitoring HTTP endpoint.
+//
+//   GET /healthz            200 while the process runs
+//   GET /readyz             200 when the journal is recovered and writable and
+//                           the ZeroMQ socket is bound; 503 with the reason
+//   GET /metrics            Prometheus text format 0.0.4
+//   GET /v1/stats           StatsSnapshot as JSON (counters, gauges, percentiles)
+//   GET /v1/sessions        SessionList as JSON
+//   GET /v1/alerts?state=open   AlertStatusList as JSON
+//   GET /v1/alerts/{id}     the alert's timeline from the journal as JSON
+//
+// Runs on the HTTP server's thread. It reads the snapshots the core loop
+// publishes on the MonitoringBoard and never touches the loop's state.
+#include <atomic>
+#include <string>
+
+#include "http/http_server.h"
+#include "monitoring/monitoring_board.h"
+#include "shared/proto_json.h"
+
+namespace zonecast {
+
+class MonitoringHttp {
+ public:
+  // `data_dir` is checked for writability on /readyz. `server_counters`
+  // (may be null) adds the HTTP server's own counters to /metrics.
+  MonitoringHttp(MonitoringBoard& board, std::string data_dir);
+
+  // Set once the server runs; requests may already be served meanwhile.
+  void set_server_counters(const HttpServer::Counters* counters) { server_counters_ = counters; }
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  // The latest snapshot, refreshed if older than a scrape can notice.
+  std::shared_ptr<const MonitoringSnapshot> Snapshot(uint32_t parts = 0);
+  // Empty if ready, else why not.
+  std::string NotReadyReason(const MonitoringSnapshot* snapshot) const;
+  // snapshot->stats with the HTTP server's counters and NotReadyReason.
+  v1::StatsSnapshot LiveStats(const MonitoringSnapshot* snapshot) const;
+  HttpResponse Ready();
+  HttpResponse Metrics();
+  HttpResponse Stats(const HttpRequest& request);
+  HttpResponse Sessions(const HttpRequest& request);
+  HttpResponse OpenAlerts(const HttpRequest& request);
+  HttpResponse AlertTimeline(const std::string& alert_id, JsonOptions options);
+
+  MonitoringBoard& board_;
+  std::string data_dir_;
+  std::atomic<const HttpServer::Counters*> server_counters_{nullptr};
+};
+
+}  // namespace zonecast

@@ -1,0 +1,16 @@
+#include "routing/session.h"
+
+namespace zonecast {
+
+Session::Session(SessionId id, std::string routing_id, const v1::Hello& hello, QueueLimits limits,
+                 MonoNanos now)
+    : id_(id),
+      routing_id_(std::move(routing_id)),
+      role_(hello.role()),
+      unit_id_(hello.unit_id()),
+      patrol_group_(hello.patrol_group()),
+      zone_(hello.zone()),
+      queue_(limits),
+      last_heard_(now) {}
+
+}  // namespace zonecast

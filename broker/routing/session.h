@@ -1,0 +1,75 @@
+#pragma once
+// Session: one connected peer after its Hello (a center console, a patrol
+// terminal or a probe): who it is, what it subscribed to, when it was last
+// heard from, and its outbound queue.
+//
+// Owned by the SessionTable; core loop thread only.
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "common/clock.h"
+#include "routing/session_queue.h"
+#include "routing/topic_trie.h"
+#include "zmq.hpp"
+#include "zonecast/wire.pb.h"
+
+namespace zonecast {
+
+class Session {
+ public:
+  Session(SessionId id, std::string routing_id, const v1::Hello& hello, QueueLimits limits,
+          MonoNanos now);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  SessionId id() const { return id_; }
+  // ZeroMQ ROUTER routing id of the connection currently carrying the session.
+  const std::string& routing_id() const { return routing_id_; }
+  v1::Role role() const { return role_; }
+  const std::string& unit_id() const { return unit_id_; }
+  const std::string& patrol_group() const { return patrol_group_; }
+  const std::string& zone() const { return zone_; }
+
+  absl::flat_hash_set<std::string>& patterns() { return patterns_; }
+  const absl::flat_hash_set<std::string>& patterns() const { return patterns_; }
+  SessionQueue& queue() { return queue_; }
+  const SessionQueue& queue() const { return queue_; }
+
+  MonoNanos last_heard() const { return last_heard_; }
+  void set_last_heard(MonoNanos t) { last_heard_ = t; }
+
+  int64_t online_since_unix_ms = 0;
+
+  // Set while the session sits in the loop's list of sessions to flush.
+  bool dirty = false;
+  // Set when its ZeroMQ pipe refused a message (full); retried every turn.
+  bool blocked = false;
+
+  // A durable message held back while the session's replay from the journal
+  // runs, so that it goes out after the older replayed ones (per-topic
+  // order).
+  struct Held {
+    uint64_t seq = 0;
+    std::string topic;
+    std::string alert_id;
+    v1::Priority priority = v1::P4;
+    zmq::message_t frame;
+  };
+  // True between a durable terminal's Hello and the end of its replay.
+  bool replaying = false;
+  std::vector<Held> held;
+
+ private:
+  SessionId id_;
+  std::string routing_id_;
+  v1::Role role_;
+  std::string unit_id_;
+  std::string patrol_group_;
+  std::string zone_;
+  absl::flat_hash_set<std::string> patterns_;
+  SessionQueue queue_;
+  MonoNanos last_heard_;
+};
+
+}  // namespace zonecast
