@@ -83,7 +83,6 @@ absl::Status CoreLoop::Start() {
     next_stats_ = started_at_ + absl::ToInt64Nanoseconds(options_.stats_interval);
   }
   if (board_ != nullptr) {
-    board_->SetHistory(history_.get());
     PublishSnapshot(/*to_subscribers=*/false);
     board_->SetPhase(MonitoringBoard::Phase::kServing);
   }
@@ -104,9 +103,7 @@ void CoreLoop::Run(int stop_fd) {
       {nullptr, board_ != nullptr ? board_->request_fd() : -1, ZMQ_POLLIN, 0},
   };
   const int poll_count = board_ != nullptr ? 5 : 4;
-  auto on_durable = [this](PendingPublish& publish, const absl::Status& status) {
-    OnDurable(publish, status);
-  };
+  auto on_durable = [this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); };
   while (true) {
     const MonoNanos now = clock_.NowMono();
     long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
@@ -136,6 +133,7 @@ void CoreLoop::Run(int stop_fd) {
       if (std::optional<uint32_t> parts = board_->TakeRequest()) {
         PublishSnapshot(/*to_subscribers=*/false, *parts);
       }
+      AnswerTimelineQueries();
     }
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
     ExpireDeliveries();
@@ -376,7 +374,7 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
         SendPubAck(session.id(), request_id, seen->seq, alert_id, /*duplicate=*/true, 0);
         return;
       }
-      if (journal_->AttachToInflight(alert_id, session.id(), request_id)) {
+      if (pending_publishes_.AttachDuplicate(alert_id, session.id(), request_id)) {
         ++counters_.duplicates;
         return;
       }
@@ -393,12 +391,12 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
     pending.frame = EncodeFrame(frame);
     pending.ingress = clock_.NowMono();
     pending.sent_unix_ms = publish.sent_unix_ms();
-    if (deliver->event().has_alert()) pending.title = deliver->event().alert().title();
     pending.publisher_unit = session.unit_id();
     pending.awaits_response = deliver->event().has_alert();
     pending.emergency = deliver->event().has_radio() &&
                         deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
-    journal_->AddPublish(std::move(pending), deliver->broker_unix_ms());
+    pending.deliver.Swap(deliver);
+    AppendDurable(std::move(pending));
     return;
   }
   ++counters_.published_best_effort;
@@ -413,7 +411,18 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
   }
 }
 
-void CoreLoop::OnDurable(PendingPublish& publish, const absl::Status& status) {
+void CoreLoop::AppendDurable(PendingPublish publish) {
+  journal_->AppendPublish(journal::PublishRecord{
+      publish.seq, publish.deliver.broker_unix_ms(), publish.alert_id, publish.topic,
+      absl::string_view(static_cast<const char*>(publish.frame.data()), publish.frame.size()),
+      static_cast<uint8_t>(publish.priority)});
+  pending_publishes_.Add(std::move(publish));
+}
+
+void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
+  std::optional<PendingPublish> taken = pending_publishes_.Take(seq);
+  ZC_CHECK(taken.has_value()) << "the journal completed seq " << seq << " that nobody appended";
+  PendingPublish& publish = *taken;
   if (!status.ok()) {
     // Nothing that is not on disk is acknowledged: the publisher retries
     // with the same alert id.
@@ -433,8 +442,8 @@ void CoreLoop::OnDurable(PendingPublish& publish, const absl::Status& status) {
   latency_.OnDurable(publish.seq, publish.topic, publish.priority, publish.ingress, now,
                      publish.sent_unix_ms, publish.awaits_response);
   if (publish.awaits_response) {
-    alert_status_.OnPublished(publish.alert_id, publish.title, publish.seq, publish.topic,
-                              publish.priority, publish.publisher_unit,
+    alert_status_.OnPublished(publish.alert_id, publish.deliver.event().alert().title(),
+                              publish.seq, publish.topic, publish.priority, publish.publisher_unit,
                               absl::ToUnixMillis(clock_.NowWall()));
   }
   size_t terminals = 0;
@@ -620,6 +629,14 @@ void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
   }
   ++counters_.history_requests;
   history_->Submit(session.id(), std::move(request));
+}
+
+void CoreLoop::AnswerTimelineQueries() {
+  for (MonitoringBoard::TimelineQuery& query : board_->TakeTimelineQueries()) {
+    v1::TimelineRequest request;
+    request.set_alert_id(std::move(query.alert_id));
+    history_->SubmitTimeline(std::move(request), query.deadline_unix_ms, std::move(query.done));
+  }
 }
 
 void CoreLoop::ForwardHistoryReplies() {
@@ -815,8 +832,7 @@ void CoreLoop::Shutdown() {
   if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kStopping, "SIGTERM");
   ZC_LOG(INFO) << "shutting down: " << sessions_.size() << " sessions";
   // Everything read so far is stored and acknowledged before we leave.
-  journal_->Close(
-      [this](PendingPublish& publish, const absl::Status& status) { OnDurable(publish, status); });
+  journal_->Close([this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); });
   FlushDirty();
   v1::Frame goodbye;
   goodbye.mutable_goodbye()->set_reason("broker shutting down");

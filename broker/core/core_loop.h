@@ -20,6 +20,7 @@
 #include "alerts/zones.h"
 #include "common/clock.h"
 #include "core/options.h"
+#include "core/pending_publishes.h"
 #include "core/transport.h"
 #include "delivery/ack_tracker.h"
 #include "journal/history.h"
@@ -63,9 +64,14 @@ class CoreLoop {
   void HandleStats(Session& session, const v1::StatsRequest& request);
   void HandleHistory(Session& session, v1::HistoryRequest& request);
   void ForwardHistoryReplies();
-  // A durable publish's batch reached the disk (or failed): route it and
-  // PubAck, or answer STORAGE_UNAVAILABLE.
-  void OnDurable(PendingPublish& publish, const absl::Status& status);
+  // Hands the timeline queries of HTTP readers to the journal reader.
+  void AnswerTimelineQueries();
+  // Appends a durable publish to the journal and keeps it until its batch
+  // is on disk.
+  void AppendDurable(PendingPublish publish);
+  // The journal stored seq (or failed to): route it and PubAck, or answer
+  // STORAGE_UNAVAILABLE.
+  void OnDurable(uint64_t seq, const absl::Status& status);
   void SendPubAck(SessionId session, uint64_t request_id, uint64_t seq, const std::string& alert_id,
                   bool duplicate, size_t recipients);
   size_t RouteDeliver(const v1::Frame& deliver, bool best_effort);
@@ -152,6 +158,7 @@ class CoreLoop {
   BrokerCounters counters_;
   Router router_;
   std::unique_ptr<Journal> journal_;
+  PendingPublishes pending_publishes_;
   AckTracker ack_tracker_;
   ZoneIndex zones_;
   AlertBook alert_book_;

@@ -204,8 +204,9 @@ uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priori
   pending.alert_id = alert_id;
   pending.frame = EncodeFrame(frame);
   pending.ingress = clock_.NowMono();
+  pending.deliver.Swap(deliver);
   const uint64_t seq = pending.seq;
-  journal_->AddPublish(std::move(pending), deliver->broker_unix_ms());
+  AppendDurable(std::move(pending));
   return seq;
 }
 

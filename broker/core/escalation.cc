@@ -152,13 +152,11 @@ void CoreLoop::TrackResponse(const PendingPublish& publish, size_t terminals) {
   OpenAlert open;
   if (!CityAndZone(publish.topic, &open.city, &open.zone)) return;
   if (zones_.Find(open.city, open.zone) == nullptr) return;
-  v1::Frame frame;
-  if (!frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) return;
   open.alert_id = publish.alert_id;
   open.seq = publish.seq;
   open.priority = publish.priority;
   open.publisher = publish.publisher_unit;
-  open.alert = frame.deliver().event().alert();
+  open.alert = publish.deliver.event().alert();
   if (terminals == 0) {
     Escalate(open, "no_unit_online");
     return;
@@ -221,9 +219,7 @@ void CoreLoop::Escalate(const OpenAlert& alert, const std::string& reason) {
 }
 
 void CoreLoop::RaiseEmergency(const PendingPublish& publish) {
-  v1::Frame frame;
-  if (!frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) return;
-  const v1::RadioEvent& radio = frame.deliver().event().radio();
+  const v1::RadioEvent& radio = publish.deliver.event().radio();
   OpenAlert open;
   if (!CityAndZone(publish.topic, &open.city, &open.zone)) return;
   ++counters_.emergencies;

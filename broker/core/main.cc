@@ -281,8 +281,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   loop.Run(stop_fd);
-  // The HTTP thread reads the loop's journal reader: stop it first.
-  board.SetHistory(nullptr);
   http.reset();
   close(stop_fd);
   ZC_LOG(INFO) << "stopped";

@@ -124,27 +124,14 @@ std::vector<std::string> Journal::BuildCheckpoint() const {
   return out;
 }
 
-bool Journal::AttachToInflight(absl::string_view alert_id, SessionId session, uint64_t request_id) {
-  auto it = inflight_alerts_.find(alert_id);
-  if (it == inflight_alerts_.end()) return false;
-  it->second.emplace_back(session, request_id);
-  return true;
-}
-
-void Journal::AddPublish(PendingPublish&& publish, int64_t unix_ms) {
+void Journal::AppendPublish(const journal::PublishRecord& record) {
   if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::JournalBatch>();
   std::string payload;
-  journal::EncodePublish(
-      journal::PublishRecord{
-          publish.seq, unix_ms, publish.alert_id, publish.topic,
-          absl::string_view(static_cast<const char*>(publish.frame.data()), publish.frame.size()),
-          static_cast<uint8_t>(publish.priority)},
-      &payload);
+  journal::EncodePublish(record, &payload);
   journal::AppendRecord(&open_batch_->records, journal::RecordType::kPublish, payload);
   ++open_batch_->record_count;
-  open_batch_->max_seq = std::max(open_batch_->max_seq, publish.seq);
-  if (!publish.alert_id.empty()) inflight_alerts_.try_emplace(publish.alert_id);
-  open_publishes_.publishes.push_back(std::move(publish));
+  open_batch_->max_seq = std::max(open_batch_->max_seq, record.seq);
+  open_publishes_.publishes.emplace_back(record.seq, std::string(record.alert_id));
 }
 
 void Journal::AddSubscription(const std::string& unit, const std::string& pattern, bool removed) {
@@ -195,7 +182,7 @@ void Journal::Flush() {
     need_roll_ = false;
     batch->roll_before = true;
     batch->roll_first_seq =
-        open_publishes_.publishes.empty() ? last_seq_ + 1 : open_publishes_.publishes.front().seq;
+        open_publishes_.publishes.empty() ? last_seq_ + 1 : open_publishes_.publishes.front().first;
     std::vector<std::string> checkpoint = BuildCheckpoint();
     batch->roll_checkpoint = std::move(checkpoint[0]);
     batch->roll_checkpoint_more.assign(std::make_move_iterator(checkpoint.begin() + 1),

@@ -1,11 +1,13 @@
 #pragma once
 // Journal: the core loop's side of durability. It recovers the journal at
 // start, collects the durable records of one loop turn into a batch, hands
-// the batch to the JournalWriter thread, and gives the loop back each
-// publish of a batch once that batch is on disk (or failed). It also keeps
-// what recovery must rebuild: the dedup window and the subscriptions of
-// durable sessions (terminals), and writes them as the checkpoint that opens
-// every new segment.
+// the batch to the JournalWriter thread, and reports back the sequence
+// number of each publish of a batch once that batch is on disk (or failed).
+// It stores records and nothing else: who published, which request waits
+// for a PubAck and what to route once stored are the loop's business. It
+// also keeps what recovery must rebuild: the dedup window and the
+// subscriptions of durable sessions (terminals), and writes them as the
+// checkpoint that opens every new segment.
 //
 // Core loop thread only (the writer has its own thread).
 #include <cstdint>
@@ -24,33 +26,9 @@
 #include "journal/journal_options.h"
 #include "journal/journal_recovery.h"
 #include "journal/journal_writer.h"
-#include "protocol/session_id.h"
-#include "zmq.hpp"
-#include "zonecast/wire.pb.h"
+#include "zonecast/journal.pb.h"
 
 namespace zonecast {
-
-// A durable publish waiting for its batch to reach the disk.
-struct PendingPublish {
-  SessionId publisher = 0;
-  uint64_t request_id = 0;
-  uint64_t seq = 0;
-  std::string alert_id;
-  std::string topic;
-  v1::Priority priority = v1::P4;
-  zmq::message_t frame;        // encoded Frame{deliver}, shared with recipients
-  std::string publisher_unit;  // empty for the broker's own publishes
-  // An alert from the center (not a copy the broker re-routed): it waits for
-  // a response and may escalate.
-  bool awaits_response = false;
-  bool emergency = false;  // a radio EMERGENCY: raise the alarm when stored
-  // Repeats of the same alert id that arrived while this one was in flight;
-  // each gets the PubAck (or the error) of this one.
-  std::vector<std::pair<SessionId, uint64_t>> duplicates;
-  MonoNanos ingress = 0;
-  int64_t sent_unix_ms = 0;  // the publisher's clock, for end-to-end latency
-  std::string title;         // an alert's title, for the open-alerts list
-};
 
 class Journal {
  public:
@@ -73,18 +51,19 @@ class Journal {
   absl::Status Open(const journal::RecoveryVisitor* extra = nullptr);
 
   uint64_t last_seq() const { return last_seq_; }
+  // The sequence number the next publish gets. The encoded frame carries it,
+  // so it is known before AppendPublish.
   uint64_t NextSeq() { return ++last_seq_; }
 
-  // Dedup: the committed entry for `alert_id`, or nullptr.
+  // Dedup: the stored entry for `alert_id`, or nullptr. An alert id enters
+  // the window when its publish is on disk.
   const DedupWindow::Entry* FindCommitted(absl::string_view alert_id) const {
     return dedup_.Find(alert_id);
   }
-  // If `alert_id` is in flight, attaches (session, request) to it and
-  // returns true.
-  bool AttachToInflight(absl::string_view alert_id, SessionId session, uint64_t request_id);
 
-  // Adds a publish record to the open batch.
-  void AddPublish(PendingPublish&& publish, int64_t unix_ms);
+  // Adds publish record `record` (its seq from NextSeq()) to the open batch.
+  // Complete() reports its seq once the batch is on disk or failed.
+  void AppendPublish(const journal::PublishRecord& record);
   // Journals a durable session's subscription change (and applies it to
   // units()). Adding a pattern the unit has is a no-op.
   void AddSubscription(const std::string& unit, const std::string& pattern, bool removed);
@@ -109,8 +88,8 @@ class Journal {
 
   // Readable when batches completed.
   int completion_fd() const;
-  // Hands each publish of every completed batch to `done` with the batch's
-  // status, in seq order.
+  // Calls done(seq, status) for each publish of every completed batch, in
+  // seq order, with the batch's status.
   template <typename Fn>
   void Complete(Fn&& done);
 
@@ -127,10 +106,12 @@ class Journal {
   const std::string& journal_dir() const { return journal_dir_; }
 
  private:
+  // A submitted batch's publishes: their seqs, and alert ids (empty if none)
+  // for the dedup window.
   struct InflightBatch {
     uint64_t id = 0;
     uint64_t bytes = 0;
-    std::vector<PendingPublish> publishes;
+    std::vector<std::pair<uint64_t, std::string>> publishes;
   };
 
   // The state as checkpoint records: the first replaces, the rest are
@@ -149,8 +130,6 @@ class Journal {
   DedupWindow dedup_;
   DurableUnits units_;
   uint64_t last_durable_seq_ = 0;
-  // Alert ids in flight, with the repeats that arrived meanwhile.
-  absl::flat_hash_map<std::string, std::vector<std::pair<SessionId, uint64_t>>> inflight_alerts_;
 
   std::unique_ptr<journal::JournalBatch> open_batch_;
   InflightBatch open_publishes_;
@@ -178,15 +157,13 @@ void Journal::Finish(journal::JournalBatch& batch, Fn&& done) {
       need_roll_ = true;
     }
     if (ok) last_durable_seq_ = std::max(last_durable_seq_, batch.max_seq);
-    for (PendingPublish& publish : finished.publishes) {
-      if (!publish.alert_id.empty()) {
-        if (auto node = inflight_alerts_.extract(publish.alert_id); !node.empty()) {
-          publish.duplicates = std::move(node.mapped());
-        }
-        if (ok) dedup_.Insert(publish.alert_id, publish.seq, absl::ToUnixMillis(clock_.NowWall()));
+    const absl::Status status =
+        finished.id == batch.id ? batch.status : absl::UnavailableError("journal batch lost");
+    for (const auto& [seq, alert_id] : finished.publishes) {
+      if (ok && !alert_id.empty()) {
+        dedup_.Insert(alert_id, seq, absl::ToUnixMillis(clock_.NowWall()));
       }
-      done(publish,
-           finished.id == batch.id ? batch.status : absl::UnavailableError("journal batch lost"));
+      done(seq, status);
     }
   }
 }

@@ -48,8 +48,23 @@ std::string MonitoringBoard::PhaseDetail() const {
 
 std::optional<uint32_t> MonitoringBoard::TakeRequest() {
   uint64_t value = 0;
-  if (::read(request_fd_, &value, sizeof value) != sizeof value) return std::nullopt;
+  (void)!::read(request_fd_, &value, sizeof value);
+  if (!snapshot_wanted_.exchange(false)) return std::nullopt;
   return wanted_parts_.exchange(0);
+}
+
+std::vector<MonitoringBoard::TimelineQuery> MonitoringBoard::TakeTimelineQueries() {
+  std::lock_guard<std::mutex> lock(timeline_mutex_);
+  return std::exchange(timeline_queries_, {});
+}
+
+void MonitoringBoard::RequestTimeline(TimelineQuery query) {
+  {
+    std::lock_guard<std::mutex> lock(timeline_mutex_);
+    timeline_queries_.push_back(std::move(query));
+  }
+  const uint64_t one = 1;
+  (void)!::write(request_fd_, &one, sizeof one);
 }
 
 void MonitoringBoard::Publish(std::shared_ptr<const MonitoringSnapshot> snapshot) {
@@ -68,6 +83,7 @@ std::shared_ptr<const MonitoringSnapshot> MonitoringBoard::Fresh(absl::Duration 
   }
   if (phase_.load() != Phase::kServing) return latest;  // no loop turns to answer
   wanted_parts_.fetch_or(parts);
+  snapshot_wanted_.store(true);
   const uint64_t one = 1;
   (void)!::write(request_fd_, &one, sizeof one);
   const uint64_t seen = latest != nullptr ? latest->generation : 0;

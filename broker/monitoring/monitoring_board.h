@@ -10,18 +10,19 @@
 //
 // Thread-safety: everything may be called from any thread.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "monitoring/monitoring_snapshot.h"
+#include "zonecast/wire.pb.h"
 
 namespace zonecast {
-
-class HistoryReader;
 
 class MonitoringBoard {
  public:
@@ -37,11 +38,20 @@ class MonitoringBoard {
   // Why the broker is in its phase, e.g. "recovering the journal".
   std::string PhaseDetail() const;
 
-  // Loop side: readable when a reader asked for a snapshot.
+  // A reader's question for the journal, answered through the loop.
+  struct TimelineQuery {
+    std::string alert_id;
+    int64_t deadline_unix_ms = 0;  // the open alert's deadline, if the reader knows it
+    std::function<void(v1::TimelineReply)> done;  // called on the journal reader's thread
+  };
+
+  // Loop side: readable when a reader asked for a snapshot or a timeline.
   int request_fd() const { return request_fd_; }
   // Clears the request. Returns the SnapshotPart bits asked for, or nothing
-  // if there was no request.
+  // if no snapshot was asked for.
   std::optional<uint32_t> TakeRequest();
+  // The timeline queries posted since the last call.
+  std::vector<TimelineQuery> TakeTimelineQueries();
   void Publish(std::shared_ptr<const MonitoringSnapshot> snapshot);
 
   // Reader side. Null until the loop published one.
@@ -53,9 +63,10 @@ class MonitoringBoard {
   std::shared_ptr<const MonitoringSnapshot> Fresh(absl::Duration max_age, absl::Duration timeout,
                                                   uint32_t parts = 0);
 
-  // The journal reader, for alert timelines; set by the loop while it runs.
-  void SetHistory(HistoryReader* history) { history_.store(history); }
-  HistoryReader* history() const { return history_.load(); }
+  // Asks the loop for an alert's timeline from the journal; `query.done`
+  // gets the reply. The loop owns the journal reader, so readers never
+  // touch it; a loop that is not serving never answers (wait with a bound).
+  void RequestTimeline(TimelineQuery query);
 
   const Clock& clock() const { return clock_; }
 
@@ -66,8 +77,10 @@ class MonitoringBoard {
   mutable std::mutex detail_mutex_;  // phase changes only, never on the loop's path
   std::string detail_;
   std::atomic<std::shared_ptr<const MonitoringSnapshot>> latest_;
-  std::atomic<HistoryReader*> history_{nullptr};
+  std::atomic<bool> snapshot_wanted_{false};
   std::atomic<uint32_t> wanted_parts_{0};
+  std::mutex timeline_mutex_;
+  std::vector<TimelineQuery> timeline_queries_;  // guarded by timeline_mutex_
 };
 
 const char* PhaseName(MonitoringBoard::Phase phase);

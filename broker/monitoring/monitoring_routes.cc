@@ -11,7 +11,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "journal/history.h"
 #include "monitoring/prometheus_text.h"
 #include "shared/proto_json.h"
 
@@ -235,8 +234,7 @@ HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOpti
     return JsonError(400, absl::StrCat("an alert id is 1-", kMaxAlertIdBytes,
                                        " bytes without '/': GET /v1/alerts/{alert_id}"));
   }
-  HistoryReader* history = board_.history();
-  if (history == nullptr || board_.phase() != MonitoringBoard::Phase::kServing) {
+  if (board_.phase() != MonitoringBoard::Phase::kServing) {
     return JsonError(503,
                      absl::StrCat("the journal is not readable yet: ", NotReadyReason(nullptr)));
   }
@@ -247,12 +245,13 @@ HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOpti
       if (open.alert_id() == alert_id) status = &open;
     }
   }
-  v1::TimelineRequest request;
-  request.set_alert_id(alert_id);
   auto promise = std::make_shared<std::promise<v1::TimelineReply>>();
   std::future<v1::TimelineReply> reply = promise->get_future();
-  history->SubmitTimeline(std::move(request), status != nullptr ? status->deadline_unix_ms() : 0,
-                          [promise](v1::TimelineReply r) { promise->set_value(std::move(r)); });
+  MonitoringBoard::TimelineQuery query;
+  query.alert_id = alert_id;
+  query.deadline_unix_ms = status != nullptr ? status->deadline_unix_ms() : 0;
+  query.done = [promise](v1::TimelineReply r) { promise->set_value(std::move(r)); };
+  board_.RequestTimeline(std::move(query));
   if (reply.wait_for(std::chrono::nanoseconds(absl::ToInt64Nanoseconds(kTimelineWait))) !=
       std::future_status::ready) {
     return JsonError(504, "reading the journal took too long; try again");

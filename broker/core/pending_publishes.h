@@ -1,0 +1,65 @@
+#pragma once
+// PendingPublishes: durable publishes between their journal append and the
+// disk. The journal reports completions by sequence number; this is where
+// the loop keeps what it needs then: the encoded frame to route, the parsed
+// event (so an alert is never parsed back out of its bytes), who waits for
+// the PubAck, and the repeats of the same alert id that arrived meanwhile
+// (each gets the first one's PubAck or error).
+//
+// Core loop thread only.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "common/clock.h"
+#include "protocol/session_id.h"
+#include "zmq.hpp"
+#include "zonecast/wire.pb.h"
+
+namespace zonecast {
+
+// A durable publish waiting for its batch to reach the disk.
+struct PendingPublish {
+  SessionId publisher = 0;  // 0: the broker's own publish
+  uint64_t request_id = 0;  // 0: nobody waits for a PubAck
+  uint64_t seq = 0;
+  std::string alert_id;
+  std::string topic;
+  v1::Priority priority = v1::P4;
+  zmq::message_t frame;        // encoded Frame{deliver}, shared with recipients
+  v1::Deliver deliver;         // the same Deliver, parsed
+  std::string publisher_unit;  // empty for the broker's own publishes
+  // An alert from the center (not a copy the broker re-routed): it waits for
+  // a response and may escalate.
+  bool awaits_response = false;
+  bool emergency = false;  // a radio EMERGENCY: raise the alarm when stored
+  // Repeats of the same alert id that arrived while this one was in flight,
+  // as (session, request id).
+  std::vector<std::pair<SessionId, uint64_t>> duplicates;
+  MonoNanos ingress = 0;
+  int64_t sent_unix_ms = 0;  // the publisher's clock, for end-to-end latency
+};
+
+class PendingPublishes {
+ public:
+  void Add(PendingPublish publish);
+
+  // If a publish of `alert_id` is in flight, makes (session, request_id) wait
+  // for its outcome too and returns true.
+  bool AttachDuplicate(absl::string_view alert_id, SessionId session, uint64_t request_id);
+
+  // Removes and returns the publish with `seq`; nullopt if there is none.
+  std::optional<PendingPublish> Take(uint64_t seq);
+
+  size_t size() const { return by_seq_.size(); }
+
+ private:
+  absl::flat_hash_map<uint64_t, PendingPublish> by_seq_;
+  absl::flat_hash_map<std::string, uint64_t> alert_seq_;  // alert id -> seq in flight
+};
+
+}  // namespace zonecast
