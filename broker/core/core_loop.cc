@@ -9,6 +9,7 @@
 #include "common/check.h"
 #include "common/log.h"
 #include "core/ready_file.h"
+#include "core/startup_recovery.h"
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
 #include "routing/access_policy.h"
@@ -62,11 +63,11 @@ absl::Status CoreLoop::Start() {
                  << " from " << options_.zones_path;
   }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
-  const journal::RecoveryVisitor alerts = AlertRecoveryVisitor();
+  StartupRecovery recovery(zones_, clock_, alert_status_, escalator_);
+  const journal::RecoveryVisitor alerts = recovery.Visitor();
   if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kRecovering);
   if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
-  ReopenRecoveredAlerts();
-  RebuildAlertStatus();
+  recovery.Finish(journal_->Segments());
   history_ =
       std::make_unique<HistoryReader>([journal = journal_.get()] { return journal->Segments(); });
   TransportOptions transport_options;
@@ -108,7 +109,7 @@ void CoreLoop::Run(int stop_fd) {
     const MonoNanos now = clock_.NowMono();
     long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
     const MonoNanos next_due =
-        std::min({ack_tracker_.NextDue(), alert_book_.NextDue(), next_stats_});
+        std::min({ack_tracker_.NextDue(), escalator_.NextDue(), next_stats_});
     if (next_due != INT64_MAX) {
       timeout_ms =
           std::min<long>(timeout_ms, std::max<long>(0, (next_due - now + 999'999) / 1'000'000));
@@ -137,7 +138,7 @@ void CoreLoop::Run(int stop_fd) {
     }
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
     ExpireDeliveries();
-    ExpireAlerts();
+    for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
     journal_->Flush();
     FlushDirty();
     const MonoNanos after = clock_.NowMono();  // one clock read for both timers
@@ -243,7 +244,7 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
       HandleHistory(*session, *frame.mutable_history_request());
       return;
     case v1::Frame::kTimelineRequest: {
-      const OpenAlert* open = alert_book_.Find(frame.timeline_request().alert_id());
+      const OpenAlert* open = escalator_.Find(frame.timeline_request().alert_id());
       ++counters_.timeline_requests;
       history_->SubmitTimeline(session->id(), std::move(*frame.mutable_timeline_request()),
                                open != nullptr ? open->deadline_unix_ms : 0);
@@ -450,8 +451,16 @@ void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
   const size_t recipients =
       RouteEncoded(publish.topic, publish.priority, publish.frame,
                    /*best_effort=*/false, publish.seq, publish.alert_id, &terminals);
-  if (publish.awaits_response) TrackResponse(publish, terminals);
-  if (publish.emergency) RaiseEmergency(publish);
+  std::optional<Escalation> escalation;
+  if (publish.awaits_response) {
+    escalation =
+        escalator_.OnStored(publish.seq, publish.topic, publish.priority, publish.publisher_unit,
+                            publish.deliver.event().alert(), terminals);
+  } else if (publish.emergency) {
+    escalation =
+        escalator_.OnEmergency(publish.seq, publish.topic, publish.deliver.event().radio());
+  }
+  if (escalation.has_value()) CarryOut(std::move(*escalation), publish.seq);
   if (!publish.alert_id.empty() && publish.publisher != 0) {
     if (Session* publisher = sessions_.Find(publish.publisher)) {
       RememberPublisher(publish.seq, publisher->unit_id());
@@ -563,7 +572,7 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   }
   if (session.role() == v1::TERMINAL && ack.seq() != 0) {
     if (ack.level() == v1::RECEIVED) OnReceived(session, ack);
-    OnResponse(ack);
+    escalator_.OnAck(ack.alert_id(), ack.level());
     v1::JournalDelivery record;
     record.set_unit(session.unit_id());
     record.set_seq(ack.seq());

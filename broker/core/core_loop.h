@@ -15,8 +15,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "alerts/alert_book.h"
 #include "alerts/alert_status.h"
+#include "alerts/escalator.h"
 #include "alerts/zones.h"
 #include "common/clock.h"
 #include "core/options.h"
@@ -118,14 +118,9 @@ class CoreLoop {
                         const std::string& alert_id, uint32_t delivery_count);
 
   // Escalation (escalation.cc).
-  journal::RecoveryVisitor AlertRecoveryVisitor();
-  void ReopenRecoveredAlerts();
-  void RebuildAlertStatus();
-  void TrackResponse(const PendingPublish& publish, size_t terminals);
-  void OnResponse(const v1::AckFrame& ack);
-  void ExpireAlerts();
-  void Escalate(const OpenAlert& alert, const std::string& reason);
-  void RaiseEmergency(const PendingPublish& publish);
+  // Journals, counts and publishes what the Escalator decided; `seq` is the
+  // stored message that set it off (0 for a deadline).
+  void CarryOut(Escalation escalation, uint64_t seq);
   void RememberPublisher(uint64_t seq, const std::string& unit);
   void PublishPresence(const Session& session, v1::SessionEvent::State state,
                        absl::string_view reason);
@@ -161,22 +156,7 @@ class CoreLoop {
   PendingPublishes pending_publishes_;
   AckTracker ack_tracker_;
   ZoneIndex zones_;
-  AlertBook alert_book_;
-  absl::flat_hash_map<std::string, OpenAlert> recovered_alerts_;  // during Start only
-  // What recovery saw for the open-alerts list (during Start only): the seqs
-  // of the last alert publishes in a ring, and the acks and escalations.
-  // Afterwards only those publishes are read again and parsed: copying or
-  // parsing each of a million alerts during the scan would slow recovery by
-  // a third.
-  struct RecoveredAck {
-    std::string alert_id;
-    std::string unit;
-    v1::AckLevel level = v1::ACK_LEVEL_UNSPECIFIED;  // unspecified: an escalation
-    int64_t unix_ms = 0;
-  };
-  std::vector<uint64_t> recovered_publishes_;
-  uint64_t recovered_publish_count_ = 0;
-  std::vector<RecoveredAck> recovered_acks_;
+  Escalator escalator_{zones_, clock_};
   MonoNanos next_expiry_check_ = 0;
   // Alert seq -> publishing unit, so acks reach the publisher (bounded).
   absl::flat_hash_map<uint64_t, std::string> alert_publishers_;

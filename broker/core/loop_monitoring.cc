@@ -66,7 +66,7 @@ void CoreLoop::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   gauges["dedup_entries"] = static_cast<int64_t>(journal_->dedup_size());
   gauges["durable_sessions"] = static_cast<int64_t>(journal_->units().size());
   gauges["pending_acks"] = static_cast<int64_t>(ack_tracker_.pending());
-  gauges["open_alerts"] = static_cast<int64_t>(alert_book_.open());
+  gauges["open_alerts"] = static_cast<int64_t>(escalator_.open());
   gauges["unresolved_alerts"] = static_cast<int64_t>(alert_status_.size());
   gauges["latency_tracked_messages"] = static_cast<int64_t>(latency_.tracked_messages());
   const journal::RecoveryReport& recovery = journal_->status().report;
@@ -139,7 +139,7 @@ std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot(uint32_t parts) {
   alert_status_.Fill(
       now_ms,
       [this](const std::string& id) -> int64_t {
-        const OpenAlert* open = alert_book_.Find(id);
+        const OpenAlert* open = escalator_.Find(id);
         return open != nullptr ? open->deadline_unix_ms : 0;
       },
       &snapshot->open_alerts);

@@ -1,0 +1,135 @@
+#include "alerts/escalator.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "protocol/topic.h"
+
+namespace zonecast {
+
+bool Escalator::IsResponse(v1::AckLevel level) {
+  return level == v1::ACCEPTED || level == v1::EN_ROUTE || level == v1::ON_SCENE ||
+         level == v1::RESOLVED;
+}
+
+std::optional<Escalation> Escalator::OnStored(uint64_t seq, const std::string& topic,
+                                              v1::Priority priority, const std::string& publisher,
+                                              const v1::Alert& alert, size_t terminals) {
+  if (zones_.empty()) return std::nullopt;
+  OpenAlert open;
+  if (!CityAndZone(topic, &open.city, &open.zone)) return std::nullopt;
+  if (zones_.Find(open.city, open.zone) == nullptr) return std::nullopt;
+  open.alert_id = alert.alert_id();
+  open.seq = seq;
+  open.priority = priority;
+  open.publisher = publisher;
+  open.alert = alert;
+  if (terminals == 0) return Escalate(open, "no_unit_online");
+  const absl::Duration deadline = zones_.Deadline(priority);
+  if (deadline <= absl::ZeroDuration()) return std::nullopt;
+  open.deadline = clock_.NowMono() + absl::ToInt64Nanoseconds(deadline);
+  open.deadline_unix_ms = absl::ToUnixMillis(clock_.NowWall() + deadline);
+  book_.Open(std::move(open));
+  return std::nullopt;
+}
+
+void Escalator::OnAck(absl::string_view alert_id, v1::AckLevel level) {
+  if (IsResponse(level) && !alert_id.empty()) book_.Respond(alert_id);
+}
+
+std::vector<Escalation> Escalator::Expire() {
+  std::vector<Escalation> due;
+  book_.Expire(clock_.NowMono(),
+               [&](OpenAlert& alert) { due.push_back(Escalate(alert, "deadline")); });
+  return due;
+}
+
+void Escalator::Reopen(OpenAlert alert) {
+  const int64_t left_ms =
+      std::max<int64_t>(0, alert.deadline_unix_ms - absl::ToUnixMillis(clock_.NowWall()));
+  alert.deadline = clock_.NowMono() + left_ms * 1'000'000;
+  book_.Open(std::move(alert));
+}
+
+Escalation Escalator::Escalate(const OpenAlert& alert, const std::string& reason) {
+  const v1::Zone* zone = zones_.Find(alert.city, alert.zone);
+  std::vector<std::string> neighbours;
+  if (zone != nullptr) neighbours.assign(zone->neighbours().begin(), zone->neighbours().end());
+  ZC_LOG(WARNING) << "alert " << alert.alert_id << " (seq " << alert.seq << ", zone " << alert.zone
+                  << ") escalates: " << reason;
+  Escalation out;
+  v1::JournalEscalation& record = out.record.emplace();
+  record.set_alert_id(alert.alert_id);
+  record.set_seq(alert.seq);
+  record.set_reason(reason);
+  record.set_zone(alert.zone);
+  record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+
+  EscalationMessage& notice = out.messages.emplace_back();
+  notice.topic = absl::StrCat("escalation.", alert.city);
+  v1::Escalation* escalation = notice.event.mutable_escalation();
+  *escalation->mutable_alert() = alert.alert;
+  escalation->set_seq(alert.seq);
+  escalation->set_reason(reason);
+  escalation->set_zone(alert.zone);
+  for (const std::string& n : neighbours) escalation->add_neighbours(n);
+  escalation->set_unix_ms(record.unix_ms());
+  escalation->set_deadline_unix_ms(alert.deadline_unix_ms);
+
+  for (const std::string& neighbour : neighbours) {
+    EscalationMessage& copy = out.messages.emplace_back();
+    copy.topic = absl::StrCat("alert.", alert.city, ".", neighbour);
+    copy.priority = alert.priority == v1::PRIORITY_UNSPECIFIED ? v1::P1 : alert.priority;
+    copy.alert_id = alert.alert_id;
+    copy.publisher = alert.publisher;
+    v1::Alert* rerouted = copy.event.mutable_alert();
+    *rerouted = alert.alert;
+    rerouted->set_topic(copy.topic);
+    rerouted->set_escalated_from_zone(alert.zone);
+  }
+  return out;
+}
+
+std::optional<Escalation> Escalator::OnEmergency(uint64_t seq, const std::string& topic,
+                                                 const v1::RadioEvent& radio) {
+  std::string city;
+  std::string zone_id;
+  if (!CityAndZone(topic, &city, &zone_id)) return std::nullopt;
+  ZC_LOG(WARNING) << "EMERGENCY button: unit " << radio.unit() << " in zone " << zone_id;
+  Escalation out;
+  v1::Alert& alert = out.raised_alert.emplace();
+  alert.set_alert_id(absl::StrCat("emergency-", radio.unit(), "-", seq));
+  alert.set_priority(v1::P1);
+  alert.set_category("officer_emergency");
+  alert.set_title(absl::StrCat("EMERGENCY: unit ", radio.unit(), " pressed the emergency button"));
+  alert.set_body(radio.text());
+  *alert.mutable_location() = radio.position();
+  alert.set_created_unix_ms(radio.event_unix_ms());
+  alert.set_origin_unit(radio.unit());
+  out.raised_topic = absl::StrCat("alert.", city, ".", zone_id);
+  // The unit's own zone first, then its neighbours, all at once.
+  std::vector<std::string> zones = {zone_id};
+  if (const v1::Zone* zone = zones_.Find(city, zone_id)) {
+    zones.insert(zones.end(), zone->neighbours().begin(), zone->neighbours().end());
+  }
+  for (const std::string& z : zones) {
+    EscalationMessage& copy = out.messages.emplace_back();
+    copy.topic = absl::StrCat("alert.", city, ".", z);
+    copy.alert_id = alert.alert_id();
+    *copy.event.mutable_alert() = alert;
+    copy.event.mutable_alert()->set_topic(copy.topic);
+  }
+  EscalationMessage& notice = out.messages.emplace_back();
+  notice.topic = absl::StrCat("escalation.", city);
+  v1::Escalation* escalation = notice.event.mutable_escalation();
+  *escalation->mutable_alert() = alert;
+  escalation->set_seq(seq);
+  escalation->set_reason("emergency");
+  escalation->set_zone(zone_id);
+  for (size_t i = 1; i < zones.size(); ++i) escalation->add_neighbours(zones[i]);
+  escalation->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  return out;
+}
+
+}  // namespace zonecast

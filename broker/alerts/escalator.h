@@ -1,0 +1,100 @@
+#pragma once
+// Escalator: an alert nobody takes must reach the center and the
+// neighbouring zones by itself.
+//
+// When an alert from the center is stored and routed, it escalates at once
+// if no terminal received it ("no_unit_online"); otherwise it waits until
+// its zone's response deadline for its priority (zones file). A terminal's
+// ACCEPTED, EN_ROUTE, ON_SCENE or RESOLVED takes it out; at the deadline it
+// escalates ("deadline"). An officer's emergency button raises a P1 alert
+// for the unit's zone and its neighbours, and an Escalation ("emergency"),
+// at once.
+//
+// The Escalator decides and keeps the deadlines; it does not publish. Each
+// decision is an Escalation: the journal record and the messages to
+// publish, in order, which the core loop carries out through the journal
+// like any durable publish. Without a zones map nothing escalates.
+//
+// Core loop thread only; time comes from the Clock, so tests drive it with
+// a FakeClock.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "alerts/alert_book.h"
+#include "alerts/zones.h"
+#include "common/clock.h"
+#include "zonecast/domain.pb.h"
+#include "zonecast/journal.pb.h"
+
+namespace zonecast {
+
+// One message the loop publishes for an escalation.
+struct EscalationMessage {
+  std::string topic;
+  v1::Priority priority = v1::P1;
+  v1::Event event;
+  std::string alert_id;  // set on alert copies, so their acks and dedup follow the alert
+  // The center that published the original: acks to this copy reach it too.
+  std::string publisher;
+};
+
+// One escalation decision.
+struct Escalation {
+  // Journaled for an alert that escalates (not for the emergency button,
+  // whose stored radio event is its record).
+  std::optional<v1::JournalEscalation> record;
+  std::vector<EscalationMessage> messages;
+  // An emergency's alert and the topic of the unit's zone, for the
+  // open-alerts list; unset otherwise.
+  std::optional<v1::Alert> raised_alert;
+  std::string raised_topic;
+};
+
+class Escalator {
+ public:
+  // `zones` and `clock` must outlive the Escalator.
+  Escalator(const ZoneIndex& zones, const Clock& clock) : zones_(zones), clock_(clock) {}
+
+  // An alert from the center was stored (seq) and routed to `terminals`
+  // terminals. Returns the escalation if it escalates now; otherwise starts
+  // its deadline, if its zone and priority have one.
+  std::optional<Escalation> OnStored(uint64_t seq, const std::string& topic, v1::Priority priority,
+                                     const std::string& publisher, const v1::Alert& alert,
+                                     size_t terminals);
+
+  // A terminal answered `level` for `alert_id`; a response stops the wait.
+  void OnAck(absl::string_view alert_id, v1::AckLevel level);
+
+  // The escalations whose deadline passed, oldest first.
+  std::vector<Escalation> Expire();
+  MonoNanos NextDue() const { return book_.NextDue(); }
+
+  // A terminal pressed the emergency button: the radio event `radio`, stored
+  // as seq on radio.<city>.<zone>.<unit>. Nullopt if the topic has no zone.
+  std::optional<Escalation> OnEmergency(uint64_t seq, const std::string& topic,
+                                        const v1::RadioEvent& radio);
+
+  // Waits again for an alert recovered from the journal: `alert` with its
+  // deadline in wall-clock time (deadline_unix_ms); one already past
+  // escalates on the next Expire().
+  void Reopen(OpenAlert alert);
+
+  // The open alert `alert_id` (waiting for a response), or nullptr.
+  const OpenAlert* Find(absl::string_view alert_id) const { return book_.Find(alert_id); }
+  size_t open() const { return book_.open(); }
+
+  // True for the ack levels that take an alert: ACCEPTED .. RESOLVED.
+  static bool IsResponse(v1::AckLevel level);
+
+ private:
+  Escalation Escalate(const OpenAlert& alert, const std::string& reason);
+
+  const ZoneIndex& zones_;
+  const Clock& clock_;
+  AlertBook book_;
+};
+
+}  // namespace zonecast

@@ -1,0 +1,134 @@
+#include "core/startup_recovery.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "journal/history.h"
+#include "protocol/topic.h"
+#include "zonecast/journal.pb.h"
+#include "zonecast/wire.pb.h"
+
+namespace zonecast {
+
+StartupRecovery::StartupRecovery(const ZoneIndex& zones, const Clock& clock,
+                                 AlertStatusBoard& status, Escalator& escalator)
+    : zones_(zones), clock_(clock), status_(status), escalator_(escalator) {}
+
+void StartupRecovery::Finish(const std::vector<journal::SegmentInfo>& segments) {
+  ReopenAlerts();
+  RebuildAlertStatus(segments);
+}
+
+journal::RecoveryVisitor StartupRecovery::Visitor() {
+  journal::RecoveryVisitor visitor;
+  const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
+  // Alerts whose deadline passed long ago while the broker was down are not
+  // escalated at start: an operator has long dealt with them.
+  const int64_t horizon_ms = absl::ToInt64Milliseconds(absl::Minutes(10));
+  // The open-alerts list forgets alerts after max_age; so does its rebuild.
+  const int64_t status_since_ms = now_ms - absl::ToInt64Milliseconds(status_.limits().max_age);
+  publishes_.resize(status_.limits().max_alerts);
+  visitor.on_publish = [this, now_ms, horizon_ms,
+                        status_since_ms](const journal::PublishRecord& record) {
+    if (record.alert_id.empty() || record.unix_ms < status_since_ms ||
+        TopicFamily(record.topic) != "alert") {
+      return;
+    }
+    publishes_[publish_count_++ % publishes_.size()] = record.seq;
+    if (zones_.empty()) return;
+    const auto priority = static_cast<v1::Priority>(record.priority);
+    const absl::Duration deadline = zones_.Deadline(priority);
+    if (deadline <= absl::ZeroDuration()) return;
+    const int64_t deadline_ms = record.unix_ms + absl::ToInt64Milliseconds(deadline);
+    if (now_ms - deadline_ms > horizon_ms) return;
+    v1::Frame frame;
+    if (!frame.ParseFromArray(record.frame.data(), static_cast<int>(record.frame.size()))) return;
+    const v1::Alert& alert = frame.deliver().event().alert();
+    if (!alert.escalated_from_zone().empty() || !alert.origin_unit().empty()) return;
+    OpenAlert open;
+    open.alert_id = std::string(record.alert_id);
+    open.seq = record.seq;
+    if (!CityAndZone(record.topic, &open.city, &open.zone)) return;
+    if (zones_.Find(open.city, open.zone) == nullptr) return;
+    open.priority = priority;
+    open.publisher = frame.deliver().publisher();
+    open.deadline_unix_ms = deadline_ms;
+    open.alert = alert;
+    alerts_.insert_or_assign(open.alert_id, std::move(open));
+  };
+  visitor.on_other = [this](journal::RecordType type, absl::string_view payload) {
+    if (publish_count_ == 0) return;  // no alert yet that an ack could be for
+    if (type == journal::RecordType::kDelivery) {
+      v1::JournalDelivery delivery;
+      if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+          delivery.kind() != v1::JournalDelivery::ACK || delivery.alert_id().empty()) {
+        return;
+      }
+      acks_.push_back(
+          Ack{delivery.alert_id(), delivery.unit(), delivery.level(), delivery.unix_ms()});
+      if (Escalator::IsResponse(delivery.level())) alerts_.erase(delivery.alert_id());
+    } else if (type == journal::RecordType::kEscalation) {
+      v1::JournalEscalation escalation;
+      if (escalation.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        acks_.push_back(
+            Ack{escalation.alert_id(), "", v1::ACK_LEVEL_UNSPECIFIED, escalation.unix_ms()});
+        alerts_.erase(escalation.alert_id());
+      }
+    }
+  };
+  return visitor;
+}
+
+void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>& segments) {
+  const size_t ring = publishes_.size();
+  const uint64_t kept = std::min<uint64_t>(publish_count_, ring);
+  std::vector<uint64_t> seqs;
+  seqs.reserve(kept);
+  for (uint64_t i = publish_count_ - kept; i < publish_count_; ++i) {
+    seqs.push_back(publishes_[i % ring]);
+  }
+  // Recovery saw them in seq order; read them again from the tail of the
+  // journal (the page cache still has it).
+  size_t next = 0;
+  if (!seqs.empty()) {
+    ScanJournalPublishes(segments, seqs.front(), [&](const journal::PublishRecord& publish) {
+      while (next < seqs.size() && seqs[next] < publish.seq) ++next;
+      if (next == seqs.size()) return false;
+      if (seqs[next] != publish.seq) return true;
+      v1::Frame frame;
+      if (!frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
+        return true;
+      }
+      const v1::Alert& alert = frame.deliver().event().alert();
+      // An escalated copy: the original is the one followed.
+      if (!alert.escalated_from_zone().empty()) return true;
+      status_.OnPublished(std::string(publish.alert_id), alert.title(), publish.seq, publish.topic,
+                          static_cast<v1::Priority>(publish.priority), frame.deliver().publisher(),
+                          publish.unix_ms);
+      return true;
+    });
+  }
+  for (const Ack& ack : acks_) {
+    if (ack.level == v1::ACK_LEVEL_UNSPECIFIED) {
+      status_.OnEscalated(ack.alert_id, ack.unix_ms);
+    } else {
+      status_.OnAck(ack.alert_id, ack.unit, ack.level, ack.unix_ms);
+    }
+  }
+  if (status_.size() > 0) {
+    ZC_LOG(INFO) << status_.size() << " alerts not resolved yet";
+  }
+  std::vector<uint64_t>().swap(publishes_);
+  std::vector<Ack>().swap(acks_);
+  publish_count_ = 0;
+}
+
+void StartupRecovery::ReopenAlerts() {
+  for (auto& [id, alert] : alerts_) escalator_.Reopen(std::move(alert));
+  if (!alerts_.empty()) {
+    ZC_LOG(INFO) << alerts_.size() << " alerts still wait for a response";
+  }
+  alerts_.clear();
+}
+
+}  // namespace zonecast

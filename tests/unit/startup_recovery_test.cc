@@ -1,0 +1,123 @@
+// StartupRecovery: which alerts wait again for a response after a restart,
+// and with how much of their deadline left. Records are fed to the recovery
+// visitor as Journal::Open would; time is a FakeClock.
+#include "core/startup_recovery.h"
+
+#include "gtest/gtest.h"
+#include "zonecast/journal.pb.h"
+#include "zonecast/wire.pb.h"
+
+namespace zonecast {
+namespace {
+
+class StartupRecoveryTest : public ::testing::Test {
+ protected:
+  StartupRecoveryTest() : zones_(MakeZones()), escalator_(zones_, clock_) {
+    // The broker restarts an hour after the fake epoch.
+    clock_.Advance(absl::Hours(1));
+  }
+
+  static ZoneIndex MakeZones() {
+    v1::ZoneMap map;
+    map.set_city("jincheng");
+    map.mutable_response_deadlines()->set_p1_s(30);
+    v1::Zone* z01 = map.add_zones();
+    z01->set_id("z01");
+    z01->add_neighbours("z02");
+    map.add_zones()->set_id("z02");
+    absl::StatusOr<ZoneIndex> index = ZoneIndex::FromMap(map);
+    EXPECT_TRUE(index.ok()) << index.status();
+    return *std::move(index);
+  }
+
+  // An alert publish stored `ago` before now, as recovery reads it.
+  void Publish(const journal::RecoveryVisitor& visitor, uint64_t seq, const std::string& id,
+               absl::Duration ago, const std::string& escalated_from = "") {
+    v1::Frame frame;
+    v1::Deliver* deliver = frame.mutable_deliver();
+    deliver->set_topic("alert.jincheng.z01");
+    deliver->set_publisher("center-1");
+    v1::Alert* alert = deliver->mutable_event()->mutable_alert();
+    alert->set_alert_id(id);
+    alert->set_escalated_from_zone(escalated_from);
+    frames_.push_back(frame.SerializeAsString());
+    ids_.push_back(id);
+    journal::PublishRecord record;
+    record.seq = seq;
+    record.unix_ms = absl::ToUnixMillis(clock_.NowWall() - ago);
+    record.alert_id = ids_.back();
+    record.topic = "alert.jincheng.z01";
+    record.frame = frames_.back();
+    record.priority = v1::P1;
+    visitor.on_publish(record);
+  }
+
+  void Ack(const journal::RecoveryVisitor& visitor, const std::string& id, v1::AckLevel level) {
+    v1::JournalDelivery delivery;
+    delivery.set_kind(v1::JournalDelivery::ACK);
+    delivery.set_alert_id(id);
+    delivery.set_unit("jc-z01-v1");
+    delivery.set_level(level);
+    visitor.on_other(journal::RecordType::kDelivery, delivery.SerializeAsString());
+  }
+
+  FakeClock clock_;
+  ZoneIndex zones_;
+  Escalator escalator_;
+  AlertStatusBoard status_;
+  std::deque<std::string> frames_;
+  std::deque<std::string> ids_;
+};
+
+TEST_F(StartupRecoveryTest, AlertsStillWaitingAreReopenedWithTheirDeadlineLeft) {
+  StartupRecovery recovery(zones_, clock_, status_, escalator_);
+  const journal::RecoveryVisitor visitor = recovery.Visitor();
+  Publish(visitor, 1, "waiting", absl::Seconds(10));  // 20 s left
+  Publish(visitor, 2, "accepted", absl::Seconds(5));  // taken: not reopened
+  Ack(visitor, "accepted", v1::ACCEPTED);
+  Publish(visitor, 3, "received", absl::Seconds(5));  // RECEIVED does not take it
+  Ack(visitor, "received", v1::RECEIVED);
+  Publish(visitor, 4, "long-gone", absl::Minutes(30));   // passed 29.5 min ago
+  Publish(visitor, 5, "copy", absl::Seconds(1), "z02");  // a re-routed copy
+  v1::JournalEscalation escalated;
+  escalated.set_alert_id("escalated");
+  Publish(visitor, 6, "escalated", absl::Seconds(2));
+  visitor.on_other(journal::RecordType::kEscalation, escalated.SerializeAsString());
+  recovery.Finish({});
+
+  EXPECT_EQ(escalator_.open(), 2u);
+  ASSERT_NE(escalator_.Find("waiting"), nullptr);
+  ASSERT_NE(escalator_.Find("received"), nullptr);
+  EXPECT_EQ(escalator_.Find("waiting")->publisher, "center-1");
+  clock_.Advance(absl::Seconds(19));
+  EXPECT_TRUE(escalator_.Expire().empty());
+  clock_.Advance(absl::Seconds(1));
+  std::vector<Escalation> due = escalator_.Expire();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].record->alert_id(), "waiting");
+  clock_.Advance(absl::Seconds(5));
+  due = escalator_.Expire();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].record->alert_id(), "received");
+}
+
+TEST_F(StartupRecoveryTest, DeadlinePassedWhileDownEscalatesAtOnce) {
+  StartupRecovery recovery(zones_, clock_, status_, escalator_);
+  const journal::RecoveryVisitor visitor = recovery.Visitor();
+  Publish(visitor, 1, "overdue", absl::Minutes(5));  // deadline passed 4.5 min ago
+  recovery.Finish({});
+  ASSERT_EQ(escalator_.Expire().size(), 1u);
+}
+
+TEST_F(StartupRecoveryTest, WithoutZonesNothingWaits) {
+  ZoneIndex none;
+  Escalator escalator(none, clock_);
+  StartupRecovery recovery(none, clock_, status_, escalator);
+  const journal::RecoveryVisitor visitor = recovery.Visitor();
+  Publish(visitor, 1, "a", absl::Seconds(1));
+  recovery.Finish({});
+  EXPECT_EQ(escalator.open(), 0u);
+}
+
+}  // namespace
+}  // namespace zonecast
