@@ -46,7 +46,6 @@ CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringBoard* b
       context_(1),
       router_(sessions_, counters_, options_.match_cache_entries,
               options_.max_subscriptions_per_session),
-      ack_tracker_(options_.redelivery),
       board_(board) {}
 
 CoreLoop::~CoreLoop() {
@@ -70,6 +69,21 @@ absl::Status CoreLoop::Start() {
   recovery.Finish(journal_->Segments());
   history_ =
       std::make_unique<HistoryReader>([journal = journal_.get()] { return journal->Segments(); });
+  DurableDelivery::Parts parts;
+  parts.clock = &clock_;
+  parts.journal = journal_.get();
+  parts.sessions = &sessions_;
+  parts.router = &router_;
+  parts.counters = &counters_;
+  parts.latency = &latency_;
+  parts.replay = [this](HistoryReader::ReplayRequest request) {
+    history_->SubmitReplay(std::move(request));
+  };
+  parts.publish = [this](const std::string& topic, v1::Priority priority, v1::Event event) {
+    PublishInternal(topic, priority, std::move(event));
+  };
+  durable_ = std::make_unique<DurableDelivery>(std::move(parts), options_.redelivery,
+                                               options_.session_expiry);
   TransportOptions transport_options;
   transport_options.endpoint = options_.listen;
   transport_options.send_hwm = options_.pipe_hwm;
@@ -108,8 +122,7 @@ void CoreLoop::Run(int stop_fd) {
   while (true) {
     const MonoNanos now = clock_.NowMono();
     long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
-    const MonoNanos next_due =
-        std::min({ack_tracker_.NextDue(), escalator_.NextDue(), next_stats_});
+    const MonoNanos next_due = std::min({durable_->NextDue(), escalator_.NextDue(), next_stats_});
     if (next_due != INT64_MAX) {
       timeout_ms =
           std::min<long>(timeout_ms, std::max<long>(0, (next_due - now + 999'999) / 1'000'000));
@@ -137,7 +150,7 @@ void CoreLoop::Run(int stop_fd) {
       AnswerTimelineQueries();
     }
     if (items[0].revents & ZMQ_POLLIN) ReadBatch();
-    ExpireDeliveries();
+    durable_->ExpireDeliveries();
     for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
     journal_->Flush();
     FlushDirty();
@@ -203,7 +216,7 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
         ReplyError(routing_id, session, status, subscribe.request_id());
         return;
       }
-      RecordSubscriptions(*session, patterns, /*removed=*/false);
+      durable_->RecordSubscriptions(*session, patterns, /*removed=*/false);
       v1::Frame reply;
       reply.mutable_subscribed()->set_request_id(subscribe.request_id());
       for (const std::string& pattern : session->patterns()) {
@@ -220,7 +233,7 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
         ReplyError(routing_id, session, status, unsubscribe.request_id());
         return;
       }
-      RecordSubscriptions(*session, patterns, /*removed=*/true);
+      durable_->RecordSubscriptions(*session, patterns, /*removed=*/true);
       v1::Frame reply;
       reply.mutable_subscribed()->set_request_id(unsubscribe.request_id());
       for (const std::string& pattern : session->patterns()) {
@@ -325,7 +338,7 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   PublishPresence(session, v1::SessionEvent::ONLINE, "hello");
   if (session.role() == v1::TERMINAL) {
     journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
-    ResumeDurableSession(session);
+    durable_->Resume(session);
   }
 }
 
@@ -418,6 +431,30 @@ void CoreLoop::AppendDurable(PendingPublish publish) {
       absl::string_view(static_cast<const char*>(publish.frame.data()), publish.frame.size()),
       static_cast<uint8_t>(publish.priority)});
   pending_publishes_.Add(std::move(publish));
+}
+
+uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
+                                   const std::string& alert_id) {
+  v1::Frame frame;
+  v1::Deliver* deliver = frame.mutable_deliver();
+  deliver->set_topic(topic);
+  deliver->set_priority(priority);
+  deliver->set_delivery_count(1);
+  deliver->set_publisher(options_.broker_id);
+  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  *deliver->mutable_event() = std::move(event);
+  PendingPublish pending;
+  pending.seq = journal_->NextSeq();
+  deliver->set_seq(pending.seq);
+  pending.topic = topic;
+  pending.priority = priority;
+  pending.alert_id = alert_id;
+  pending.frame = EncodeFrame(frame);
+  pending.ingress = clock_.NowMono();
+  pending.deliver.Swap(deliver);
+  const uint64_t seq = pending.seq;
+  AppendDurable(std::move(pending));
+  return seq;
 }
 
 void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
@@ -519,17 +556,7 @@ size_t CoreLoop::FanOut(const std::vector<SessionId>& recipients, const std::str
     Session* session = sessions_.Find(id);
     if (session == nullptr) continue;
     if (seq != 0 && session->role() == v1::TERMINAL) {
-      if (session->replaying) {
-        Session::Held held;
-        held.seq = seq;
-        held.topic = topic;
-        held.alert_id = alert_id;
-        held.priority = priority;
-        held.frame.copy(const_cast<zmq::message_t&>(bytes));
-        session->held.push_back(std::move(held));
-      } else {
-        DeliverDurable(*session, seq, topic, alert_id, priority, bytes, 1);
-      }
+      durable_->Deliver(*session, seq, topic, alert_id, priority, bytes);
       ++accepted;
       if (terminals != nullptr) ++*terminals;
       continue;
@@ -571,7 +598,7 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
     latency_.OnResponse(ack.seq(), ack.level(), clock_.NowMono());
   }
   if (session.role() == v1::TERMINAL && ack.seq() != 0) {
-    if (ack.level() == v1::RECEIVED) OnReceived(session, ack);
+    if (ack.level() == v1::RECEIVED) durable_->OnReceived(session, ack.seq());
     escalator_.OnAck(ack.alert_id(), ack.level());
     v1::JournalDelivery record;
     record.set_unit(session.unit_id());
@@ -651,7 +678,7 @@ void CoreLoop::AnswerTimelineQueries() {
 void CoreLoop::ForwardHistoryReplies() {
   for (HistoryReader::Reply& reply : history_->TakeReplies()) {
     if (reply.replay) {
-      OnReplay(reply);
+      durable_->OnReplay(reply);
       continue;
     }
     Session* session = sessions_.Find(reply.session);
@@ -688,12 +715,7 @@ void CoreLoop::CloseSession(Session& session, absl::string_view reason) {
                << ")";
   ++counters_.sessions_closed;
   router_.RemoveAll(session);
-  // Unacknowledged deliveries stay unsettled: the replay on reconnect sends
-  // them again.
-  ack_tracker_.DropSession(session.id());
-  if (session.role() == v1::TERMINAL) {
-    journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
-  }
+  durable_->OnClosed(session);
   // Tell the others after unsubscribing, so the session does not hear itself.
   PublishPresence(session, v1::SessionEvent::OFFLINE, reason);
   std::erase(blocked_, session.id());
@@ -761,7 +783,7 @@ void CoreLoop::FlushSession(Session& session) {
         ++counters_.frames_sent;
         if (seq != 0) {
           const MonoNanos now = clock_.NowMono();
-          if (ack_tracked) ack_tracker_.OnSent(session.id(), seq, now);
+          if (ack_tracked) durable_->OnSent(session.id(), seq, now);
           latency_.OnSent(seq, now);
         }
         counters_.bytes_sent += size;
@@ -806,10 +828,9 @@ void CoreLoop::OnTick() {
         std::min<int64_t>(60'000'000'000,
                           std::max<int64_t>(absl::ToInt64Nanoseconds(options_.session_expiry) / 2,
                                             1'000'000'000));
-    ExpireDurableSessions();
-    CompactDurableSessions();
+    durable_->ExpireAndCompact();
   }
-  CatchUpBehindSessions();
+  durable_->CatchUpBehind();
   std::vector<Session*> dead;
   v1::Frame beat;
   beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));

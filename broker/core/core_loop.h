@@ -22,7 +22,7 @@
 #include "core/options.h"
 #include "core/pending_publishes.h"
 #include "core/transport.h"
-#include "delivery/ack_tracker.h"
+#include "delivery/durable_delivery.h"
 #include "journal/history.h"
 #include "journal/journal.h"
 #include "monitoring/broker_counters.h"
@@ -87,35 +87,11 @@ class CoreLoop {
                 v1::Priority priority, const zmq::message_t& bytes, bool best_effort, uint64_t seq,
                 const std::string& alert_id, size_t* terminals);
 
-  // Durable sessions (durable_delivery.cc).
-  // A terminal said Hello: restore its durable subscriptions and replay what
-  // it has not settled.
-  void ResumeDurableSession(Session& session);
-  // A terminal (un)subscribed: journal it.
-  void RecordSubscriptions(Session& session, const std::vector<std::string>& patterns,
-                           bool removed);
-  // Queues a durable message for a terminal and tracks it.
-  void DeliverDurable(Session& session, uint64_t seq, const std::string& topic,
-                      const std::string& alert_id, v1::Priority priority,
-                      const zmq::message_t& frame, uint32_t delivery_count);
-  void OnReplay(HistoryReader::Reply& reply);
-  void OnReceived(Session& session, const v1::AckFrame& ack);
-  void ExpireDeliveries();
-  void DeadLetter(PendingDelivery& delivery);
-  void ExpireDurableSessions();
-  // Raises the settled floor of connected terminals that are fully caught
-  // up, so their settled sets stay small.
-  void CompactDurableSessions();
-  // A terminal whose queue dropped durable P2..P4 messages over its hard
-  // limit ("behind") is replayed from the journal once its queue drained.
-  void CatchUpBehindSessions();
   // Publishes a message that the broker itself originates (dead letters,
   // escalations) through the journal like any durable publish.
   // Returns the seq it got.
   uint64_t PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
                            const std::string& alert_id = "");
-  void JournalDelivered(const Session& session, uint64_t seq, const std::string& topic,
-                        const std::string& alert_id, uint32_t delivery_count);
 
   // Escalation (escalation.cc).
   // Journals, counts and publishes what the Escalator decided; `seq` is the
@@ -154,15 +130,15 @@ class CoreLoop {
   Router router_;
   std::unique_ptr<Journal> journal_;
   PendingPublishes pending_publishes_;
-  AckTracker ack_tracker_;
   ZoneIndex zones_;
   Escalator escalator_{zones_, clock_};
   MonoNanos next_expiry_check_ = 0;
   // Alert seq -> publishing unit, so acks reach the publisher (bounded).
   absl::flat_hash_map<uint64_t, std::string> alert_publishers_;
   std::deque<uint64_t> alert_publisher_order_;
-  std::unique_ptr<HistoryReader> history_;  // reads journal_'s files; destroyed first
-  std::vector<SessionId> blocked_;          // sessions whose pipe was full
+  std::unique_ptr<HistoryReader> history_;    // reads journal_'s files; destroyed first
+  std::unique_ptr<DurableDelivery> durable_;  // from Start() on
+  std::vector<SessionId> blocked_;            // sessions whose pipe was full
   MonoNanos next_tick_ = 0;
   MonitoringBoard* board_;
   LatencyTracker latency_;

@@ -65,7 +65,7 @@ void CoreLoop::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   gauges["journal_healthy"] = journal_stats.healthy ? 1 : 0;
   gauges["dedup_entries"] = static_cast<int64_t>(journal_->dedup_size());
   gauges["durable_sessions"] = static_cast<int64_t>(journal_->units().size());
-  gauges["pending_acks"] = static_cast<int64_t>(ack_tracker_.pending());
+  gauges["pending_acks"] = static_cast<int64_t>(durable_->tracker().pending());
   gauges["open_alerts"] = static_cast<int64_t>(escalator_.open());
   gauges["unresolved_alerts"] = static_cast<int64_t>(alert_status_.size());
   gauges["latency_tracked_messages"] = static_cast<int64_t>(latency_.tracked_messages());
@@ -116,7 +116,7 @@ std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot(uint32_t parts) {
     info->set_queued_bytes(s.queue().bytes());
     info->set_slow(s.queue().slow());
     info->set_subscriptions(static_cast<uint32_t>(s.patterns().size()));
-    info->set_pending_acks(ack_tracker_.PendingFor(s.id()));
+    info->set_pending_acks(durable_->tracker().PendingFor(s.id()));
   });
   std::sort(sessions.mutable_sessions()->begin(), sessions.mutable_sessions()->end(),
             [](const v1::SessionInfo& a, const v1::SessionInfo& b) { return a.unit() < b.unit(); });
