@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "core/ready_file.h"
 #include "core/startup_recovery.h"
+#include "protocol/deliver.h"
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
 #include "routing/access_policy.h"
@@ -34,9 +35,6 @@ absl::Status ValidateUnitId(absl::string_view unit_id) {
   return absl::OkStatus();
 }
 
-std::vector<std::string> ToVector(const google::protobuf::RepeatedPtrField<std::string>& field) {
-  return std::vector<std::string>(field.begin(), field.end());
-}
 
 }  // namespace
 
@@ -94,6 +92,9 @@ absl::Status CoreLoop::Start() {
   ZC_LOG(INFO) << "listening on " << transport_->endpoint();
   next_tick_ = clock_.NowMono();
   started_at_ = next_tick_;
+  snapshots_ = std::make_unique<SnapshotBuilder>(LoopState{
+      options_.broker_id, &clock_, started_at_, &counters_, &sessions_, &router_, journal_.get(),
+      durable_.get(), &escalator_, &alert_status_, &latency_});
   if (options_.stats_interval > absl::ZeroDuration()) {
     next_stats_ = started_at_ + absl::ToInt64Nanoseconds(options_.stats_interval);
   }
@@ -179,7 +180,7 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
   counters_.bytes_received += body.size();
   Session* session = sessions_.FindByRouting(routing_id);
   if (parts != 1) {
-    ReplyError(
+    SendError(
         routing_id, session,
         ProtocolError(v1::MALFORMED_FRAME,
                       absl::StrCat("expected one frame part after the routing id, got ", parts)),
@@ -192,7 +193,7 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
       DecodeFrame(absl::string_view(static_cast<const char*>(body.data()), body.size()),
                   options_.max_frame_bytes, &frame);
   if (!decoded.ok()) {
-    ReplyError(routing_id, session, decoded, 0);
+    SendError(routing_id, session, decoded, 0);
     return;
   }
   if (frame.has_hello()) {
@@ -201,74 +202,48 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
   }
   if (session == nullptr) {
     if (frame.has_goodbye()) return;  // nothing to end
-    ReplyError(routing_id, nullptr,
-               ProtocolError(v1::HELLO_REQUIRED, "send Hello first: no session on this connection"),
-               RequestIdOf(frame));
+    SendError(routing_id, nullptr,
+              ProtocolError(v1::HELLO_REQUIRED, "send Hello first: no session on this connection"),
+              RequestIdOf(frame));
     return;
   }
   session->set_last_heard(clock_.NowMono());
+  Dispatch(*session, frame);
+}
+
+void CoreLoop::Dispatch(Session& session, v1::Frame& frame) {
   switch (frame.body_case()) {
-    case v1::Frame::kSubscribe: {
-      const v1::Subscribe& subscribe = frame.subscribe();
-      const std::vector<std::string> patterns = ToVector(subscribe.patterns());
-      absl::Status status = router_.Subscribe(*session, patterns);
-      if (!status.ok()) {
-        ReplyError(routing_id, session, status, subscribe.request_id());
-        return;
-      }
-      durable_->RecordSubscriptions(*session, patterns, /*removed=*/false);
-      v1::Frame reply;
-      reply.mutable_subscribed()->set_request_id(subscribe.request_id());
-      for (const std::string& pattern : session->patterns()) {
-        reply.mutable_subscribed()->add_patterns(pattern);
-      }
-      SendControl(*session, reply);
+    case v1::Frame::kSubscribe:
+      HandleSubscription(session, frame.subscribe().patterns(), frame.subscribe().request_id(),
+                         /*remove=*/false);
       return;
-    }
-    case v1::Frame::kUnsubscribe: {
-      const v1::Unsubscribe& unsubscribe = frame.unsubscribe();
-      const std::vector<std::string> patterns = ToVector(unsubscribe.patterns());
-      absl::Status status = router_.Unsubscribe(*session, patterns);
-      if (!status.ok()) {
-        ReplyError(routing_id, session, status, unsubscribe.request_id());
-        return;
-      }
-      durable_->RecordSubscriptions(*session, patterns, /*removed=*/true);
-      v1::Frame reply;
-      reply.mutable_subscribed()->set_request_id(unsubscribe.request_id());
-      for (const std::string& pattern : session->patterns()) {
-        reply.mutable_subscribed()->add_patterns(pattern);
-      }
-      SendControl(*session, reply);
+    case v1::Frame::kUnsubscribe:
+      HandleSubscription(session, frame.unsubscribe().patterns(),
+                         frame.unsubscribe().request_id(), /*remove=*/true);
       return;
-    }
     case v1::Frame::kPublish:
-      HandlePublish(*session, *frame.mutable_publish());
+      HandlePublish(session, *frame.mutable_publish());
       return;
     case v1::Frame::kAck:
-      HandleAck(*session, frame.ack());
+      HandleAck(session, frame.ack());
       return;
     case v1::Frame::kHeartbeat:
       return;  // liveness already noted
     case v1::Frame::kStatsRequest:
-      HandleStats(*session, frame.stats_request());
+      HandleStats(session, frame.stats_request());
       return;
     case v1::Frame::kHistoryRequest:
-      HandleHistory(*session, *frame.mutable_history_request());
+      HandleHistory(session, *frame.mutable_history_request());
       return;
-    case v1::Frame::kTimelineRequest: {
-      const OpenAlert* open = escalator_.Find(frame.timeline_request().alert_id());
-      ++counters_.timeline_requests;
-      history_->SubmitTimeline(session->id(), std::move(*frame.mutable_timeline_request()),
-                               open != nullptr ? open->deadline_unix_ms : 0);
+    case v1::Frame::kTimelineRequest:
+      HandleTimeline(session, *frame.mutable_timeline_request());
       return;
-    }
     case v1::Frame::kGoodbye:
-      CloseSession(*session, "goodbye");
+      CloseSession(session, "goodbye");
       return;
     default:
-      ReplyError(
-          routing_id, session,
+      SendError(
+          session.routing_id(), &session,
           ProtocolError(v1::UNKNOWN_FRAME_TYPE, absl::StrCat("frame field ", frame.body_case(),
                                                              " is sent by the broker, not to it")),
           0);
@@ -276,54 +251,87 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
   }
 }
 
-void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello_in) {
-  v1::Hello hello = hello_in;
-  Session* same_connection = sessions_.FindByRouting(routing_id);
-  if (hello.protocol_version() != kProtocolVersion) {
-    ReplyError(
-        routing_id, same_connection,
-        ProtocolError(v1::UNSUPPORTED_VERSION,
-                      absl::StrCat("protocol version ", hello.protocol_version(),
-                                   " is not supported; this broker speaks ", kProtocolVersion)),
-        0);
+void CoreLoop::HandleSubscription(Session& session,
+                                  const google::protobuf::RepeatedPtrField<std::string>& field,
+                                  uint64_t request_id, bool remove) {
+  const std::vector<std::string> patterns(field.begin(), field.end());
+  const absl::Status status =
+      remove ? router_.Unsubscribe(session, patterns) : router_.Subscribe(session, patterns);
+  if (!status.ok()) {
+    SendError(session.routing_id(), &session, status, request_id);
     return;
   }
+  durable_->RecordSubscriptions(session, patterns, remove);
+  v1::Frame reply;
+  reply.mutable_subscribed()->set_request_id(request_id);
+  for (const std::string& pattern : session.patterns()) {
+    reply.mutable_subscribed()->add_patterns(pattern);
+  }
+  SendControl(session, reply);
+}
+
+void CoreLoop::HandleTimeline(Session& session, v1::TimelineRequest& request) {
+  const OpenAlert* open = escalator_.Find(request.alert_id());
+  ++counters_.timeline_requests;
+  history_->SubmitTimeline(session.id(), std::move(request),
+                           open != nullptr ? open->deadline_unix_ms : 0);
+}
+
+absl::Status CoreLoop::CheckHello(v1::Hello& hello) {
+  if (hello.protocol_version() != kProtocolVersion) {
+    return ProtocolError(v1::UNSUPPORTED_VERSION,
+                         absl::StrCat("protocol version ", hello.protocol_version(),
+                                      " is not supported; this broker speaks ", kProtocolVersion));
+  }
   if (hello.role() != v1::CENTER && hello.role() != v1::TERMINAL && hello.role() != v1::PROBE) {
-    ReplyError(routing_id, same_connection,
-               ProtocolError(v1::INVALID_ARGUMENT, "Hello needs a role: center, terminal or probe"),
-               0);
-    return;
+    return ProtocolError(v1::INVALID_ARGUMENT, "Hello needs a role: center, terminal or probe");
   }
   if (hello.unit_id().empty() && hello.role() != v1::TERMINAL) {
     // Consoles and probes may be anonymous; give them a unique name.
-    static uint64_t anonymous = 0;
-    hello.set_unit_id(absl::StrCat(RoleName(hello.role()), "-anon-", ++anonymous));
+    hello.set_unit_id(absl::StrCat(RoleName(hello.role()), "-anon-", ++anonymous_sessions_));
   }
-  if (absl::Status status = ValidateUnitId(hello.unit_id()); !status.ok()) {
-    ReplyError(routing_id, same_connection, status, 0);
+  return ValidateUnitId(hello.unit_id());
+}
+
+void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello_in) {
+  v1::Hello hello = hello_in;
+  Session* same_connection = sessions_.FindByRouting(routing_id);
+  if (absl::Status status = CheckHello(hello); !status.ok()) {
+    SendError(routing_id, same_connection, status, 0);
     return;
   }
   // A repeated Hello on one connection restarts its session.
   if (same_connection != nullptr) CloseSession(*same_connection, "rehello");
   // A new connection with a unit id in use takes the session over: the
   // terminal moved to another mobile cell and its old connection is stale.
-  if (Session* previous = sessions_.FindByUnit(hello.unit_id())) {
-    ++counters_.session_takeovers;
-    ZC_LOG(INFO) << "unit " << hello.unit_id() << " taken over by a new connection";
-    v1::Frame error = MakeErrorFrame(v1::SESSION_TAKEN_OVER,
-                                     "a newer connection with the same unit id took over", 0);
-    zmq::message_t bytes = EncodeFrame(error);
-    if (transport_->Send(previous->routing_id(), bytes) != Transport::SendResult::kSent) {
-      ++counters_.errors_unsent;
-    }
-    CloseSession(*previous, "taken_over");
-  }
+  if (Session* previous = sessions_.FindByUnit(hello.unit_id())) TakeOver(*previous);
   Session& session = sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
   session.online_since_unix_ms = absl::ToUnixMillis(clock_.NowWall());
   ++counters_.sessions_opened;
   ZC_LOG(INFO) << "session " << session.id() << " online: " << RoleName(session.role()) << " "
                << session.unit_id()
                << (session.patrol_group().empty() ? "" : " group " + session.patrol_group());
+  SendWelcome(session);
+  PublishPresence(session, v1::SessionEvent::ONLINE, "hello");
+  if (session.role() == v1::TERMINAL) {
+    journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
+    durable_->Resume(session);
+  }
+}
+
+void CoreLoop::TakeOver(Session& previous) {
+  ++counters_.session_takeovers;
+  ZC_LOG(INFO) << "unit " << previous.unit_id() << " taken over by a new connection";
+  v1::Frame error = MakeErrorFrame(v1::SESSION_TAKEN_OVER,
+                                   "a newer connection with the same unit id took over", 0);
+  zmq::message_t bytes = EncodeFrame(error);
+  if (transport_->Send(previous.routing_id(), bytes) != Transport::SendResult::kSent) {
+    ++counters_.errors_unsent;
+  }
+  CloseSession(previous, "taken_over");
+}
+
+void CoreLoop::SendWelcome(Session& session) {
   v1::Frame reply;
   v1::Welcome* welcome = reply.mutable_welcome();
   welcome->set_protocol_version(kProtocolVersion);
@@ -335,94 +343,89 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   welcome->set_broker_id(options_.broker_id);
   welcome->set_unit_id(session.unit_id());
   SendControl(session, reply);
-  PublishPresence(session, v1::SessionEvent::ONLINE, "hello");
-  if (session.role() == v1::TERMINAL) {
-    journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
-    durable_->Resume(session);
+}
+
+absl::StatusOr<PublishClass> CoreLoop::CheckPublish(const Session& session,
+                                                    const v1::Publish& publish) const {
+  const std::string& topic = publish.topic();
+  if (HasWildcard(topic)) {
+    return ProtocolError(v1::WILDCARD_IN_PUBLISH,
+                         absl::StrCat("cannot publish to wildcard topic '", topic, "'"));
   }
+  if (absl::Status status = ValidateTopic(topic); !status.ok()) {
+    return ProtocolError(v1::INVALID_TOPIC, status.message());
+  }
+  return ClassifyPublish(session.role(), session.unit_id(), publish);
 }
 
 void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
-  const uint64_t request_id = publish.request_id();
-  const std::string& topic = publish.topic();
-  if (HasWildcard(topic)) {
-    ReplyError(session.routing_id(), &session,
-               ProtocolError(v1::WILDCARD_IN_PUBLISH,
-                             absl::StrCat("cannot publish to wildcard topic '", topic, "'")),
-               request_id);
-    return;
-  }
-  if (absl::Status status = ValidateTopic(topic); !status.ok()) {
-    ReplyError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
-               request_id);
-    return;
-  }
-  absl::StatusOr<PublishClass> klass = ClassifyPublish(session.role(), session.unit_id(), publish);
+  absl::StatusOr<PublishClass> klass = CheckPublish(session, publish);
   if (!klass.ok()) {
-    ReplyError(session.routing_id(), &session, klass.status(), request_id);
+    SendError(session.routing_id(), &session, klass.status(), publish.request_id());
     return;
   }
-  v1::Frame frame;
+  const std::string& topic = publish.topic();
+  v1::Frame frame = NewDeliver(topic, klass->priority, session.unit_id(),
+                               absl::ToUnixMillis(clock_.NowWall()));
   v1::Deliver* deliver = frame.mutable_deliver();
-  deliver->set_topic(topic);
-  deliver->set_priority(klass->priority);
-  deliver->set_delivery_count(1);
-  deliver->set_publisher(session.unit_id());
   deliver->set_sent_unix_ms(publish.sent_unix_ms());
-  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
   deliver->mutable_event()->Swap(publish.mutable_event());
-  std::string alert_id;
   if (deliver->event().has_alert()) {
-    v1::Alert* alert = deliver->mutable_event()->mutable_alert();
-    alert->set_topic(topic);  // the routed topic is authoritative
-    alert_id = alert->alert_id();
+    deliver->mutable_event()->mutable_alert()->set_topic(topic);  // the routed topic rules
   } else if (deliver->event().has_radio() && deliver->event().radio().unit().empty()) {
     deliver->mutable_event()->mutable_radio()->set_unit(std::string(SplitTopic(topic)[3]));
   }
   if (klass->durable) {
-    if (!alert_id.empty()) {
-      // An alert id is an idempotency key: a retry gets the original
-      // PubAck and is routed once.
-      if (const DedupWindow::Entry* seen = journal_->FindCommitted(alert_id)) {
-        ++counters_.duplicates;
-        SendPubAck(session.id(), request_id, seen->seq, alert_id, /*duplicate=*/true, 0);
-        return;
-      }
-      if (pending_publishes_.AttachDuplicate(alert_id, session.id(), request_id)) {
-        ++counters_.duplicates;
-        return;
-      }
-    }
-    ++counters_.published_durable;
-    PendingPublish pending;
-    pending.publisher = session.id();
-    pending.request_id = request_id;
-    pending.seq = journal_->NextSeq();
-    deliver->set_seq(pending.seq);
-    pending.alert_id = std::move(alert_id);
-    pending.topic = topic;
-    pending.priority = klass->priority;
-    pending.frame = EncodeFrame(frame);
-    pending.ingress = clock_.NowMono();
-    pending.sent_unix_ms = publish.sent_unix_ms();
-    pending.publisher_unit = session.unit_id();
-    pending.awaits_response = deliver->event().has_alert();
-    pending.emergency = deliver->event().has_radio() &&
-                        deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
-    pending.deliver.Swap(deliver);
-    AppendDurable(std::move(pending));
+    PublishDurable(session, publish.request_id(), frame);
     return;
   }
   ++counters_.published_best_effort;
   const size_t recipients = RouteDeliver(frame, /*best_effort=*/true);
-  if (request_id != 0) {
+  if (publish.request_id() != 0) {
     v1::Frame reply;
     v1::PubAck* ack = reply.mutable_pub_ack();
-    ack->set_request_id(request_id);
+    ack->set_request_id(publish.request_id());
     ack->set_durable(false);
     ack->set_recipients(static_cast<uint32_t>(recipients));
     SendControl(session, reply);
   }
+}
+
+void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& frame) {
+  v1::Deliver* deliver = frame.mutable_deliver();
+  const std::string alert_id = deliver->event().has_alert() ? deliver->event().alert().alert_id()
+                                                            : std::string();
+  if (!alert_id.empty()) {
+    // An alert id is an idempotency key: a retry gets the original PubAck
+    // and is routed once.
+    if (const DedupWindow::Entry* seen = journal_->FindCommitted(alert_id)) {
+      ++counters_.duplicates;
+      SendPubAck(session.id(), request_id, seen->seq, alert_id, /*duplicate=*/true, 0);
+      return;
+    }
+    if (pending_publishes_.AttachDuplicate(alert_id, session.id(), request_id)) {
+      ++counters_.duplicates;
+      return;
+    }
+  }
+  ++counters_.published_durable;
+  PendingPublish pending;
+  pending.publisher = session.id();
+  pending.request_id = request_id;
+  pending.seq = journal_->NextSeq();
+  deliver->set_seq(pending.seq);
+  pending.alert_id = alert_id;
+  pending.topic = deliver->topic();
+  pending.priority = deliver->priority();
+  pending.frame = EncodeFrame(frame);
+  pending.ingress = clock_.NowMono();
+  pending.sent_unix_ms = deliver->sent_unix_ms();
+  pending.publisher_unit = session.unit_id();
+  pending.awaits_response = deliver->event().has_alert();
+  pending.emergency = deliver->event().has_radio() &&
+                      deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
+  pending.deliver.Swap(deliver);
+  AppendDurable(std::move(pending));
 }
 
 void CoreLoop::AppendDurable(PendingPublish publish) {
@@ -435,13 +438,9 @@ void CoreLoop::AppendDurable(PendingPublish publish) {
 
 uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
                                    const std::string& alert_id) {
-  v1::Frame frame;
+  v1::Frame frame =
+      NewDeliver(topic, priority, options_.broker_id, absl::ToUnixMillis(clock_.NowWall()));
   v1::Deliver* deliver = frame.mutable_deliver();
-  deliver->set_topic(topic);
-  deliver->set_priority(priority);
-  deliver->set_delivery_count(1);
-  deliver->set_publisher(options_.broker_id);
-  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
   *deliver->mutable_event() = std::move(event);
   PendingPublish pending;
   pending.seq = journal_->NextSeq();
@@ -468,11 +467,11 @@ void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
     const absl::Status error = ProtocolError(
         v1::STORAGE_UNAVAILABLE, absl::StrCat("the journal cannot store: ", status.message()));
     if (Session* publisher = sessions_.Find(publish.publisher)) {
-      ReplyError(publisher->routing_id(), publisher, error, publish.request_id);
+      SendError(publisher->routing_id(), publisher, error, publish.request_id);
     }
     for (const auto& [id, request] : publish.duplicates) {
       if (Session* again = sessions_.Find(id))
-        ReplyError(again->routing_id(), again, error, request);
+        SendError(again->routing_id(), again, error, request);
     }
     return;
   }
@@ -586,7 +585,7 @@ void CoreLoop::RememberPublisher(uint64_t seq, const std::string& unit) {
 
 void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   if (ack.level() == v1::ACK_LEVEL_UNSPECIFIED || !v1::AckLevel_IsValid(ack.level())) {
-    ReplyError(session.routing_id(), &session,
+    SendError(session.routing_id(), &session,
                ProtocolError(v1::INVALID_ARGUMENT, "ack level is missing or unknown"), 0);
     return;
   }
@@ -610,28 +609,26 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
     record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
     journal_->AddDelivery(record);
   }
+  RouteAckEvent(session, ack);
+}
+
+void CoreLoop::RouteAckEvent(const Session& session, const v1::AckFrame& ack) {
   // Route the ack as an event on ack.<city>.<zone> for the center and
   // monitors. The topic is the client's echo of the acked alert's topic,
   // validated as an alert topic.
   TopicTokens tokens = SplitTopic(ack.topic());
   if (tokens.size() != 3 || tokens[0] != "alert" || !ValidateTopic(ack.topic()).ok()) return;
-  v1::Frame frame;
-  v1::Deliver* deliver = frame.mutable_deliver();
-  deliver->set_topic(absl::StrCat("ack.", tokens[1], ".", tokens[2]));
-  deliver->set_priority(v1::P2);
-  deliver->set_delivery_count(1);
-  deliver->set_publisher(session.unit_id());
-  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
-  v1::Ack* event = deliver->mutable_event()->mutable_ack();
+  v1::Frame frame = NewDeliver(absl::StrCat("ack.", tokens[1], ".", tokens[2]), v1::P2,
+                               session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
+  v1::Ack* event = frame.mutable_deliver()->mutable_event()->mutable_ack();
   event->set_seq(ack.seq());
   event->set_alert_id(ack.alert_id());
   event->set_unit(session.unit_id());
   event->set_level(ack.level());
   event->set_text(ack.text());
-  event->set_unix_ms(deliver->broker_unix_ms());
+  event->set_unix_ms(frame.deliver().broker_unix_ms());
   event->set_topic(ack.topic());
-  const std::string& ack_topic = deliver->topic();
-  const MatchResult watchers = router_.Match(ack_topic);
+  const MatchResult watchers = router_.Match(frame.deliver().topic());
   RouteDeliver(frame, /*best_effort=*/false);
   // The alert's publisher hears of every ack, subscribed to ack.> or not.
   auto publisher = alert_publishers_.find(ack.seq());
@@ -648,7 +645,7 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
 
 void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
   v1::StatsSnapshot snapshot;
-  FillCountersAndGauges(&snapshot);
+  snapshots_->FillCountersAndGauges(&snapshot);
   v1::Frame reply;
   v1::StatsReply* stats = reply.mutable_stats_reply();
   stats->set_request_id(request.request_id());
@@ -659,7 +656,7 @@ void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
 
 void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
   if (absl::Status status = ValidatePattern(request.pattern()); !status.ok()) {
-    ReplyError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
+    SendError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
                request.request_id());
     return;
   }
@@ -692,13 +689,9 @@ void CoreLoop::ForwardHistoryReplies() {
 
 void CoreLoop::PublishPresence(const Session& session, v1::SessionEvent::State state,
                                absl::string_view reason) {
-  v1::Frame frame;
+  v1::Frame frame = NewDeliver(absl::StrCat("sys.presence.", session.unit_id()), v1::P3,
+                               options_.broker_id, absl::ToUnixMillis(clock_.NowWall()));
   v1::Deliver* deliver = frame.mutable_deliver();
-  deliver->set_topic(absl::StrCat("sys.presence.", session.unit_id()));
-  deliver->set_priority(v1::P3);
-  deliver->set_delivery_count(1);
-  deliver->set_publisher(options_.broker_id);
-  deliver->set_broker_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
   v1::SessionEvent* event = deliver->mutable_event()->mutable_session();
   event->set_unit(session.unit_id());
   event->set_role(std::string(RoleName(session.role())));
@@ -729,7 +722,7 @@ void CoreLoop::SendControl(Session& session, const v1::Frame& frame) {
   router_.Enqueue(session, std::move(message));
 }
 
-void CoreLoop::ReplyError(const std::string& routing_id, Session* session,
+void CoreLoop::SendError(const std::string& routing_id, Session* session,
                           const absl::Status& status, uint64_t request_id) {
   const v1::ErrorCode code = ErrorCodeOf(status);
   ++counters_.protocol_errors;
@@ -872,6 +865,22 @@ void CoreLoop::Shutdown() {
     copy.copy(bytes);
     (void)transport_->Send(session.routing_id(), copy);
   });
+}
+
+void CoreLoop::PublishSnapshot(bool to_subscribers, uint32_t parts) {
+  std::shared_ptr<MonitoringSnapshot> snapshot = snapshots_->Build(parts);
+  if (board_ != nullptr) board_->Publish(snapshot);
+  if (!to_subscribers) return;
+  const std::string topic = "sys.stats";
+  if (router_.Match(topic)->empty()) return;  // nobody listens: skip the encoding
+  v1::Frame frame = NewDeliver(topic, v1::P4, options_.broker_id, snapshot->stats.unix_ms());
+  v1::StatsSnapshot* stats = frame.mutable_deliver()->mutable_event()->mutable_stats();
+  *stats = snapshot->stats;
+  SummarizeLatency(snapshot->latency, stats);
+  // Many zones make many series: keep the event within a frame a client
+  // accepts, dropping the per-zone detail first (per stage stays).
+  if (frame.ByteSizeLong() > options_.max_frame_bytes / 2) stats->clear_latency();
+  RouteDeliver(frame, /*best_effort=*/true);
 }
 
 }  // namespace zonecast

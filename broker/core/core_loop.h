@@ -21,6 +21,8 @@
 #include "common/clock.h"
 #include "core/options.h"
 #include "core/pending_publishes.h"
+#include "core/snapshot_builder.h"
+#include "routing/access_policy.h"
 #include "core/transport.h"
 #include "delivery/durable_delivery.h"
 #include "journal/history.h"
@@ -57,10 +59,30 @@ class CoreLoop {
 
  private:
   void ReadBatch();
+  // Decodes one message and hands it to its handler.
   void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
+  void Dispatch(Session& session, v1::Frame& frame);
+  // Checks a Hello's version, role and unit id (naming anonymous consoles).
+  absl::Status CheckHello(v1::Hello& hello);
   void HandleHello(const std::string& routing_id, const v1::Hello& hello);
+  // A newer connection with the same unit id: the old one is told and closed.
+  void TakeOver(Session& previous);
+  void SendWelcome(Session& session);
+  void HandleSubscription(Session& session,
+                          const google::protobuf::RepeatedPtrField<std::string>& patterns,
+                          uint64_t request_id, bool remove);
+  // The topic's validity and the role's right to publish there.
+  absl::StatusOr<PublishClass> CheckPublish(const Session& session,
+                                            const v1::Publish& publish) const;
   void HandlePublish(Session& session, v1::Publish& publish);
+  // A durable publish (its Deliver built in `frame`): a repeat of an alert
+  // id is answered from the dedup window or waits for the first; anything
+  // else goes to the journal.
+  void PublishDurable(Session& session, uint64_t request_id, v1::Frame& frame);
   void HandleAck(Session& session, const v1::AckFrame& ack);
+  // The ack as an event on ack.<city>.<zone>, and to the alert's publisher.
+  void RouteAckEvent(const Session& session, const v1::AckFrame& ack);
+  void HandleTimeline(Session& session, v1::TimelineRequest& request);
   void HandleStats(Session& session, const v1::StatsRequest& request);
   void HandleHistory(Session& session, v1::HistoryRequest& request);
   void ForwardHistoryReplies();
@@ -102,21 +124,18 @@ class CoreLoop {
                        absl::string_view reason);
   void CloseSession(Session& session, absl::string_view reason);
 
+  // Sending: Send* go to one session (through its queue), Route* to every
+  // session whose subscriptions match a topic.
   void SendControl(Session& session, const v1::Frame& frame);
   // Answers a failed request: counts it by wire code and sends an Error frame,
   // through the session's queue when there is a session, directly otherwise.
-  void ReplyError(const std::string& routing_id, Session* session, const absl::Status& status,
-                  uint64_t request_id);
+  void SendError(const std::string& routing_id, Session* session, const absl::Status& status,
+                 uint64_t request_id);
   void FlushDirty();
   void FlushSession(Session& session);
   void OnTick();
   void Shutdown();
 
-  // Monitoring (monitoring.cc).
-  // The counters and gauges of StatsReply, /v1/stats and /metrics.
-  void FillCountersAndGauges(v1::StatsSnapshot* stats) const;
-  // `parts`: the SnapshotPart lists to fill besides counters and latency.
-  std::shared_ptr<MonitoringSnapshot> BuildSnapshot(uint32_t parts);
   // Builds a snapshot for the board (a reader asked, or it is time for
   // sys.stats) and, when due, publishes it on sys.stats.
   void PublishSnapshot(bool to_subscribers, uint32_t parts = 0);
@@ -137,7 +156,9 @@ class CoreLoop {
   absl::flat_hash_map<uint64_t, std::string> alert_publishers_;
   std::deque<uint64_t> alert_publisher_order_;
   std::unique_ptr<HistoryReader> history_;    // reads journal_'s files; destroyed first
-  std::unique_ptr<DurableDelivery> durable_;  // from Start() on
+  std::unique_ptr<DurableDelivery> durable_;    // from Start() on
+  std::unique_ptr<SnapshotBuilder> snapshots_;  // from Start() on
+  uint64_t anonymous_sessions_ = 0;             // names consoles that gave none
   std::vector<SessionId> blocked_;            // sessions whose pipe was full
   MonoNanos next_tick_ = 0;
   MonitoringBoard* board_;
@@ -145,7 +166,6 @@ class CoreLoop {
   AlertStatusBoard alert_status_;
   MonoNanos started_at_ = 0;
   MonoNanos next_stats_ = INT64_MAX;
-  uint64_t snapshot_generation_ = 0;
   v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm
 };
 

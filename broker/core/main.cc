@@ -16,6 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "core/core_loop.h"
@@ -167,9 +168,10 @@ void QuietProtobufLog(google::protobuf::LogLevel level, const char* filename, in
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Reads and checks the command line into *options. Returns the exit code
+// to stop with (0 after --help or --version, 2 on a bad flag), or nullopt to
+// go on.
+std::optional<int> ParseCommandLine(int argc, char** argv, zonecast::BrokerOptions* options) {
   if (zonecast::WantsHelp(argc, argv)) {
     zonecast::PrintFlagHelp(std::cout, kUsage, zonecast::FlagsDefinedIn({"broker/core/main.cc"}));
     return 0;
@@ -195,32 +197,79 @@ int main(int argc, char** argv) {
     std::cerr << "zonecastd: --log_level must be debug, info, warning or error\n";
     return 2;
   }
-  google::protobuf::SetLogHandler(&QuietProtobufLog);
-
-  zonecast::BrokerOptions options = OptionsFromFlags();
-  std::vector<absl::Duration> ack_wait;
+  *options = OptionsFromFlags();
   const std::string fsync = absl::GetFlag(FLAGS_fsync);
   if (fsync != "batch" && fsync != "never") {
     std::cerr << "zonecastd: --fsync must be batch or never\n";
     return 2;
   }
-  options.journal.fsync = fsync == "batch";
+  options->journal.fsync = fsync == "batch";
   const std::string recovery = absl::GetFlag(FLAGS_recovery);
   if (recovery != "repair" && recovery != "strict") {
     std::cerr << "zonecastd: --recovery must be repair or strict\n";
     return 2;
   }
-  options.journal.strict_recovery = recovery == "strict";
+  options->journal.strict_recovery = recovery == "strict";
+  std::vector<absl::Duration> ack_wait;
   if (!ParseDurations(absl::GetFlag(FLAGS_ack_wait), 4, 4, "--ack_wait", &ack_wait) ||
       !ParseDurations(absl::GetFlag(FLAGS_redelivery_backoff), 1, 64, "--redelivery_backoff",
-                      &options.redelivery.backoff)) {
+                      &options->redelivery.backoff)) {
     return 2;
   }
-  std::copy(ack_wait.begin(), ack_wait.end(), options.redelivery.ack_wait.begin());
-  if (absl::Status status = options.Validate(); !status.ok()) {
+  std::copy(ack_wait.begin(), ack_wait.end(), options->redelivery.ack_wait.begin());
+  if (absl::Status status = options->Validate(); !status.ok()) {
     std::cerr << "zonecastd: " << status.message() << "\n";
     return 2;
   }
+  return std::nullopt;
+}
+
+// Blocks the stop signals in every thread (ZeroMQ's I/O threads inherit this
+// mask) and returns a descriptor the core loop polls to receive them, or -1.
+int StopSignalFd() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+// Starts the monitoring endpoint (unless --http=off) and records where it
+// listens in options->http and the ready file.
+absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> StartMonitoring(
+    zonecast::MonitoringHttp& monitoring, zonecast::BrokerOptions* options) {
+  if (options->http == "off" || options->http.empty()) {
+    options->http.clear();
+    return nullptr;
+  }
+  zonecast::HttpServer::Options http_options;
+  http_options.listen = options->http;
+  absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> server = zonecast::HttpServer::Start(
+      http_options, [&monitoring](const zonecast::HttpRequest& r) { return monitoring.Handle(r); });
+  if (!server.ok()) {
+    return absl::Status(server.status().code(),
+                        absl::StrCat("--http ", options->http, ": ", server.status().message()));
+  }
+  monitoring.set_server_counters(&(*server)->counters());
+  options->http = (*server)->endpoint();
+  ZC_LOG(INFO) << "monitoring on http://" << options->http << "/";
+  if (!options->ready_file.empty()) {
+    if (absl::Status status = zonecast::WriteReadyFile(options->ready_file, options->http, "");
+        !status.ok()) {
+      return status;
+    }
+  }
+  return server;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  zonecast::BrokerOptions options;
+  if (std::optional<int> exit_code = ParseCommandLine(argc, argv, &options)) return *exit_code;
+  google::protobuf::SetLogHandler(&QuietProtobufLog);
   std::error_code ec;
   std::filesystem::create_directories(options.journal.data_dir, ec);
   if (ec) {
@@ -228,52 +277,21 @@ int main(int argc, char** argv) {
               << ec.message() << "\n";
     return 1;
   }
-
-  // Block the stop signals in every thread (ZeroMQ's I/O threads inherit this
-  // mask) and receive them through a descriptor the core loop polls.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  const int stop_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+  const int stop_fd = StopSignalFd();
   if (stop_fd < 0) {
     std::cerr << "zonecastd: signalfd failed\n";
     return 1;
   }
-  signal(SIGPIPE, SIG_IGN);
-
   // The monitoring endpoint comes up first, so that /healthz and /readyz
   // (503 "recovering") answer while a long journal recovery runs.
   zonecast::MonitoringBoard board(zonecast::Clock::Real());
   zonecast::MonitoringHttp monitoring(board, options.journal.data_dir + "/journal");
-  std::unique_ptr<zonecast::HttpServer> http;
-  if (options.http == "off" || options.http.empty()) {
-    options.http.clear();
-  } else {
-    zonecast::HttpServer::Options http_options;
-    http_options.listen = options.http;
-    absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> server = zonecast::HttpServer::Start(
-        http_options,
-        [&monitoring](const zonecast::HttpRequest& r) { return monitoring.Handle(r); });
-    if (!server.ok()) {
-      std::cerr << "zonecastd: --http " << options.http << ": " << server.status().message()
-                << "\n";
-      return 1;
-    }
-    http = std::move(server).value();
-    monitoring.set_server_counters(&http->counters());
-    options.http = http->endpoint();
-    ZC_LOG(INFO) << "monitoring on http://" << options.http << "/";
-    if (!options.ready_file.empty()) {
-      if (absl::Status status = zonecast::WriteReadyFile(options.ready_file, options.http, "");
-          !status.ok()) {
-        std::cerr << "zonecastd: " << status.message() << "\n";
-        return 1;
-      }
-    }
+  absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> http =
+      StartMonitoring(monitoring, &options);
+  if (!http.ok()) {
+    std::cerr << "zonecastd: " << http.status().message() << "\n";
+    return 1;
   }
-
   zonecast::CoreLoop loop(options, zonecast::Clock::Real(), &board);
   if (absl::Status status = loop.Start(); !status.ok()) {
     board.SetPhase(zonecast::MonitoringBoard::Phase::kFailed, std::string(status.message()));
@@ -281,7 +299,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   loop.Run(stop_fd);
-  http.reset();
+  http->reset();
   close(stop_fd);
   ZC_LOG(INFO) << "stopped";
   return 0;

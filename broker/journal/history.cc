@@ -35,6 +35,114 @@ std::string ReadPrefix(const std::string& path, uint64_t bytes) {
   return data;
 }
 
+// What an alert's delivery and escalation records say about where it stands.
+struct TimelineProgress {
+  bool accepted = false;
+  bool resolved = false;
+  bool escalated = false;
+};
+
+const char* TimelineStateName(const TimelineProgress& progress) {
+  return progress.resolved    ? "resolved"
+         : progress.accepted  ? "accepted"
+         : progress.escalated ? "escalated"
+                              : "open";
+}
+
+v1::TimelineEntry* AddTimelineEntry(v1::AlertTimeline* timeline, int64_t unix_ms,
+                                    v1::TimelineEntry::Kind kind) {
+  v1::TimelineEntry* entry = timeline->add_entries();
+  entry->set_unix_ms(unix_ms);
+  entry->set_kind(kind);
+  return entry;
+}
+
+// A publish record of alert `id`: the first original publish makes the
+// alert found and the PUBLISHED entry; any other is a re-routing (ESCALATED).
+void AddPublishToTimeline(absl::string_view payload, const std::string& id,
+                          v1::TimelineReply* reply) {
+  journal::PublishRecord publish;
+  if (!journal::DecodePublish(payload, &publish) || publish.alert_id != id) return;
+  v1::Frame stored;
+  if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
+    return;
+  }
+  v1::AlertTimeline* timeline = reply->mutable_timeline();
+  const v1::Deliver& deliver = stored.deliver();
+  const v1::Alert& alert = deliver.event().alert();
+  std::string city;
+  std::string zone;
+  CityAndZone(deliver.topic(), &city, &zone);
+  if (!reply->found() && alert.escalated_from_zone().empty()) {
+    reply->set_found(true);
+    *timeline->mutable_alert() = alert;
+    timeline->set_seq(publish.seq);
+    timeline->set_publisher(deliver.publisher());
+    v1::TimelineEntry* entry =
+        AddTimelineEntry(timeline, publish.unix_ms, v1::TimelineEntry::PUBLISHED);
+    entry->set_unit(deliver.publisher());
+    entry->set_seq(publish.seq);
+    entry->set_zone(zone);
+  } else {
+    v1::TimelineEntry* entry =
+        AddTimelineEntry(timeline, publish.unix_ms, v1::TimelineEntry::ESCALATED);
+    entry->set_seq(publish.seq);
+    entry->set_zone(zone);
+    entry->set_text(absl::StrCat("re-routed to ", deliver.topic()));
+  }
+}
+
+// A delivery record of alert `id` (delivered, ack or dead-lettered).
+void AddDeliveryToTimeline(absl::string_view payload, const std::string& id,
+                           v1::AlertTimeline* timeline, TimelineProgress* progress) {
+  v1::JournalDelivery delivery;
+  if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+      delivery.alert_id() != id) {
+    return;
+  }
+  v1::TimelineEntry* entry = nullptr;
+  switch (delivery.kind()) {
+    case v1::JournalDelivery::DELIVERED:
+      entry = AddTimelineEntry(timeline, delivery.unix_ms(),
+                               delivery.delivery_count() > 1 ? v1::TimelineEntry::REDELIVERED
+                                                             : v1::TimelineEntry::DELIVERED);
+      break;
+    case v1::JournalDelivery::ACK:
+      entry = AddTimelineEntry(timeline, delivery.unix_ms(), v1::TimelineEntry::ACK);
+      entry->set_level(delivery.level());
+      progress->accepted |= delivery.level() == v1::ACCEPTED || delivery.level() == v1::EN_ROUTE ||
+                            delivery.level() == v1::ON_SCENE;
+      progress->resolved |= delivery.level() == v1::RESOLVED;
+      break;
+    case v1::JournalDelivery::DEAD_LETTERED:
+      entry = AddTimelineEntry(timeline, delivery.unix_ms(), v1::TimelineEntry::DEAD_LETTERED);
+      break;
+    default:
+      return;
+  }
+  entry->set_unit(delivery.unit());
+  entry->set_seq(delivery.seq());
+  entry->set_delivery_count(delivery.delivery_count());
+  entry->set_text(delivery.text());
+  entry->set_zone(delivery.zone());
+}
+
+// An escalation record of alert `id`.
+void AddEscalationToTimeline(absl::string_view payload, const std::string& id,
+                             v1::AlertTimeline* timeline, TimelineProgress* progress) {
+  v1::JournalEscalation escalation;
+  if (!escalation.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+      escalation.alert_id() != id) {
+    return;
+  }
+  progress->escalated = true;
+  v1::TimelineEntry* entry =
+      AddTimelineEntry(timeline, escalation.unix_ms(), v1::TimelineEntry::ESCALATED);
+  entry->set_seq(escalation.seq());
+  entry->set_zone(escalation.zone());
+  entry->set_text(escalation.reason());
+}
+
 }  // namespace
 
 HistoryReader::HistoryReader(SegmentSource segments) : segments_(std::move(segments)) {
@@ -64,7 +172,7 @@ void HistoryReader::SubmitTimeline(SessionId session, v1::TimelineRequest reques
                                    int64_t deadline_unix_ms) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    timelines_.push_back(TimelineJob{session, std::move(request), deadline_unix_ms});
+    timelines_.push_back(TimelineJob{session, std::move(request), deadline_unix_ms, nullptr});
   }
   wake_.notify_one();
 }
@@ -158,19 +266,10 @@ void HistoryReader::Emit(SessionId session, v1::Frame& frame) {
 v1::TimelineReply HistoryReader::BuildTimeline(const v1::TimelineRequest& request,
                                                int64_t deadline_unix_ms) {
   const std::string& id = request.alert_id();
-  v1::TimelineReply result;
-  v1::TimelineReply* reply = &result;
-  reply->set_request_id(request.request_id());
-  v1::AlertTimeline* timeline = reply->mutable_timeline();
-  bool accepted = false;
-  bool resolved = false;
-  bool escalated = false;
-  auto add = [&](int64_t unix_ms, v1::TimelineEntry::Kind kind) {
-    v1::TimelineEntry* entry = timeline->add_entries();
-    entry->set_unix_ms(unix_ms);
-    entry->set_kind(kind);
-    return entry;
-  };
+  v1::TimelineReply reply;
+  reply.set_request_id(request.request_id());
+  v1::AlertTimeline* timeline = reply.mutable_timeline();
+  TimelineProgress progress;
   for (const journal::SegmentInfo& segment : segments_()) {
     const std::string data = ReadPrefix(segment.path, segment.bytes);
     journal::SegmentScanner scanner(data);
@@ -179,85 +278,17 @@ v1::TimelineReply HistoryReader::BuildTimeline(const v1::TimelineRequest& reques
       // Cheap filter before any parsing: the id must appear in the payload.
       if (id.empty() || record.payload.find(id) == absl::string_view::npos) continue;
       if (record.type == journal::RecordType::kPublish) {
-        journal::PublishRecord publish;
-        if (!journal::DecodePublish(record.payload, &publish) || publish.alert_id != id) continue;
-        v1::Frame stored;
-        if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
-          continue;
-        }
-        const v1::Deliver& deliver = stored.deliver();
-        const v1::Alert& alert = deliver.event().alert();
-        std::string city;
-        std::string zone;
-        CityAndZone(deliver.topic(), &city, &zone);
-        if (!reply->found() && alert.escalated_from_zone().empty()) {
-          reply->set_found(true);
-          *timeline->mutable_alert() = alert;
-          timeline->set_seq(publish.seq);
-          timeline->set_publisher(deliver.publisher());
-          v1::TimelineEntry* entry = add(publish.unix_ms, v1::TimelineEntry::PUBLISHED);
-          entry->set_unit(deliver.publisher());
-          entry->set_seq(publish.seq);
-          entry->set_zone(zone);
-        } else {
-          v1::TimelineEntry* entry = add(publish.unix_ms, v1::TimelineEntry::ESCALATED);
-          entry->set_seq(publish.seq);
-          entry->set_zone(zone);
-          entry->set_text(absl::StrCat("re-routed to ", deliver.topic()));
-        }
+        AddPublishToTimeline(record.payload, id, &reply);
       } else if (record.type == journal::RecordType::kDelivery) {
-        v1::JournalDelivery delivery;
-        if (!delivery.ParseFromArray(record.payload.data(),
-                                     static_cast<int>(record.payload.size())) ||
-            delivery.alert_id() != id) {
-          continue;
-        }
-        v1::TimelineEntry* entry = nullptr;
-        switch (delivery.kind()) {
-          case v1::JournalDelivery::DELIVERED:
-            entry = add(delivery.unix_ms(), delivery.delivery_count() > 1
-                                                ? v1::TimelineEntry::REDELIVERED
-                                                : v1::TimelineEntry::DELIVERED);
-            break;
-          case v1::JournalDelivery::ACK:
-            entry = add(delivery.unix_ms(), v1::TimelineEntry::ACK);
-            entry->set_level(delivery.level());
-            accepted |= delivery.level() == v1::ACCEPTED || delivery.level() == v1::EN_ROUTE ||
-                        delivery.level() == v1::ON_SCENE;
-            resolved |= delivery.level() == v1::RESOLVED;
-            break;
-          case v1::JournalDelivery::DEAD_LETTERED:
-            entry = add(delivery.unix_ms(), v1::TimelineEntry::DEAD_LETTERED);
-            break;
-          default:
-            continue;
-        }
-        entry->set_unit(delivery.unit());
-        entry->set_seq(delivery.seq());
-        entry->set_delivery_count(delivery.delivery_count());
-        entry->set_text(delivery.text());
-        entry->set_zone(delivery.zone());
+        AddDeliveryToTimeline(record.payload, id, timeline, &progress);
       } else if (record.type == journal::RecordType::kEscalation) {
-        v1::JournalEscalation escalation;
-        if (!escalation.ParseFromArray(record.payload.data(),
-                                       static_cast<int>(record.payload.size())) ||
-            escalation.alert_id() != id) {
-          continue;
-        }
-        escalated = true;
-        v1::TimelineEntry* entry = add(escalation.unix_ms(), v1::TimelineEntry::ESCALATED);
-        entry->set_seq(escalation.seq());
-        entry->set_zone(escalation.zone());
-        entry->set_text(escalation.reason());
+        AddEscalationToTimeline(record.payload, id, timeline, &progress);
       }
     }
   }
-  timeline->set_state(resolved    ? "resolved"
-                      : accepted  ? "accepted"
-                      : escalated ? "escalated"
-                                  : "open");
+  timeline->set_state(TimelineStateName(progress));
   timeline->set_deadline_unix_ms(deadline_unix_ms);
-  return result;
+  return reply;
 }
 
 void HistoryReader::Replay(const ReplayRequest& request) {

@@ -20,62 +20,87 @@ Journal::~Journal() {
 absl::Status Journal::Open(const journal::RecoveryVisitor* extra) {
   const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
   const int64_t dedup_cutoff = now_ms - absl::ToInt64Milliseconds(options_.dedup_window);
+  absl::StatusOr<journal::RecoveryReport> report = journal::RecoverJournal(
+      journal_dir_,
+      options_.strict_recovery ? journal::RecoveryMode::kStrict : journal::RecoveryMode::kRepair,
+      RecoveryVisitorFor(extra, dedup_cutoff));
+  if (!report.ok()) return Fail(report.status());
+  dedup_.Expire(now_ms);
+  last_seq_ = report->last_seq;
+  last_durable_seq_ = last_seq_;
+  LogRecovered(*report);
+  if (absl::Status status = StartWriter(*report); !status.ok()) return Fail(status);
+  status_.state = "ready";
+  status_.report = std::move(report).value();
+  return absl::OkStatus();
+}
+
+journal::RecoveryVisitor Journal::RecoveryVisitorFor(const journal::RecoveryVisitor* extra,
+                                                     int64_t dedup_cutoff) {
   journal::RecoveryVisitor visitor;
-  visitor.on_publish = [&](const journal::PublishRecord& record) {
+  visitor.on_publish = [this, extra, dedup_cutoff](const journal::PublishRecord& record) {
     if (!record.alert_id.empty() && record.unix_ms >= dedup_cutoff) {
       dedup_.Insert(record.alert_id, record.seq, record.unix_ms);
     }
     if (extra != nullptr && extra->on_publish) extra->on_publish(record);
   };
-  visitor.on_subscription = [&](const v1::JournalSubscription& s) {
-    if (s.removed()) {
-      units_.RemovePattern(s.unit(), s.pattern());
-    } else {
-      units_.AddPattern(s.unit(), s.pattern(), s.since_seq(), s.unix_ms());
-    }
+  visitor.on_subscription = [this](const v1::JournalSubscription& s) {
+    ApplyRecoveredSubscription(s);
   };
-  visitor.on_checkpoint = [&](const v1::JournalCheckpoint& checkpoint) {
-    units_.LoadFrom(checkpoint, /*merge=*/checkpoint.continuation());
-    for (const v1::JournalDedupEntry& entry : checkpoint.dedup()) {
-      if (entry.unix_ms() >= dedup_cutoff)
-        dedup_.Insert(entry.alert_id(), entry.seq(), entry.unix_ms());
-    }
+  visitor.on_checkpoint = [this, dedup_cutoff](const v1::JournalCheckpoint& checkpoint) {
+    LoadRecoveredCheckpoint(checkpoint, dedup_cutoff);
   };
-  visitor.on_other = [&](journal::RecordType type, absl::string_view payload) {
+  visitor.on_other = [this, extra](journal::RecordType type, absl::string_view payload) {
     if (extra != nullptr && extra->on_other) extra->on_other(type, payload);
-    if (type == journal::RecordType::kDelivery) {
-      v1::JournalDelivery delivery;
-      if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
-      if (delivery.kind() == v1::JournalDelivery::DEAD_LETTERED ||
-          (delivery.kind() == v1::JournalDelivery::ACK && delivery.level() == v1::RECEIVED)) {
-        units_.Settle(delivery.unit(), delivery.seq());
-      }
-      units_.Touch(delivery.unit(), delivery.unix_ms());
-    } else if (type == journal::RecordType::kSessionExpired) {
-      v1::JournalSessionExpired expired;
-      if (expired.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-        units_.Erase(expired.unit());
-      }
-    }
+    ApplyRecoveredSessionRecord(type, payload);
   };
-  absl::StatusOr<journal::RecoveryReport> report = journal::RecoverJournal(
-      journal_dir_,
-      options_.strict_recovery ? journal::RecoveryMode::kStrict : journal::RecoveryMode::kRepair,
-      visitor);
-  if (!report.ok()) {
-    status_.state = "failed";
-    status_.error = std::string(report.status().message());
-    return report.status();
+  return visitor;
+}
+
+void Journal::ApplyRecoveredSubscription(const v1::JournalSubscription& s) {
+  if (s.removed()) {
+    units_.RemovePattern(s.unit(), s.pattern());
+  } else {
+    units_.AddPattern(s.unit(), s.pattern(), s.since_seq(), s.unix_ms());
   }
-  dedup_.Expire(now_ms);
-  last_seq_ = report->last_seq;
-  last_durable_seq_ = last_seq_;
-  ZC_LOG(INFO) << "journal recovered: " << report->records << " records (" << report->publishes
-               << " publishes) in " << report->segments << " segments, last seq " << last_seq_
+}
+
+void Journal::LoadRecoveredCheckpoint(const v1::JournalCheckpoint& checkpoint,
+                                      int64_t dedup_cutoff) {
+  units_.LoadFrom(checkpoint, /*merge=*/checkpoint.continuation());
+  for (const v1::JournalDedupEntry& entry : checkpoint.dedup()) {
+    if (entry.unix_ms() >= dedup_cutoff)
+      dedup_.Insert(entry.alert_id(), entry.seq(), entry.unix_ms());
+  }
+}
+
+void Journal::ApplyRecoveredSessionRecord(journal::RecordType type, absl::string_view payload) {
+  if (type == journal::RecordType::kDelivery) {
+    v1::JournalDelivery delivery;
+    if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
+    if (delivery.kind() == v1::JournalDelivery::DEAD_LETTERED ||
+        (delivery.kind() == v1::JournalDelivery::ACK && delivery.level() == v1::RECEIVED)) {
+      units_.Settle(delivery.unit(), delivery.seq());
+    }
+    units_.Touch(delivery.unit(), delivery.unix_ms());
+  } else if (type == journal::RecordType::kSessionExpired) {
+    v1::JournalSessionExpired expired;
+    if (expired.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      units_.Erase(expired.unit());
+    }
+  }
+}
+
+void Journal::LogRecovered(const journal::RecoveryReport& report) const {
+  ZC_LOG(INFO) << "journal recovered: " << report.records << " records (" << report.publishes
+               << " publishes) in " << report.segments << " segments, last seq " << last_seq_
                << ", " << units_.size() << " durable sessions, " << dedup_.size()
-               << " alert ids in the dedup window, " << report->torn_tails << " torn tails, "
-               << report->damaged_segments << " damaged segments, in "
-               << absl::FormatDuration(report->took);
+               << " alert ids in the dedup window, " << report.torn_tails << " torn tails, "
+               << report.damaged_segments << " damaged segments, in "
+               << absl::FormatDuration(report.took);
+}
+
+absl::Status Journal::StartWriter(const journal::RecoveryReport& report) {
   journal::WriterOptions writer_options;
   writer_options.journal_dir = journal_dir_;
   writer_options.segment_bytes = options_.segment_bytes;
@@ -84,20 +109,20 @@ absl::Status Journal::Open(const journal::RecoveryVisitor* extra) {
   writer_options.retention_age = options_.retention_age;
   const std::vector<std::string> checkpoint = BuildCheckpoint();
   absl::StatusOr<std::unique_ptr<journal::JournalWriter>> writer = journal::JournalWriter::Start(
-      writer_options, report->segments_kept, report->next_index, last_seq_ + 1, checkpoint[0],
-      clock_, std::vector<std::string>(checkpoint.begin() + 1, checkpoint.end()));
-  if (!writer.ok()) {
-    status_.state = "failed";
-    status_.error = std::string(writer.status().message());
-    return writer.status();
-  }
+      writer_options, report.segments_kept, report.next_index, last_seq_ + 1, checkpoint[0], clock_,
+      std::vector<std::string>(checkpoint.begin() + 1, checkpoint.end()));
+  if (!writer.ok()) return writer.status();
   writer_ = std::move(writer).value();
   segment_bytes_used_ = journal::kSegmentHeaderBytes;
   for (const std::string& part : checkpoint)
     segment_bytes_used_ += journal::FramedSize(part.size());
-  status_.state = "ready";
-  status_.report = std::move(report).value();
   return absl::OkStatus();
+}
+
+absl::Status Journal::Fail(absl::Status status) {
+  status_.state = "failed";
+  status_.error = std::string(status.message());
+  return status;
 }
 
 std::vector<std::string> Journal::BuildCheckpoint() const {

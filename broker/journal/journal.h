@@ -45,8 +45,8 @@ class Journal {
   Journal& operator=(const Journal&) = delete;
 
   // Recovers <data_dir>/journal and starts the writer. `extra`, if given,
-  // sees every record too (after the journal's own bookkeeping), for state
-  // kept elsewhere (open alerts). Errors as RecoverJournal and
+  // also sees every publish and every record that is neither a subscription
+  // nor a checkpoint, for state kept elsewhere (open alerts). Errors as RecoverJournal and
   // JournalWriter::Start report them.
   absl::Status Open(const journal::RecoveryVisitor* extra = nullptr);
 
@@ -118,6 +118,21 @@ class Journal {
   // continuations; each stays far below the record size limit.
   std::vector<std::string> BuildCheckpoint() const;
   std::vector<std::unique_ptr<journal::JournalBatch>> TakeCompletedBatches();
+
+  // Open's steps. The recovery visitor rebuilds the dedup window (entries
+  // from `dedup_cutoff` on) and the durable sessions, and shows publishes
+  // and other records to `extra` too.
+  journal::RecoveryVisitor RecoveryVisitorFor(const journal::RecoveryVisitor* extra,
+                                              int64_t dedup_cutoff);
+  void ApplyRecoveredSubscription(const v1::JournalSubscription& s);
+  void LoadRecoveredCheckpoint(const v1::JournalCheckpoint& checkpoint, int64_t dedup_cutoff);
+  // Deliveries settle and touch durable sessions; expiries erase them.
+  void ApplyRecoveredSessionRecord(journal::RecordType type, absl::string_view payload);
+  void LogRecovered(const journal::RecoveryReport& report) const;
+  // Starts the writer after the recovered segments, opening with a checkpoint.
+  absl::Status StartWriter(const journal::RecoveryReport& report);
+  // Marks the journal failed with `status`, and returns it.
+  absl::Status Fail(absl::Status status);
   template <typename Fn>
   void Finish(journal::JournalBatch& batch, Fn&& done);
 

@@ -1,14 +1,10 @@
-// CoreLoop's side of monitoring: the counters and gauges every view shares
-// (StatsReply, /v1/stats, /metrics, sys.stats), the snapshots it publishes
-// on the MonitoringBoard for the HTTP thread, and the periodic sys.stats
-// event for subscribers. A snapshot is built on the loop (its state is the
-// loop's alone) but only when asked for or due, and rendering happens on the
-// reader's thread.
-#include <algorithm>
+#include "core/snapshot_builder.h"
 
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "core/core_loop.h"
-#include "protocol/frame_codec.h"
 #include "routing/access_policy.h"
 #include "zonecast/version.h"
 
@@ -19,41 +15,59 @@ std::string ZoneLabel(const std::string& zone) { return zone.empty() ? "none" : 
 
 }  // namespace
 
-void CoreLoop::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
+SnapshotBuilder::SnapshotBuilder(LoopState loop) : loop_(loop) {}
+
+void SnapshotBuilder::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   auto& counters = *stats->mutable_counters();
-  counters_.ForEach(
+  loop_.counters->ForEach(
       [&](absl::string_view name, uint64_t value) { counters[std::string(name)] = value; });
-  const MatchCache::Counters& cache = router_.cache().counters();
+  const MatchCache::Counters& cache = loop_.router->cache().counters();
   counters["match_cache_hits"] = cache.hits;
   counters["match_cache_misses"] = cache.misses;
   counters["match_cache_evictions"] = cache.evictions;
   counters["match_cache_invalidations"] = cache.invalidations;
-  counters["latency_negative_cross_clock"] = latency_.negative_cross_clock();
+  counters["latency_negative_cross_clock"] = loop_.latency->negative_cross_clock();
   auto& gauges = *stats->mutable_gauges();
   int64_t by_role[4] = {0, 0, 0, 0};
   int64_t queued_messages = 0;
   int64_t queued_bytes = 0;
   int64_t slow = 0;
-  sessions_.ForEach([&](const Session& s) {
+  loop_.sessions->ForEach([&](const Session& s) {
     ++by_role[s.role()];
     queued_messages += static_cast<int64_t>(s.queue().messages());
     queued_bytes += static_cast<int64_t>(s.queue().bytes());
     slow += s.queue().slow() ? 1 : 0;
   });
-  gauges["sessions"] = static_cast<int64_t>(sessions_.size());
+  gauges["sessions"] = static_cast<int64_t>(loop_.sessions->size());
   gauges["sessions.center"] = by_role[v1::CENTER];
   gauges["sessions.terminal"] = by_role[v1::TERMINAL];
   gauges["sessions.probe"] = by_role[v1::PROBE];
   gauges["sessions_slow"] = slow;
   gauges["queued_messages"] = queued_messages;
   gauges["queued_bytes"] = queued_bytes;
-  gauges["subscriptions"] = static_cast<int64_t>(router_.trie().subscription_count());
-  gauges["trie_nodes"] = static_cast<int64_t>(router_.trie().node_count());
-  gauges["match_cache_entries"] = static_cast<int64_t>(router_.cache().size());
-  gauges["last_seq"] = static_cast<int64_t>(journal_->last_seq());
+  gauges["subscriptions"] = static_cast<int64_t>(loop_.router->trie().subscription_count());
+  gauges["trie_nodes"] = static_cast<int64_t>(loop_.router->trie().node_count());
+  gauges["match_cache_entries"] = static_cast<int64_t>(loop_.router->cache().size());
+  gauges["last_seq"] = static_cast<int64_t>(loop_.journal->last_seq());
   // Publishes read and given a seq whose batch is not on disk yet.
-  gauges["durable_lag"] = static_cast<int64_t>(journal_->last_seq() - journal_->last_durable_seq());
-  const journal::WriterStats journal_stats = journal_->WriterStats();
+  gauges["durable_lag"] =
+      static_cast<int64_t>(loop_.journal->last_seq() - loop_.journal->last_durable_seq());
+  const journal::WriterStats journal_stats = FillJournal(stats);
+  gauges["pending_acks"] = static_cast<int64_t>(loop_.durable->tracker().pending());
+  gauges["open_alerts"] = static_cast<int64_t>(loop_.escalator->open());
+  gauges["unresolved_alerts"] = static_cast<int64_t>(loop_.alert_status->size());
+  gauges["latency_tracked_messages"] = static_cast<int64_t>(loop_.latency->tracked_messages());
+  stats->set_ready(journal_stats.healthy);
+  if (!journal_stats.healthy) {
+    stats->set_not_ready_reason(
+        absl::StrCat("the journal cannot write: ", journal_stats.last_error));
+  }
+}
+
+journal::WriterStats SnapshotBuilder::FillJournal(v1::StatsSnapshot* stats) const {
+  auto& counters = *stats->mutable_counters();
+  auto& gauges = *stats->mutable_gauges();
+  const journal::WriterStats journal_stats = loop_.journal->WriterStats();
   counters["journal_batches"] = journal_stats.batches;
   counters["journal_records"] = journal_stats.records;
   counters["journal_bytes_written"] = journal_stats.bytes;
@@ -63,45 +77,52 @@ void CoreLoop::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   gauges["journal_bytes"] = static_cast<int64_t>(journal_stats.total_bytes);
   gauges["journal_segments"] = static_cast<int64_t>(journal_stats.segment_count);
   gauges["journal_healthy"] = journal_stats.healthy ? 1 : 0;
-  gauges["dedup_entries"] = static_cast<int64_t>(journal_->dedup_size());
-  gauges["durable_sessions"] = static_cast<int64_t>(journal_->units().size());
-  gauges["pending_acks"] = static_cast<int64_t>(durable_->tracker().pending());
-  gauges["open_alerts"] = static_cast<int64_t>(escalator_.open());
-  gauges["unresolved_alerts"] = static_cast<int64_t>(alert_status_.size());
-  gauges["latency_tracked_messages"] = static_cast<int64_t>(latency_.tracked_messages());
-  const journal::RecoveryReport& recovery = journal_->status().report;
+  gauges["dedup_entries"] = static_cast<int64_t>(loop_.journal->dedup_size());
+  gauges["durable_sessions"] = static_cast<int64_t>(loop_.journal->units().size());
+  const journal::RecoveryReport& recovery = loop_.journal->status().report;
   gauges["recovery_records"] = static_cast<int64_t>(recovery.records);
   gauges["recovery_torn_tails"] = static_cast<int64_t>(recovery.torn_tails);
   gauges["recovery_torn_bytes"] = static_cast<int64_t>(recovery.torn_bytes);
   gauges["recovery_damaged_segments"] = static_cast<int64_t>(recovery.damaged_segments);
   gauges["recovery_ms"] = absl::ToInt64Milliseconds(recovery.took);
-  stats->set_ready(journal_stats.healthy);
-  if (!journal_stats.healthy) {
-    stats->set_not_ready_reason(
-        absl::StrCat("the journal cannot write: ", journal_stats.last_error));
-  }
+  return journal_stats;
 }
 
-std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot(uint32_t parts) {
+std::shared_ptr<MonitoringSnapshot> SnapshotBuilder::Build(uint32_t parts) {
   auto snapshot = std::make_shared<MonitoringSnapshot>();
-  const MonoNanos now = clock_.NowMono();
-  const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
-  snapshot->generation = ++snapshot_generation_;
+  const MonoNanos now = loop_.clock->NowMono();
+  const int64_t now_ms = absl::ToUnixMillis(loop_.clock->NowWall());
+  snapshot->generation = ++generation_;
   snapshot->built_at = now;
   snapshot->parts = parts;
-  const bool list_sessions = (parts & kSnapshotSessions) != 0;
   v1::StatsSnapshot& stats = snapshot->stats;
-  stats.set_broker_id(options_.broker_id);
+  stats.set_broker_id(loop_.broker_id);
   stats.set_version(kVersion);
   stats.set_unix_ms(now_ms);
-  stats.set_uptime_s(static_cast<double>(now - started_at_) / 1e9);
+  stats.set_uptime_s(static_cast<double>(now - loop_.started_at) / 1e9);
   FillCountersAndGauges(&stats);
 
+  AddSessions(now, now_ms, (parts & kSnapshotSessions) != 0, snapshot.get());
+
+  snapshot->latency = loop_.latency->Series();
+  if ((parts & kSnapshotOpenAlerts) == 0) return snapshot;
+  loop_.alert_status->Fill(
+      now_ms,
+      [this](const std::string& id) -> int64_t {
+        const OpenAlert* open = loop_.escalator->Find(id);
+        return open != nullptr ? open->deadline_unix_ms : 0;
+      },
+      &snapshot->open_alerts);
+  return snapshot;
+}
+
+void SnapshotBuilder::AddSessions(MonoNanos now, int64_t now_ms, bool list_sessions,
+                                  MonitoringSnapshot* snapshot) const {
   // Sessions online by role and zone, and the list of them.
   absl::flat_hash_map<std::pair<int, std::string>, int64_t> online;
   v1::SessionList& sessions = snapshot->sessions;
   sessions.set_unix_ms(now_ms);
-  sessions_.ForEach([&](const Session& s) {
+  loop_.sessions->ForEach([&](const Session& s) {
     ++online[{s.role(), ZoneLabel(s.zone())}];
     if (!list_sessions) return;
     v1::SessionInfo* info = sessions.add_sessions();
@@ -116,7 +137,7 @@ std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot(uint32_t parts) {
     info->set_queued_bytes(s.queue().bytes());
     info->set_slow(s.queue().slow());
     info->set_subscriptions(static_cast<uint32_t>(s.patterns().size()));
-    info->set_pending_acks(durable_->tracker().PendingFor(s.id()));
+    info->set_pending_acks(loop_.durable->tracker().PendingFor(s.id()));
   });
   std::sort(sessions.mutable_sessions()->begin(), sessions.mutable_sessions()->end(),
             [](const v1::SessionInfo& a, const v1::SessionInfo& b) { return a.unit() < b.unit(); });
@@ -133,39 +154,6 @@ std::shared_ptr<MonitoringSnapshot> CoreLoop::BuildSnapshot(uint32_t parts) {
   }
   std::sort(snapshot->labelled_gauges.begin(), snapshot->labelled_gauges.end(),
             [](const LabelledGauge& a, const LabelledGauge& b) { return a.labels < b.labels; });
-
-  snapshot->latency = latency_.Series();
-  if ((parts & kSnapshotOpenAlerts) == 0) return snapshot;
-  alert_status_.Fill(
-      now_ms,
-      [this](const std::string& id) -> int64_t {
-        const OpenAlert* open = escalator_.Find(id);
-        return open != nullptr ? open->deadline_unix_ms : 0;
-      },
-      &snapshot->open_alerts);
-  return snapshot;
-}
-
-void CoreLoop::PublishSnapshot(bool to_subscribers, uint32_t parts) {
-  std::shared_ptr<MonitoringSnapshot> snapshot = BuildSnapshot(parts);
-  if (board_ != nullptr) board_->Publish(snapshot);
-  if (!to_subscribers) return;
-  const std::string topic = "sys.stats";
-  if (router_.Match(topic)->empty()) return;  // nobody listens: skip the encoding
-  v1::Frame frame;
-  v1::Deliver* deliver = frame.mutable_deliver();
-  deliver->set_topic(topic);
-  deliver->set_priority(v1::P4);
-  deliver->set_delivery_count(1);
-  deliver->set_publisher(options_.broker_id);
-  deliver->set_broker_unix_ms(snapshot->stats.unix_ms());
-  v1::StatsSnapshot* stats = deliver->mutable_event()->mutable_stats();
-  *stats = snapshot->stats;
-  SummarizeLatency(snapshot->latency, stats);
-  // Many zones make many series: keep the event within a frame a client
-  // accepts, dropping the per-zone detail first (per stage stays).
-  if (frame.ByteSizeLong() > options_.max_frame_bytes / 2) stats->clear_latency();
-  RouteDeliver(frame, /*best_effort=*/true);
 }
 
 }  // namespace zonecast
