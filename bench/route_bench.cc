@@ -235,14 +235,14 @@ int main(int argc, char** argv) {
       auto& mine = latencies[static_cast<size_t>(t)];
       mine.reserve(static_cast<size_t>(expected));
       while (static_cast<int64_t>(mine.size()) < expected && !failed) {
-        auto frame = (*client)->Next(absl::Seconds(10));
-        if (!frame.ok() || !frame->has_value()) {
-          std::cerr << "terminal " << t << ": stalled after " << mine.size() << "\n";
+        absl::StatusOr<zonecast::Message> message = (*client)->Next(absl::Seconds(10));
+        if (!message.ok()) {
+          std::cerr << "terminal " << t << ": stalled after " << mine.size() << ": "
+                    << message.status() << "\n";
           failed = true;
           return;
         }
-        if (!(**frame).has_deliver()) continue;
-        const std::string& id = (**frame).deliver().event().alert().alert_id();
+        const std::string& id = message->event().alert().alert_id();
         int64_t index = 0;
         if (absl::StartsWith(id, id_prefix) &&
             absl::SimpleAtoi(absl::string_view(id).substr(id_prefix.size()), &index) &&
@@ -281,16 +281,26 @@ int main(int argc, char** argv) {
   const int64_t start = NowNanos();
   for (int64_t i = 0; i < alerts || outstanding > 0;) {
     while (i < alerts && outstanding < absl::GetFlag(FLAGS_window)) {
-      zonecast::v1::Publish publish;
       const int zone = static_cast<int>(i % zones) + 1;
-      publish.set_topic(absl::StrCat("alert.jincheng.z", zone < 10 ? "0" : "", zone));
-      auto* alert = publish.mutable_event()->mutable_alert();
+      const std::string topic = absl::StrCat("alert.jincheng.z", zone < 10 ? "0" : "", zone);
+      zonecast::v1::Event event;
+      zonecast::v1::Alert* alert = event.mutable_alert();
+      alert->set_topic(topic);
       alert->set_alert_id(absl::StrCat(id_prefix, i));
       alert->set_priority(priority);
       alert->set_title("bench");
       alert->set_body(body);
       sent_at[static_cast<size_t>(i)] = NowNanos();
-      if (!(*center)->PublishAsync(std::move(publish)).ok()) {
+      auto on_ack = [&](absl::StatusOr<zonecast::PublishResult> result) {
+        --outstanding;
+        if (result.ok()) {
+          ++acked;
+        } else {
+          std::cerr << "route_bench: " << result.status() << "\n";
+          failed = true;
+        }
+      };
+      if (!(*center)->PublishAsync(topic, std::move(event), priority, on_ack).ok()) {
         std::cerr << "route_bench: publish failed\n";
         failed = true;
         break;
@@ -299,20 +309,14 @@ int main(int argc, char** argv) {
       ++i;
     }
     if (failed) break;
-    auto frame = (*center)->Next(absl::Seconds(10));
-    if (!frame.ok() || !frame->has_value()) {
-      std::cerr << "route_bench: no PubAck within 10 s (" << acked << " acked)\n";
+    // Room in the window, or the last answers.
+    const size_t room = i < alerts ? static_cast<size_t>(absl::GetFlag(FLAGS_window)) - 1 : 0;
+    if (absl::Status status = (*center)->AwaitPubAcks(room, absl::Seconds(10)); !status.ok()) {
+      std::cerr << "route_bench: no PubAck within 10 s (" << acked << " acked): " << status << "\n";
       failed = true;
       break;
     }
-    if ((**frame).has_pub_ack()) {
-      --outstanding;
-      ++acked;
-    } else if ((**frame).has_error()) {
-      std::cerr << "route_bench: " << (**frame).error().text() << "\n";
-      failed = true;
-      break;
-    }
+    if (failed) break;
   }
   const int64_t acked_at = NowNanos();
   for (auto& th : threads) th.join();

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "alerts/alert_book.h"
+#include "alerts/pending_responses.h"
 #include "alerts/zones.h"
 #include "common/clock.h"
 #include "zonecast/domain.pb.h"
@@ -94,7 +94,7 @@ class Escalator {
 
   const ZoneIndex& zones_;
   const Clock& clock_;
-  AlertBook book_;
+  PendingResponses book_;
 };
 
 }  // namespace zonecast

@@ -35,16 +35,15 @@ absl::Status ValidateUnitId(absl::string_view unit_id) {
   return absl::OkStatus();
 }
 
-
 }  // namespace
 
-CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringBoard* board)
+CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringExchange* exchange)
     : options_(std::move(options)),
       clock_(clock),
       context_(1),
       router_(sessions_, counters_, options_.match_cache_entries,
               options_.max_subscriptions_per_session),
-      board_(board) {}
+      exchange_(exchange) {}
 
 CoreLoop::~CoreLoop() {
   transport_.reset();  // close the socket before the context
@@ -60,9 +59,9 @@ absl::Status CoreLoop::Start() {
                  << " from " << options_.zones_path;
   }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
-  StartupRecovery recovery(zones_, clock_, alert_status_, escalator_);
+  StartupRecovery recovery(zones_, clock_, unresolved_alerts_, escalator_);
   const journal::RecoveryVisitor alerts = recovery.Visitor();
-  if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kRecovering);
+  if (exchange_ != nullptr) exchange_->SetPhase(MonitoringExchange::Phase::kRecovering);
   if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
   recovery.Finish(journal_->Segments());
   history_ =
@@ -92,15 +91,15 @@ absl::Status CoreLoop::Start() {
   ZC_LOG(INFO) << "listening on " << transport_->endpoint();
   next_tick_ = clock_.NowMono();
   started_at_ = next_tick_;
-  snapshots_ = std::make_unique<SnapshotBuilder>(LoopState{
-      options_.broker_id, &clock_, started_at_, &counters_, &sessions_, &router_, journal_.get(),
-      durable_.get(), &escalator_, &alert_status_, &latency_});
+  snapshots_ = std::make_unique<SnapshotBuilder>(
+      LoopState{options_.broker_id, &clock_, started_at_, &counters_, &sessions_, &router_,
+                journal_.get(), durable_.get(), &escalator_, &unresolved_alerts_, &latency_});
   if (options_.stats_interval > absl::ZeroDuration()) {
     next_stats_ = started_at_ + absl::ToInt64Nanoseconds(options_.stats_interval);
   }
-  if (board_ != nullptr) {
+  if (exchange_ != nullptr) {
     PublishSnapshot(/*to_subscribers=*/false);
-    board_->SetPhase(MonitoringBoard::Phase::kServing);
+    exchange_->SetPhase(MonitoringExchange::Phase::kServing);
   }
   // Last: whoever waits for the ready file may send and probe at once.
   if (!options_.ready_file.empty()) {
@@ -116,9 +115,9 @@ void CoreLoop::Run(int stop_fd) {
       {nullptr, stop_fd, ZMQ_POLLIN, 0},
       {nullptr, journal_->completion_fd(), ZMQ_POLLIN, 0},
       {nullptr, history_->reply_fd(), ZMQ_POLLIN, 0},
-      {nullptr, board_ != nullptr ? board_->request_fd() : -1, ZMQ_POLLIN, 0},
+      {nullptr, exchange_ != nullptr ? exchange_->request_fd() : -1, ZMQ_POLLIN, 0},
   };
-  const int poll_count = board_ != nullptr ? 5 : 4;
+  const int poll_count = exchange_ != nullptr ? 5 : 4;
   auto on_durable = [this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); };
   while (true) {
     const MonoNanos now = clock_.NowMono();
@@ -145,7 +144,7 @@ void CoreLoop::Run(int stop_fd) {
     if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
     if (items[3].revents & ZMQ_POLLIN) ForwardHistoryReplies();
     if (poll_count > 4 && (items[4].revents & ZMQ_POLLIN)) {
-      if (std::optional<uint32_t> parts = board_->TakeRequest()) {
+      if (std::optional<uint32_t> parts = exchange_->TakeRequest()) {
         PublishSnapshot(/*to_subscribers=*/false, *parts);
       }
       AnswerTimelineQueries();
@@ -218,8 +217,8 @@ void CoreLoop::Dispatch(Session& session, v1::Frame& frame) {
                          /*remove=*/false);
       return;
     case v1::Frame::kUnsubscribe:
-      HandleSubscription(session, frame.unsubscribe().patterns(),
-                         frame.unsubscribe().request_id(), /*remove=*/true);
+      HandleSubscription(session, frame.unsubscribe().patterns(), frame.unsubscribe().request_id(),
+                         /*remove=*/true);
       return;
     case v1::Frame::kPublish:
       HandlePublish(session, *frame.mutable_publish());
@@ -314,7 +313,7 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   SendWelcome(session);
   PublishPresence(session, v1::SessionEvent::ONLINE, "hello");
   if (session.role() == v1::TERMINAL) {
-    journal_->units().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
+    journal_->durable_sessions().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
     durable_->Resume(session);
   }
 }
@@ -365,8 +364,8 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
     return;
   }
   const std::string& topic = publish.topic();
-  v1::Frame frame = NewDeliver(topic, klass->priority, session.unit_id(),
-                               absl::ToUnixMillis(clock_.NowWall()));
+  v1::Frame frame =
+      NewDeliver(topic, klass->priority, session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
   v1::Deliver* deliver = frame.mutable_deliver();
   deliver->set_sent_unix_ms(publish.sent_unix_ms());
   deliver->mutable_event()->Swap(publish.mutable_event());
@@ -393,8 +392,8 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
 
 void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& frame) {
   v1::Deliver* deliver = frame.mutable_deliver();
-  const std::string alert_id = deliver->event().has_alert() ? deliver->event().alert().alert_id()
-                                                            : std::string();
+  const std::string alert_id =
+      deliver->event().has_alert() ? deliver->event().alert().alert_id() : std::string();
   if (!alert_id.empty()) {
     // An alert id is an idempotency key: a retry gets the original PubAck
     // and is routed once.
@@ -422,8 +421,8 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
   pending.sent_unix_ms = deliver->sent_unix_ms();
   pending.publisher_unit = session.unit_id();
   pending.awaits_response = deliver->event().has_alert();
-  pending.emergency = deliver->event().has_radio() &&
-                      deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
+  pending.emergency =
+      deliver->event().has_radio() && deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
   pending.deliver.Swap(deliver);
   AppendDurable(std::move(pending));
 }
@@ -479,9 +478,9 @@ void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
   latency_.OnDurable(publish.seq, publish.topic, publish.priority, publish.ingress, now,
                      publish.sent_unix_ms, publish.awaits_response);
   if (publish.awaits_response) {
-    alert_status_.OnPublished(publish.alert_id, publish.deliver.event().alert().title(),
-                              publish.seq, publish.topic, publish.priority, publish.publisher_unit,
-                              absl::ToUnixMillis(clock_.NowWall()));
+    unresolved_alerts_.OnPublished(publish.alert_id, publish.deliver.event().alert().title(),
+                                   publish.seq, publish.topic, publish.priority,
+                                   publish.publisher_unit, absl::ToUnixMillis(clock_.NowWall()));
   }
   size_t terminals = 0;
   const size_t recipients =
@@ -586,13 +585,13 @@ void CoreLoop::RememberPublisher(uint64_t seq, const std::string& unit) {
 void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   if (ack.level() == v1::ACK_LEVEL_UNSPECIFIED || !v1::AckLevel_IsValid(ack.level())) {
     SendError(session.routing_id(), &session,
-               ProtocolError(v1::INVALID_ARGUMENT, "ack level is missing or unknown"), 0);
+              ProtocolError(v1::INVALID_ARGUMENT, "ack level is missing or unknown"), 0);
     return;
   }
   ++counters_.acks_received;
   ++counters_.acks_by_level[ack.level()];
-  alert_status_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
-                      absl::ToUnixMillis(clock_.NowWall()));
+  unresolved_alerts_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
+                           absl::ToUnixMillis(clock_.NowWall()));
   if (ack.level() != v1::RECEIVED && ack.seq() != 0) {
     latency_.OnResponse(ack.seq(), ack.level(), clock_.NowMono());
   }
@@ -657,7 +656,7 @@ void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {
 void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
   if (absl::Status status = ValidatePattern(request.pattern()); !status.ok()) {
     SendError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
-               request.request_id());
+              request.request_id());
     return;
   }
   ++counters_.history_requests;
@@ -665,7 +664,7 @@ void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
 }
 
 void CoreLoop::AnswerTimelineQueries() {
-  for (MonitoringBoard::TimelineQuery& query : board_->TakeTimelineQueries()) {
+  for (MonitoringExchange::TimelineQuery& query : exchange_->TakeTimelineQueries()) {
     v1::TimelineRequest request;
     request.set_alert_id(std::move(query.alert_id));
     history_->SubmitTimeline(std::move(request), query.deadline_unix_ms, std::move(query.done));
@@ -723,7 +722,7 @@ void CoreLoop::SendControl(Session& session, const v1::Frame& frame) {
 }
 
 void CoreLoop::SendError(const std::string& routing_id, Session* session,
-                          const absl::Status& status, uint64_t request_id) {
+                         const absl::Status& status, uint64_t request_id) {
   const v1::ErrorCode code = ErrorCodeOf(status);
   ++counters_.protocol_errors;
   ++counters_.errors_by_code[code];
@@ -813,7 +812,7 @@ void CoreLoop::OnTick() {
   next_tick_ = now + period;
   const MonoNanos dead_after = period * options_.heartbeat_misses;
   journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
-  alert_status_.Expire(absl::ToUnixMillis(clock_.NowWall()));
+  unresolved_alerts_.Expire(absl::ToUnixMillis(clock_.NowWall()));
   if (now >= next_expiry_check_) {
     // Once a minute, or more often when sessions expire sooner than that.
     next_expiry_check_ =
@@ -852,7 +851,7 @@ void CoreLoop::OnTick() {
 }
 
 void CoreLoop::Shutdown() {
-  if (board_ != nullptr) board_->SetPhase(MonitoringBoard::Phase::kStopping, "SIGTERM");
+  if (exchange_ != nullptr) exchange_->SetPhase(MonitoringExchange::Phase::kStopping, "SIGTERM");
   ZC_LOG(INFO) << "shutting down: " << sessions_.size() << " sessions";
   // Everything read so far is stored and acknowledged before we leave.
   journal_->Close([this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); });
@@ -869,7 +868,7 @@ void CoreLoop::Shutdown() {
 
 void CoreLoop::PublishSnapshot(bool to_subscribers, uint32_t parts) {
   std::shared_ptr<MonitoringSnapshot> snapshot = snapshots_->Build(parts);
-  if (board_ != nullptr) board_->Publish(snapshot);
+  if (exchange_ != nullptr) exchange_->Publish(snapshot);
   if (!to_subscribers) return;
   const std::string topic = "sys.stats";
   if (router_.Match(topic)->empty()) return;  // nobody listens: skip the encoding

@@ -15,21 +15,21 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "alerts/alert_status.h"
 #include "alerts/escalator.h"
+#include "alerts/unresolved_alerts.h"
 #include "alerts/zones.h"
 #include "common/clock.h"
 #include "core/options.h"
 #include "core/pending_publishes.h"
 #include "core/snapshot_builder.h"
-#include "routing/access_policy.h"
 #include "core/transport.h"
 #include "delivery/durable_delivery.h"
 #include "journal/history.h"
 #include "journal/journal.h"
 #include "monitoring/broker_counters.h"
 #include "monitoring/latency_tracker.h"
-#include "monitoring/monitoring_board.h"
+#include "monitoring/monitoring_exchange.h"
+#include "routing/access_policy.h"
 #include "routing/router.h"
 #include "routing/session_table.h"
 #include "zmq.hpp"
@@ -39,8 +39,8 @@ namespace zonecast {
 
 class CoreLoop {
  public:
-  // `clock` and `board` (may be null: no monitoring) must outlive the loop.
-  CoreLoop(BrokerOptions options, const Clock& clock, MonitoringBoard* board = nullptr);
+  // `clock` and `exchange` (may be null: no monitoring) must outlive the loop.
+  CoreLoop(BrokerOptions options, const Clock& clock, MonitoringExchange* exchange = nullptr);
   ~CoreLoop();
   CoreLoop(const CoreLoop&) = delete;
   CoreLoop& operator=(const CoreLoop&) = delete;
@@ -136,7 +136,7 @@ class CoreLoop {
   void OnTick();
   void Shutdown();
 
-  // Builds a snapshot for the board (a reader asked, or it is time for
+  // Builds a snapshot for the exchange (a reader asked, or it is time for
   // sys.stats) and, when due, publishes it on sys.stats.
   void PublishSnapshot(bool to_subscribers, uint32_t parts = 0);
 
@@ -155,15 +155,15 @@ class CoreLoop {
   // Alert seq -> publishing unit, so acks reach the publisher (bounded).
   absl::flat_hash_map<uint64_t, std::string> alert_publishers_;
   std::deque<uint64_t> alert_publisher_order_;
-  std::unique_ptr<HistoryReader> history_;    // reads journal_'s files; destroyed first
+  std::unique_ptr<HistoryReader> history_;      // reads journal_'s files; destroyed first
   std::unique_ptr<DurableDelivery> durable_;    // from Start() on
   std::unique_ptr<SnapshotBuilder> snapshots_;  // from Start() on
   uint64_t anonymous_sessions_ = 0;             // names consoles that gave none
-  std::vector<SessionId> blocked_;            // sessions whose pipe was full
+  std::vector<SessionId> blocked_;              // sessions whose pipe was full
   MonoNanos next_tick_ = 0;
-  MonitoringBoard* board_;
+  MonitoringExchange* exchange_;
   LatencyTracker latency_;
-  AlertStatusBoard alert_status_;
+  UnresolvedAlerts unresolved_alerts_;
   MonoNanos started_at_ = 0;
   MonoNanos next_stats_ = INT64_MAX;
   v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm

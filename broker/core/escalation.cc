@@ -11,14 +11,15 @@ void CoreLoop::CarryOut(Escalation escalation, uint64_t seq) {
   if (escalation.record.has_value()) {
     const v1::JournalEscalation& record = *escalation.record;
     ++counters_.escalations;
-    alert_status_.OnEscalated(record.alert_id(), record.unix_ms());
+    unresolved_alerts_.OnEscalated(record.alert_id(), record.unix_ms());
     journal_->AddRecord(journal::RecordType::kEscalation, record.SerializeAsString());
   }
   if (escalation.raised_alert.has_value()) {
     const v1::Alert& alert = *escalation.raised_alert;
     ++counters_.emergencies;
-    alert_status_.OnPublished(alert.alert_id(), alert.title(), seq, escalation.raised_topic, v1::P1,
-                              options_.broker_id, absl::ToUnixMillis(clock_.NowWall()));
+    unresolved_alerts_.OnPublished(alert.alert_id(), alert.title(), seq, escalation.raised_topic,
+                                   v1::P1, options_.broker_id,
+                                   absl::ToUnixMillis(clock_.NowWall()));
   }
   for (EscalationMessage& message : escalation.messages) {
     const uint64_t copy_seq = PublishInternal(message.topic, message.priority,

@@ -24,7 +24,7 @@
 #include "core/ready_file.h"
 #include "google/protobuf/stubs/logging.h"
 #include "http/http_server.h"
-#include "monitoring/monitoring_board.h"
+#include "monitoring/monitoring_exchange.h"
 #include "monitoring/monitoring_routes.h"
 #include "shared/flags.h"
 #include "zonecast/version.h"
@@ -284,17 +284,17 @@ int main(int argc, char** argv) {
   }
   // The monitoring endpoint comes up first, so that /healthz and /readyz
   // (503 "recovering") answer while a long journal recovery runs.
-  zonecast::MonitoringBoard board(zonecast::Clock::Real());
-  zonecast::MonitoringHttp monitoring(board, options.journal.data_dir + "/journal");
+  zonecast::MonitoringExchange exchange(zonecast::Clock::Real());
+  zonecast::MonitoringHttp monitoring(exchange, options.journal.data_dir + "/journal");
   absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> http =
       StartMonitoring(monitoring, &options);
   if (!http.ok()) {
     std::cerr << "zonecastd: " << http.status().message() << "\n";
     return 1;
   }
-  zonecast::CoreLoop loop(options, zonecast::Clock::Real(), &board);
+  zonecast::CoreLoop loop(options, zonecast::Clock::Real(), &exchange);
   if (absl::Status status = loop.Start(); !status.ok()) {
-    board.SetPhase(zonecast::MonitoringBoard::Phase::kFailed, std::string(status.message()));
+    exchange.SetPhase(zonecast::MonitoringExchange::Phase::kFailed, std::string(status.message()));
     std::cerr << "zonecastd: " << status.message() << "\n";
     return 1;
   }

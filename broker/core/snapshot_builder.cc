@@ -55,7 +55,7 @@ void SnapshotBuilder::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   const journal::WriterStats journal_stats = FillJournal(stats);
   gauges["pending_acks"] = static_cast<int64_t>(loop_.durable->tracker().pending());
   gauges["open_alerts"] = static_cast<int64_t>(loop_.escalator->open());
-  gauges["unresolved_alerts"] = static_cast<int64_t>(loop_.alert_status->size());
+  gauges["unresolved_alerts"] = static_cast<int64_t>(loop_.unresolved_alerts->size());
   gauges["latency_tracked_messages"] = static_cast<int64_t>(loop_.latency->tracked_messages());
   stats->set_ready(journal_stats.healthy);
   if (!journal_stats.healthy) {
@@ -78,7 +78,7 @@ journal::WriterStats SnapshotBuilder::FillJournal(v1::StatsSnapshot* stats) cons
   gauges["journal_segments"] = static_cast<int64_t>(journal_stats.segment_count);
   gauges["journal_healthy"] = journal_stats.healthy ? 1 : 0;
   gauges["dedup_entries"] = static_cast<int64_t>(loop_.journal->dedup_size());
-  gauges["durable_sessions"] = static_cast<int64_t>(loop_.journal->units().size());
+  gauges["durable_sessions"] = static_cast<int64_t>(loop_.journal->durable_sessions().size());
   const journal::RecoveryReport& recovery = loop_.journal->status().report;
   gauges["recovery_records"] = static_cast<int64_t>(recovery.records);
   gauges["recovery_torn_tails"] = static_cast<int64_t>(recovery.torn_tails);
@@ -106,7 +106,7 @@ std::shared_ptr<MonitoringSnapshot> SnapshotBuilder::Build(uint32_t parts) {
 
   snapshot->latency = loop_.latency->Series();
   if ((parts & kSnapshotOpenAlerts) == 0) return snapshot;
-  loop_.alert_status->Fill(
+  loop_.unresolved_alerts->Fill(
       now_ms,
       [this](const std::string& id) -> int64_t {
         const OpenAlert* open = loop_.escalator->Find(id);

@@ -3,15 +3,15 @@
 // open alerts that every monitoring view shares (StatsReply, /v1/stats,
 // /metrics, sys.stats), built on the core loop from its state. The loop
 // builds one only when a reader asks or sys.stats is due, and publishes it
-// on the MonitoringBoard; rendering happens on the reader's thread.
+// on the MonitoringExchange; rendering happens on the reader's thread.
 //
 // Core loop thread only: it reads the loop's state without locks.
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include "alerts/alert_status.h"
 #include "alerts/escalator.h"
+#include "alerts/unresolved_alerts.h"
 #include "common/clock.h"
 #include "delivery/durable_delivery.h"
 #include "journal/journal.h"
@@ -35,7 +35,7 @@ struct LoopState {
   const Journal* journal = nullptr;
   const DurableDelivery* durable = nullptr;
   const Escalator* escalator = nullptr;
-  const AlertStatusBoard* alert_status = nullptr;
+  const UnresolvedAlerts* unresolved_alerts = nullptr;
   const LatencyTracker* latency = nullptr;
 };
 

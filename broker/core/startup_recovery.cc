@@ -11,7 +11,7 @@
 namespace zonecast {
 
 StartupRecovery::StartupRecovery(const ZoneIndex& zones, const Clock& clock,
-                                 AlertStatusBoard& status, Escalator& escalator)
+                                 UnresolvedAlerts& status, Escalator& escalator)
     : zones_(zones), clock_(clock), status_(status), escalator_(escalator) {}
 
 void StartupRecovery::Finish(const std::vector<journal::SegmentInfo>& segments) {

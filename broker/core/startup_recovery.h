@@ -4,7 +4,7 @@
 //  - alerts still waiting for a response whose deadline is near enough
 //    (passed less than 10 minutes ago, or ahead), for the Escalator;
 //  - the sequence numbers of the last alert publishes, and the acks and
-//    escalations, for the open-alerts list (AlertStatusBoard).
+//    escalations, for the open-alerts list (UnresolvedAlerts).
 // Finish() then reopens the alerts and reads only the noted publishes again:
 // copying or parsing each of a million alerts during the scan would slow
 // recovery by a third.
@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "alerts/alert_book.h"
-#include "alerts/alert_status.h"
 #include "alerts/escalator.h"
+#include "alerts/pending_responses.h"
+#include "alerts/unresolved_alerts.h"
 #include "alerts/zones.h"
 #include "common/clock.h"
 #include "journal/journal_recovery.h"
@@ -28,7 +28,7 @@ namespace zonecast {
 class StartupRecovery {
  public:
   // Everything must outlive this object.
-  StartupRecovery(const ZoneIndex& zones, const Clock& clock, AlertStatusBoard& status,
+  StartupRecovery(const ZoneIndex& zones, const Clock& clock, UnresolvedAlerts& status,
                   Escalator& escalator);
 
   // For Journal::Open: sees every record as recovery reads it.
@@ -52,7 +52,7 @@ class StartupRecovery {
 
   const ZoneIndex& zones_;
   const Clock& clock_;
-  AlertStatusBoard& status_;
+  UnresolvedAlerts& status_;
   Escalator& escalator_;
   absl::flat_hash_map<std::string, OpenAlert> alerts_;
   std::vector<uint64_t> publishes_;  // a ring of the last alert publishes' seqs

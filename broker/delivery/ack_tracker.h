@@ -5,7 +5,7 @@
 // it waits ack_wait(priority); then it is queued again, marked redelivered
 // with its count, and waits each backoff step after being sent, until
 // max_deliveries, after which it is dead-lettered (ARCHITECTURE.md, delivery contract 5). A
-// terminal that disconnects drops its entries here: they are still unsettled in DurableUnits, so
+// terminal that disconnects drops its entries here: they are still unsettled in DurableSessions, so
 // the replay on reconnect sends them again.
 //
 // Core loop thread only.

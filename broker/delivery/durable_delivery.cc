@@ -12,7 +12,7 @@ DurableDelivery::DurableDelivery(Parts parts, RedeliveryPolicy policy,
     : parts_(std::move(parts)), tracker_(std::move(policy)), session_expiry_(session_expiry) {}
 
 void DurableDelivery::Resume(Session& session) {
-  const DurableUnit* unit = parts_.journal->units().Find(session.unit_id());
+  const DurableSession* unit = parts_.journal->durable_sessions().Find(session.unit_id());
   if (unit == nullptr || unit->patterns.empty()) return;
   std::vector<std::string> patterns;
   HistoryReader::ReplayRequest request;
@@ -92,7 +92,7 @@ void DurableDelivery::OnReplay(HistoryReader::Reply& reply) {
   session->replaying = false;
   // Everything up to the replay's end is settled except what it just sent.
   const uint64_t floor = reply.first_unsettled == 0 ? reply.upto_seq : reply.first_unsettled - 1;
-  parts_.journal->units().RaiseFloor(session->unit_id(), floor);
+  parts_.journal->durable_sessions().RaiseFloor(session->unit_id(), floor);
 }
 
 void DurableDelivery::OnReceived(Session& session, uint64_t seq) {
@@ -108,7 +108,8 @@ void DurableDelivery::OnReceived(Session& session, uint64_t seq) {
 void DurableDelivery::OnClosed(const Session& session) {
   tracker_.DropSession(session.id());
   if (session.role() == v1::TERMINAL) {
-    parts_.journal->units().Touch(session.unit_id(), absl::ToUnixMillis(parts_.clock->NowWall()));
+    parts_.journal->durable_sessions().Touch(session.unit_id(),
+                                             absl::ToUnixMillis(parts_.clock->NowWall()));
   }
 }
 
@@ -172,10 +173,11 @@ void DurableDelivery::ExpireAndCompact() {
   const int64_t now_ms = absl::ToUnixMillis(parts_.clock->NowWall());
   const int64_t expiry_ms = absl::ToInt64Milliseconds(session_expiry_);
   std::vector<std::string> expired;
-  parts_.journal->units().ForEach([&](const std::string& unit, const DurableUnit& state) {
-    if (parts_.sessions->FindByUnit(unit) != nullptr) return;  // online
-    if (now_ms - state.last_seen_unix_ms > expiry_ms) expired.push_back(unit);
-  });
+  parts_.journal->durable_sessions().ForEach(
+      [&](const std::string& unit, const DurableSession& state) {
+        if (parts_.sessions->FindByUnit(unit) != nullptr) return;  // online
+        if (now_ms - state.last_seen_unix_ms > expiry_ms) expired.push_back(unit);
+      });
   for (const std::string& unit : expired) {
     ++parts_.counters->sessions_expired;
     ZC_LOG(INFO) << "durable session of unit " << unit << " expired (unused for "
@@ -188,7 +190,8 @@ void DurableDelivery::ExpireAndCompact() {
     // Everything up to `durable` was routed to it while connected (or
     // replayed); what is not settled is still pending in the tracker.
     const uint64_t lowest = tracker_.LowestPending(session.id());
-    parts_.journal->units().RaiseFloor(session.unit_id(), lowest == 0 ? durable : lowest - 1);
+    parts_.journal->durable_sessions().RaiseFloor(session.unit_id(),
+                                                  lowest == 0 ? durable : lowest - 1);
   });
 }
 

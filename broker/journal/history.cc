@@ -152,53 +152,48 @@ HistoryReader::HistoryReader(SegmentSource segments) : segments_(std::move(segme
 
 HistoryReader::~HistoryReader() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  wake_.notify_one();
   if (thread_.joinable()) thread_.join();
   if (event_fd_ >= 0) ::close(event_fd_);
 }
 
 void HistoryReader::SubmitReplay(ReplayRequest request) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     replays_.push_back(std::move(request));
   }
-  wake_.notify_one();
 }
 
 void HistoryReader::SubmitTimeline(SessionId session, v1::TimelineRequest request,
                                    int64_t deadline_unix_ms) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     timelines_.push_back(TimelineJob{session, std::move(request), deadline_unix_ms, nullptr});
   }
-  wake_.notify_one();
 }
 
 void HistoryReader::SubmitTimeline(v1::TimelineRequest request, int64_t deadline_unix_ms,
                                    TimelineCallback done) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     timelines_.push_back(TimelineJob{0, std::move(request), deadline_unix_ms, std::move(done)});
   }
-  wake_.notify_one();
 }
 
 void HistoryReader::Submit(SessionId session, v1::HistoryRequest request) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     requests_.emplace_back(session, std::move(request));
   }
-  wake_.notify_one();
 }
 
 std::vector<HistoryReader::Reply> HistoryReader::TakeReplies() {
   uint64_t counter = 0;
   ssize_t ignored = ::read(event_fd_, &counter, sizeof(counter));
   (void)ignored;
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   std::vector<Reply> out;
   out.swap(replies_);
   return out;
@@ -210,10 +205,11 @@ void HistoryReader::Run() {
     std::optional<ReplayRequest> replay;
     std::optional<TimelineJob> timeline;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] {
+      absl::MutexLock lock(&mutex_);
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
         return stopping_ || !requests_.empty() || !replays_.empty() || !timelines_.empty();
-      });
+      };
+      mutex_.Await(absl::Condition(&has_work));
       if (stopping_) return;
       // Replays first: a terminal coming back may be missing an alert.
       if (!replays_.empty()) {
@@ -247,7 +243,7 @@ void HistoryReader::Run() {
 
 void HistoryReader::Push(Reply reply) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     replies_.push_back(std::move(reply));
   }
   const uint64_t one = 1;

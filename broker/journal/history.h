@@ -12,7 +12,6 @@
 //
 // Thread-safety: Submit, TakeReplies and the destructor may be called from
 // any thread (in practice the core loop); the scan runs on the reader thread.
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -21,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "journal/journal_writer.h"
 #include "protocol/session_id.h"
 #include "zmq.hpp"
@@ -103,19 +104,18 @@ class HistoryReader {
   SegmentSource segments_;
   int event_fd_ = -1;
   std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::pair<SessionId, v1::HistoryRequest>> requests_;  // guarded by mutex_
-  std::deque<ReplayRequest> replays_;                              // guarded by mutex_
+  absl::Mutex mutex_;
+  std::deque<std::pair<SessionId, v1::HistoryRequest>> requests_ ABSL_GUARDED_BY(mutex_);
+  std::deque<ReplayRequest> replays_ ABSL_GUARDED_BY(mutex_);
   struct TimelineJob {
     SessionId session;
     v1::TimelineRequest request;
     int64_t deadline_unix_ms;
     TimelineCallback done;  // set: call it; unset: reply to the session
   };
-  std::deque<TimelineJob> timelines_;  // guarded by mutex_
-  std::vector<Reply> replies_;         // guarded by mutex_
-  bool stopping_ = false;              // guarded by mutex_
+  std::deque<TimelineJob> timelines_ ABSL_GUARDED_BY(mutex_);
+  std::vector<Reply> replies_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace zonecast

@@ -30,7 +30,7 @@ absl::Status Journal::Open(const journal::RecoveryVisitor* extra) {
   last_durable_seq_ = last_seq_;
   LogRecovered(*report);
   if (absl::Status status = StartWriter(*report); !status.ok()) return Fail(status);
-  status_.state = "ready";
+  status_.state = State::kReady;
   status_.report = std::move(report).value();
   return absl::OkStatus();
 }
@@ -120,7 +120,7 @@ absl::Status Journal::StartWriter(const journal::RecoveryReport& report) {
 }
 
 absl::Status Journal::Fail(absl::Status status) {
-  status_.state = "failed";
+  status_.state = State::kFailed;
   status_.error = std::string(status.message());
   return status;
 }

@@ -22,7 +22,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "journal/dedup_window.h"
-#include "journal/durable_units.h"
+#include "journal/durable_sessions.h"
 #include "journal/journal_options.h"
 #include "journal/journal_recovery.h"
 #include "journal/journal_writer.h"
@@ -32,9 +32,10 @@ namespace zonecast {
 
 class Journal {
  public:
-  // What recovery found; `state` is one of "recovering", "ready", "failed".
+  enum class State { kRecovering, kReady, kFailed };
+  // What recovery found.
   struct Status {
-    std::string state = "recovering";
+    State state = State::kRecovering;
     journal::RecoveryReport report;
     std::string error;
   };
@@ -65,7 +66,7 @@ class Journal {
   // Complete() reports its seq once the batch is on disk or failed.
   void AppendPublish(const journal::PublishRecord& record);
   // Journals a durable session's subscription change (and applies it to
-  // units()). Adding a pattern the unit has is a no-op.
+  // durable_sessions()). Adding a pattern the unit has is a no-op.
   void AddSubscription(const std::string& unit, const std::string& pattern, bool removed);
   // Journals an ack or a dead-lettering by a durable session; RECEIVED and
   // dead-lettering settle the message for the unit.
@@ -73,8 +74,8 @@ class Journal {
   // Journals that a durable session expired, and forgets it.
   void ExpireUnit(const std::string& unit);
   // Durable sessions, as recovered and kept since.
-  DurableUnits& units() { return units_; }
-  const DurableUnits& units() const { return units_; }
+  DurableSessions& durable_sessions() { return units_; }
+  const DurableSessions& durable_sessions() const { return units_; }
   // Highest seq whose batch is on disk.
   uint64_t last_durable_seq() const { return last_durable_seq_; }
 
@@ -143,7 +144,7 @@ class Journal {
   std::unique_ptr<journal::JournalWriter> writer_;
   uint64_t last_seq_ = 0;
   DedupWindow dedup_;
-  DurableUnits units_;
+  DurableSessions units_;
   uint64_t last_durable_seq_ = 0;
 
   std::unique_ptr<journal::JournalBatch> open_batch_;

@@ -61,7 +61,11 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Start(
   writer->dir_fd_ =
       ::open(writer->options_.journal_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (writer->dir_fd_ < 0) return Errno(absl::StrCat("open ", writer->options_.journal_dir), errno);
-  writer->segments_ = std::move(sealed);
+  {
+    // No other thread yet; the lock keeps the analysis (and any reader) honest.
+    absl::MutexLock lock(&writer->mutex_);
+    writer->segments_ = std::move(sealed);
+  }
   if (absl::Status status =
           writer->OpenSegment(next_index, first_seq, checkpoint, more_checkpoints);
       !status.ok()) {
@@ -79,10 +83,9 @@ JournalWriter::~JournalWriter() {
 
 void JournalWriter::Submit(std::unique_ptr<JournalBatch> batch) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     queue_.push_back(std::move(batch));
   }
-  wake_.notify_one();
 }
 
 std::vector<std::unique_ptr<JournalBatch>> JournalWriter::TakeCompleted() {
@@ -91,19 +94,19 @@ std::vector<std::unique_ptr<JournalBatch>> JournalWriter::TakeCompleted() {
   // the loop again rather than being lost.
   ssize_t ignored = ::read(event_fd_, &counter, sizeof(counter));
   (void)ignored;
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   std::vector<std::unique_ptr<JournalBatch>> out;
   out.swap(completed_);
   return out;
 }
 
 std::vector<SegmentInfo> JournalWriter::Segments() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   return segments_;
 }
 
 WriterStats JournalWriter::Stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   WriterStats stats = stats_;
   stats.segment_count = segments_.size();
   stats.total_bytes = 0;
@@ -113,11 +116,10 @@ WriterStats JournalWriter::Stats() const {
 
 void JournalWriter::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  wake_.notify_one();
   if (thread_.joinable()) thread_.join();
   SealActive();
 }
@@ -126,8 +128,12 @@ void JournalWriter::Run() {
   while (true) {
     std::vector<std::unique_ptr<JournalBatch>> group;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !queue_.empty(); });
+      absl::MutexLock lock(&mutex_);
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return stopping_ || !queue_.empty();
+      };
+      // A second's wait at most: retention runs even when nothing is written.
+      mutex_.AwaitWithTimeout(absl::Condition(&has_work), absl::Seconds(1));
       while (!queue_.empty()) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -157,7 +163,7 @@ void JournalWriter::WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group
       // The active segment is unusable; only the loop can provide a fresh
       // checkpoint for the next one (an old one would lose what came after
       // it), so fail until a batch asks for the roll.
-      std::lock_guard<std::mutex> lock(mutex_);
+      absl::MutexLock lock(&mutex_);
       status =
           absl::UnavailableError(absl::StrCat("journal needs a new segment: ", stats_.last_error));
     }
@@ -170,7 +176,7 @@ void JournalWriter::WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group
     begin = end;
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     for (auto& batch : group) {
       ++stats_.batches;
       if (batch->status.ok()) {
@@ -203,7 +209,7 @@ absl::Status JournalWriter::Append(const std::vector<std::unique_ptr<JournalBatc
   } else if (options_.fsync && ::fdatasync(active_fd_) != 0) {
     status = Errno("journal fdatasync", errno);
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   if (options_.fsync && status.ok()) ++stats_.fsyncs;
   if (!status.ok()) {
     ++stats_.failures;
@@ -237,7 +243,7 @@ absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
     must_roll_ = true;
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     ++stats_.failures;
     stats_.healthy = false;
     stats_.last_error = absl::StrCat("create ", path, ": ", std::strerror(errno));
@@ -254,7 +260,7 @@ absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
     ::close(fd);
     ::unlink(path.c_str());
     must_roll_ = true;
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     ++stats_.failures;
     stats_.healthy = false;
     stats_.last_error = absl::StrCat("start ", path, ": ", std::strerror(error));
@@ -264,7 +270,7 @@ absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
   active_index_ = index;
   active_size_ = head.size();
   must_roll_ = false;
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   ++stats_.segments_created;
   segments_.push_back(SegmentInfo{index, path, first_seq, active_size_, clock_.NowWall()});
   return absl::OkStatus();
@@ -283,7 +289,7 @@ void JournalWriter::ApplyRetention() {
   last_retention_ = clock_.NowWall();
   std::vector<std::string> doomed;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     uint64_t total = 0;
     for (const SegmentInfo& s : segments_) total += s.bytes;
     const absl::Time cutoff = clock_.NowWall() - options_.retention_age;

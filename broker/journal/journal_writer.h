@@ -17,7 +17,6 @@
 // thread.
 #include <sys/types.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -26,8 +25,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "journal/journal_format.h"
@@ -129,13 +130,12 @@ class JournalWriter {
   int dir_fd_ = -1;
   std::thread thread_;
 
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::unique_ptr<JournalBatch>> queue_;       // guarded by mutex_
-  std::vector<std::unique_ptr<JournalBatch>> completed_;  // guarded by mutex_
-  std::vector<SegmentInfo> segments_;                     // guarded by mutex_
-  WriterStats stats_;                                     // guarded by mutex_
-  bool stopping_ = false;                                 // guarded by mutex_
+  mutable absl::Mutex mutex_;
+  std::deque<std::unique_ptr<JournalBatch>> queue_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<JournalBatch>> completed_ ABSL_GUARDED_BY(mutex_);
+  std::vector<SegmentInfo> segments_ ABSL_GUARDED_BY(mutex_);
+  WriterStats stats_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
 
   // Writer thread only.
   int active_fd_ = -1;

@@ -90,8 +90,8 @@ constexpr char kIndex[] =
 
 }  // namespace
 
-MonitoringHttp::MonitoringHttp(MonitoringBoard& board, std::string data_dir)
-    : board_(board), data_dir_(std::move(data_dir)) {}
+MonitoringHttp::MonitoringHttp(MonitoringExchange& exchange, std::string data_dir)
+    : exchange_(exchange), data_dir_(std::move(data_dir)) {}
 
 HttpResponse MonitoringHttp::Handle(const HttpRequest& request) {
   const std::string& path = request.path;
@@ -112,28 +112,28 @@ HttpResponse MonitoringHttp::Handle(const HttpRequest& request) {
 }
 
 std::shared_ptr<const MonitoringSnapshot> MonitoringHttp::Snapshot(uint32_t parts) {
-  return board_.Fresh(kSnapshotMaxAge, kSnapshotWait, parts);
+  return exchange_.Fresh(kSnapshotMaxAge, kSnapshotWait, parts);
 }
 
 std::string MonitoringHttp::NotReadyReason(const MonitoringSnapshot* snapshot) const {
-  const std::string detail = board_.PhaseDetail();
+  const std::string detail = exchange_.PhaseDetail();
   auto with_detail = [&](absl::string_view reason) {
     return detail.empty() ? std::string(reason) : absl::StrCat(reason, ": ", detail);
   };
-  switch (board_.phase()) {
-    case MonitoringBoard::Phase::kStarting:
+  switch (exchange_.phase()) {
+    case MonitoringExchange::Phase::kStarting:
       return with_detail("starting");
-    case MonitoringBoard::Phase::kRecovering:
+    case MonitoringExchange::Phase::kRecovering:
       return with_detail("recovering the journal");
-    case MonitoringBoard::Phase::kStopping:
+    case MonitoringExchange::Phase::kStopping:
       return with_detail("shutting down");
-    case MonitoringBoard::Phase::kFailed:
+    case MonitoringExchange::Phase::kFailed:
       return with_detail("failed to start");
-    case MonitoringBoard::Phase::kServing:
+    case MonitoringExchange::Phase::kServing:
       break;
   }
   if (snapshot == nullptr) return "the core loop has not published its state yet";
-  const MonoNanos age = board_.clock().NowMono() - snapshot->built_at;
+  const MonoNanos age = exchange_.clock().NowMono() - snapshot->built_at;
   if (age > absl::ToInt64Nanoseconds(kLoopStuckAfter)) {
     return absl::StrFormat("the core loop has not answered for %.1f s",
                            static_cast<double>(age) / 1e9);
@@ -154,7 +154,7 @@ std::string MonitoringHttp::NotReadyReason(const MonitoringSnapshot* snapshot) c
 
 HttpResponse MonitoringHttp::Ready() {
   std::shared_ptr<const MonitoringSnapshot> snapshot;
-  if (board_.phase() == MonitoringBoard::Phase::kServing) snapshot = Snapshot();
+  if (exchange_.phase() == MonitoringExchange::Phase::kServing) snapshot = Snapshot();
   const std::string reason = NotReadyReason(snapshot.get());
   if (reason.empty()) return Text(200, "ready\n");
   return Text(503, absl::StrCat("not ready: ", reason, "\n"));
@@ -234,7 +234,7 @@ HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOpti
     return JsonError(400, absl::StrCat("an alert id is 1-", kMaxAlertIdBytes,
                                        " bytes without '/': GET /v1/alerts/{alert_id}"));
   }
-  if (board_.phase() != MonitoringBoard::Phase::kServing) {
+  if (exchange_.phase() != MonitoringExchange::Phase::kServing) {
     return JsonError(503,
                      absl::StrCat("the journal is not readable yet: ", NotReadyReason(nullptr)));
   }
@@ -247,11 +247,11 @@ HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOpti
   }
   auto promise = std::make_shared<std::promise<v1::TimelineReply>>();
   std::future<v1::TimelineReply> reply = promise->get_future();
-  MonitoringBoard::TimelineQuery query;
+  MonitoringExchange::TimelineQuery query;
   query.alert_id = alert_id;
   query.deadline_unix_ms = status != nullptr ? status->deadline_unix_ms() : 0;
   query.done = [promise](v1::TimelineReply r) { promise->set_value(std::move(r)); };
-  board_.RequestTimeline(std::move(query));
+  exchange_.RequestTimeline(std::move(query));
   if (reply.wait_for(std::chrono::nanoseconds(absl::ToInt64Nanoseconds(kTimelineWait))) !=
       std::future_status::ready) {
     return JsonError(504, "reading the journal took too long; try again");

@@ -11,12 +11,12 @@
 //   GET /v1/alerts/{id}     the alert's timeline from the journal as JSON
 //
 // Runs on the HTTP server's thread. It reads the snapshots the core loop
-// publishes on the MonitoringBoard and never touches the loop's state.
+// publishes on the MonitoringExchange and never touches the loop's state.
 #include <atomic>
 #include <string>
 
 #include "http/http_server.h"
-#include "monitoring/monitoring_board.h"
+#include "monitoring/monitoring_exchange.h"
 #include "shared/proto_json.h"
 
 namespace zonecast {
@@ -25,7 +25,7 @@ class MonitoringHttp {
  public:
   // `data_dir` is checked for writability on /readyz. `server_counters`
   // (may be null) adds the HTTP server's own counters to /metrics.
-  MonitoringHttp(MonitoringBoard& board, std::string data_dir);
+  MonitoringHttp(MonitoringExchange& exchange, std::string data_dir);
 
   // Set once the server runs; requests may already be served meanwhile.
   void set_server_counters(const HttpServer::Counters* counters) { server_counters_ = counters; }
@@ -45,7 +45,7 @@ class MonitoringHttp {
   HttpResponse OpenAlerts(const HttpRequest& request);
   HttpResponse AlertTimeline(const std::string& alert_id, JsonOptions options);
 
-  MonitoringBoard& board_;
+  MonitoringExchange& exchange_;
   std::string data_dir_;
   std::atomic<const HttpServer::Counters*> server_counters_{nullptr};
 };

@@ -9,6 +9,7 @@
 #include "cli_common.h"
 #include "cli_flags.h"
 #include "commands.h"
+#include "output.h"
 
 namespace zonecast::cli {
 namespace {
@@ -59,7 +60,6 @@ int RunAlert() {
   options.role = v1::CENTER;
   options.unit_id = absl::GetFlag(FLAGS_unit);
   if (options.unit_id.empty()) options.unit_id = DefaultUnitId("timeline");
-  options.auto_received = false;
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   if (!client.ok()) return Failure(command, client.status());
   absl::StatusOr<v1::AlertTimeline> timeline = (*client)->Timeline(alert_id);

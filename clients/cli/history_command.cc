@@ -6,6 +6,7 @@
 #include "cli_common.h"
 #include "cli_flags.h"
 #include "commands.h"
+#include "output.h"
 
 namespace zonecast::cli {
 
@@ -13,9 +14,9 @@ int RunHistory() {
   const std::string command = "history";
   const std::string pattern = absl::GetFlag(FLAGS_topic);
   if (pattern.empty()) return UsageError(command, "--topic PATTERN is required (e.g. 'alert.>')");
-  v1::HistoryRequest request;
-  request.set_pattern(pattern);
-  request.set_since_seq(absl::GetFlag(FLAGS_since_seq));
+  HistoryQuery query;
+  query.pattern = pattern;
+  query.since_seq = absl::GetFlag(FLAGS_since_seq);
   const std::string since = absl::GetFlag(FLAGS_since);
   if (!since.empty()) {
     absl::Time t;
@@ -23,29 +24,28 @@ int RunHistory() {
     if (!absl::ParseTime(absl::RFC3339_full, since, &t, &error)) {
       return UsageError(command, "--since must be RFC 3339, e.g. 2026-11-29T04:00:00Z: " + error);
     }
-    request.set_since_unix_ms(absl::ToUnixMillis(t));
+    query.since_unix_ms = absl::ToUnixMillis(t);
   }
   const int32_t limit = absl::GetFlag(FLAGS_limit);
   if (limit < 1) return UsageError(command, "--limit must be at least 1");
-  request.set_limit(static_cast<uint32_t>(limit));
+  query.limit = static_cast<uint32_t>(limit);
 
   ClientOptions options = BaseOptions();
   options.role = v1::CENTER;
   options.unit_id = absl::GetFlag(FLAGS_unit);
   if (options.unit_id.empty()) options.unit_id = DefaultUnitId("history");
-  options.auto_received = false;
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   if (!client.ok()) return Failure(command, client.status());
-  uint64_t next_seq = 0;
-  absl::StatusOr<std::vector<v1::Deliver>> messages = (*client)->History(request, &next_seq);
-  if (!messages.ok()) return Failure(command, messages.status());
+  absl::StatusOr<HistoryPage> page = (*client)->History(query);
+  if (!page.ok()) return Failure(command, page.status());
   const bool json = absl::GetFlag(FLAGS_json);
-  for (const v1::Deliver& deliver : *messages) {
+  for (const Message& deliver : page->messages) {
     std::cout << (json ? DeliveryJson(deliver) : DeliveryText(deliver)) << "\n";
   }
   std::cout.flush();
-  if (next_seq != 0) {
-    std::cerr << "zonecast history: more stored; continue with --since-seq " << next_seq << "\n";
+  if (page->next_seq != 0) {
+    std::cerr << "zonecast history: more stored; continue with --since-seq " << page->next_seq
+              << "\n";
   }
   return kExitOk;
 }

@@ -29,7 +29,6 @@
 #include "cli_flags.h"
 #include "commands.h"
 #include "http_get.h"
-#include "shared/wire_status.h"
 
 namespace zonecast::cli {
 namespace {
@@ -133,23 +132,17 @@ CanaryRun RunCanaries(Client& client, const std::string& name, uint64_t total, d
   auto note_error = [&run](absl::string_view error) {
     if (run.first_error.empty()) run.first_error = std::string(error);
   };
-  auto handle = [&](const v1::Frame& frame, int64_t now_ns) {
-    if (frame.has_deliver()) {
-      const v1::Event& event = frame.deliver().event();
-      if (!event.has_canary() || event.canary().probe() != name) return;
-      const uint64_t index = event.canary().index();
-      // Only canaries of this run, once each (a reconnect may replay).
-      if (index >= run.sent || back[index] || event.canary().sent_unix_ns() != sent_ns[index]) {
-        return;
-      }
-      back[index] = true;
-      ++run.received;
-      run.round_trips_ms.push_back(static_cast<double>(now_ns - sent_ns[index]) / 1e6);
-    } else if (frame.has_error()) {
-      note_error(StatusFromError(frame.error()).message());
-    } else if (frame.has_goodbye()) {
-      note_error(absl::StrCat("the broker said goodbye: ", frame.goodbye().reason()));
+  auto handle = [&](const Message& message, int64_t now_ns) {
+    const v1::Event& event = message.event();
+    if (!event.has_canary() || event.canary().probe() != name) return;
+    const uint64_t index = event.canary().index();
+    // Only canaries of this run, once each (a reconnect may replay).
+    if (index >= run.sent || back[index] || event.canary().sent_unix_ns() != sent_ns[index]) {
+      return;
     }
+    back[index] = true;
+    ++run.received;
+    run.round_trips_ms.push_back(static_cast<double>(now_ns - sent_ns[index]) / 1e6);
   };
   // Receives until `until_ns`, or earlier once every canary sent is back
   // when `stop_when_all_back`. False on a client error (recorded).
@@ -158,13 +151,15 @@ CanaryRun RunCanaries(Client& client, const std::string& name, uint64_t total, d
       if (stop_when_all_back && run.received == run.sent) return true;
       const int64_t now = MonotonicNs();
       if (now >= until_ns) return true;
-      absl::StatusOr<std::optional<v1::Frame>> next =
-          client.Next(absl::Nanoseconds(until_ns - now));
-      if (!next.ok()) {
-        note_error(next.status().message());
+      absl::StatusOr<Message> next = client.Next(absl::Nanoseconds(until_ns - now));
+      if (next.ok()) {
+        handle(*next, MonotonicNs());
+      } else if (absl::IsFailedPrecondition(next.status())) {
+        note_error(next.status().message());  // taken over: this client is done
         return false;
+      } else if (!absl::IsDeadlineExceeded(next.status())) {
+        note_error(next.status().message());  // Goodbye, or an Error from the broker
       }
-      if (next->has_value()) handle(**next, MonotonicNs());
     }
   };
 
@@ -174,15 +169,14 @@ CanaryRun RunCanaries(Client& client, const std::string& name, uint64_t total, d
     const auto due_ns =
         start_ns + static_cast<int64_t>(std::llround(interval_ns * static_cast<double>(i)));
     if (!receive_until(due_ns, /*stop_when_all_back=*/false)) break;
-    v1::Publish publish;
-    publish.set_topic(topic);
-    v1::Canary* canary = publish.mutable_event()->mutable_canary();
+    v1::Event event;
+    v1::Canary* canary = event.mutable_canary();
     canary->set_probe(name);
     canary->set_index(i);
     sent_ns[i] = MonotonicNs();
     canary->set_sent_unix_ns(sent_ns[i]);
     ++run.sent;
-    if (absl::Status status = client.PublishNoAck(std::move(publish)); !status.ok()) {
+    if (absl::Status status = client.PublishNoAck(topic, std::move(event)); !status.ok()) {
       note_error(status.message());
     }
   }

@@ -9,6 +9,7 @@
 #include "cli_common.h"
 #include "cli_flags.h"
 #include "commands.h"
+#include "output.h"
 
 namespace zonecast::cli {
 
@@ -41,10 +42,8 @@ int RunPublish() {
     return UsageError(command, "--lat and --lon must be numbers in degrees");
   }
 
-  v1::Publish publish;
-  publish.set_topic(topic);
-  publish.set_priority(priority);
-  v1::Alert* alert = publish.mutable_event()->mutable_alert();
+  v1::Alert alert_fields;
+  v1::Alert* alert = &alert_fields;
   std::string alert_id = absl::GetFlag(FLAGS_id);
   if (alert_id.empty()) alert_id = GenerateAlertId();
   alert->set_alert_id(alert_id);
@@ -64,9 +63,9 @@ int RunPublish() {
   if (options.unit_id.empty()) options.unit_id = DefaultUnitId("center");
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   if (!client.ok()) return Failure(command, client.status());
-  absl::StatusOr<v1::PubAck> ack = (*client)->Publish(std::move(publish));
+  absl::StatusOr<PublishResult> ack = (*client)->PublishAlert(topic, std::move(alert_fields));
   if (!ack.ok()) return Failure(command, ack.status());
-  std::cout << ToJsonLine(*ack) << std::endl;
+  std::cout << PublishResultJson(*ack) << std::endl;
   return kExitOk;
 }
 

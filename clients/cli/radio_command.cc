@@ -7,6 +7,7 @@
 #include "cli_common.h"
 #include "cli_flags.h"
 #include "commands.h"
+#include "output.h"
 
 namespace zonecast::cli {
 
@@ -32,9 +33,8 @@ int RunRadio() {
     return UsageError(command, "--kind STATUS needs --status CODE");
   }
 
-  v1::Publish publish;
-  publish.set_topic(topic);
-  v1::RadioEvent* radio = publish.mutable_event()->mutable_radio();
+  v1::RadioEvent event;
+  v1::RadioEvent* radio = &event;
   radio->set_unit(unit);
   radio->set_kind(kind);
   if (!absl::GetFlag(FLAGS_lat).empty() || !absl::GetFlag(FLAGS_lon).empty()) {
@@ -52,9 +52,9 @@ int RunRadio() {
   options.zone = absl::GetFlag(FLAGS_zone);
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   if (!client.ok()) return Failure(command, client.status());
-  absl::StatusOr<v1::PubAck> ack = (*client)->Publish(std::move(publish));
+  absl::StatusOr<PublishResult> ack = (*client)->PublishRadio(topic, std::move(event));
   if (!ack.ok()) return Failure(command, ack.status());
-  std::cout << ToJsonLine(*ack) << std::endl;
+  std::cout << PublishResultJson(*ack) << std::endl;
   return kExitOk;
 }
 

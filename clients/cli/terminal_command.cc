@@ -9,6 +9,7 @@
 #include "cli_common.h"
 #include "cli_flags.h"
 #include "commands.h"
+#include "receive_loop.h"
 
 namespace zonecast::cli {
 

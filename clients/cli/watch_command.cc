@@ -6,6 +6,7 @@
 #include "cli_common.h"
 #include "cli_flags.h"
 #include "commands.h"
+#include "receive_loop.h"
 
 namespace zonecast::cli {
 
@@ -24,8 +25,8 @@ int RunWatch() {
   }
   options.unit_id = absl::GetFlag(FLAGS_unit);
   if (options.unit_id.empty()) options.unit_id = DefaultUnitId("watch");
-  // A watcher observes; it is not a recipient that acknowledges alerts.
-  options.auto_received = false;
+  // A watcher (a console or a probe) observes: the library sends RECEIVED
+  // only for terminals.
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   if (!client.ok()) return Failure(command, client.status());
   if (absl::Status status = (*client)->Subscribe(patterns); !status.ok()) {

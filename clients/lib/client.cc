@@ -1,37 +1,73 @@
 #include "zonecast/client.h"
 
 #include <chrono>
+#include <deque>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "shared/protocol_version.h"
 #include "shared/request_ids.h"
 #include "shared/wire_status.h"
 #include "zmq.hpp"
+#include "zonecast/testing.h"
+#include "zonecast/wire.pb.h"
 
 namespace zonecast {
 
+// Everything the client knows. Guarded by `mutex`: the caller's thread holds
+// it for the length of a call, and the keeper thread takes it (only when no
+// call is running) to serve the connection: heartbeats, liveness, the
+// automatic RECEIVED, reconnects. The ZeroMQ socket is only ever used with
+// the mutex held, which is what lets two threads share it.
 struct Client::State {
+  // What Next() hands out: a message, or a Status (Goodbye, take-over, an
+  // Error sent outside any request).
+  struct Inbound {
+    absl::Status status;
+    Message message;
+  };
+
+  // Set before the keeper starts, then only read.
   ClientOptions options;
+  bool auto_received = true;
   zmq::context_t context{1};
-  zmq::socket_t socket{context, zmq::socket_type::dealer};
-  v1::Welcome welcome;
-  bool connected = false;
-  bool superseded = false;  // SESSION_TAKEN_OVER: this client is done
-  uint64_t reconnects = 0;
-  uint64_t next_request_id = 1;
-  std::vector<std::string> patterns;  // re-sent after a reconnect
-  std::deque<v1::Frame> inbox;        // frames for Next()
-  // Replies to synchronous requests that arrived while waiting for another.
-  std::deque<v1::Frame> replies;
-  absl::Time last_heard = absl::InfinitePast();
-  absl::Time last_sent = absl::InfinitePast();
-  absl::Time last_hello = absl::InfinitePast();
-  absl::Duration heartbeat = absl::Seconds(1);
-  absl::Duration hello_retry = absl::Seconds(1);
-  uint32_t heartbeat_misses = 3;
-  uint64_t resubscribe_request = 0;
+
+  absl::Mutex mutex;
+  zmq::socket_t socket ABSL_GUARDED_BY(mutex){context, zmq::socket_type::dealer};
+  v1::Welcome welcome ABSL_GUARDED_BY(mutex);
+  bool connected ABSL_GUARDED_BY(mutex) = false;
+  bool superseded ABSL_GUARDED_BY(mutex) = false;  // SESSION_TAKEN_OVER: this client is done
+  uint64_t reconnects ABSL_GUARDED_BY(mutex) = 0;
+  uint64_t next_request_id ABSL_GUARDED_BY(mutex) = 1;
+  std::vector<std::string> patterns ABSL_GUARDED_BY(mutex);  // re-sent after a reconnect
+  std::deque<Inbound> inbox ABSL_GUARDED_BY(mutex);          // for Next()
+  // The synchronous request being waited for, and its replies.
+  uint64_t awaited_request ABSL_GUARDED_BY(mutex) = 0;
+  std::deque<v1::Frame> replies ABSL_GUARDED_BY(mutex);
+  // Async publishes awaiting an answer, and answered ones whose callbacks
+  // have not run yet.
+  std::unordered_map<uint64_t, PubAckCallback> async ABSL_GUARDED_BY(mutex);
+  std::deque<std::pair<PubAckCallback, absl::StatusOr<PublishResult>>> async_done
+      ABSL_GUARDED_BY(mutex);
+  absl::Time last_heard ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
+  absl::Time last_sent ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
+  absl::Time last_hello ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
+  absl::Duration heartbeat ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
+  absl::Duration hello_retry ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
+  uint32_t heartbeat_misses ABSL_GUARDED_BY(mutex) = 3;
+  uint64_t resubscribe_request ABSL_GUARDED_BY(mutex) = 0;
+
+  // The keeper thread.
+  std::thread keeper;
+  absl::Mutex keeper_mutex;
+  bool stopping ABSL_GUARDED_BY(keeper_mutex) = false;
 
   // Sends one frame without blocking. False if ZeroMQ has nowhere to put it
   // (no connection yet and its queue is full).
@@ -40,7 +76,7 @@ struct Client::State {
   // request_timeout: that wait is the backpressure a bounded publish window
   // expects. Without it (heartbeats, Hello, automatic acks, Goodbye) a full
   // queue drops the frame, so housekeeping never blocks the caller.
-  bool Send(const v1::Frame& frame, bool wait = false) {
+  bool Send(const v1::Frame& frame, bool wait = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     std::string bytes = frame.SerializeAsString();
     const absl::Time deadline = absl::Now() + options.request_timeout;
     try {
@@ -61,7 +97,7 @@ struct Client::State {
   // (Re)creates the DEALER and connects it. A fresh socket also discards
   // whatever the old one still queued for a broker that went away (stale
   // Hellos and heartbeats), as the Lazy Pirate pattern does.
-  absl::Status OpenSocket() {
+  absl::Status OpenSocket() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     try {
       socket = zmq::socket_t(context, zmq::socket_type::dealer);
       // A short linger lets the Goodbye out at close without hanging on a
@@ -79,7 +115,7 @@ struct Client::State {
     return absl::OkStatus();
   }
 
-  void SendHello() {
+  void SendHello() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     v1::Frame frame;
     v1::Hello* hello = frame.mutable_hello();
     hello->set_protocol_version(kProtocolVersion);
@@ -92,7 +128,7 @@ struct Client::State {
     last_hello = absl::Now();
   }
 
-  void OnWelcome(const v1::Welcome& w) {
+  void OnWelcome(const v1::Welcome& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     const bool again = !welcome.session_id().empty();
     welcome = w;
     connected = true;
@@ -111,8 +147,86 @@ struct Client::State {
     }
   }
 
+  // An async publish was answered (PubAck or Error): its callback runs
+  // later on the caller's thread.
+  void CompleteAsync(uint64_t request_id, absl::StatusOr<PublishResult> result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    auto it = async.find(request_id);
+    if (it == async.end()) return;
+    async_done.emplace_back(std::move(it->second), std::move(result));
+    async.erase(it);
+  }
+
+  // A reply (PubAck, Subscribed, StatsReply, ...; or an Error for a
+  // request): to the request being waited for, to an async publish, or
+  // dropped when its request gave up waiting.
+  void OnReply(v1::Frame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    const uint64_t id = RequestIdOf(frame);
+    if (id != 0 && id == awaited_request) {
+      replies.push_back(std::move(frame));
+    } else if (async.count(id) != 0) {
+      if (frame.has_error()) {
+        CompleteAsync(id, StatusFromError(frame.error()));
+      } else if (frame.has_pub_ack()) {
+        const v1::PubAck& ack = frame.pub_ack();
+        CompleteAsync(id, ToResult(ack.seq(), ack.alert_id(), ack.durable(), ack.duplicate(),
+                                   ack.recipients()));
+      }
+    }
+  }
+
+  // Another connection holds our unit id's session now (the terminal moved
+  // on): never take it back, and fail whatever still waits.
+  void OnTakenOver(const v1::Error& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    superseded = true;
+    connected = false;
+    const absl::Status status = StatusFromError(error);
+    inbox.push_back(Inbound{status, Message()});
+    for (auto& [id, done] : async) async_done.emplace_back(std::move(done), status);
+    async.clear();
+  }
+
+  void OnError(v1::Frame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    const v1::Error& error = frame.error();
+    if (error.code() == v1::SESSION_TAKEN_OVER) {
+      OnTakenOver(error);
+      return;
+    }
+    if (error.code() == v1::HELLO_REQUIRED) {
+      if (superseded) return;
+      // The broker lost our session (restart, or we were silent too long):
+      // start a new one and resubscribe. Frames queued before the loss each
+      // draw this error; one Hello answers them all. A request that drew it
+      // is sent again by Request(); an async publish is told to retry.
+      connected = false;
+      if (absl::Now() - last_hello >= absl::Milliseconds(500)) SendHello();
+    }
+    if (error.request_id() != 0) {
+      OnReply(std::move(frame));
+    } else if (error.code() != v1::HELLO_REQUIRED) {
+      inbox.push_back(Inbound{StatusFromError(error), Message()});
+    }
+  }
+
+  void OnDeliver(v1::Frame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    v1::Deliver& deliver = *frame.mutable_deliver();
+    // RECEIVED says a terminal's software has the message: only terminals
+    // send it (a console or a probe watching alerts must not look like a
+    // unit that got them), and only for durable messages (seq > 0).
+    if (auto_received && options.role == v1::TERMINAL && deliver.seq() != 0) {
+      v1::Frame ack;
+      v1::AckFrame* a = ack.mutable_ack();
+      a->set_seq(deliver.seq());
+      a->set_topic(deliver.topic());
+      a->set_level(v1::RECEIVED);
+      if (deliver.event().has_alert()) a->set_alert_id(deliver.event().alert().alert_id());
+      Send(ack);
+    }
+    inbox.push_back(Inbound{absl::OkStatus(), ToMessage(std::move(deliver))});
+  }
+
   // Handles one received frame: internal ones are consumed, the rest queued.
-  void Dispatch(v1::Frame frame) {
+  void Dispatch(v1::Frame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     last_heard = absl::Now();
     switch (frame.body_case()) {
       case v1::Frame::kHeartbeat:
@@ -122,58 +236,25 @@ struct Client::State {
         return;
       case v1::Frame::kGoodbye:
         connected = false;
-        inbox.push_back(std::move(frame));
+        inbox.push_back(
+            Inbound{absl::UnavailableError(absl::StrCat("GOODBYE: ", frame.goodbye().reason())),
+                    Message()});
         return;
       case v1::Frame::kDeliver:
-        if (options.auto_received) {
-          v1::Frame ack;
-          v1::AckFrame* a = ack.mutable_ack();
-          a->set_seq(frame.deliver().seq());
-          a->set_topic(frame.deliver().topic());
-          a->set_level(v1::RECEIVED);
-          if (frame.deliver().event().has_alert()) {
-            a->set_alert_id(frame.deliver().event().alert().alert_id());
-          }
-          // Only durable messages (seq > 0) are acknowledged.
-          if (a->seq() != 0) Send(ack);
-        }
-        inbox.push_back(std::move(frame));
+        OnDeliver(std::move(frame));
         return;
       case v1::Frame::kError:
-        if (frame.error().code() == v1::SESSION_TAKEN_OVER) {
-          // Another connection with our unit id holds the session now (the
-          // terminal moved on): never take it back.
-          superseded = true;
-          connected = false;
-          inbox.push_back(std::move(frame));
-          return;
-        }
-        if (frame.error().code() == v1::HELLO_REQUIRED) {
-          if (superseded) return;
-          // The broker lost our session (restart, or we were silent too
-          // long): start a new one and resubscribe. Frames queued before
-          // the loss each draw this error; one Hello answers them all.
-          connected = false;
-          if (absl::Now() - last_hello >= absl::Milliseconds(500)) SendHello();
-          // A request that drew it is sent again by Request().
-          if (frame.error().request_id() != 0) replies.push_back(std::move(frame));
-          return;
-        }
-        if (frame.error().request_id() != 0) {
-          replies.push_back(std::move(frame));
-        } else {
-          inbox.push_back(std::move(frame));
-        }
+        OnError(std::move(frame));
         return;
       case v1::Frame::kSubscribed:
         if (frame.subscribed().request_id() == resubscribe_request) return;
-        replies.push_back(std::move(frame));
+        OnReply(std::move(frame));
         return;
       case v1::Frame::kPubAck:
       case v1::Frame::kStatsReply:
       case v1::Frame::kHistoryReply:
       case v1::Frame::kTimelineReply:
-        replies.push_back(std::move(frame));
+        OnReply(std::move(frame));
         return;
       default:
         return;  // nothing else is meant for clients
@@ -181,7 +262,7 @@ struct Client::State {
   }
 
   // Keeps the session alive: heartbeats, dead-broker detection, re-Hello.
-  void Maintain() {
+  void Maintain() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     const absl::Time now = absl::Now();
     if (connected && now - last_heard > heartbeat * heartbeat_misses) connected = false;
     if (superseded) return;
@@ -200,9 +281,26 @@ struct Client::State {
     }
   }
 
+  // Reads and dispatches what the socket holds now, up to `max` frames.
+  void Drain(int max = 1024) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    for (int i = 0; i < max; ++i) {
+      zmq::message_t message;
+      bool got = false;
+      try {
+        got = socket.recv(message, zmq::recv_flags::dontwait).has_value();
+      } catch (const zmq::error_t&) {
+        got = false;
+      }
+      if (!got) return;
+      v1::Frame frame;
+      if (!frame.ParseFromArray(message.data(), static_cast<int>(message.size()))) continue;
+      Dispatch(std::move(frame));
+    }
+  }
+
   // Receives and dispatches frames until `done()` or the deadline.
   template <typename Done>
-  void Pump(absl::Time deadline, Done done) {
+  void Pump(absl::Time deadline, Done done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     while (!done()) {
       Maintain();
       const absl::Time now = absl::Now();
@@ -216,28 +314,54 @@ struct Client::State {
         if (e.num() == EINTR) continue;
         return;
       }
-      if (!(item.revents & ZMQ_POLLIN)) continue;
-      // Drain what is there.
-      for (int i = 0; i < 1024; ++i) {
-        zmq::message_t message;
-        bool got = false;
-        try {
-          got = socket.recv(message, zmq::recv_flags::dontwait).has_value();
-        } catch (const zmq::error_t&) {
-          got = false;
-        }
-        if (!got) break;
-        v1::Frame frame;
-        if (!frame.ParseFromArray(message.data(), static_cast<int>(message.size()))) continue;
-        Dispatch(std::move(frame));
+      if (item.revents & ZMQ_POLLIN) Drain();
+    }
+  }
+
+  // The keeper thread: while no call runs, serves the connection every
+  // quarter heartbeat, so that heartbeats go out, the automatic RECEIVED is
+  // sent and a lost broker is noticed whatever the caller is doing.
+  void Keep() {
+    while (true) {
+      {
+        absl::MutexLock lock(&keeper_mutex);
+        keeper_mutex.AwaitWithTimeout(absl::Condition(&stopping), absl::Milliseconds(100));
+        if (stopping) return;
       }
+      if (!mutex.TryLock()) continue;  // a call is running and serving it
+      Maintain();
+      Drain();
+      mutex.Unlock();
+    }
+  }
+
+  void StopKeeper() {
+    {
+      absl::MutexLock lock(&keeper_mutex);
+      stopping = true;
+    }
+    if (keeper.joinable()) keeper.join();
+  }
+
+  // Runs the callbacks of answered async publishes, without the lock (a
+  // callback may call the client).
+  void RunCallbacks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    while (!async_done.empty()) {
+      std::deque<std::pair<PubAckCallback, absl::StatusOr<PublishResult>>> ready;
+      ready.swap(async_done);
+      mutex.Unlock();
+      for (auto& [done, result] : ready) {
+        if (done) done(std::move(result));
+      }
+      mutex.Lock();
     }
   }
 
   // Waits for the reply to `request_id`.
-  absl::StatusOr<v1::Frame> AwaitReply(uint64_t request_id, absl::Duration timeout) {
+  absl::StatusOr<v1::Frame> AwaitReply(uint64_t request_id, absl::Duration timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     const absl::Time deadline = absl::Now() + timeout;
-    auto find = [&]() -> std::optional<v1::Frame> {
+    auto find = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) -> std::optional<v1::Frame> {
       for (auto it = replies.begin(); it != replies.end(); ++it) {
         if (RequestIdOf(*it) == request_id) {
           v1::Frame frame = std::move(*it);
@@ -248,7 +372,7 @@ struct Client::State {
       return std::nullopt;
     };
     std::optional<v1::Frame> reply;
-    Pump(deadline, [&] {
+    Pump(deadline, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
       reply = find();
       return reply.has_value();
     });
@@ -261,19 +385,30 @@ struct Client::State {
     return *std::move(reply);
   }
 
-  absl::StatusOr<v1::Frame> Request(const v1::Frame& frame, uint64_t request_id) {
+  absl::Status CheckUsable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    if (superseded) {
+      return absl::FailedPreconditionError(
+          "SESSION_TAKEN_OVER: a newer connection with this unit id holds the session");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<v1::Frame> Request(const v1::Frame& frame, uint64_t request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     const absl::Time deadline = absl::Now() + options.request_timeout;
     while (true) {
-      if (superseded) {
-        return absl::FailedPreconditionError(
-            "SESSION_TAKEN_OVER: a newer connection with this unit id holds the session");
-      }
+      if (absl::Status usable = CheckUsable(); !usable.ok()) return usable;
       // Wait for a session first; a request sent without one is refused.
-      Pump(deadline, [&] { return connected || superseded; });
+      Pump(deadline,
+           [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) { return connected || superseded; });
       if (!connected) {
         return absl::UnavailableError(
             absl::StrCat("not connected to the broker at ", options.broker));
       }
+      // From now on replies to this request are kept (a history answer
+      // comes in chunks); those to earlier ones that gave up are dropped.
+      awaited_request = request_id;
+      replies.clear();
       if (!Send(frame, /*wait=*/true)) {
         return absl::UnavailableError(absl::StrCat("cannot send to ", options.broker));
       }
@@ -288,11 +423,53 @@ struct Client::State {
       return reply;
     }
   }
+
+  // A Publish frame for `topic`, stamped now.
+  v1::Frame PublishFrame(const std::string& topic, v1::Event event, v1::Priority priority,
+                         uint64_t request_id) {
+    v1::Frame frame;
+    v1::Publish* publish = frame.mutable_publish();
+    publish->set_request_id(request_id);
+    publish->set_topic(topic);
+    publish->set_priority(priority);
+    publish->set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
+    *publish->mutable_event() = std::move(event);
+    return frame;
+  }
 };
 
-Client::Client(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Message Client::ToMessage(v1::Deliver&& deliver) {
+  Message message;
+  message.seq_ = deliver.seq();
+  message.topic_ = std::move(*deliver.mutable_topic());
+  message.priority_ = deliver.priority();
+  message.delivery_count_ = deliver.delivery_count();
+  message.redelivered_ = deliver.redelivered();
+  message.publisher_ = std::move(*deliver.mutable_publisher());
+  message.sent_unix_ms_ = deliver.sent_unix_ms();
+  message.broker_unix_ms_ = deliver.broker_unix_ms();
+  message.event_.Swap(deliver.mutable_event());
+  return message;
+}
+
+PublishResult Client::ToResult(uint64_t seq, std::string alert_id, bool durable, bool duplicate,
+                               uint32_t recipients) {
+  PublishResult result;
+  result.seq_ = seq;
+  result.alert_id_ = std::move(alert_id);
+  result.durable_ = durable;
+  result.duplicate_ = duplicate;
+  result.recipients_ = recipients;
+  return result;
+}
+
+Client::Client(std::unique_ptr<State> state, bool serve_in_background) : state_(std::move(state)) {
+  if (serve_in_background) state_->keeper = std::thread([state = state_.get()] { state->Keep(); });
+}
 
 Client::~Client() {
+  state_->StopKeeper();
+  absl::MutexLock lock(&state_->mutex);
   if (state_->connected) {
     v1::Frame bye;
     bye.mutable_goodbye()->set_reason("client closing");
@@ -301,10 +478,23 @@ Client::~Client() {
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  return Connect(options, /*auto_received=*/true, /*serve_in_background=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<Client>> ConnectForTesting(const ClientOptions& options,
+                                                          const ClientTestSwitches& switches) {
+  return Client::Connect(options, switches.auto_received, switches.serve_in_background);
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options,
+                                                        bool auto_received,
+                                                        bool serve_in_background) {
   auto state = std::make_unique<State>();
   state->options = options;
-  if (absl::Status status = state->OpenSocket(); !status.ok()) return status;
+  state->auto_received = auto_received;
   State& s = *state;
+  absl::MutexLock lock(&s.mutex);  // no other thread yet: for the analysis
+  if (absl::Status status = s.OpenSocket(); !status.ok()) return status;
   const absl::Time deadline = absl::Now() + options.connect_timeout;
   // Hello is repeated until answered. (No ZMQ_IMMEDIATE: with it, ZeroMQ
   // drops frames sent before the TCP connection is up, and discards frames
@@ -313,11 +503,9 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   s.hello_retry = std::min(absl::Seconds(1), options.connect_timeout / 2);
   s.SendHello();
   std::optional<absl::Status> refused;
-  s.Pump(deadline, [&] {
-    if (!s.replies.empty() || !s.inbox.empty()) {
-      for (const v1::Frame& f : s.inbox) {
-        if (f.has_error()) refused = StatusFromError(f.error());
-      }
+  s.Pump(deadline, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Pump calls it with s.mutex held
+    for (const State::Inbound& in : s.inbox) {
+      if (!in.status.ok()) refused = in.status;
     }
     return s.connected || refused.has_value();
   });
@@ -327,15 +515,16 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
                                                options.broker, " within ",
                                                absl::FormatDuration(options.connect_timeout)));
   }
-  return std::unique_ptr<Client>(new Client(std::move(state)));
+  return std::unique_ptr<Client>(new Client(std::move(state), serve_in_background));
 }
 
 absl::Status Client::Subscribe(const std::vector<std::string>& patterns) {
+  absl::MutexLock lock(&state_->mutex);
   v1::Frame frame;
   const uint64_t id = state_->next_request_id++;
   frame.mutable_subscribe()->set_request_id(id);
   for (const std::string& p : patterns) frame.mutable_subscribe()->add_patterns(p);
-  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  absl::StatusOr<v1::Frame> reply = state_->Request(frame, id);
   if (!reply.ok()) return reply.status();
   for (const std::string& p : patterns) {
     if (std::find(state_->patterns.begin(), state_->patterns.end(), p) == state_->patterns.end()) {
@@ -346,90 +535,142 @@ absl::Status Client::Subscribe(const std::vector<std::string>& patterns) {
 }
 
 absl::Status Client::Unsubscribe(const std::vector<std::string>& patterns) {
+  absl::MutexLock lock(&state_->mutex);
   v1::Frame frame;
   const uint64_t id = state_->next_request_id++;
   frame.mutable_unsubscribe()->set_request_id(id);
   for (const std::string& p : patterns) frame.mutable_unsubscribe()->add_patterns(p);
-  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  absl::StatusOr<v1::Frame> reply = state_->Request(frame, id);
   if (!reply.ok()) return reply.status();
   for (const std::string& p : patterns) std::erase(state_->patterns, p);
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::PubAck> Client::Publish(v1::Publish publish) {
+absl::StatusOr<PublishResult> Client::Publish(const std::string& topic, v1::Event event,
+                                              v1::Priority priority) {
+  absl::MutexLock lock(&state_->mutex);
   const uint64_t id = state_->next_request_id++;
-  publish.set_request_id(id);
-  publish.set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
-  v1::Frame frame;
-  *frame.mutable_publish() = std::move(publish);
-  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  absl::StatusOr<v1::Frame> reply =
+      state_->Request(state_->PublishFrame(topic, std::move(event), priority, id), id);
   if (!reply.ok()) return reply.status();
-  return reply->pub_ack();
+  const v1::PubAck& ack = reply->pub_ack();
+  return ToResult(ack.seq(), ack.alert_id(), ack.durable(), ack.duplicate(), ack.recipients());
 }
 
-absl::StatusOr<uint64_t> Client::PublishAsync(v1::Publish publish) {
-  const uint64_t id = state_->next_request_id++;
-  publish.set_request_id(id);
-  publish.set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
-  v1::Frame frame;
-  *frame.mutable_publish() = std::move(publish);
-  if (!state_->connected) return absl::UnavailableError("not connected to the broker");
-  if (!state_->Send(frame, /*wait=*/true))
-    return absl::UnavailableError("cannot send to the broker");
-  return id;
+absl::StatusOr<PublishResult> Client::PublishAlert(const std::string& topic, v1::Alert alert) {
+  const v1::Priority priority = alert.priority();
+  alert.set_topic(topic);
+  v1::Event event;
+  *event.mutable_alert() = std::move(alert);
+  return Publish(topic, std::move(event), priority);
 }
 
-absl::Status Client::PublishNoAck(v1::Publish publish) {
-  publish.set_request_id(0);
-  publish.set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
-  v1::Frame frame;
-  *frame.mutable_publish() = std::move(publish);
-  if (!state_->connected) return absl::UnavailableError("not connected to the broker");
-  if (!state_->Send(frame, /*wait=*/true))
+absl::StatusOr<PublishResult> Client::PublishRadio(const std::string& topic, v1::RadioEvent radio) {
+  v1::Event event;
+  *event.mutable_radio() = std::move(radio);
+  return Publish(topic, std::move(event));
+}
+
+absl::Status Client::PublishAsync(const std::string& topic, v1::Event event, v1::Priority priority,
+                                  PubAckCallback done) {
+  State& s = *state_;
+  absl::MutexLock lock(&s.mutex);
+  if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
+  if (!s.connected) return absl::UnavailableError("not connected to the broker");
+  const uint64_t id = s.next_request_id++;
+  s.async.emplace(id, std::move(done));
+  if (!s.Send(s.PublishFrame(topic, std::move(event), priority, id), /*wait=*/true)) {
+    s.async.erase(id);
     return absl::UnavailableError("cannot send to the broker");
+  }
+  s.Drain();
+  s.RunCallbacks();
   return absl::OkStatus();
 }
 
-absl::Status Client::SendAck(const v1::Deliver& deliver, v1::AckLevel level,
-                             const std::string& text) {
+absl::Status Client::AwaitPubAcks(size_t max_outstanding, absl::Duration timeout) {
+  State& s = *state_;
+  absl::MutexLock lock(&s.mutex);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    s.RunCallbacks();
+    if (s.async.size() <= max_outstanding) return absl::OkStatus();
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat(s.async.size(), " publishes still await the broker's answer after ",
+                       absl::FormatDuration(timeout)));
+    }
+    s.Pump(deadline, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Pump calls it with s.mutex held
+      return !s.async_done.empty() || s.async.size() <= max_outstanding;
+    });
+  }
+}
+
+size_t Client::outstanding_publishes() const {
+  absl::MutexLock lock(&state_->mutex);
+  return state_->async.size();
+}
+
+absl::Status Client::PublishNoAck(const std::string& topic, v1::Event event,
+                                  v1::Priority priority) {
+  State& s = *state_;
+  absl::MutexLock lock(&s.mutex);
+  if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
+  if (!s.connected) return absl::UnavailableError("not connected to the broker");
+  if (!s.Send(s.PublishFrame(topic, std::move(event), priority, 0), /*wait=*/true)) {
+    return absl::UnavailableError("cannot send to the broker");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Client::SendAck(const Message& message, v1::AckLevel level, const std::string& text) {
+  absl::MutexLock lock(&state_->mutex);
+  if (absl::Status usable = state_->CheckUsable(); !usable.ok()) return usable;
   v1::Frame frame;
   v1::AckFrame* ack = frame.mutable_ack();
-  ack->set_seq(deliver.seq());
-  ack->set_topic(deliver.topic());
+  ack->set_seq(message.seq());
+  ack->set_topic(message.topic());
   ack->set_level(level);
   ack->set_text(text);
-  if (deliver.event().has_alert()) ack->set_alert_id(deliver.event().alert().alert_id());
-  if (!state_->Send(frame, /*wait=*/true))
+  if (message.event().has_alert()) ack->set_alert_id(message.event().alert().alert_id());
+  if (!state_->Send(frame, /*wait=*/true)) {
     return absl::UnavailableError("cannot send to the broker");
+  }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<v1::Deliver>> Client::History(v1::HistoryRequest request,
-                                                         uint64_t* next_seq) {
+absl::StatusOr<HistoryPage> Client::History(const HistoryQuery& query) {
+  absl::MutexLock lock(&state_->mutex);
   const uint64_t id = state_->next_request_id++;
-  request.set_request_id(id);
   v1::Frame frame;
-  *frame.mutable_history_request() = std::move(request);
-  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
-  std::vector<v1::Deliver> out;
+  v1::HistoryRequest* request = frame.mutable_history_request();
+  request->set_request_id(id);
+  request->set_pattern(query.pattern);
+  request->set_since_seq(query.since_seq);
+  request->set_since_unix_ms(query.since_unix_ms);
+  request->set_limit(query.limit);
+  absl::StatusOr<v1::Frame> reply = state_->Request(frame, id);
+  HistoryPage page;
   while (true) {
     if (!reply.ok()) return reply.status();
     v1::HistoryReply& chunk = *reply->mutable_history_reply();
-    for (v1::Deliver& d : *chunk.mutable_messages()) out.push_back(std::move(d));
+    for (v1::Deliver& d : *chunk.mutable_messages())
+      page.messages.push_back(ToMessage(std::move(d)));
     if (chunk.done()) {
-      if (next_seq != nullptr) *next_seq = chunk.next_seq();
-      return out;
+      page.next_seq = chunk.next_seq();
+      return page;
     }
     reply = state_->AwaitReply(id, state_->options.request_timeout);
   }
 }
 
 absl::StatusOr<v1::AlertTimeline> Client::Timeline(const std::string& alert_id) {
+  absl::MutexLock lock(&state_->mutex);
   v1::Frame frame;
   const uint64_t id = state_->next_request_id++;
   frame.mutable_timeline_request()->set_request_id(id);
   frame.mutable_timeline_request()->set_alert_id(alert_id);
-  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  absl::StatusOr<v1::Frame> reply = state_->Request(frame, id);
   if (!reply.ok()) return reply.status();
   if (!reply->timeline_reply().found()) {
     return absl::NotFoundError(absl::StrCat("no alert '", alert_id, "' in the broker's journal"));
@@ -437,38 +678,63 @@ absl::StatusOr<v1::AlertTimeline> Client::Timeline(const std::string& alert_id) 
   return reply->timeline_reply().timeline();
 }
 
-absl::StatusOr<v1::StatsReply> Client::Stats() {
+absl::StatusOr<v1::StatsSnapshot> Client::Stats() {
+  absl::MutexLock lock(&state_->mutex);
   v1::Frame frame;
   const uint64_t id = state_->next_request_id++;
   frame.mutable_stats_request()->set_request_id(id);
-  absl::StatusOr<v1::Frame> reply = state_->Request(std::move(frame), id);
+  absl::StatusOr<v1::Frame> reply = state_->Request(frame, id);
   if (!reply.ok()) return reply.status();
-  return reply->stats_reply();
+  v1::StatsSnapshot stats;
+  stats.mutable_counters()->swap(*reply->mutable_stats_reply()->mutable_counters());
+  stats.mutable_gauges()->swap(*reply->mutable_stats_reply()->mutable_gauges());
+  return stats;
 }
 
-absl::StatusOr<std::optional<v1::Frame>> Client::Next(absl::Duration timeout) {
+absl::StatusOr<Message> Client::Next(absl::Duration timeout) {
   State& s = *state_;
-  // Replies nobody waits for (async PubAcks) are handed out too.
-  auto take = [&]() -> std::optional<v1::Frame> {
+  absl::MutexLock lock(&s.mutex);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    s.RunCallbacks();
     if (!s.inbox.empty()) {
-      v1::Frame f = std::move(s.inbox.front());
+      State::Inbound in = std::move(s.inbox.front());
       s.inbox.pop_front();
-      return f;
+      if (!in.status.ok()) return in.status;
+      return std::move(in.message);
     }
-    if (!s.replies.empty()) {
-      v1::Frame f = std::move(s.replies.front());
-      s.replies.pop_front();
-      return f;
+    if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("no message within ", absl::FormatDuration(timeout)));
     }
-    return std::nullopt;
-  };
-  if (auto f = take()) return f;
-  s.Pump(absl::Now() + timeout, [&] { return !s.inbox.empty() || !s.replies.empty(); });
-  return take();
+    s.Pump(deadline, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Pump calls it with s.mutex held
+      return !s.inbox.empty() || !s.async_done.empty();
+    });
+  }
 }
 
-bool Client::connected() const { return state_->connected; }
-const v1::Welcome& Client::welcome() const { return state_->welcome; }
-uint64_t Client::reconnects() const { return state_->reconnects; }
+bool Client::connected() const {
+  absl::MutexLock lock(&state_->mutex);
+  return state_->connected;
+}
+
+SessionInfo Client::session() const {
+  absl::MutexLock lock(&state_->mutex);
+  SessionInfo info;
+  info.session_id = state_->welcome.session_id();
+  info.unit_id = state_->welcome.unit_id();
+  info.broker_id = state_->welcome.broker_id();
+  info.last_seq = state_->welcome.last_seq();
+  info.heartbeat = absl::Milliseconds(state_->welcome.heartbeat_ms());
+  info.heartbeat_misses = state_->welcome.heartbeat_misses();
+  info.max_frame_bytes = state_->welcome.max_frame_bytes();
+  return info;
+}
+
+uint64_t Client::reconnects() const {
+  absl::MutexLock lock(&state_->mutex);
+  return state_->reconnects;
+}
 
 }  // namespace zonecast

@@ -30,6 +30,7 @@
 #include "support/broker_process.h"
 #include "support/test_clients.h"
 #include "zonecast/client.h"
+#include "zonecast/testing.h"
 
 namespace {
 
@@ -38,12 +39,15 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using zonecast::Client;
 using zonecast::ClientOptions;
+using zonecast::Message;
+using zonecast::PublishResult;
 using zonecast::testing::AlertIds;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::CliResult;
 using zonecast::testing::CollectDeliveries;
 using zonecast::testing::ConnectAll;
 using zonecast::testing::Counter;
+using zonecast::testing::Describe;
 using zonecast::testing::Gauge;
 using zonecast::testing::HasAlert;
 using zonecast::testing::MakeAlert;
@@ -85,8 +89,8 @@ class AcksTest : public ::testing::Test {
   // subscribed to kZ03.
   std::unique_ptr<Client> ConnectSilentTerminal() {
     ClientOptions options = TestClientOptions(broker_->endpoint(), v1::TERMINAL, kTerminal);
-    options.auto_received = false;
-    auto client = Client::Connect(options);
+    auto client =
+        zonecast::ConnectForTesting(options, zonecast::ClientTestSwitches{.auto_received = false});
     EXPECT_TRUE(client.ok()) << client.status();
     if (!client.ok()) return nullptr;
     absl::Status subscribed = (*client)->Subscribe({kZ03});
@@ -94,10 +98,10 @@ class AcksTest : public ::testing::Test {
     return subscribed.ok() ? *std::move(client) : nullptr;
   }
 
-  static v1::StatsReply Stats(Client& client) {
-    absl::StatusOr<v1::StatsReply> stats = client.Stats();
+  static v1::StatsSnapshot Stats(Client& client) {
+    absl::StatusOr<v1::StatsSnapshot> stats = client.Stats();
     EXPECT_TRUE(stats.ok()) << stats.status();
-    return stats.ok() ? *stats : v1::StatsReply();
+    return stats.ok() ? *stats : v1::StatsSnapshot();
   }
 
   // Ack events delivered to `client` until `done` holds for them (bounded).
@@ -107,10 +111,10 @@ class AcksTest : public ::testing::Test {
     std::vector<v1::Ack> acks;
     const absl::Time deadline = absl::Now() + timeout;
     while (!done(acks)) {
-      std::optional<v1::Deliver> d = NextDeliver(client, deadline - absl::Now());
+      std::optional<Message> d = NextDeliver(client, deadline - absl::Now());
       if (!d) break;
       if (!d->event().has_ack()) continue;
-      EXPECT_EQ(d->topic(), "ack.jincheng.z03") << d->ShortDebugString();
+      EXPECT_EQ(d->topic(), "ack.jincheng.z03") << Describe(*d);
       acks.push_back(d->event().ack());
     }
     return acks;
@@ -132,17 +136,17 @@ class AcksTest : public ::testing::Test {
   // every delivery `terminal` got in the window and up to the fence (the
   // fence included). The fence is acknowledged RECEIVED explicitly, so it is
   // never redelivered itself.
-  std::vector<v1::Deliver> QuietWindowThenFence(Client& center, Client& terminal,
-                                                const std::string& fence_id) {
-    std::vector<v1::Deliver> got = CollectDeliveries(
-        terminal, [](const std::vector<v1::Deliver>&) { return false; }, kQuietWindow);
-    absl::StatusOr<v1::PubAck> fence = center.Publish(MakeAlert(kZ03, fence_id, v1::P2));
+  std::vector<Message> QuietWindowThenFence(Client& center, Client& terminal,
+                                            const std::string& fence_id) {
+    std::vector<Message> got = CollectDeliveries(
+        terminal, [](const std::vector<Message>&) { return false; }, kQuietWindow);
+    absl::StatusOr<PublishResult> fence = center.PublishAlert(kZ03, MakeAlert(fence_id, v1::P2));
     EXPECT_TRUE(fence.ok()) << fence.status();
-    std::vector<v1::Deliver> rest = CollectDeliveries(
-        terminal, [&](const std::vector<v1::Deliver>& d) { return HasAlert(d, fence_id); },
+    std::vector<Message> rest = CollectDeliveries(
+        terminal, [&](const std::vector<Message>& d) { return HasAlert(d, fence_id); },
         absl::Seconds(3));
     EXPECT_TRUE(HasAlert(rest, fence_id)) << "the fence alert did not arrive";
-    for (const v1::Deliver& d : rest) {
+    for (const Message& d : rest) {
       if (d.event().has_alert() && d.event().alert().alert_id() == fence_id) {
         EXPECT_TRUE(terminal.SendAck(d, v1::RECEIVED).ok());
       }
@@ -166,12 +170,12 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
   Client& watcher = *(*clients)[1];
   Client& terminal = *(*clients)[2];
 
-  absl::StatusOr<v1::PubAck> a = center.Publish(MakeAlert(kZ03, "acks-a", v1::P1));
+  absl::StatusOr<PublishResult> a = center.PublishAlert(kZ03, MakeAlert("acks-a", v1::P1));
   ASSERT_TRUE(a.ok()) << a.status();
   // The terminal has not read yet, so its delivery waits for RECEIVED.
   EXPECT_EQ(Gauge(Stats(center), "pending_acks"), 1);
 
-  std::optional<v1::Deliver> got_a = NextDeliver(terminal, absl::Seconds(3));
+  std::optional<Message> got_a = NextDeliver(terminal, absl::Seconds(3));
   ASSERT_TRUE(got_a.has_value());
   EXPECT_EQ(got_a->seq(), a->seq());
   EXPECT_EQ(got_a->delivery_count(), 1u);
@@ -180,7 +184,7 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
   EXPECT_TRUE(WaitForGauge(center, "pending_acks", 0, absl::Seconds(3)));
   ASSERT_TRUE(terminal.SendAck(*got_a, v1::ACCEPTED, "on my way").ok());
 
-  absl::StatusOr<v1::PubAck> b = center.Publish(MakeAlert(kZ03, "acks-b", v1::P2));
+  absl::StatusOr<PublishResult> b = center.PublishAlert(kZ03, MakeAlert("acks-b", v1::P2));
   ASSERT_TRUE(b.ok()) << b.status();
   ASSERT_TRUE(NextDeliver(terminal, absl::Seconds(3)).has_value());
 
@@ -203,9 +207,9 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
 
   // A publisher that also watches ack.> gets each ack of its own alert
   // once, not twice; acks-c ACCEPTED is the fence.
-  absl::StatusOr<v1::PubAck> c = watcher.Publish(MakeAlert(kZ03, "acks-c", v1::P2));
+  absl::StatusOr<PublishResult> c = watcher.PublishAlert(kZ03, MakeAlert("acks-c", v1::P2));
   ASSERT_TRUE(c.ok()) << c.status();
-  std::optional<v1::Deliver> got_c = NextDeliver(terminal, absl::Seconds(3));
+  std::optional<Message> got_c = NextDeliver(terminal, absl::Seconds(3));
   ASSERT_TRUE(got_c.has_value());
   ASSERT_TRUE(terminal.SendAck(*got_c, v1::ACCEPTED).ok());
   std::vector<v1::Ack> watcher_acks = CollectAcks(watcher, UntilAck("acks-c ACCEPTED"));
@@ -213,7 +217,7 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
               ElementsAre("acks-a RECEIVED", "acks-a ACCEPTED", "acks-b RECEIVED",
                           "acks-c RECEIVED", "acks-c ACCEPTED"));
 
-  const v1::StatsReply stats = Stats(center);
+  const v1::StatsSnapshot stats = Stats(center);
   EXPECT_EQ(Counter(stats, "acks.RECEIVED"), 3u);
   EXPECT_EQ(Counter(stats, "acks.ACCEPTED"), 2u);
   EXPECT_EQ(Counter(stats, "redelivered"), 0u);
@@ -230,13 +234,13 @@ TEST_F(AcksTest, WithheldReceivedIsRedeliveredThenDeadLettered) {
   std::unique_ptr<Client> terminal = ConnectSilentTerminal();
   ASSERT_NE(terminal, nullptr);
 
-  absl::StatusOr<v1::PubAck> pub = center.Publish(MakeAlert(kZ03, "redeliver-1", v1::P2));
+  absl::StatusOr<PublishResult> pub = center.PublishAlert(kZ03, MakeAlert("redeliver-1", v1::P2));
   ASSERT_TRUE(pub.ok()) << pub.status();
 
-  std::vector<v1::Deliver> deliveries;
+  std::vector<Message> deliveries;
   std::vector<absl::Time> arrived;
   while (deliveries.size() < 3) {
-    std::optional<v1::Deliver> d = NextDeliver(*terminal, absl::Seconds(2));
+    std::optional<Message> d = NextDeliver(*terminal, absl::Seconds(2));
     ASSERT_TRUE(d.has_value()) << "only " << deliveries.size() << " deliveries";
     arrived.push_back(absl::Now());
     deliveries.push_back(*std::move(d));
@@ -254,10 +258,10 @@ TEST_F(AcksTest, WithheldReceivedIsRedeliveredThenDeadLettered) {
     }
   }
 
-  std::optional<v1::Deliver> dead = NextDeliver(dlq, absl::Seconds(2));
+  std::optional<Message> dead = NextDeliver(dlq, absl::Seconds(2));
   ASSERT_TRUE(dead.has_value()) << "no DeadLetter on dlq.>";
   EXPECT_EQ(dead->topic(), "dlq.jincheng.z03");
-  ASSERT_TRUE(dead->event().has_dead_letter()) << dead->ShortDebugString();
+  ASSERT_TRUE(dead->event().has_dead_letter()) << Describe(*dead);
   const v1::DeadLetter& letter = dead->event().dead_letter();
   EXPECT_EQ(letter.seq(), pub->seq());
   EXPECT_EQ(letter.unit(), kTerminal);
@@ -266,16 +270,15 @@ TEST_F(AcksTest, WithheldReceivedIsRedeliveredThenDeadLettered) {
   EXPECT_EQ(letter.deliveries(), 3u);
   EXPECT_FALSE(letter.reason().empty());
 
-  v1::StatsReply stats = Stats(center);
+  v1::StatsSnapshot stats = Stats(center);
   EXPECT_EQ(Counter(stats, "dead_lettered"), 1u);
   EXPECT_EQ(Counter(stats, "redelivered"), 2u);
   EXPECT_EQ(Gauge(stats, "pending_acks"), 0);
 
   // Dead-lettered means given up on: no fourth delivery, ever.
-  std::vector<v1::Deliver> later = QuietWindowThenFence(center, *terminal, "redeliver-fence");
-  for (const v1::Deliver& d : later) {
-    EXPECT_NE(d.seq(), pub->seq())
-        << "delivered again after the dead letter: " << d.ShortDebugString();
+  std::vector<Message> later = QuietWindowThenFence(center, *terminal, "redeliver-fence");
+  for (const Message& d : later) {
+    EXPECT_NE(d.seq(), pub->seq()) << "delivered again after the dead letter: " << Describe(d);
   }
   stats = Stats(center);
   EXPECT_EQ(Counter(stats, "dead_lettered"), 1u);
@@ -286,9 +289,9 @@ TEST_F(AcksTest, WithheldReceivedIsRedeliveredThenDeadLettered) {
   ASSERT_TRUE(WaitForGauge(center, "sessions.terminal", 0, absl::Seconds(3)));
   auto again = Client::Connect(TestClientOptions(broker_->endpoint(), v1::TERMINAL, kTerminal));
   ASSERT_TRUE(again.ok()) << again.status();
-  ASSERT_TRUE(center.Publish(MakeAlert(kZ03, "redeliver-fence-2", v1::P2)).ok());
-  std::vector<v1::Deliver> replayed = CollectDeliveries(
-      **again, [](const std::vector<v1::Deliver>& d) { return HasAlert(d, "redeliver-fence-2"); },
+  ASSERT_TRUE(center.PublishAlert(kZ03, MakeAlert("redeliver-fence-2", v1::P2)).ok());
+  std::vector<Message> replayed = CollectDeliveries(
+      **again, [](const std::vector<Message>& d) { return HasAlert(d, "redeliver-fence-2"); },
       absl::Seconds(3));
   EXPECT_THAT(AlertIds(replayed), ElementsAre("redeliver-fence-2"));
 }
@@ -303,12 +306,12 @@ TEST_F(AcksTest, ReceivedAfterSecondDeliveryStopsRedelivery) {
   std::unique_ptr<Client> terminal = ConnectSilentTerminal();
   ASSERT_NE(terminal, nullptr);
 
-  absl::StatusOr<v1::PubAck> pub = center.Publish(MakeAlert(kZ03, "late-received", v1::P2));
+  absl::StatusOr<PublishResult> pub = center.PublishAlert(kZ03, MakeAlert("late-received", v1::P2));
   ASSERT_TRUE(pub.ok()) << pub.status();
-  std::optional<v1::Deliver> first = NextDeliver(*terminal, absl::Seconds(2));
+  std::optional<Message> first = NextDeliver(*terminal, absl::Seconds(2));
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->delivery_count(), 1u);
-  std::optional<v1::Deliver> second = NextDeliver(*terminal, absl::Seconds(2));
+  std::optional<Message> second = NextDeliver(*terminal, absl::Seconds(2));
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->seq(), pub->seq());
   EXPECT_EQ(second->delivery_count(), 2u);
@@ -316,19 +319,19 @@ TEST_F(AcksTest, ReceivedAfterSecondDeliveryStopsRedelivery) {
   ASSERT_TRUE(terminal->SendAck(*second, v1::RECEIVED).ok());
   EXPECT_TRUE(WaitForGauge(center, "pending_acks", 0, absl::Seconds(2)));
 
-  std::vector<v1::Deliver> later = QuietWindowThenFence(center, *terminal, "late-fence");
-  for (const v1::Deliver& d : later) {
-    EXPECT_NE(d.seq(), pub->seq()) << "redelivered after RECEIVED: " << d.ShortDebugString();
+  std::vector<Message> later = QuietWindowThenFence(center, *terminal, "late-fence");
+  for (const Message& d : later) {
+    EXPECT_NE(d.seq(), pub->seq()) << "redelivered after RECEIVED: " << Describe(d);
   }
   // Asked through the terminal's own socket, so that the broker has read
   // the fence's RECEIVED before it answers.
-  const v1::StatsReply stats = Stats(*terminal);
+  const v1::StatsSnapshot stats = Stats(*terminal);
   EXPECT_EQ(Counter(stats, "redelivered"), 1u);
   EXPECT_EQ(Counter(stats, "dead_lettered"), 0u);
   EXPECT_EQ(Counter(stats, "acks.RECEIVED"), 2u) << "the late RECEIVED and the fence's";
   // Nothing went to the dead-letter queue (the quiet window has passed).
-  std::optional<v1::Deliver> dead = NextDeliver(dlq, absl::Milliseconds(50));
-  EXPECT_FALSE(dead.has_value()) << dead->ShortDebugString();
+  std::optional<Message> dead = NextDeliver(dlq, absl::Milliseconds(50));
+  EXPECT_FALSE(dead.has_value()) << Describe(*dead);
 }
 
 TEST_F(AcksTest, TimelineOfLanhuaBridgeAlertListsEveryAckInOrder) {
@@ -339,21 +342,20 @@ TEST_F(AcksTest, TimelineOfLanhuaBridgeAlertListsEveryAckInOrder) {
   Client& center = *(*clients)[0];
   Client& terminal = *(*clients)[1];
 
-  v1::Publish publish = MakeAlert(kZ03, "lanhua-1", v1::P1);
-  v1::Alert* alert = publish.mutable_event()->mutable_alert();
-  alert->set_category("suicide_risk");
-  alert->set_title("Person outside the railing, Lanhua bridge");
-  alert->mutable_location()->set_address("Lanhua bridge");
-  absl::StatusOr<v1::PubAck> pub = center.Publish(publish);
+  v1::Alert alert = MakeAlert("lanhua-1", v1::P1);
+  alert.set_category("suicide_risk");
+  alert.set_title("Person outside the railing, Lanhua bridge");
+  alert.mutable_location()->set_address("Lanhua bridge");
+  absl::StatusOr<PublishResult> pub = center.PublishAlert(kZ03, alert);
   ASSERT_TRUE(pub.ok()) << pub.status();
-  std::optional<v1::Deliver> got = NextDeliver(terminal, absl::Seconds(3));  // RECEIVED
+  std::optional<Message> got = NextDeliver(terminal, absl::Seconds(3));  // RECEIVED
   ASSERT_TRUE(got.has_value());
   ASSERT_TRUE(terminal.SendAck(*got, v1::ACCEPTED, "on my way").ok());
   ASSERT_TRUE(terminal.SendAck(*got, v1::ON_SCENE).ok());
   ASSERT_TRUE(terminal.SendAck(*got, v1::RESOLVED, "talked her back").ok());
   ASSERT_TRUE(WaitUntil(
       [&] {
-        absl::StatusOr<v1::StatsReply> stats = center.Stats();
+        absl::StatusOr<v1::StatsSnapshot> stats = center.Stats();
         return stats.ok() && stats->counters().contains("acks.RESOLVED") &&
                stats->counters().at("acks.RESOLVED") == 1;
       },
@@ -361,7 +363,7 @@ TEST_F(AcksTest, TimelineOfLanhuaBridgeAlertListsEveryAckInOrder) {
   // The timeline is read from the journal's durable bytes. The ack records
   // went into a batch before this publish's, and batches are written in
   // order, so its PubAck means they are on disk.
-  ASSERT_TRUE(center.Publish(MakeAlert("alert.jincheng.z09", "lanhua-fence", v1::P4)).ok());
+  ASSERT_TRUE(center.PublishAlert("alert.jincheng.z09", MakeAlert("lanhua-fence", v1::P4)).ok());
 
   absl::StatusOr<v1::AlertTimeline> timeline = center.Timeline("lanhua-1");
   ASSERT_TRUE(timeline.ok()) << timeline.status();

@@ -22,6 +22,7 @@ namespace {
 
 namespace v1 = zonecast::v1;
 using zonecast::Client;
+using zonecast::testing::AlertPublish;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectAll;
 using zonecast::testing::Counter;
@@ -89,27 +90,27 @@ std::vector<BadInput> Cases() {
        }},
       {"PublishBeforeHello", v1::HELLO_REQUIRED, false, v1::CENTER,
        [](RawPeer& peer) -> uint64_t {
-         peer.Send(PublishFrame(MakeAlert("alert.jincheng.z03", "early-1"), 12));
+         peer.Send(PublishFrame(AlertPublish("alert.jincheng.z03", MakeAlert("early-1")), 12));
          return 0;
        }},
       {"EmptyTokenInPublishTopic", v1::INVALID_TOPIC, true, v1::CENTER,
        [](RawPeer& peer) -> uint64_t {
-         peer.Send(PublishFrame(MakeAlert("alert..z03", "empty-token"), 13));
+         peer.Send(PublishFrame(AlertPublish("alert..z03", MakeAlert("empty-token")), 13));
          return 13;
        }},
       {"UpperCaseTokenInPublishTopic", v1::INVALID_TOPIC, true, v1::CENTER,
        [](RawPeer& peer) -> uint64_t {
-         peer.Send(PublishFrame(MakeAlert("alert.jincheng.Z03", "upper-case"), 14));
+         peer.Send(PublishFrame(AlertPublish("alert.jincheng.Z03", MakeAlert("upper-case")), 14));
          return 14;
        }},
       {"WildcardInPublishTopic", v1::WILDCARD_IN_PUBLISH, true, v1::CENTER,
        [](RawPeer& peer) -> uint64_t {
-         peer.Send(PublishFrame(MakeAlert("alert.jincheng.*", "wildcard"), 15));
+         peer.Send(PublishFrame(AlertPublish("alert.jincheng.*", MakeAlert("wildcard")), 15));
          return 15;
        }},
       {"TerminalPublishesAlert", v1::PERMISSION_DENIED, true, v1::TERMINAL,
        [](RawPeer& peer) -> uint64_t {
-         peer.Send(PublishFrame(MakeAlert("alert.jincheng.z03", "not-a-center"), 16));
+         peer.Send(PublishFrame(AlertPublish("alert.jincheng.z03", MakeAlert("not-a-center")), 16));
          return 16;
        }},
       {"SubscribeToInvalidPattern", v1::INVALID_TOPIC, true, v1::TERMINAL,
@@ -204,7 +205,7 @@ TEST(BadInputSuiteTest, EveryErrorIsCountedAndBrokerKeepsServing) {
   ASSERT_TRUE(clients.ok()) << clients.status();
   Client& terminal = *(*clients)[0];
   Client& center = *(*clients)[1];
-  absl::StatusOr<v1::StatsReply> stats = center.Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = center.Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   for (int code = v1::MALFORMED_FRAME; code <= v1::INTERNAL; ++code) {
     if (!v1::ErrorCode_IsValid(code)) continue;
@@ -215,11 +216,11 @@ TEST(BadInputSuiteTest, EveryErrorIsCountedAndBrokerKeepsServing) {
   EXPECT_EQ(Counter(*stats, "protocol_errors"), cases.size());
   EXPECT_EQ(Counter(*stats, "errors_sent"), cases.size());
 
-  absl::StatusOr<v1::PubAck> ack =
-      center.Publish(MakeAlert("alert.jincheng.z03", "after-bad-input", v1::P1));
+  absl::StatusOr<zonecast::PublishResult> ack =
+      center.PublishAlert("alert.jincheng.z03", MakeAlert("after-bad-input", v1::P1));
   ASSERT_TRUE(ack.ok()) << ack.status();
   EXPECT_EQ(ack->recipients(), 1u);
-  std::optional<v1::Deliver> got = NextDeliver(terminal, absl::Seconds(5));
+  std::optional<zonecast::Message> got = NextDeliver(terminal, absl::Seconds(5));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->event().alert().alert_id(), "after-bad-input");
   if (HasFailure()) std::cerr << "broker log:\n" << broker->Log();

@@ -41,7 +41,6 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "shared/wire_status.h"
 #include "support/broker_process.h"
 #include "support/test_clients.h"
 #include "zonecast/client.h"
@@ -254,20 +253,19 @@ class ScopedDir {
 };
 
 // Every stored message matching `pattern`, paging with since_seq/next_seq.
-inline absl::StatusOr<std::vector<v1::Deliver>> FullHistory(Client& client,
-                                                            const std::string& pattern,
-                                                            uint64_t since_seq = 0,
-                                                            uint32_t page_limit = 10000) {
-  std::vector<v1::Deliver> all;
+inline absl::StatusOr<std::vector<Message>> FullHistory(Client& client, const std::string& pattern,
+                                                        uint64_t since_seq = 0,
+                                                        uint32_t page_limit = 10000) {
+  std::vector<Message> all;
   for (int page = 0; page < 1000; ++page) {
-    v1::HistoryRequest request;
-    request.set_pattern(pattern);
-    request.set_since_seq(since_seq);
-    request.set_limit(page_limit);
-    uint64_t next_seq = 0;
-    absl::StatusOr<std::vector<v1::Deliver>> chunk = client.History(request, &next_seq);
+    HistoryQuery query;
+    query.pattern = pattern;
+    query.since_seq = since_seq;
+    query.limit = page_limit;
+    absl::StatusOr<HistoryPage> chunk = client.History(query);
     if (!chunk.ok()) return chunk.status();
-    for (v1::Deliver& d : *chunk) all.push_back(std::move(d));
+    for (Message& m : chunk->messages) all.push_back(std::move(m));
+    const uint64_t next_seq = chunk->next_seq;
     if (next_seq == 0) return all;
     if (next_seq <= since_seq) {
       return absl::InternalError(
@@ -299,46 +297,47 @@ inline PublishOutcome PublishWindow(Client& client, const std::string& topic,
                                     const std::vector<std::string>& ids, size_t body_bytes,
                                     size_t window = 32,
                                     absl::Duration timeout = absl::Seconds(30)) {
-  PublishOutcome out;
-  std::map<uint64_t, std::string> outstanding;  // request id -> alert id
+  // Shared with the callbacks: after an early return, an answer still due
+  // runs its callback inside a later call of the client.
+  struct Window {
+    PublishOutcome out;
+    size_t outstanding = 0;
+  };
+  auto state = std::make_shared<Window>();
   size_t next = 0;
   const absl::Time deadline = absl::Now() + timeout;
-  while (next < ids.size() || !outstanding.empty()) {
+  while (next < ids.size() || state->outstanding > 0) {
     if (absl::Now() >= deadline) {
-      out.status = absl::DeadlineExceededError(
-          absl::StrCat(outstanding.size(), " publishes unanswered, ", ids.size() - next,
+      state->out.status = absl::DeadlineExceededError(
+          absl::StrCat(state->outstanding, " publishes unanswered, ", ids.size() - next,
                        " not sent, after ", absl::FormatDuration(timeout)));
-      return out;
+      return state->out;
     }
-    while (next < ids.size() && outstanding.size() < window) {
-      absl::StatusOr<uint64_t> request =
-          client.PublishAsync(MakeAlert(topic, ids[next], v1::P2, body_bytes));
-      if (!request.ok()) {
-        out.status = request.status();
-        return out;
+    while (next < ids.size() && state->outstanding < window) {
+      const std::string id = ids[next];
+      // Counted before the send: the answer may come inside PublishAsync.
+      ++state->outstanding;
+      absl::Status sent = PublishAlertAsync(
+          client, topic, MakeAlert(id, v1::P2, body_bytes),
+          [state, id](absl::StatusOr<PublishResult> result) {
+            --state->outstanding;
+            if (result.ok()) {
+              state->out.acked[id] = result->seq();
+            } else {
+              state->out.errors.push_back(absl::StrCat(id, ": ", result.status().ToString()));
+            }
+          });
+      if (!sent.ok()) {
+        --state->outstanding;  // refused at once: its callback never runs
+        state->out.status = sent;
+        return state->out;
       }
-      outstanding[*request] = ids[next++];
+      ++next;
     }
-    absl::StatusOr<std::optional<v1::Frame>> frame = client.Next(absl::Milliseconds(100));
-    if (!frame.ok()) {
-      out.status = frame.status();
-      return out;
-    }
-    if (!frame->has_value()) continue;
-    const v1::Frame& f = **frame;
-    if (f.has_pub_ack()) {
-      auto it = outstanding.find(f.pub_ack().request_id());
-      if (it == outstanding.end()) continue;
-      out.acked[it->second] = f.pub_ack().seq();
-      outstanding.erase(it);
-    } else if (f.has_error()) {
-      auto it = outstanding.find(f.error().request_id());
-      if (it == outstanding.end()) continue;
-      out.errors.push_back(absl::StrCat(it->second, ": ", StatusFromError(f.error()).ToString()));
-      outstanding.erase(it);
-    }
+    // The next answer, or a while without one; the deadline above bounds it.
+    (void)AwaitOnePubAck(client, std::min(absl::Milliseconds(100), deadline - absl::Now()));
   }
-  return out;
+  return state->out;
 }
 
 // Fixed-width alert ids "<prefix>00000" ... (kIdDigits digits).

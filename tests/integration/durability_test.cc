@@ -46,12 +46,19 @@ namespace v1 = zonecast::v1;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using zonecast::Client;
+using zonecast::Message;
+using zonecast::PublishResult;
+using zonecast::testing::AwaitOnePubAck;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectClient;
 using zonecast::testing::Counter;
+using zonecast::testing::Describe;
 using zonecast::testing::Gauge;
+using zonecast::testing::IsGoodbye;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::MakeTempDir;
+using zonecast::testing::PublishAlertAsync;
+using zonecast::testing::TakeStrayError;
 using zonecast::testing::TestClientOptions;
 using zonecast::testing::WaitUntil;
 using zonecast::testing::durability::AlertIdRange;
@@ -87,7 +94,7 @@ using DurabilityTest = zonecast::testing::durability::DurabilityFixture;
 // What one publisher run during a crash iteration saw.
 struct CrashRun {
   std::map<std::string, uint64_t> acked;  // alert id -> PubAck seq
-  std::vector<std::string> problems;      // errors, duplicate PubAcks, PubAcks for no request
+  std::vector<std::string> problems;      // errors, duplicate PubAcks, answers for no publish
   uint64_t sent = 0;
 };
 
@@ -105,62 +112,75 @@ void PublishUntilStopped(const std::string& endpoint, const std::string& unit,
     run.problems.push_back(absl::StrCat("connect: ", client.status().ToString()));
     return;
   }
-  std::map<uint64_t, std::string> outstanding;
+  // Alert ids sent and not answered yet. The callbacks run on this thread,
+  // inside the client's calls below.
+  std::set<std::string> outstanding;
   uint64_t n = 0;
-  auto take = [&](const v1::Frame& f) {
-    const uint64_t request =
-        f.has_pub_ack() ? f.pub_ack().request_id() : (f.has_error() ? f.error().request_id() : 0);
-    auto it = outstanding.find(request);
-    if (it == outstanding.end()) {
-      if (f.has_pub_ack() || f.has_error())
-        run.problems.push_back(absl::StrCat("unexpected ", f.ShortDebugString()));
+  auto take = [&](const std::string& id, const absl::StatusOr<PublishResult>& result) {
+    if (outstanding.erase(id) == 0) {
+      run.problems.push_back(
+          absl::StrCat("unexpected answer for ", id, ": ",
+                       result.ok() ? Describe(*result) : result.status().ToString()));
       return;
     }
-    if (f.has_pub_ack()) {
-      if (f.pub_ack().alert_id() != it->second || f.pub_ack().duplicate() ||
-          f.pub_ack().seq() == 0) {
-        run.problems.push_back(absl::StrCat("PubAck for ", it->second, ": ", f.ShortDebugString()));
+    if (result.ok()) {
+      if (result->alert_id() != id || result->duplicate() || result->seq() == 0) {
+        run.problems.push_back(absl::StrCat("PubAck for ", id, ": ", Describe(*result)));
       }
-      run.acked[it->second] = f.pub_ack().seq();
+      run.acked[id] = result->seq();
       ++acked_count;
     } else {
-      run.problems.push_back(
-          absl::StrCat(it->second, ": ", zonecast::StatusFromError(f.error()).ToString()));
+      run.problems.push_back(absl::StrCat(id, ": ", result.status().ToString()));
     }
-    outstanding.erase(it);
+  };
+  // An Error the broker sent outside any publish is a problem too (a
+  // Goodbye is not). False when the client can do no more.
+  auto note = [&](const absl::Status& status) {
+    if (status.ok() || absl::IsDeadlineExceeded(status) || IsGoodbye(status)) return true;
+    run.problems.push_back(absl::StrCat("unexpected ", status.ToString()));
+    return false;
   };
   while (!stop) {
     while (outstanding.size() < window && !stop && (*client)->connected()) {
       const std::string id = absl::StrCat(prefix, n++);
-      absl::StatusOr<uint64_t> request = (*client)->PublishAsync(MakeAlert(kTopic, id, v1::P1, 64));
-      if (!request.ok()) break;
-      outstanding[*request] = id;
+      // Recorded before the send: the answer may come inside PublishAsync.
+      outstanding.insert(id);
+      absl::Status sent = PublishAlertAsync(
+          **client, kTopic, MakeAlert(id, v1::P1, 64),
+          [&take, id](absl::StatusOr<PublishResult> result) { take(id, result); });
+      if (!sent.ok()) {
+        outstanding.erase(id);  // refused at once: its callback never runs
+        break;
+      }
       ++run.sent;
     }
-    absl::StatusOr<std::optional<v1::Frame>> frame = (*client)->Next(absl::Milliseconds(20));
-    if (!frame.ok()) break;
-    if (frame->has_value()) take(**frame);
+    // The next answer, or 20 ms without one.
+    const absl::Status waited = outstanding.empty()
+                                    ? (*client)->Next(absl::Milliseconds(20)).status()
+                                    : AwaitOnePubAck(**client, absl::Milliseconds(20));
+    if (!note(waited) || !note(TakeStrayError(**client))) break;
   }
   // The broker is dead now; PubAcks it sent before dying may still be in
-  // our socket.
-  while (true) {
-    absl::StatusOr<std::optional<v1::Frame>> frame = (*client)->Next(absl::Milliseconds(50));
-    if (!frame.ok() || !frame->has_value()) break;
-    take(**frame);
+  // our socket: take them while they keep coming.
+  while (!outstanding.empty()) {
+    const size_t before = outstanding.size();
+    (void)(*client)->AwaitPubAcks(0, absl::Milliseconds(50));
+    if (outstanding.size() == before) break;
   }
+  note(TakeStrayError(**client));
 }
 
 // Checks History against everything acknowledged so far: each acked alert
 // id is there exactly once with its PubAck's seq, no alert id is stored
 // twice, and seqs strictly increase. Returns how many alerts are stored.
 size_t ExpectHistoryHoldsAcked(Client& client, const std::map<std::string, uint64_t>& acked) {
-  absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(client, "alert.>");
+  absl::StatusOr<std::vector<Message>> history = FullHistory(client, "alert.>");
   EXPECT_TRUE(history.ok()) << history.status();
   if (!history.ok()) return 0;
   std::map<std::string, std::vector<uint64_t>> stored;  // alert id -> seqs
   uint64_t previous = 0;
   size_t not_increasing = 0;
-  for (const v1::Deliver& d : *history) {
+  for (const Message& d : *history) {
     if (d.seq() <= previous) ++not_increasing;
     previous = d.seq();
     stored[d.event().alert().alert_id()].push_back(d.seq());
@@ -216,7 +236,7 @@ TEST_F(DurabilityTest, CrashLoopKeepsEveryAckedAlert) {
       // far is stored, once.
       std::unique_ptr<Client> reader = Center(*broker, absl::StrCat("reader-", i));
       ASSERT_NE(reader, nullptr);
-      absl::StatusOr<v1::StatsReply> stats = reader->Stats();
+      absl::StatusOr<v1::StatsSnapshot> stats = reader->Stats();
       ASSERT_TRUE(stats.ok()) << stats.status();
       EXPECT_EQ(Gauge(*stats, "recovery_damaged_segments"), 0);
       torn_tails_seen += Gauge(*stats, "recovery_torn_tails") > 0 ? 1 : 0;
@@ -265,7 +285,7 @@ TEST_F(DurabilityTest, CrashLoopKeepsEveryAckedAlert) {
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   size_t missing = acked_all.size();
   while (missing > 0 && absl::Now() < deadline) {
-    std::optional<v1::Deliver> d = zonecast::testing::NextDeliver(**terminal, absl::Seconds(5));
+    std::optional<Message> d = zonecast::testing::NextDeliver(**terminal, absl::Seconds(5));
     if (!d.has_value()) break;
     const std::string& id = d->event().alert().alert_id();
     if (acked_all.contains(id) && delivered.insert(id).second) --missing;
@@ -346,15 +366,15 @@ TEST_F(DurabilityTest, TornTailAtManyOffsetsRecovers) {
     ASSERT_NE(broker, nullptr);
     std::unique_ptr<Client> reader = Center(*broker, "reader-torn");
     ASSERT_NE(reader, nullptr);
-    absl::StatusOr<v1::StatsReply> stats = reader->Stats();
+    absl::StatusOr<v1::StatsSnapshot> stats = reader->Stats();
     ASSERT_TRUE(stats.ok()) << stats.status();
     EXPECT_EQ(Gauge(*stats, "recovery_torn_tails"), on_boundary ? 0 : 1);
     EXPECT_EQ(Gauge(*stats, "recovery_torn_bytes"), static_cast<int64_t>(cut - kept_end));
     EXPECT_EQ(Gauge(*stats, "recovery_damaged_segments"), 0);
-    absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*reader, "alert.>");
+    absl::StatusOr<std::vector<Message>> history = FullHistory(*reader, "alert.>");
     ASSERT_TRUE(history.ok()) << history.status();
     std::vector<std::string> got;
-    for (const v1::Deliver& d : *history) got.push_back(d.event().alert().alert_id());
+    for (const Message& d : *history) got.push_back(d.event().alert().alert_id());
     EXPECT_EQ(got, expected);
     EXPECT_EQ(FileSize(cut_path), kept_end) << "the torn bytes are cut off the file";
     EXPECT_TRUE(JournalFilesContaining(copy, ".damaged").empty());
@@ -407,12 +427,12 @@ TEST_F(DurabilityTest, CrashWhileCreatingSegmentIsNotDamage) {
     ASSERT_NE(broker, nullptr);
     std::unique_ptr<Client> reader = Center(*broker, "reader-header");
     ASSERT_NE(reader, nullptr);
-    absl::StatusOr<v1::StatsReply> stats = reader->Stats();
+    absl::StatusOr<v1::StatsSnapshot> stats = reader->Stats();
     ASSERT_TRUE(stats.ok()) << stats.status();
     EXPECT_EQ(Gauge(*stats, "recovery_damaged_segments"), 0)
         << "a segment torn at creation is reported as damage";
     EXPECT_TRUE(JournalFilesContaining(copy, ".damaged").empty());
-    absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*reader, "alert.>");
+    absl::StatusOr<std::vector<Message>> history = FullHistory(*reader, "alert.>");
     ASSERT_TRUE(history.ok()) << history.status();
     EXPECT_EQ(history->size(), 20u);
     reader.reset();
@@ -473,22 +493,22 @@ TEST_F(DurabilityTest, CorruptionIsSetAsideAndStrictRefuses) {
   EXPECT_THAT(broker->Log(), HasSubstr(absl::StrCat("offset ", victim.offset)));
   std::unique_ptr<Client> center = Center(*broker, "center-after-damage");
   ASSERT_NE(center, nullptr);
-  absl::StatusOr<v1::StatsReply> stats = center->Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(Gauge(*stats, "recovery_damaged_segments"), 1);
   EXPECT_EQ(Gauge(*stats, "recovery_torn_tails"), 0);
   EXPECT_GE(Gauge(*stats, "last_seq"), static_cast<int64_t>(max_seq))
       << "seqs beyond the damage must not be reused";
-  absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*center, "alert.>");
+  absl::StatusOr<std::vector<Message>> history = FullHistory(*center, "alert.>");
   ASSERT_TRUE(history.ok()) << history.status();
   std::vector<std::string> got;
-  for (const v1::Deliver& d : *history) got.push_back(d.event().alert().alert_id());
+  for (const Message& d : *history) got.push_back(d.event().alert().alert_id());
   std::vector<std::string> before;
   for (size_t k = 0; k < kAlerts / 2; ++k)
     before.push_back(publishes[k]->FindAlertId("dmg-", kIdDigits));
   EXPECT_EQ(got, before) << "exactly the records before the damage";
   // A new publish gets a seq above everything ever written.
-  absl::StatusOr<v1::PubAck> next = center->Publish(MakeAlert(kTopic, "dmg-after", v1::P2));
+  absl::StatusOr<PublishResult> next = center->PublishAlert(kTopic, MakeAlert("dmg-after", v1::P2));
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_GT(next->seq(), max_seq);
   center.reset();
@@ -544,7 +564,7 @@ TEST_F(DurabilityTest, LargeDedupCheckpointKeepsAckedAlerts) {
   ASSERT_NE(broker, nullptr);
   std::unique_ptr<Client> reader = Center(*broker, "reader-big-checkpoint");
   ASSERT_NE(reader, nullptr);
-  absl::StatusOr<v1::StatsReply> stats = reader->Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = reader->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(Gauge(*stats, "recovery_torn_tails"), 0)
       << "a clean stop leaves no torn tail; recovery cut " << Gauge(*stats, "recovery_torn_bytes")
@@ -555,10 +575,10 @@ TEST_F(DurabilityTest, LargeDedupCheckpointKeepsAckedAlerts) {
   // Only the newest segment is in question; read History from its first seq.
   uint64_t since = UINT64_MAX;
   for (const auto& [id, seq] : into_new.acked) since = std::min(since, seq);
-  absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*reader, "alert.>", since);
+  absl::StatusOr<std::vector<Message>> history = FullHistory(*reader, "alert.>", since);
   ASSERT_TRUE(history.ok()) << history.status();
   std::set<std::string> stored;
-  for (const v1::Deliver& d : *history) stored.insert(d.event().alert().alert_id());
+  for (const Message& d : *history) stored.insert(d.event().alert().alert_id());
   size_t missing = 0;
   for (const auto& [id, seq] : into_new.acked) missing += stored.contains(id) ? 0 : 1;
   EXPECT_EQ(missing, 0u) << "of the last " << into_new.acked.size()
@@ -575,13 +595,13 @@ TEST_F(DurabilityTest, DedupAcrossRestart) {
     std::unique_ptr<Client> center = Center(*broker, "center-dedup");
     ASSERT_NE(center, nullptr);
     // Some other alerts around it, so that the seq is not trivially 1.
-    ASSERT_TRUE(center->Publish(MakeAlert(kTopic, "dedup-before", v1::P2)).ok());
-    absl::StatusOr<v1::PubAck> first =
-        center->Publish(MakeAlert(kTopic, "lanhua-bridge-1", v1::P1));
+    ASSERT_TRUE(center->PublishAlert(kTopic, MakeAlert("dedup-before", v1::P2)).ok());
+    absl::StatusOr<PublishResult> first =
+        center->PublishAlert(kTopic, MakeAlert("lanhua-bridge-1", v1::P1));
     ASSERT_TRUE(first.ok()) << first.status();
     EXPECT_FALSE(first->duplicate());
     original_seq = first->seq();
-    ASSERT_TRUE(center->Publish(MakeAlert(kTopic, "dedup-after", v1::P2)).ok());
+    ASSERT_TRUE(center->PublishAlert(kTopic, MakeAlert("dedup-after", v1::P2)).ok());
     center.reset();
     broker->Kill();
   }
@@ -589,20 +609,21 @@ TEST_F(DurabilityTest, DedupAcrossRestart) {
   ASSERT_NE(broker, nullptr);
   std::unique_ptr<Client> center = Center(*broker, "center-dedup-2");
   ASSERT_NE(center, nullptr);
-  absl::StatusOr<v1::PubAck> again = center->Publish(MakeAlert(kTopic, "lanhua-bridge-1", v1::P1));
+  absl::StatusOr<PublishResult> again =
+      center->PublishAlert(kTopic, MakeAlert("lanhua-bridge-1", v1::P1));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->duplicate());
   EXPECT_EQ(again->seq(), original_seq);
   EXPECT_EQ(again->alert_id(), "lanhua-bridge-1");
-  absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*center, "alert.>");
+  absl::StatusOr<std::vector<Message>> history = FullHistory(*center, "alert.>");
   ASSERT_TRUE(history.ok()) << history.status();
   std::vector<uint64_t> seqs;
-  for (const v1::Deliver& d : *history) {
+  for (const Message& d : *history) {
     if (d.event().alert().alert_id() == "lanhua-bridge-1") seqs.push_back(d.seq());
   }
   EXPECT_EQ(seqs, std::vector<uint64_t>{original_seq});
   EXPECT_EQ(history->size(), 3u);
-  absl::StatusOr<v1::StatsReply> stats = center->Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(Counter(*stats, "duplicates"), 1u);
 }
@@ -619,7 +640,7 @@ TEST_F(DurabilityTest, HistoryCli) {
   PublishOutcome out = PublishWindow(*center, kTopic, AlertIdRange("cli-", 0, 10), 20);
   ASSERT_EQ(out.acked.size(), 10u) << out.Summary();
   // Also a stored message that the pattern must leave out.
-  ASSERT_TRUE(center->Publish(MakeAlert("alert.jincheng.z06", "cli-other-zone", v1::P2)).ok());
+  ASSERT_TRUE(center->PublishAlert("alert.jincheng.z06", MakeAlert("cli-other-zone", v1::P2)).ok());
   std::vector<std::pair<uint64_t, std::string>> by_seq;  // in seq order
   for (const auto& [id, seq] : out.acked) by_seq.emplace_back(seq, id);
   std::sort(by_seq.begin(), by_seq.end());

@@ -27,6 +27,7 @@
 #include "support/raw_peer.h"
 #include "support/test_clients.h"
 #include "zonecast/client.h"
+#include "zonecast/testing.h"
 
 namespace {
 
@@ -35,16 +36,22 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using zonecast::Client;
 using zonecast::ClientOptions;
+using zonecast::Message;
+using zonecast::PublishResult;
 using zonecast::testing::AlertIds;
+using zonecast::testing::AwaitOnePubAck;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::CollectDeliveries;
 using zonecast::testing::Counter;
-using zonecast::testing::Describe;
 using zonecast::testing::Gauge;
 using zonecast::testing::HasAlert;
+using zonecast::testing::IsGoodbye;
+using zonecast::testing::IsTakenOver;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::NextDeliver;
+using zonecast::testing::PublishAlertAsync;
 using zonecast::testing::RawPeer;
+using zonecast::testing::TakeStrayError;
 using zonecast::testing::TestClientOptions;
 using zonecast::testing::WaitForGauge;
 using zonecast::testing::WaitUntil;
@@ -71,33 +78,33 @@ class DurableSessionTest : public ::testing::Test {
   std::unique_ptr<Client> Connect(v1::Role role, const std::string& unit,
                                   bool auto_received = true) {
     ClientOptions options = TestClientOptions(broker_->endpoint(), role, unit);
-    options.auto_received = auto_received;
-    auto client = Client::Connect(options);
+    auto client = zonecast::ConnectForTesting(
+        options, zonecast::ClientTestSwitches{.auto_received = auto_received});
     EXPECT_TRUE(client.ok()) << unit << ": " << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
 
-  static v1::StatsReply Stats(Client& client) {
-    absl::StatusOr<v1::StatsReply> stats = client.Stats();
+  static v1::StatsSnapshot Stats(Client& client) {
+    absl::StatusOr<v1::StatsSnapshot> stats = client.Stats();
     EXPECT_TRUE(stats.ok()) << stats.status();
-    return stats.ok() ? *stats : v1::StatsReply();
+    return stats.ok() ? *stats : v1::StatsSnapshot();
   }
 
   // Publishes alert `id` on `topic` and returns its seq (0 after a failure).
   static uint64_t Publish(Client& center, const std::string& topic, const std::string& id,
                           v1::Priority priority = v1::P2) {
-    absl::StatusOr<v1::PubAck> ack = center.Publish(MakeAlert(topic, id, priority));
+    absl::StatusOr<PublishResult> ack = center.PublishAlert(topic, MakeAlert(id, priority));
     EXPECT_TRUE(ack.ok()) << id << ": " << ack.status();
     return ack.ok() ? ack->seq() : 0;
   }
 
   // Publishes `fence_id` on kZ03 and collects what `terminal` gets up to and
   // including it.
-  static std::vector<v1::Deliver> UpToFence(Client& center, Client& terminal,
-                                            const std::string& fence_id) {
+  static std::vector<Message> UpToFence(Client& center, Client& terminal,
+                                        const std::string& fence_id) {
     Publish(center, kZ03, fence_id);
-    std::vector<v1::Deliver> got = CollectDeliveries(
-        terminal, [&](const std::vector<v1::Deliver>& d) { return HasAlert(d, fence_id); },
+    std::vector<Message> got = CollectDeliveries(
+        terminal, [&](const std::vector<Message>& d) { return HasAlert(d, fence_id); },
         absl::Seconds(3));
     EXPECT_TRUE(HasAlert(got, fence_id)) << "the fence " << fence_id << " did not arrive";
     return got;
@@ -132,7 +139,7 @@ TEST_F(DurableSessionTest, OfflineTerminalGetsExactlyItsMissedAlertsOnReconnect)
   terminal = Connect(v1::TERMINAL, kUnit);
   ASSERT_NE(terminal, nullptr);
   ASSERT_TRUE(terminal->Subscribe({kZ03}).ok());
-  std::vector<v1::Deliver> got = UpToFence(*center, *terminal, "fence-1");
+  std::vector<Message> got = UpToFence(*center, *terminal, "fence-1");
   std::vector<std::string> expected = missed;
   expected.push_back("fence-1");
   EXPECT_THAT(AlertIds(got), ElementsAreArray(expected));
@@ -146,7 +153,7 @@ TEST_F(DurableSessionTest, OfflineTerminalGetsExactlyItsMissedAlertsOnReconnect)
   if (!got.empty()) {
     EXPECT_FALSE(got.back().redelivered()) << "the fence was sent live";
   }
-  v1::StatsReply stats = Stats(*center);
+  v1::StatsSnapshot stats = Stats(*center);
   EXPECT_EQ(Counter(stats, "replays_started"), 1u);
   EXPECT_EQ(Counter(stats, "replayed"), 5u);
   EXPECT_EQ(Gauge(stats, "durable_sessions"), 1);
@@ -203,7 +210,7 @@ TEST_F(DurableSessionTest, AfterKillNineTerminalGetsExactlyItsUnacknowledgedAler
 
   // One alert the terminal gets and acknowledges before the crash.
   Publish(*center, kZ03, "acked-before-crash");
-  std::optional<v1::Deliver> acked = NextDeliver(*terminal, absl::Seconds(3));
+  std::optional<Message> acked = NextDeliver(*terminal, absl::Seconds(3));
   ASSERT_TRUE(acked.has_value());
   ASSERT_TRUE(WaitForGauge(*center, "pending_acks", 0, absl::Seconds(3)));
   terminal.reset();
@@ -229,7 +236,7 @@ TEST_F(DurableSessionTest, AfterKillNineTerminalGetsExactlyItsUnacknowledgedAler
   // journal at Hello.
   terminal = Connect(v1::TERMINAL, kUnit);
   ASSERT_NE(terminal, nullptr);
-  std::vector<v1::Deliver> got = UpToFence(*center, *terminal, "fence-after-restart");
+  std::vector<Message> got = UpToFence(*center, *terminal, "fence-after-restart");
   std::vector<std::string> expected = offline;
   expected.push_back("fence-after-restart");
   EXPECT_THAT(AlertIds(got), ElementsAreArray(expected))
@@ -239,7 +246,7 @@ TEST_F(DurableSessionTest, AfterKillNineTerminalGetsExactlyItsUnacknowledgedAler
     EXPECT_EQ(got[i].seq(), offline_seqs[i]);
     EXPECT_TRUE(got[i].redelivered());
   }
-  const v1::StatsReply stats = Stats(*center);
+  const v1::StatsSnapshot stats = Stats(*center);
   EXPECT_EQ(Counter(stats, "replayed"), 4u);
   EXPECT_EQ(Gauge(stats, "durable_sessions"), 1);
 }
@@ -254,8 +261,8 @@ TEST_F(DurableSessionTest, TakeoverReplaysUnacknowledgedDeliveriesToNewConnectio
 
   const uint64_t seq0 = Publish(*center, kZ03, "takeover-0");
   const uint64_t seq1 = Publish(*center, kZ03, "takeover-1");
-  std::vector<v1::Deliver> first = CollectDeliveries(
-      *old_connection, [](const std::vector<v1::Deliver>& d) { return d.size() == 2; },
+  std::vector<Message> first = CollectDeliveries(
+      *old_connection, [](const std::vector<Message>& d) { return d.size() == 2; },
       absl::Seconds(3));
   ASSERT_THAT(AlertIds(first), ElementsAre("takeover-0", "takeover-1"));
   EXPECT_EQ(Gauge(Stats(*center), "pending_acks"), 2) << "the old connection withholds RECEIVED";
@@ -263,20 +270,23 @@ TEST_F(DurableSessionTest, TakeoverReplaysUnacknowledgedDeliveriesToNewConnectio
   // The terminal moved to another mobile cell: same unit, new connection.
   std::unique_ptr<Client> new_connection = Connect(v1::TERMINAL, kUnit);
   ASSERT_NE(new_connection, nullptr);
-  std::optional<v1::Frame> taken;
+  std::optional<absl::Status> taken;
   const absl::Time deadline = absl::Now() + absl::Seconds(3);
   while (!taken && absl::Now() < deadline) {
-    absl::StatusOr<std::optional<v1::Frame>> next = old_connection->Next(absl::Milliseconds(50));
-    ASSERT_TRUE(next.ok()) << next.status();
-    if (next->has_value() && (*next)->has_error()) taken = **next;
+    absl::StatusOr<Message> next = old_connection->Next(absl::Milliseconds(50));
+    // Messages, a quiet 50 ms and a Goodbye are not what this waits for.
+    if (next.ok() || absl::IsDeadlineExceeded(next.status()) || IsGoodbye(next.status())) {
+      continue;
+    }
+    taken = next.status();
   }
   ASSERT_TRUE(taken.has_value()) << "the old connection was not told";
-  EXPECT_EQ(taken->error().code(), v1::SESSION_TAKEN_OVER) << Describe(*taken);
+  EXPECT_TRUE(IsTakenOver(*taken)) << *taken;
   // Gone for good (a stale connection's client would not be used again;
   // see SupersededClientDoesNotTakeItsSessionBack for one that is).
   old_connection.reset();
 
-  std::vector<v1::Deliver> got = UpToFence(*center, *new_connection, "takeover-fence");
+  std::vector<Message> got = UpToFence(*center, *new_connection, "takeover-fence");
   EXPECT_THAT(AlertIds(got), ElementsAre("takeover-0", "takeover-1", "takeover-fence"));
   if (got.size() == 3) {
     EXPECT_EQ(got[0].seq(), seq0);
@@ -286,7 +296,7 @@ TEST_F(DurableSessionTest, TakeoverReplaysUnacknowledgedDeliveriesToNewConnectio
     EXPECT_FALSE(got[2].redelivered());
   }
   EXPECT_TRUE(WaitForGauge(*center, "pending_acks", 0, absl::Seconds(3)));
-  const v1::StatsReply stats = Stats(*center);
+  const v1::StatsSnapshot stats = Stats(*center);
   EXPECT_EQ(Counter(stats, "session_takeovers"), 1u);
   EXPECT_EQ(Gauge(stats, "sessions.terminal"), 1);
 }
@@ -310,12 +320,23 @@ TEST_F(DurableSessionTest, SupersededClientDoesNotTakeItsSessionBack) {
   ASSERT_NE(new_connection, nullptr);
 
   // Both applications keep running for ten heartbeat periods (and so does
-  // the center, which would otherwise miss its own heartbeats).
+  // the center, which would otherwise miss its own heartbeats). Each call
+  // may bring a message or nothing; a terminal's may also say that its
+  // session was taken over, which is no reason to stop calling.
+  auto running = [](const absl::StatusOr<Message>& next) {
+    return next.ok() || absl::IsDeadlineExceeded(next.status());
+  };
+  auto terminal_running = [&](const absl::StatusOr<Message>& next) {
+    return running(next) || IsTakenOver(next.status());
+  };
   const absl::Time until = absl::Now() + absl::Seconds(1);
   while (absl::Now() < until) {
-    ASSERT_TRUE(old_connection->Next(absl::Milliseconds(5)).ok());
-    ASSERT_TRUE(new_connection->Next(absl::Milliseconds(5)).ok());
-    ASSERT_TRUE(center->Next(absl::Milliseconds(1)).ok());
+    absl::StatusOr<Message> old_next = old_connection->Next(absl::Milliseconds(5));
+    ASSERT_TRUE(terminal_running(old_next)) << old_next.status();
+    absl::StatusOr<Message> new_next = new_connection->Next(absl::Milliseconds(5));
+    ASSERT_TRUE(terminal_running(new_next)) << new_next.status();
+    absl::StatusOr<Message> center_next = center->Next(absl::Milliseconds(1));
+    ASSERT_TRUE(running(center_next)) << center_next.status();
   }
   EXPECT_EQ(Counter(Stats(*center), "session_takeovers"), 1u)
       << "the superseded client said Hello again and took the session back";
@@ -334,13 +355,19 @@ TEST_F(DurableSessionTest, SupersededClientDoesNotTakeItsSessionBack) {
 // error to send a Hello and never re-sends the request nor hands the error
 // to the waiter, and the call fails with DEADLINE_EXCEEDED after
 // request_timeout (5 s here) although the broker is up.
+// A client whose session the broker dropped (here: its connection was not
+// served for longer than the heartbeat timeout; the library's background
+// service is switched off to make that happen) gets a new session on its
+// next call, and the replay of what it missed.
 TEST_F(DurableSessionTest, CallAfterHeartbeatTimeoutGetsNewSessionAndReplay) {
   ASSERT_NO_FATAL_FAILURE(StartBroker({"--heartbeat_ms=100", "--heartbeat_misses=3"}));
   std::unique_ptr<Client> center = Connect(v1::CENTER, "center-1");
   ASSERT_NE(center, nullptr);
   ClientOptions options = TestClientOptions(broker_->endpoint(), v1::TERMINAL, kUnit);
   options.request_timeout = absl::Seconds(2);
-  auto terminal = Client::Connect(options);
+  zonecast::ClientTestSwitches switches;
+  switches.serve_in_background = false;
+  auto terminal = zonecast::ConnectForTesting(options, switches);
   ASSERT_TRUE(terminal.ok()) << terminal.status();
   ASSERT_TRUE((*terminal)->Subscribe({kZ03}).ok());
 
@@ -348,21 +375,59 @@ TEST_F(DurableSessionTest, CallAfterHeartbeatTimeoutGetsNewSessionAndReplay) {
   // 300 ms of silence. The center keeps its own session alive meanwhile.
   ASSERT_TRUE(WaitUntil(
       [&] {
-        absl::StatusOr<v1::StatsReply> stats = center->Stats();
+        absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
         return stats.ok() && Gauge(*stats, "sessions.terminal") == 0;
       },
       absl::Seconds(3)));
   const uint64_t missed_seq = Publish(*center, kZ03, "missed-while-busy");
 
   const absl::Time before = absl::Now();
-  absl::StatusOr<v1::StatsReply> stats = (*terminal)->Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = (*terminal)->Stats();
   const absl::Duration took = absl::Now() - before;
   EXPECT_TRUE(stats.ok()) << stats.status() << " after " << took;
   EXPECT_LT(took, absl::Seconds(1));
-  std::optional<v1::Deliver> replayed = NextDeliver(**terminal, absl::Seconds(2));
+  std::optional<Message> replayed = NextDeliver(**terminal, absl::Seconds(2));
   ASSERT_TRUE(replayed.has_value()) << "the missed alert was not replayed";
   EXPECT_EQ(replayed->seq(), missed_seq);
   EXPECT_TRUE(replayed->redelivered());
+}
+
+// The library keeps a session alive whatever its caller does: a terminal
+// application busy elsewhere for ten heartbeat timeouts (it makes no call)
+// and a console that only publishes, never reading, both keep their
+// sessions; the alert published meanwhile reaches the terminal live (not as
+// a replay), and its RECEIVED went out without the application's help.
+TEST_F(DurableSessionTest, BusyCallerKeepsItsSession) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"--heartbeat_ms=100", "--heartbeat_misses=3"}));
+  std::unique_ptr<Client> center = Connect(v1::CENTER, "center-1");
+  ASSERT_NE(center, nullptr);
+  std::unique_ptr<Client> terminal = Connect(v1::TERMINAL, kUnit);
+  ASSERT_NE(terminal, nullptr);
+  ASSERT_TRUE(terminal->Subscribe({kZ03}).ok());
+
+  // Being busy is the stimulus here, not a wait for an event: 3 s without a
+  // call, ten times the 300 ms after which the broker drops a silent peer.
+  const uint64_t seq = Publish(*center, kZ03, "while-busy");
+  for (int i = 0; i < 6; ++i) {
+    absl::SleepFor(absl::Milliseconds(500));
+    absl::StatusOr<PublishResult> more =
+        center->PublishAlert(kZ03, MakeAlert(absl::StrCat("publish-only-", i)));
+    ASSERT_TRUE(more.ok()) << more.status();
+  }
+  EXPECT_EQ(center->reconnects(), 0u);
+  EXPECT_EQ(terminal->reconnects(), 0u);
+  EXPECT_TRUE(terminal->connected());
+  absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Counter(*stats, "heartbeat_timeouts"), 0u);
+  EXPECT_EQ(Counter(*stats, "redelivered"), 0u);  // RECEIVED went out in time
+  // Every delivery gets its RECEIVED while the application still makes no
+  // call (the last one may be on its way).
+  EXPECT_TRUE(WaitForGauge(*center, "pending_acks", 0));
+  std::optional<Message> live = NextDeliver(*terminal, absl::Seconds(2));
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->seq(), seq);
+  EXPECT_FALSE(live->redelivered());
 }
 
 // P1 overtakes a P3 backlog (ARCHITECTURE.md, delivery contract 4). The terminal is a raw
@@ -393,23 +458,27 @@ TEST_F(DurableSessionTest, P1OvertakesP3Backlog) {
   constexpr size_t kBodyBytes = 60000;  // under --max_frame_bytes (64 KiB)
   constexpr size_t kWindow = 16;        // outstanding PubAcks
   std::vector<uint64_t> p3_seqs;
-  size_t outstanding = 0;
+  std::vector<absl::Status> refused;  // publishes answered with an Error
+  auto record = [&](absl::StatusOr<PublishResult> result) {
+    if (result.ok()) {
+      p3_seqs.push_back(result->seq());
+    } else {
+      refused.push_back(result.status());
+    }
+  };
   auto drain_pub_acks = [&](size_t down_to) {
-    while (outstanding > down_to) {
-      absl::StatusOr<std::optional<v1::Frame>> next = center->Next(absl::Seconds(3));
-      ASSERT_TRUE(next.ok()) << next.status();
-      ASSERT_TRUE(next->has_value()) << "no PubAck within 3 s";
-      ASSERT_FALSE((*next)->has_error()) << Describe(**next);
-      if (!(*next)->has_pub_ack()) continue;
-      p3_seqs.push_back((*next)->pub_ack().seq());
-      --outstanding;
+    while (center->outstanding_publishes() > down_to) {
+      absl::Status answered = AwaitOnePubAck(*center, absl::Seconds(3));
+      ASSERT_TRUE(answered.ok()) << "no PubAck within 3 s: " << answered;
+      ASSERT_TRUE(refused.empty()) << refused.front();
+      absl::Status stray = TakeStrayError(*center);
+      ASSERT_TRUE(stray.ok()) << stray;
     }
   };
   for (int i = 0; i < kBacklog; ++i) {
-    absl::StatusOr<uint64_t> request = center->PublishAsync(
-        MakeAlert(kZ03, absl::StrFormat("backlog-%03d", i), v1::P3, kBodyBytes));
-    ASSERT_TRUE(request.ok()) << request.status();
-    ++outstanding;
+    absl::Status request = PublishAlertAsync(
+        *center, kZ03, MakeAlert(absl::StrFormat("backlog-%03d", i), v1::P3, kBodyBytes), record);
+    ASSERT_TRUE(request.ok()) << request;
     drain_pub_acks(kWindow);
     if (HasFatalFailure()) return;
   }
@@ -417,7 +486,7 @@ TEST_F(DurableSessionTest, P1OvertakesP3Backlog) {
   if (HasFatalFailure()) return;
   // One publisher's frames are sequenced in the order sent.
   std::sort(p3_seqs.begin(), p3_seqs.end());
-  absl::StatusOr<v1::PubAck> urgent = center->Publish(MakeAlert(kZ03, "urgent-p1", v1::P1));
+  absl::StatusOr<PublishResult> urgent = center->PublishAlert(kZ03, MakeAlert("urgent-p1", v1::P1));
   ASSERT_TRUE(urgent.ok()) << urgent.status();
   // Only the slow peer has a backlog (the center's queue is empty between
   // its requests), so this is the slow session's queue.

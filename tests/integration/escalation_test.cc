@@ -42,12 +42,15 @@ namespace {
 namespace v1 = zonecast::v1;
 using ::testing::ElementsAre;
 using zonecast::Client;
+using zonecast::Message;
+using zonecast::PublishResult;
 using zonecast::testing::AlertIds;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ClientSpec;
 using zonecast::testing::CollectDeliveries;
 using zonecast::testing::ConnectAll;
 using zonecast::testing::Counter;
+using zonecast::testing::Describe;
 using zonecast::testing::Gauge;
 using zonecast::testing::HasAlert;
 using zonecast::testing::MakeAlert;
@@ -117,18 +120,18 @@ class EscalationTest : public ::testing::Test {
     return clients.ok() ? *std::move(clients) : std::vector<std::unique_ptr<Client>>();
   }
 
-  static v1::StatsReply Stats(Client& client) {
-    absl::StatusOr<v1::StatsReply> stats = client.Stats();
+  static v1::StatsSnapshot Stats(Client& client) {
+    absl::StatusOr<v1::StatsSnapshot> stats = client.Stats();
     EXPECT_TRUE(stats.ok()) << stats.status();
-    return stats.ok() ? *stats : v1::StatsReply();
+    return stats.ok() ? *stats : v1::StatsSnapshot();
   }
 
   // The next Escalation event for `watcher` (bounded), or nullopt.
-  static std::optional<v1::Deliver> NextEscalation(Client& watcher,
-                                                   absl::Duration timeout = absl::Seconds(3)) {
-    std::optional<v1::Deliver> d = NextDeliver(watcher, timeout);
+  static std::optional<Message> NextEscalation(Client& watcher,
+                                               absl::Duration timeout = absl::Seconds(3)) {
+    std::optional<Message> d = NextDeliver(watcher, timeout);
     if (d.has_value()) {
-      EXPECT_TRUE(d->event().has_escalation()) << d->ShortDebugString();
+      EXPECT_TRUE(d->event().has_escalation()) << Describe(*d);
       EXPECT_EQ(d->topic(), "escalation.jincheng");
       EXPECT_EQ(d->priority(), v1::P1);
     }
@@ -155,12 +158,12 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
   Client& center = *clients[0];
   Client& watcher = *clients[1];
 
-  absl::StatusOr<v1::PubAck> pub =
-      center.Publish(MakeAlert(AlertTopic("z03"), "nobody-home-1", v1::P1));
+  absl::StatusOr<PublishResult> pub =
+      center.PublishAlert(AlertTopic("z03"), MakeAlert("nobody-home-1", v1::P1));
   ASSERT_TRUE(pub.ok()) << pub.status();
   EXPECT_EQ(pub->recipients(), 0u);
 
-  std::optional<v1::Deliver> event = NextEscalation(watcher);
+  std::optional<Message> event = NextEscalation(watcher);
   ASSERT_TRUE(event.has_value()) << "no Escalation event";
   const v1::Escalation& escalation = event->event().escalation();
   EXPECT_EQ(escalation.reason(), "no_unit_online");
@@ -174,7 +177,7 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
       {2, "z02"}, {3, "z04"}, {4, "z08"}};
   for (const auto& [index, zone] : neighbours) {
     SCOPED_TRACE(zone);
-    std::optional<v1::Deliver> copy = NextDeliver(*clients[index], absl::Seconds(3));
+    std::optional<Message> copy = NextDeliver(*clients[index], absl::Seconds(3));
     ASSERT_TRUE(copy.has_value()) << "no escalated copy";
     EXPECT_EQ(copy->topic(), AlertTopic(zone));
     EXPECT_EQ(copy->priority(), v1::P1);
@@ -188,7 +191,7 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
   std::vector<std::string> acked_by;
   CollectDeliveries(
       center,
-      [&](const std::vector<v1::Deliver>& got) {
+      [&](const std::vector<Message>& got) {
         if (!got.empty() && got.back().event().has_ack()) {
           const v1::Ack& ack = got.back().event().ack();
           EXPECT_EQ(ack.alert_id(), "nobody-home-1");
@@ -203,13 +206,13 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
 
   // z05 is no neighbour: a P4 alert of its own (no deadline, a unit online)
   // is the fence, and the only thing it gets.
-  ASSERT_TRUE(center.Publish(MakeAlert(AlertTopic("z05"), "z05-fence", v1::P4)).ok());
-  std::vector<v1::Deliver> z05 = CollectDeliveries(
-      *clients[5], [](const std::vector<v1::Deliver>& d) { return HasAlert(d, "z05-fence"); },
+  ASSERT_TRUE(center.PublishAlert(AlertTopic("z05"), MakeAlert("z05-fence", v1::P4)).ok());
+  std::vector<Message> z05 = CollectDeliveries(
+      *clients[5], [](const std::vector<Message>& d) { return HasAlert(d, "z05-fence"); },
       absl::Seconds(3));
   EXPECT_THAT(AlertIds(z05), ElementsAre("z05-fence"));
 
-  const v1::StatsReply stats = Stats(center);
+  const v1::StatsSnapshot stats = Stats(center);
   EXPECT_EQ(Counter(stats, "escalations"), 1u);
   EXPECT_EQ(Gauge(stats, "open_alerts"), 0) << "an escalated alert waits for no deadline";
   absl::StatusOr<v1::AlertTimeline> timeline = center.Timeline("nobody-home-1");
@@ -236,12 +239,13 @@ TEST_F(EscalationTest, UnansweredAlertEscalatesAtDeadlineAndAnsweredOneDoesNot) 
 
   // The terminal gets it (RECEIVED is automatic) but nobody answers.
   const absl::Time published = absl::Now();
-  absl::StatusOr<v1::PubAck> a = center.Publish(MakeAlert(AlertTopic("z05"), "unanswered", v1::P1));
+  absl::StatusOr<PublishResult> a =
+      center.PublishAlert(AlertTopic("z05"), MakeAlert("unanswered", v1::P1));
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(Gauge(Stats(center), "open_alerts"), 1);
-  std::optional<v1::Deliver> got_a = NextDeliver(terminal, absl::Seconds(3));
+  std::optional<Message> got_a = NextDeliver(terminal, absl::Seconds(3));
   ASSERT_TRUE(got_a.has_value());
-  std::optional<v1::Deliver> event = NextEscalation(watcher);
+  std::optional<Message> event = NextEscalation(watcher);
   const absl::Duration latency = absl::Now() - published;
   ASSERT_TRUE(event.has_value()) << "no escalation within 3 s";
   const v1::Escalation& escalation = event->event().escalation();
@@ -265,20 +269,20 @@ TEST_F(EscalationTest, UnansweredAlertEscalatesAtDeadlineAndAnsweredOneDoesNot) 
   // "answered" is accepted at once; "unanswered-2", published after it, is
   // not. Its escalation is the fence: "answered" had an earlier deadline,
   // so it would have escalated first.
-  ASSERT_TRUE(center.Publish(MakeAlert(AlertTopic("z05"), "answered", v1::P1)).ok());
-  std::optional<v1::Deliver> got_b = NextDeliver(terminal, absl::Seconds(3));
+  ASSERT_TRUE(center.PublishAlert(AlertTopic("z05"), MakeAlert("answered", v1::P1)).ok());
+  std::optional<Message> got_b = NextDeliver(terminal, absl::Seconds(3));
   ASSERT_TRUE(got_b.has_value());
   ASSERT_TRUE(terminal.SendAck(*got_b, v1::ACCEPTED, "taking it").ok());
-  ASSERT_TRUE(center.Publish(MakeAlert(AlertTopic("z05"), "unanswered-2", v1::P1)).ok());
+  ASSERT_TRUE(center.PublishAlert(AlertTopic("z05"), MakeAlert("unanswered-2", v1::P1)).ok());
   ASSERT_TRUE(NextDeliver(terminal, absl::Seconds(3)).has_value());
   std::vector<std::string> escalated;
   while (escalated.empty() || escalated.back() != "unanswered-2") {
-    std::optional<v1::Deliver> next = NextEscalation(watcher);
+    std::optional<Message> next = NextEscalation(watcher);
     ASSERT_TRUE(next.has_value()) << "unanswered-2 did not escalate";
     escalated.push_back(next->event().escalation().alert().alert_id());
   }
   EXPECT_THAT(escalated, ElementsAre("unanswered-2")) << "an accepted alert escalated";
-  const v1::StatsReply stats = Stats(center);
+  const v1::StatsSnapshot stats = Stats(center);
   EXPECT_EQ(Counter(stats, "escalations"), 2u);
   EXPECT_EQ(Gauge(stats, "open_alerts"), 0);
 }
@@ -289,11 +293,11 @@ TEST_F(EscalationTest, DeadlineSurvivesKillNineAndRestart) {
       Connect({{v1::CENTER, "center-1", {}}, {v1::TERMINAL, "jc-z05-v01", {AlertTopic("z05")}}});
   ASSERT_EQ(clients.size(), 2u);
   const absl::Time published = absl::Now();
-  absl::StatusOr<v1::PubAck> pub =
-      clients[0]->Publish(MakeAlert(AlertTopic("z05"), "before-crash", v1::P2));
+  absl::StatusOr<PublishResult> pub =
+      clients[0]->PublishAlert(AlertTopic("z05"), MakeAlert("before-crash", v1::P2));
   ASSERT_TRUE(pub.ok()) << pub.status();
   // A terminal was online (no immediate escalation) and does not answer.
-  std::optional<v1::Deliver> got = NextDeliver(*clients[1], absl::Seconds(3));
+  std::optional<Message> got = NextDeliver(*clients[1], absl::Seconds(3));
   ASSERT_TRUE(got.has_value());
   const std::string data_dir = broker_->data_dir();
   broker_->Kill();
@@ -307,7 +311,7 @@ TEST_F(EscalationTest, DeadlineSurvivesKillNineAndRestart) {
       Connect({{v1::CENTER, "escalation-watch", {"escalation.>"}}});
   ASSERT_EQ(after.size(), 1u);
   ASSERT_LT(absl::Now() - published, kP2Deadline) << "the restart took longer than the deadline";
-  std::optional<v1::Deliver> event = NextEscalation(*after[0]);
+  std::optional<Message> event = NextEscalation(*after[0]);
   const absl::Duration latency = absl::Now() - published;
   ASSERT_TRUE(event.has_value()) << "the deadline was lost in the crash";
   const v1::Escalation& escalation = event->event().escalation();
@@ -346,16 +350,14 @@ TEST_F(EscalationTest, EmergencyButtonAlertsUnitZoneAndNeighboursAtOnce) {
   Client& center = *clients[6];
   Client& watcher = *clients[7];
 
-  v1::Publish button;
-  button.set_topic("radio.jincheng.z07.jc-z07-v01");
-  v1::RadioEvent* radio = button.mutable_event()->mutable_radio();
-  radio->set_unit("jc-z07-v01");
-  radio->set_kind(v1::RadioEvent::EMERGENCY);
-  radio->mutable_position()->set_lat(35.4907);
-  radio->mutable_position()->set_lon(112.8513);
-  radio->set_text("officer down, Lanhua bridge");
-  radio->set_event_unix_ms(absl::ToUnixMillis(absl::Now()));
-  absl::StatusOr<v1::PubAck> pub = officer.Publish(button);
+  v1::RadioEvent button;
+  button.set_unit("jc-z07-v01");
+  button.set_kind(v1::RadioEvent::EMERGENCY);
+  button.mutable_position()->set_lat(35.4907);
+  button.mutable_position()->set_lon(112.8513);
+  button.set_text("officer down, Lanhua bridge");
+  button.set_event_unix_ms(absl::ToUnixMillis(absl::Now()));
+  absl::StatusOr<PublishResult> pub = officer.PublishRadio("radio.jincheng.z07.jc-z07-v01", button);
   ASSERT_TRUE(pub.ok()) << pub.status();
   EXPECT_TRUE(pub->durable());
   const std::string alert_id = absl::StrCat("emergency-jc-z07-v01-", pub->seq());
@@ -364,7 +366,7 @@ TEST_F(EscalationTest, EmergencyButtonAlertsUnitZoneAndNeighboursAtOnce) {
       {0, "z07"}, {1, "z07"}, {2, "z02"}, {3, "z06"}, {4, "z08"}};
   for (const auto& [index, zone] : recipients) {
     SCOPED_TRACE(absl::StrCat("terminal ", index, " of ", zone));
-    std::optional<v1::Deliver> d = NextDeliver(*clients[index], absl::Seconds(3));
+    std::optional<Message> d = NextDeliver(*clients[index], absl::Seconds(3));
     ASSERT_TRUE(d.has_value()) << "no emergency alert";
     EXPECT_EQ(d->topic(), AlertTopic(zone));
     EXPECT_EQ(d->priority(), v1::P1);
@@ -377,13 +379,13 @@ TEST_F(EscalationTest, EmergencyButtonAlertsUnitZoneAndNeighboursAtOnce) {
     EXPECT_DOUBLE_EQ(alert.location().lat(), 35.4907);
   }
   // The center hears the button itself, as P1.
-  std::optional<v1::Deliver> heard = NextDeliver(center, absl::Seconds(3));
+  std::optional<Message> heard = NextDeliver(center, absl::Seconds(3));
   ASSERT_TRUE(heard.has_value());
   EXPECT_EQ(heard->topic(), "radio.jincheng.z07.jc-z07-v01");
   EXPECT_EQ(heard->priority(), v1::P1);
   EXPECT_EQ(heard->event().radio().kind(), v1::RadioEvent::EMERGENCY);
 
-  std::optional<v1::Deliver> event = NextEscalation(watcher);
+  std::optional<Message> event = NextEscalation(watcher);
   ASSERT_TRUE(event.has_value()) << "no Escalation event";
   const v1::Escalation& escalation = event->event().escalation();
   EXPECT_EQ(escalation.reason(), "emergency");
@@ -393,9 +395,9 @@ TEST_F(EscalationTest, EmergencyButtonAlertsUnitZoneAndNeighboursAtOnce) {
   EXPECT_EQ(escalation.alert().alert_id(), alert_id);
 
   // z05 gets nothing but its own fence (P4: no deadline, a unit online).
-  ASSERT_TRUE(center.Publish(MakeAlert(AlertTopic("z05"), "z05-fence", v1::P4)).ok());
-  std::vector<v1::Deliver> z05 = CollectDeliveries(
-      *clients[5], [](const std::vector<v1::Deliver>& d) { return HasAlert(d, "z05-fence"); },
+  ASSERT_TRUE(center.PublishAlert(AlertTopic("z05"), MakeAlert("z05-fence", v1::P4)).ok());
+  std::vector<Message> z05 = CollectDeliveries(
+      *clients[5], [](const std::vector<Message>& d) { return HasAlert(d, "z05-fence"); },
       absl::Seconds(3));
   EXPECT_THAT(AlertIds(z05), ElementsAre("z05-fence"));
   EXPECT_EQ(Counter(Stats(center), "emergencies"), 1u);

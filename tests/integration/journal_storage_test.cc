@@ -32,9 +32,12 @@ namespace v1 = zonecast::v1;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using zonecast::Client;
+using zonecast::Message;
+using zonecast::PublishResult;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectClient;
 using zonecast::testing::Counter;
+using zonecast::testing::Describe;
 using zonecast::testing::Gauge;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::MakePosition;
@@ -103,30 +106,32 @@ TEST_F(DurabilityTest, DiskFullGivesStorageUnavailableThenRecovers) {
   // Alerts of 8 KiB need new pages of the full tmpfs.
   const std::string retried = AlertId("full-retry-", 0);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    absl::StatusOr<v1::PubAck> refused = center->Publish(MakeAlert(kTopic, retried, v1::P1, 8192));
+    absl::StatusOr<PublishResult> refused =
+        center->PublishAlert(kTopic, MakeAlert(retried, v1::P1, 8192));
     ASSERT_FALSE(refused.ok()) << "a PubAck for an alert the full disk cannot hold: "
-                               << refused->ShortDebugString();
+                               << Describe(*refused);
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
     EXPECT_THAT(refused.status().message(), HasSubstr("STORAGE_UNAVAILABLE"));
   }
-  absl::StatusOr<v1::StatsReply> stats = center->Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_GE(Counter(*stats, "storage_failures"), 3u);
   EXPECT_EQ(Gauge(*stats, "journal_healthy"), 0);
 
   // Live routing of best-effort traffic goes on.
-  absl::StatusOr<v1::PubAck> position =
-      (*unit)->Publish(MakePosition("radio.jincheng.z07.jc-z07-v03", "jc-z07-v03"));
+  absl::StatusOr<PublishResult> position =
+      (*unit)->PublishRadio("radio.jincheng.z07.jc-z07-v03", MakePosition("jc-z07-v03"));
   ASSERT_TRUE(position.ok()) << position.status();
   EXPECT_FALSE(position->durable());
-  std::optional<v1::Deliver> seen = NextDeliver(*watcher, absl::Seconds(5));
+  std::optional<Message> seen = NextDeliver(*watcher, absl::Seconds(5));
   ASSERT_TRUE(seen.has_value()) << "the position was not routed while the disk is full";
   EXPECT_EQ(seen->topic(), "radio.jincheng.z07.jc-z07-v03");
 
   // Room again: acking resumes by itself, and the retry of the refused
   // alert id is a first store, not a duplicate.
   ASSERT_TRUE(fs::remove(filler));
-  absl::StatusOr<v1::PubAck> stored = center->Publish(MakeAlert(kTopic, retried, v1::P1, 8192));
+  absl::StatusOr<PublishResult> stored =
+      center->PublishAlert(kTopic, MakeAlert(retried, v1::P1, 8192));
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_FALSE(stored->duplicate());
   acked[retried] = stored->seq();
@@ -150,10 +155,10 @@ TEST_F(DurabilityTest, DiskFullGivesStorageUnavailableThenRecovers) {
   EXPECT_EQ(Gauge(*stats, "recovery_damaged_segments"), 0);
   EXPECT_EQ(Gauge(*stats, "recovery_torn_tails"), 0);
   EXPECT_EQ(Gauge(*stats, "journal_healthy"), 1);
-  absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*reader, "alert.>");
+  absl::StatusOr<std::vector<Message>> history = FullHistory(*reader, "alert.>");
   ASSERT_TRUE(history.ok()) << history.status();
   std::map<std::string, uint64_t> stored_ids;
-  for (const v1::Deliver& d : *history) {
+  for (const Message& d : *history) {
     EXPECT_TRUE(stored_ids.emplace(d.event().alert().alert_id(), d.seq()).second)
         << d.event().alert().alert_id() << " stored twice";
   }
@@ -260,19 +265,19 @@ TEST_F(DurabilityTest, RetentionDeletesOnlyWholeExpiredSegments) {
   ASSERT_TRUE(absl::SimpleAtoi(fs::path(paths.back()).stem().string(), &newest_index));
   EXPECT_EQ(newest_index - oldest_index + 1, paths.size());
 
-  absl::StatusOr<v1::StatsReply> stats = center->Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(Counter(*stats, "journal_segments_deleted"), oldest_index - 1);
   EXPECT_EQ(Gauge(*stats, "journal_segments"), static_cast<int64_t>(paths.size()));
 
   // History: exactly the alerts still in the files, a contiguous run of
   // seqs ending with the newest; the oldest are gone.
-  absl::StatusOr<std::vector<v1::Deliver>> history = FullHistory(*center, "alert.>");
+  absl::StatusOr<std::vector<Message>> history = FullHistory(*center, "alert.>");
   ASSERT_TRUE(history.ok()) << history.status();
   ASSERT_FALSE(history->empty());
   std::vector<std::string> history_ids;
   for (size_t i = 0; i < history->size(); ++i) {
-    const v1::Deliver& d = (*history)[i];
+    const Message& d = (*history)[i];
     history_ids.push_back(d.event().alert().alert_id());
     if (i > 0) {
       EXPECT_EQ(d.seq(), (*history)[i - 1].seq() + 1) << "seqs must be contiguous";

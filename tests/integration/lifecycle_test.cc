@@ -23,10 +23,13 @@ using ::testing::ElementsAre;
 using ::testing::Pair;
 using zonecast::Client;
 using zonecast::ClientOptions;
+using zonecast::Message;
+using zonecast::PublishResult;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectClient;
 using zonecast::testing::Counter;
 using zonecast::testing::Describe;
+using zonecast::testing::IsGoodbye;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::NextDeliver;
 using zonecast::testing::RawPeer;
@@ -103,12 +106,13 @@ TEST_F(LifecycleTest, ClientLibrarySurfacesGoodbyeAfterSigterm) {
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
 
-  std::optional<v1::Frame> bye;
+  std::optional<absl::Status> bye;
   const absl::Time deadline = absl::Now() + absl::Seconds(2);
   while (!bye && absl::Now() < deadline) {
-    absl::StatusOr<std::optional<v1::Frame>> next = (*client)->Next(absl::Milliseconds(100));
-    ASSERT_TRUE(next.ok()) << next.status();
-    if (next->has_value() && (*next)->has_goodbye()) bye = **next;
+    absl::StatusOr<Message> next = (*client)->Next(absl::Milliseconds(100));
+    if (next.ok() || absl::IsDeadlineExceeded(next.status())) continue;
+    ASSERT_TRUE(IsGoodbye(next.status())) << next.status();
+    bye = next.status();
   }
   EXPECT_TRUE(bye.has_value())
       << "the broker's Goodbye reached the client's socket but Next() never returned it";
@@ -146,7 +150,7 @@ TEST_F(LifecycleTest, SecondConnectionWithSameUnitTakesTheSessionOver) {
   std::vector<std::pair<v1::SessionEvent::State, std::string>> unit_events;
   bool fenced = false;
   while (!fenced) {
-    std::optional<v1::Deliver> d = NextDeliver(**watcher, absl::Seconds(3));
+    std::optional<Message> d = NextDeliver(**watcher, absl::Seconds(3));
     ASSERT_TRUE(d.has_value()) << "presence events stopped before the fence";
     const v1::SessionEvent& e = d->event().session();
     if (e.unit() == "jc-z03-v07") unit_events.emplace_back(e.state(), e.reason());
@@ -156,7 +160,7 @@ TEST_F(LifecycleTest, SecondConnectionWithSameUnitTakesTheSessionOver) {
                                        Pair(v1::SessionEvent::OFFLINE, "taken_over"),
                                        Pair(v1::SessionEvent::ONLINE, "hello")));
 
-  absl::StatusOr<v1::StatsReply> stats = (*watcher)->Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = (*watcher)->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(Counter(*stats, "session_takeovers"), 1u);
 }
@@ -179,8 +183,8 @@ TEST_F(LifecycleTest, ClientNoticesKilledBrokerWithinHeartbeatMisses) {
   absl::Duration longest_next;
   while ((*client)->connected() && absl::Now() - killed < absl::Seconds(10)) {
     const absl::Time before = absl::Now();
-    absl::StatusOr<std::optional<v1::Frame>> next = (*client)->Next(absl::Milliseconds(20));
-    ASSERT_TRUE(next.ok()) << next.status();
+    absl::StatusOr<Message> next = (*client)->Next(absl::Milliseconds(20));
+    ASSERT_TRUE(next.ok() || absl::IsDeadlineExceeded(next.status())) << next.status();
     longest_next = std::max(longest_next, absl::Now() - before);
   }
   const absl::Duration noticed_after = absl::Now() - killed;
@@ -252,17 +256,17 @@ TEST_F(LifecycleTest, TerminalSaysHelloAgainAndResubscribesAfterBrokerRestart) {
   EXPECT_TRUE(WaitUntil(
       [&] {
         (void)(*terminal)->Next(absl::Milliseconds(10)).ok();  // keep the terminal beating
-        absl::StatusOr<v1::StatsReply> stats = (*center)->Stats();
+        absl::StatusOr<v1::StatsSnapshot> stats = (*center)->Stats();
         subscribed = stats.ok() && zonecast::testing::Gauge(*stats, "subscriptions") == 1;
         return subscribed;
       },
       absl::Seconds(5)));
   ASSERT_TRUE(subscribed) << "the terminal did not resubscribe";
-  absl::StatusOr<v1::PubAck> ack =
-      (*center)->Publish(MakeAlert("alert.jincheng.z03", "after-restart", v1::P1));
+  absl::StatusOr<PublishResult> ack =
+      (*center)->PublishAlert("alert.jincheng.z03", MakeAlert("after-restart", v1::P1));
   ASSERT_TRUE(ack.ok()) << ack.status();
   EXPECT_EQ(ack->recipients(), 1u);
-  std::optional<v1::Deliver> got = NextDeliver(**terminal, absl::Seconds(5));
+  std::optional<Message> got = NextDeliver(**terminal, absl::Seconds(5));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->event().alert().alert_id(), "after-restart");
 }

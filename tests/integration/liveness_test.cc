@@ -58,7 +58,7 @@ struct Presence {
 std::optional<Presence> NextPresence(Client& watcher, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    std::optional<v1::Deliver> d = NextDeliver(watcher, deadline - absl::Now());
+    std::optional<zonecast::Message> d = NextDeliver(watcher, deadline - absl::Now());
     if (!d) return std::nullopt;
     if (!d->event().has_session()) continue;
     const v1::SessionEvent& e = d->event().session();
@@ -88,8 +88,8 @@ TEST_F(LivenessTest, SilentTerminalGoesOfflineWhileBeatingOneStaysOnline) {
   ASSERT_TRUE(watcher_client.ok()) << watcher_client.status();
   Client& watcher = **watcher_client;
   ASSERT_TRUE(watcher.Subscribe({"sys.presence.>"}).ok());
-  EXPECT_EQ(watcher.welcome().heartbeat_ms(), static_cast<uint32_t>(kHeartbeatMs));
-  EXPECT_EQ(watcher.welcome().heartbeat_misses(), static_cast<uint32_t>(kHeartbeatMisses));
+  EXPECT_EQ(watcher.session().heartbeat, absl::Milliseconds(kHeartbeatMs));
+  EXPECT_EQ(watcher.session().heartbeat_misses, static_cast<uint32_t>(kHeartbeatMisses));
 
   RawPeer silent(broker_->endpoint());
   const absl::Time hello_sent = absl::Now();
@@ -145,7 +145,7 @@ TEST_F(LivenessTest, SilentTerminalGoesOfflineWhileBeatingOneStaysOnline) {
   EXPECT_TRUE(beating->connected());
   EXPECT_EQ(beating->reconnects(), 0u) << "the beating terminal had to say Hello again";
 
-  absl::StatusOr<v1::StatsReply> stats = watcher.Stats();
+  absl::StatusOr<v1::StatsSnapshot> stats = watcher.Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(Counter(*stats, "heartbeat_timeouts"), 1u);
 

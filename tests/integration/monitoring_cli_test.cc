@@ -323,11 +323,11 @@ TEST_F(StatsCommandTest, ShowsRoutingLatencyAndCountersAfterAlerts) {
   auto center = ConnectClient(broker_->endpoint(), v1::CENTER, "center-1");
   ASSERT_TRUE(center.ok()) << center.status();
   for (int i = 0; i < 3; ++i) {
-    auto ack = (*center)->Publish(MakeAlert("alert.jincheng.z03", absl::StrCat("stats-", i)));
+    auto ack = (*center)->PublishAlert("alert.jincheng.z03", MakeAlert(absl::StrCat("stats-", i)));
     ASSERT_TRUE(ack.ok()) << ack.status();
   }
   const auto delivered = CollectDeliveries(
-      **terminal, [](const std::vector<v1::Deliver>& d) { return d.size() >= 3; },
+      **terminal, [](const std::vector<zonecast::Message>& d) { return d.size() >= 3; },
       absl::Seconds(10));
   ASSERT_EQ(delivered.size(), 3u);
 

@@ -35,6 +35,7 @@
 #include "support/test_clients.h"
 #include "zonecast/client.h"
 #include "zonecast/monitoring.pb.h"
+#include "zonecast/wire.pb.h"
 
 namespace {
 
@@ -161,11 +162,11 @@ TEST_F(MonitoringTest, MetricsCountAKnownWorkloadExactly) {
   constexpr int kAlerts = 40;
   for (int i = 0; i < kAlerts; ++i) {
     const v1::Priority priority = i % 4 == 0 ? v1::P1 : v1::P2;
-    auto acked = (*center)->Publish(MakeAlert(kZ07, absl::StrCat("metrics-", i), priority));
+    auto acked = (*center)->PublishAlert(kZ07, MakeAlert(absl::StrCat("metrics-", i), priority));
     ASSERT_TRUE(acked.ok()) << acked.status();
   }
-  std::vector<v1::Deliver> got = CollectDeliveries(
-      **terminal, [](const std::vector<v1::Deliver>& d) { return d.size() == kAlerts; },
+  std::vector<zonecast::Message> got = CollectDeliveries(
+      **terminal, [](const std::vector<zonecast::Message>& d) { return d.size() == kAlerts; },
       absl::Seconds(10));
   ASSERT_EQ(got.size(), static_cast<size_t>(kAlerts));
 
@@ -241,9 +242,10 @@ TEST_F(MonitoringTest, AlertTimelineAndOpenAlerts) {
   auto center = ConnectClient(broker_->endpoint(), v1::CENTER, "center-timeline");
   ASSERT_TRUE(center.ok()) << center.status();
   const std::string id = "lanhua-bridge-0417";
-  auto acked = (*center)->Publish(MakeAlert(kZ07, id, v1::P1));
+  auto acked = (*center)->PublishAlert(kZ07, MakeAlert(id, v1::P1));
   ASSERT_TRUE(acked.ok()) << acked.status();
-  std::optional<v1::Deliver> alert = zonecast::testing::NextDeliver(**terminal, absl::Seconds(5));
+  std::optional<zonecast::Message> alert =
+      zonecast::testing::NextDeliver(**terminal, absl::Seconds(5));
   ASSERT_TRUE(alert.has_value());
   ASSERT_TRUE((*terminal)->SendAck(*alert, v1::ACCEPTED, "on my way").ok());
 
@@ -315,12 +317,12 @@ TEST_F(MonitoringTest, OpenAlertsSurviveARestart) {
     ASSERT_TRUE((*terminal)->Subscribe({kZ07}).ok());
     auto center = ConnectClient(broker_->endpoint(), v1::CENTER, "center-restart");
     ASSERT_TRUE(center.ok()) << center.status();
-    v1::Publish taken = MakeAlert(kZ07, "taken-before-restart", v1::P1);
-    taken.mutable_event()->mutable_alert()->set_title("Woman outside the railing");
-    ASSERT_TRUE((*center)->Publish(taken).ok());
-    ASSERT_TRUE((*center)->Publish(MakeAlert(kZ07, "resolved-before-restart", v1::P2)).ok());
-    std::vector<v1::Deliver> got = CollectDeliveries(
-        **terminal, [](const std::vector<v1::Deliver>& d) { return d.size() == 2; },
+    v1::Alert taken = MakeAlert("taken-before-restart", v1::P1);
+    taken.set_title("Woman outside the railing");
+    ASSERT_TRUE((*center)->PublishAlert(kZ07, taken).ok());
+    ASSERT_TRUE((*center)->PublishAlert(kZ07, MakeAlert("resolved-before-restart", v1::P2)).ok());
+    std::vector<zonecast::Message> got = CollectDeliveries(
+        **terminal, [](const std::vector<zonecast::Message>& d) { return d.size() == 2; },
         absl::Seconds(10));
     ASSERT_EQ(got.size(), 2u);
     ASSERT_TRUE((*terminal)->SendAck(got[0], v1::ON_SCENE, "").ok());
@@ -356,7 +358,8 @@ TEST_F(MonitoringTest, StatsArePublishedOnSysStats) {
   auto watcher = ConnectClient(broker_->endpoint(), v1::CENTER, "center-stats");
   ASSERT_TRUE(watcher.ok()) << watcher.status();
   ASSERT_TRUE((*watcher)->Subscribe({"sys.stats"}).ok());
-  std::optional<v1::Deliver> stats = zonecast::testing::NextDeliver(**watcher, absl::Seconds(5));
+  std::optional<zonecast::Message> stats =
+      zonecast::testing::NextDeliver(**watcher, absl::Seconds(5));
   ASSERT_TRUE(stats.has_value()) << "no sys.stats within 5 s at --stats_interval=200ms";
   EXPECT_EQ(stats->topic(), "sys.stats");
   ASSERT_TRUE(stats->event().has_stats());
@@ -423,7 +426,7 @@ TEST_F(MonitoringTest, MalformedHttpDoesNotHurtTheBroker) {
   ASSERT_TRUE((*terminal)->Subscribe({kZ07}).ok());
   auto center = ConnectClient(broker_->endpoint(), v1::CENTER, "center-after-attack");
   ASSERT_TRUE(center.ok()) << center.status();
-  ASSERT_TRUE((*center)->Publish(MakeAlert(kZ07, "after-attack", v1::P1)).ok());
+  ASSERT_TRUE((*center)->PublishAlert(kZ07, MakeAlert("after-attack", v1::P1)).ok());
   EXPECT_TRUE(zonecast::testing::NextDeliver(**terminal, absl::Seconds(5)).has_value());
   EXPECT_TRUE(broker_->running());
 }
@@ -522,7 +525,7 @@ TEST_F(MonitoringTest, NotReadyWhileTheJournalCannotWrite) {
   // ...and a refused alert marks the journal itself unhealthy.
   auto center = ConnectClient(broker_->endpoint(), v1::CENTER, "center-full");
   ASSERT_TRUE(center.ok()) << center.status();
-  EXPECT_FALSE((*center)->Publish(MakeAlert(kZ07, "refused-when-full", v1::P1, 8192)).ok());
+  EXPECT_FALSE((*center)->PublishAlert(kZ07, MakeAlert("refused-when-full", v1::P1, 8192)).ok());
   zonecast::cli::HttpGetResult refused = MustGet("/readyz");
   EXPECT_EQ(refused.status, 503);
   EXPECT_THAT(refused.body, HasSubstr("journal cannot write"));
@@ -530,7 +533,7 @@ TEST_F(MonitoringTest, NotReadyWhileTheJournalCannotWrite) {
 
   // Room again: the next store heals the journal and the broker is ready.
   ASSERT_TRUE(fs::remove(filler));
-  ASSERT_TRUE((*center)->Publish(MakeAlert(kZ07, "refused-when-full", v1::P1, 8192)).ok());
+  ASSERT_TRUE((*center)->PublishAlert(kZ07, MakeAlert("refused-when-full", v1::P1, 8192)).ok());
   EXPECT_TRUE(WaitUntil([&] { return MustGet("/readyz").status == 200; }, absl::Seconds(10)));
   ASSERT_TRUE(broker_->Terminate().ok());
   broker_.reset();

@@ -10,9 +10,10 @@
 #include <algorithm>
 #include <future>
 #include <iostream>
-#include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -30,7 +31,10 @@ namespace v1 = zonecast::v1;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using zonecast::Client;
+using zonecast::Message;
+using zonecast::PublishResult;
 using zonecast::testing::AlertIds;
+using zonecast::testing::AwaitOnePubAck;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::CollectDeliveries;
 using zonecast::testing::ConnectAll;
@@ -38,6 +42,8 @@ using zonecast::testing::HasAlert;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::MakePosition;
 using zonecast::testing::NextDeliver;
+using zonecast::testing::PublishAlertAsync;
+using zonecast::testing::TakeStrayError;
 
 constexpr absl::Duration kWait = absl::Seconds(5);
 
@@ -53,20 +59,26 @@ class RoutingTest : public ::testing::Test {
     if (HasFailure() && broker_ != nullptr) std::cerr << "broker log:\n" << broker_->Log();
   }
 
-  // Publishes and expects a durable PubAck.
-  v1::PubAck PublishOk(Client& center, const v1::Publish& publish) {
-    absl::StatusOr<v1::PubAck> ack = center.Publish(publish);
-    EXPECT_TRUE(ack.ok()) << publish.topic() << ": " << ack.status();
-    return ack.ok() ? *ack : v1::PubAck();
+  // Publishes an alert or a radio event and expects a PubAck.
+  static PublishResult PublishOk(Client& client, const std::string& topic, v1::Alert alert) {
+    return ExpectOk(topic, client.PublishAlert(topic, std::move(alert)));
+  }
+  static PublishResult PublishOk(Client& client, const std::string& topic, v1::RadioEvent radio) {
+    return ExpectOk(topic, client.PublishRadio(topic, std::move(radio)));
+  }
+  static PublishResult ExpectOk(const std::string& topic,
+                                const absl::StatusOr<PublishResult>& result) {
+    EXPECT_TRUE(result.ok()) << topic << ": " << result.status();
+    return result.ok() ? *result : PublishResult();
   }
 
   // Receives until every id of `fences` was delivered (bounded), and returns
   // the alert ids seen, in order.
   static std::vector<std::string> AlertIdsUntilFences(Client& client,
                                                       const std::vector<std::string>& fences) {
-    std::vector<v1::Deliver> got = CollectDeliveries(
+    std::vector<Message> got = CollectDeliveries(
         client,
-        [&](const std::vector<v1::Deliver>& so_far) {
+        [&](const std::vector<Message>& so_far) {
           return std::all_of(fences.begin(), fences.end(),
                              [&](const std::string& id) { return HasAlert(so_far, id); });
         },
@@ -97,17 +109,17 @@ TEST_F(RoutingTest, AlertReachesOnlyItsZoneAndWildcardWatchers) {
   Client& z04_watcher = *(*clients)[6];
   Client& center = *(*clients)[7];
 
-  const v1::PubAck ack = PublishOk(center, MakeAlert("alert.jincheng.z03", "lanhua-1", v1::P1));
+  const PublishResult ack = PublishOk(center, "alert.jincheng.z03", MakeAlert("lanhua-1", v1::P1));
   EXPECT_EQ(ack.alert_id(), "lanhua-1");
   EXPECT_EQ(ack.recipients(), 4u) << "two z03 terminals, alert.jincheng.* and alert.>";
 
   // Fences, one per observed topic, same priority as the alert.
-  EXPECT_EQ(PublishOk(center, MakeAlert("alert.jincheng.z03", "fence-z03", v1::P1)).recipients(),
+  EXPECT_EQ(PublishOk(center, "alert.jincheng.z03", MakeAlert("fence-z03", v1::P1)).recipients(),
             4u);
-  EXPECT_EQ(PublishOk(center, MakeAlert("alert.jincheng.z04", "fence-z04", v1::P1)).recipients(),
+  EXPECT_EQ(PublishOk(center, "alert.jincheng.z04", MakeAlert("fence-z04", v1::P1)).recipients(),
             4u)
       << "z04 terminal, alert.jincheng.*, alert.> and alert.*.z04";
-  EXPECT_EQ(PublishOk(center, MakeAlert("alert.taiyuan.z03", "fence-ty", v1::P1)).recipients(), 2u)
+  EXPECT_EQ(PublishOk(center, "alert.taiyuan.z03", MakeAlert("fence-ty", v1::P1)).recipients(), 2u)
       << "the taiyuan terminal and alert.>";
 
   EXPECT_THAT(AlertIdsUntilFences(z03_a, {"fence-z03"}), ElementsAre("lanhua-1", "fence-z03"));
@@ -145,15 +157,15 @@ TEST_F(RoutingTest, TenZonesEachTerminalGetsExactlyItsZone) {
   std::vector<std::string> all_ids;
   for (int z = 1; z <= kZones; ++z) {
     const std::string id = absl::StrCat("incident-", zone_name(z));
-    const v1::PubAck ack =
-        PublishOk(center, MakeAlert(absl::StrCat("alert.jincheng.", zone_name(z)), id));
+    const PublishResult ack =
+        PublishOk(center, absl::StrCat("alert.jincheng.", zone_name(z)), MakeAlert(id));
     EXPECT_EQ(ack.recipients(), static_cast<uint32_t>(kTerminalsPerZone + 1)) << id;
     EXPECT_TRUE(ack.durable());
     all_ids.push_back(id);
   }
   for (int z = 1; z <= kZones; ++z) {
     const std::string id = absl::StrCat("fence-", zone_name(z));
-    EXPECT_EQ(PublishOk(center, MakeAlert(absl::StrCat("alert.jincheng.", zone_name(z)), id))
+    EXPECT_EQ(PublishOk(center, absl::StrCat("alert.jincheng.", zone_name(z)), MakeAlert(id))
                   .recipients(),
               static_cast<uint32_t>(kTerminalsPerZone + 1));
     all_ids.push_back(id);
@@ -184,51 +196,61 @@ TEST_F(RoutingTest, PerTopicOrderHoldsOverTenThousandAlerts) {
 
   // The subscriber drains concurrently on its own thread (a Client is used
   // from one thread only), so that it keeps heartbeating and acking.
-  std::future<std::vector<v1::Deliver>> received =
+  std::future<std::vector<Message>> received =
       std::async(std::launch::async, [client = subscriber] {
-        std::vector<v1::Deliver> out;
+        std::vector<Message> out;
         out.reserve(kAlerts);
         const absl::Time deadline = absl::Now() + absl::Seconds(30);
         while (out.size() < kAlerts && absl::Now() < deadline) {
-          std::optional<v1::Deliver> d = NextDeliver(*client, absl::Seconds(5));
+          std::optional<Message> d = NextDeliver(*client, absl::Seconds(5));
           if (!d) break;
           out.push_back(*std::move(d));
         }
         return out;
       });
 
-  std::map<uint64_t, int> index_of_request;  // outstanding PubAcks
+  std::set<int> outstanding;  // indexes of alerts awaiting their PubAck
   std::vector<uint64_t> acked_seq(kAlerts, 0);
+  std::vector<std::string> refused;  // "<alert id>: <what went wrong>"
   int sent = 0;
   int acked = 0;
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (acked < kAlerts && absl::Now() < deadline) {
-    while (sent < kAlerts && static_cast<int>(index_of_request.size()) < kWindow) {
-      absl::StatusOr<uint64_t> request =
-          center.PublishAsync(MakeAlert(topic, absl::StrFormat("ord-%05d", sent)));
-      ASSERT_TRUE(request.ok()) << request.status();
-      index_of_request[*request] = sent++;
+    while (sent < kAlerts && static_cast<int>(outstanding.size()) < kWindow) {
+      const int index = sent++;
+      const std::string id = absl::StrFormat("ord-%05d", index);
+      // Recorded before the send: the answer may come inside PublishAsync.
+      outstanding.insert(index);
+      absl::Status request = PublishAlertAsync(
+          center, topic, MakeAlert(id), [&, index, id](absl::StatusOr<PublishResult> result) {
+            if (outstanding.erase(index) == 0) {
+              refused.push_back(absl::StrCat(id, ": answered twice"));
+              return;
+            }
+            if (!result.ok()) {
+              refused.push_back(absl::StrCat(id, ": ", result.status().ToString()));
+              return;
+            }
+            acked_seq[index] = result->seq();
+            EXPECT_EQ(result->alert_id(), id);
+            ++acked;
+          });
+      ASSERT_TRUE(request.ok()) << request;
     }
-    absl::StatusOr<std::optional<v1::Frame>> next = center.Next(absl::Seconds(5));
-    ASSERT_TRUE(next.ok()) << next.status();
-    ASSERT_TRUE(next->has_value()) << "no PubAck within 5 s; " << index_of_request.size()
-                                   << " outstanding, " << acked << " acked";
-    const v1::Frame& frame = **next;
-    ASSERT_FALSE(frame.has_error()) << zonecast::testing::Describe(frame);
-    if (!frame.has_pub_ack()) continue;
-    auto it = index_of_request.find(frame.pub_ack().request_id());
-    ASSERT_NE(it, index_of_request.end()) << zonecast::testing::Describe(frame);
-    acked_seq[it->second] = frame.pub_ack().seq();
-    EXPECT_EQ(frame.pub_ack().alert_id(), absl::StrFormat("ord-%05d", it->second));
-    index_of_request.erase(it);
-    ++acked;
+    const size_t waiting = outstanding.size();
+    absl::Status answered = AwaitOnePubAck(center, absl::Seconds(5));
+    ASSERT_TRUE(answered.ok()) << "no PubAck within 5 s; " << waiting << " outstanding, " << acked
+                               << " acked";
+    ASSERT_TRUE(refused.empty()) << refused.front();
+    absl::Status stray = TakeStrayError(center);
+    ASSERT_TRUE(stray.ok()) << stray;
   }
   ASSERT_EQ(acked, kAlerts);
   for (int i = 1; i < kAlerts; ++i) {
     ASSERT_LT(acked_seq[i - 1], acked_seq[i]) << "PubAck seq not increasing at alert " << i;
   }
 
-  const std::vector<v1::Deliver> got = received.get();
+  const std::vector<Message> got = received.get();
   ASSERT_EQ(got.size(), static_cast<size_t>(kAlerts));
   for (int i = 0; i < kAlerts; ++i) {
     ASSERT_EQ(got[i].event().alert().alert_id(), absl::StrFormat("ord-%05d", i))
@@ -249,25 +271,25 @@ TEST_F(RoutingTest, PubAckSaysDurableForAlertsAndBestEffortForPositions) {
   Client& terminal = *(*clients)[1];
   Client& center = *(*clients)[2];
 
-  const v1::PubAck alert_ack =
-      PublishOk(center, MakeAlert("alert.jincheng.z03", "lanhua-durable", v1::P1));
+  const PublishResult alert_ack =
+      PublishOk(center, "alert.jincheng.z03", MakeAlert("lanhua-durable", v1::P1));
   EXPECT_TRUE(alert_ack.durable());
   EXPECT_GT(alert_ack.seq(), 0u);
   EXPECT_EQ(alert_ack.alert_id(), "lanhua-durable");
   EXPECT_FALSE(alert_ack.duplicate());
   EXPECT_EQ(alert_ack.recipients(), 0u) << "nobody listens to z03 here";
 
-  const v1::PubAck second =
-      PublishOk(center, MakeAlert("alert.jincheng.z03", "lanhua-durable-2", v1::P2));
+  const PublishResult second =
+      PublishOk(center, "alert.jincheng.z03", MakeAlert("lanhua-durable-2", v1::P2));
   EXPECT_GT(second.seq(), alert_ack.seq()) << "broker sequence grows";
 
   const std::string radio_topic = "radio.jincheng.z03.jc-z03-v12";
-  const v1::PubAck position_ack = PublishOk(terminal, MakePosition(radio_topic, "jc-z03-v12"));
+  const PublishResult position_ack = PublishOk(terminal, radio_topic, MakePosition("jc-z03-v12"));
   EXPECT_EQ(position_ack.seq(), 0u);
   EXPECT_FALSE(position_ack.durable());
   EXPECT_EQ(position_ack.recipients(), 1u);
 
-  std::optional<v1::Deliver> position = NextDeliver(watcher, kWait);
+  std::optional<Message> position = NextDeliver(watcher, kWait);
   ASSERT_TRUE(position.has_value());
   EXPECT_EQ(position->topic(), radio_topic);
   EXPECT_EQ(position->seq(), 0u);

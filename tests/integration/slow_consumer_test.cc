@@ -38,16 +38,19 @@ namespace {
 namespace v1 = zonecast::v1;
 using ::testing::UnorderedElementsAreArray;
 using zonecast::Client;
+using zonecast::testing::AwaitOnePubAck;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectAll;
 using zonecast::testing::Counter;
-using zonecast::testing::Describe;
+using zonecast::testing::EventOf;
 using zonecast::testing::Gauge;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::MakePosition;
 using zonecast::testing::Median;
 using zonecast::testing::NextDeliver;
+using zonecast::testing::PublishAlertAsync;
 using zonecast::testing::RawPeer;
+using zonecast::testing::TakeStrayError;
 using zonecast::testing::WaitUntil;
 
 constexpr char kAlertTopic[] = "alert.jincheng.z01";
@@ -116,7 +119,7 @@ TEST_F(SlowConsumerTest, SlowTerminalKeepsP1AndDoesNotSlowHealthyOne) {
                  result.positions >= published_positions;
         };
         while (!abandon && !all_in() && absl::Now() < deadline) {
-          std::optional<v1::Deliver> d = NextDeliver(*healthy, absl::Milliseconds(200));
+          std::optional<zonecast::Message> d = NextDeliver(*healthy, absl::Milliseconds(200));
           if (!d) continue;
           if (d->event().has_alert()) {
             result.alert_ids.push_back(d->event().alert().alert_id());
@@ -137,35 +140,38 @@ TEST_F(SlowConsumerTest, SlowTerminalKeepsP1AndDoesNotSlowHealthyOne) {
 
   std::vector<std::string> all_ids;
   std::vector<std::string> p1_ids;
-  std::set<uint64_t> outstanding;
+  std::vector<absl::Status> refused;  // publishes answered with an Error
+  auto record = [&](absl::StatusOr<zonecast::PublishResult> result) {
+    if (result.ok()) {
+      EXPECT_TRUE(result->durable());
+    } else {
+      refused.push_back(result.status());
+    }
+  };
   auto drain_acks = [&](size_t down_to) {
-    while (outstanding.size() > down_to) {
-      absl::StatusOr<std::optional<v1::Frame>> next = center.Next(absl::Seconds(5));
-      ASSERT_TRUE(next.ok()) << next.status();
-      ASSERT_TRUE(next->has_value()) << "no PubAck within 5 s";
-      ASSERT_FALSE((*next)->has_error()) << Describe(**next);
-      if ((*next)->has_pub_ack()) {
-        EXPECT_TRUE((*next)->pub_ack().durable());
-        outstanding.erase((*next)->pub_ack().request_id());
-      }
+    while (center.outstanding_publishes() > down_to) {
+      absl::Status answered = AwaitOnePubAck(center, absl::Seconds(5));
+      ASSERT_TRUE(answered.ok()) << "no PubAck within 5 s: " << answered;
+      ASSERT_TRUE(refused.empty()) << refused.front();
+      absl::Status stray = TakeStrayError(center);
+      ASSERT_TRUE(stray.ok()) << stray;
     }
   };
 
-  v1::StatsReply stats;
+  v1::StatsSnapshot stats;
   while (static_cast<int>(all_ids.size()) < kMaxAlerts) {
     for (int i = 0; i < kRound; ++i) {
       const int n = static_cast<int>(all_ids.size());
       const bool p1 = n % 4 == 0;
       const std::string id = absl::StrFormat("slow-%05d", n);
-      absl::StatusOr<uint64_t> request =
-          center.PublishAsync(MakeAlert(kAlertTopic, id, p1 ? v1::P1 : v1::P3, kBodyBytes));
-      ASSERT_TRUE(request.ok()) << request.status();
-      outstanding.insert(*request);
+      absl::Status request = PublishAlertAsync(
+          center, kAlertTopic, MakeAlert(id, p1 ? v1::P1 : v1::P3, kBodyBytes), record);
+      ASSERT_TRUE(request.ok()) << request;
       all_ids.push_back(id);
       if (p1) p1_ids.push_back(id);
       ++published_alerts;
       for (int k = 0; k < kPositionsPerAlert; ++k) {
-        ASSERT_TRUE(center.PublishNoAck(MakePosition(kRadioTopic, "jc-z01-v09")).ok());
+        ASSERT_TRUE(center.PublishNoAck(kRadioTopic, EventOf(MakePosition("jc-z01-v09"))).ok());
         ++published_positions;
       }
       drain_acks(kWindow);
@@ -184,7 +190,7 @@ TEST_F(SlowConsumerTest, SlowTerminalKeepsP1AndDoesNotSlowHealthyOne) {
     }
     drain_acks(0);
     if (HasFatalFailure()) return;
-    absl::StatusOr<v1::StatsReply> reply = center.Stats();
+    absl::StatusOr<v1::StatsSnapshot> reply = center.Stats();
     ASSERT_TRUE(reply.ok()) << reply.status();
     stats = *reply;
     if (Counter(stats, "dropped_behind") > 0 && Counter(stats, "dropped_best_effort") > 0) break;
@@ -237,7 +243,7 @@ TEST_F(SlowConsumerTest, SlowTerminalKeepsP1AndDoesNotSlowHealthyOne) {
       [&] {
         while (slow.Receive(absl::Milliseconds(1))) {
         }
-        absl::StatusOr<v1::StatsReply> reply = center.Stats();
+        absl::StatusOr<v1::StatsSnapshot> reply = center.Stats();
         return reply.ok() && Counter(*reply, "slow_consumer_recovered") >= 1 &&
                Gauge(*reply, "sessions_slow") == 0;
       },

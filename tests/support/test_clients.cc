@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <future>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -62,56 +64,112 @@ absl::StatusOr<std::vector<std::unique_ptr<Client>>> ConnectAll(
   return clients;
 }
 
-v1::Publish MakeAlert(const std::string& topic, const std::string& alert_id, v1::Priority priority,
-                      size_t body_bytes) {
-  v1::Publish publish;
-  publish.set_topic(topic);
-  publish.set_priority(priority);
-  v1::Alert* alert = publish.mutable_event()->mutable_alert();
-  alert->set_alert_id(alert_id);
-  alert->set_topic(topic);
-  alert->set_priority(priority);
-  alert->set_category("test");
-  alert->set_title(absl::StrCat("alert ", alert_id));
-  alert->set_body(std::string(body_bytes, 'x'));
-  alert->set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
-  return publish;
+v1::Alert MakeAlert(const std::string& alert_id, v1::Priority priority, size_t body_bytes) {
+  v1::Alert alert;
+  alert.set_alert_id(alert_id);
+  alert.set_priority(priority);
+  alert.set_category("test");
+  alert.set_title(absl::StrCat("alert ", alert_id));
+  alert.set_body(std::string(body_bytes, 'x'));
+  alert.set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
+  return alert;
 }
 
-v1::Publish MakePosition(const std::string& topic, const std::string& unit) {
-  v1::Publish publish;
-  publish.set_topic(topic);
-  v1::RadioEvent* radio = publish.mutable_event()->mutable_radio();
-  radio->set_unit(unit);
-  radio->set_kind(v1::RadioEvent::POSITION);
-  radio->mutable_position()->set_lat(35.49);
-  radio->mutable_position()->set_lon(112.85);
-  radio->set_event_unix_ms(absl::ToUnixMillis(absl::Now()));
-  return publish;
+v1::RadioEvent MakePosition(const std::string& unit) {
+  v1::RadioEvent radio;
+  radio.set_unit(unit);
+  radio.set_kind(v1::RadioEvent::POSITION);
+  radio.mutable_position()->set_lat(35.49);
+  radio.mutable_position()->set_lon(112.85);
+  radio.set_event_unix_ms(absl::ToUnixMillis(absl::Now()));
+  return radio;
+}
+
+v1::Event EventOf(const std::string& topic, v1::Alert alert) {
+  alert.set_topic(topic);
+  v1::Event event;
+  *event.mutable_alert() = std::move(alert);
+  return event;
+}
+
+v1::Event EventOf(v1::RadioEvent radio) {
+  v1::Event event;
+  *event.mutable_radio() = std::move(radio);
+  return event;
+}
+
+absl::Status PublishAlertAsync(Client& client, const std::string& topic, v1::Alert alert,
+                               PubAckCallback done) {
+  const v1::Priority priority = alert.priority();
+  return client.PublishAsync(topic, EventOf(topic, std::move(alert)), priority, std::move(done));
+}
+
+absl::Status AwaitOnePubAck(Client& client, absl::Duration timeout) {
+  const size_t outstanding = client.outstanding_publishes();
+  if (outstanding == 0) return absl::OkStatus();
+  return client.AwaitPubAcks(outstanding - 1, timeout);
+}
+
+absl::Status TakeStrayError(Client& client) {
+  while (true) {
+    absl::StatusOr<Message> next = client.Next(absl::ZeroDuration());
+    if (next.ok() || IsGoodbye(next.status())) continue;
+    if (absl::IsDeadlineExceeded(next.status())) return absl::OkStatus();
+    return next.status();
+  }
+}
+
+bool IsGoodbye(const absl::Status& status) {
+  return absl::IsUnavailable(status) && absl::StartsWith(status.message(), "GOODBYE");
+}
+
+bool IsTakenOver(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) &&
+         absl::StartsWith(status.message(), "SESSION_TAKEN_OVER");
+}
+
+namespace {
+
+template <typename Stats>
+uint64_t CounterOf(const Stats& stats, const std::string& name) {
+  auto it = stats.counters().find(name);
+  if (it == stats.counters().end()) {
+    ADD_FAILURE() << "stats have no counter '" << name << "'";
+    return 0;
+  }
+  return it->second;
+}
+
+template <typename Stats>
+int64_t GaugeOf(const Stats& stats, const std::string& name) {
+  auto it = stats.gauges().find(name);
+  if (it == stats.gauges().end()) {
+    ADD_FAILURE() << "stats have no gauge '" << name << "'";
+    return 0;
+  }
+  return it->second;
+}
+
+}  // namespace
+
+uint64_t Counter(const v1::StatsSnapshot& stats, const std::string& name) {
+  return CounterOf(stats, name);
 }
 
 uint64_t Counter(const v1::StatsReply& stats, const std::string& name) {
-  auto it = stats.counters().find(name);
-  if (it == stats.counters().end()) {
-    ADD_FAILURE() << "StatsReply has no counter '" << name << "'";
-    return 0;
-  }
-  return it->second;
+  return CounterOf(stats, name);
 }
 
-int64_t Gauge(const v1::StatsReply& stats, const std::string& name) {
-  auto it = stats.gauges().find(name);
-  if (it == stats.gauges().end()) {
-    ADD_FAILURE() << "StatsReply has no gauge '" << name << "'";
-    return 0;
-  }
-  return it->second;
+int64_t Gauge(const v1::StatsSnapshot& stats, const std::string& name) {
+  return GaugeOf(stats, name);
 }
+
+int64_t Gauge(const v1::StatsReply& stats, const std::string& name) { return GaugeOf(stats, name); }
 
 bool WaitForGauge(Client& client, const std::string& name, int64_t value, absl::Duration timeout) {
   return WaitUntil(
       [&] {
-        absl::StatusOr<v1::StatsReply> stats = client.Stats();
+        absl::StatusOr<v1::StatsSnapshot> stats = client.Stats();
         if (!stats.ok()) return false;
         auto it = stats->gauges().find(name);
         return it != stats->gauges().end() && it->second == value;
@@ -119,44 +177,47 @@ bool WaitForGauge(Client& client, const std::string& name, int64_t value, absl::
       timeout);
 }
 
-std::optional<v1::Deliver> NextDeliver(Client& client, absl::Duration timeout) {
+std::optional<Message> NextDeliver(Client& client, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return std::nullopt;
-    absl::StatusOr<std::optional<v1::Frame>> next = client.Next(left);
-    if (!next.ok()) return std::nullopt;
-    if (!next->has_value()) continue;
-    if ((*next)->has_deliver()) return (*next)->deliver();
+    absl::StatusOr<Message> next = client.Next(left);
+    if (next.ok()) return *std::move(next);
+    // A timeout, or a client that is done: nothing more will come.
+    if (absl::IsDeadlineExceeded(next.status()) || IsTakenOver(next.status())) {
+      return std::nullopt;
+    }
+    // A Goodbye or a stray Error: the library goes on, and so does the wait.
   }
 }
 
-std::vector<v1::Deliver> CollectDeliveries(
-    Client& client, const std::function<bool(const std::vector<v1::Deliver>&)>& done,
-    absl::Duration timeout) {
-  std::vector<v1::Deliver> out;
+std::vector<Message> CollectDeliveries(Client& client,
+                                       const std::function<bool(const std::vector<Message>&)>& done,
+                                       absl::Duration timeout) {
+  std::vector<Message> out;
   const absl::Time deadline = absl::Now() + timeout;
   while (!done(out)) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
-    std::optional<v1::Deliver> deliver = NextDeliver(client, left);
-    if (!deliver) break;
-    out.push_back(*std::move(deliver));
+    std::optional<Message> message = NextDeliver(client, left);
+    if (!message) break;
+    out.push_back(*std::move(message));
   }
   return out;
 }
 
-std::vector<std::string> AlertIds(const std::vector<v1::Deliver>& deliveries) {
+std::vector<std::string> AlertIds(const std::vector<Message>& deliveries) {
   std::vector<std::string> ids;
-  for (const v1::Deliver& d : deliveries) {
-    if (d.event().has_alert()) ids.push_back(d.event().alert().alert_id());
+  for (const Message& m : deliveries) {
+    if (m.event().has_alert()) ids.push_back(m.event().alert().alert_id());
   }
   return ids;
 }
 
-bool HasAlert(const std::vector<v1::Deliver>& deliveries, const std::string& alert_id) {
-  return std::any_of(deliveries.begin(), deliveries.end(), [&](const v1::Deliver& d) {
-    return d.event().has_alert() && d.event().alert().alert_id() == alert_id;
+bool HasAlert(const std::vector<Message>& deliveries, const std::string& alert_id) {
+  return std::any_of(deliveries.begin(), deliveries.end(), [&](const Message& m) {
+    return m.event().has_alert() && m.event().alert().alert_id() == alert_id;
   });
 }
 
@@ -183,6 +244,14 @@ v1::Frame PublishFrame(const v1::Publish& publish, uint64_t request_id) {
   frame.mutable_publish()->set_request_id(request_id);
   frame.mutable_publish()->set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
   return frame;
+}
+
+v1::Publish AlertPublish(const std::string& topic, v1::Alert alert) {
+  v1::Publish publish;
+  publish.set_topic(topic);
+  publish.set_priority(alert.priority());
+  *publish.mutable_event() = EventOf(topic, std::move(alert));
+  return publish;
 }
 
 std::optional<v1::StatsReply> RawStats(RawPeer& peer, uint64_t request_id, absl::Duration timeout) {
@@ -233,6 +302,31 @@ std::string RawRoundTrip(RawPeer& peer, const std::string& probe_token) {
 }
 
 std::string Describe(const v1::Frame& frame) { return frame.ShortDebugString(); }
+
+std::string Describe(const Message& message) {
+  // Rendered as the Deliver it came in, field names and all.
+  v1::Deliver deliver;
+  deliver.set_seq(message.seq());
+  deliver.set_topic(message.topic());
+  deliver.set_priority(message.priority());
+  deliver.set_delivery_count(message.delivery_count());
+  deliver.set_publisher(message.publisher());
+  deliver.set_sent_unix_ms(message.sent_unix_ms());
+  deliver.set_broker_unix_ms(message.broker_unix_ms());
+  *deliver.mutable_event() = message.event();
+  deliver.set_redelivered(message.redelivered());
+  return deliver.ShortDebugString();
+}
+
+std::string Describe(const PublishResult& result) {
+  v1::PubAck ack;
+  ack.set_seq(result.seq());
+  ack.set_alert_id(result.alert_id());
+  ack.set_durable(result.durable());
+  ack.set_duplicate(result.duplicate());
+  ack.set_recipients(result.recipients());
+  return ack.ShortDebugString();
+}
 
 double Median(std::vector<double> values) {
   const size_t middle = values.size() / 2;

@@ -64,7 +64,7 @@ class StartupRecoveryTest : public ::testing::Test {
   FakeClock clock_;
   ZoneIndex zones_;
   Escalator escalator_;
-  AlertStatusBoard status_;
+  UnresolvedAlerts status_;
   std::deque<std::string> frames_;
   std::deque<std::string> ids_;
 };

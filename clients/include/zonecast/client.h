@@ -10,21 +10,26 @@
 //   auto client = zonecast::Client::Connect(options);      // Hello -> Welcome
 //   (*client)->Subscribe({"alert.jincheng.z03"});
 //   while (true) {
-//     auto frame = (*client)->Next(absl::Seconds(1));       // Deliver, PubAck, Error
-//     ...
+//     absl::StatusOr<zonecast::Message> message = (*client)->Next(absl::Seconds(1));
+//     if (absl::IsDeadlineExceeded(message.status())) continue;  // nothing yet
+//     if (!message.ok()) ...                                     // see Next()
+//     (*client)->SendAck(*message, zonecast::v1::ACCEPTED);      // the officer took it
 //   }
 //
-// The library answers every Deliver with an automatic RECEIVED ack (ARCHITECTURE.md
-// contract 5), beats heartbeats while the caller is inside a call, notices a
-// silent or restarted broker, and then says Hello again and re-subscribes by
-// itself.
+// The center publishes with PublishAlert(topic, alert); terminals publish
+// their radio events with PublishRadio. For a terminal, the library answers
+// every durable delivery with an automatic RECEIVED ack (ARCHITECTURE.md,
+// delivery contract 5). It beats heartbeats, notices a silent or restarted broker, and
+// then says Hello again and re-subscribes by itself. It keeps the session
+// alive whatever the caller does: a background thread serves the connection
+// while the caller is not inside a call, so a publisher that never reads,
+// or a program busy elsewhere, is not taken for dead.
 //
-// A Client is not thread-safe: use it from one thread. It owns its ZeroMQ
-// context and socket.
+// A Client is used from one thread at a time. It owns its ZeroMQ context and
+// socket. The wire protocol (zonecast/wire.proto) is not part of this API.
 #include <cstdint>
-#include <deque>
+#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +37,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "zonecast/domain.pb.h"
+#include "zonecast/monitoring.pb.h"
 #include "zonecast/version.h"
-#include "zonecast/wire.pb.h"
 
 namespace zonecast {
+
+namespace v1 {
+class Deliver;
+}  // namespace v1
 
 struct ClientOptions {
   std::string broker = "tcp://127.0.0.1:7400";
@@ -46,10 +55,100 @@ struct ClientOptions {
   std::string client_name = std::string("libzonecast/") + kVersion;
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration request_timeout = absl::Seconds(5);
-  // Send RECEIVED for every Deliver as it arrives. Only tests of redelivery
-  // turn this off.
-  bool auto_received = true;
 };
+
+// One message delivered to this client: an alert, a radio event, an ack
+// event, presence, an escalation, a dead letter, stats or a canary.
+class Message {
+ public:
+  Message() = default;
+
+  // The broker's sequence number; 0 for a best-effort message.
+  uint64_t seq() const { return seq_; }
+  const std::string& topic() const { return topic_; }
+  v1::Priority priority() const { return priority_; }
+  // 1 on the first delivery; more when the broker sent it again.
+  uint32_t delivery_count() const { return delivery_count_; }
+  // Sent before (on an earlier connection, or replayed after a reconnect):
+  // the receiver may have seen it already.
+  bool redelivered() const { return redelivered_; }
+  // Unit id of the publisher, or the broker's id for its own messages.
+  const std::string& publisher() const { return publisher_; }
+  int64_t sent_unix_ms() const { return sent_unix_ms_; }      // publisher's clock
+  int64_t broker_unix_ms() const { return broker_unix_ms_; }  // broker's clock at ingress
+  const v1::Event& event() const { return event_; }
+
+ private:
+  friend class Client;
+  uint64_t seq_ = 0;
+  std::string topic_;
+  v1::Priority priority_ = v1::PRIORITY_UNSPECIFIED;
+  uint32_t delivery_count_ = 0;
+  bool redelivered_ = false;
+  std::string publisher_;
+  int64_t sent_unix_ms_ = 0;
+  int64_t broker_unix_ms_ = 0;
+  v1::Event event_;
+};
+
+// The broker's answer to a publish.
+class PublishResult {
+ public:
+  PublishResult() = default;
+
+  // The stored message's sequence number; 0 for a best-effort publish.
+  uint64_t seq() const { return seq_; }
+  const std::string& alert_id() const { return alert_id_; }
+  // True once the message is on the broker's disk.
+  bool durable() const { return durable_; }
+  // The alert id was stored before: this is the original's answer, and the
+  // alert was not routed again.
+  bool duplicate() const { return duplicate_; }
+  // Sessions the message was routed to (0 for a duplicate).
+  uint32_t recipients() const { return recipients_; }
+
+ private:
+  friend class Client;
+  uint64_t seq_ = 0;
+  std::string alert_id_;
+  bool durable_ = false;
+  bool duplicate_ = false;
+  uint32_t recipients_ = 0;
+};
+
+// Which stored messages History() returns: those whose topic matches
+// `pattern`, from since_seq / since_unix_ms on, at most `limit` (0: the
+// broker's default, 100; at most 10,000).
+struct HistoryQuery {
+  std::string pattern;
+  uint64_t since_seq = 0;
+  int64_t since_unix_ms = 0;
+  uint32_t limit = 0;
+};
+
+struct HistoryPage {
+  std::vector<Message> messages;
+  // Non-zero when the limit cut the answer short: ask again with
+  // since_seq = next_seq.
+  uint64_t next_seq = 0;
+};
+
+// The session the broker granted in its Welcome.
+struct SessionInfo {
+  std::string session_id;
+  std::string unit_id;  // as asked, or the name given to an anonymous console
+  std::string broker_id;
+  uint64_t last_seq = 0;  // the broker's newest sequence number then
+  absl::Duration heartbeat;
+  // Missed heartbeats after which the broker takes this client for gone.
+  uint32_t heartbeat_misses = 0;
+  uint32_t max_frame_bytes = 0;
+};
+
+// Called with the broker's answer to a PublishAsync.
+using PubAckCallback = std::function<void(absl::StatusOr<PublishResult>)>;
+
+struct ClientTestSwitches;
 
 class Client {
  public:
@@ -68,56 +167,78 @@ class Client {
   absl::Status Subscribe(const std::vector<std::string>& patterns);
   absl::Status Unsubscribe(const std::vector<std::string>& patterns);
 
-  // Publishes and waits for the PubAck (for durable topics: the message is
-  // on disk). Sets request_id and sent_unix_ms. Errors as reported by the
-  // broker (PERMISSION_DENIED -> PermissionDenied, ...), DeadlineExceeded if
-  // no answer within request_timeout: then retry with the same alert id.
-  absl::StatusOr<v1::PubAck> Publish(v1::Publish publish);
+  // Publishes an alert on `topic` (alert.<city>.<zone>) with the alert's
+  // priority and waits for the broker's answer: for an alert, the message
+  // is on disk. Errors as reported by the broker (PERMISSION_DENIED ->
+  // PermissionDenied, STORAGE_UNAVAILABLE -> Unavailable, ...), or
+  // DeadlineExceeded if no answer within request_timeout: then publish
+  // again with the same alert id (a repeat is answered, never routed twice).
+  absl::StatusOr<PublishResult> PublishAlert(const std::string& topic, v1::Alert alert);
+  // Publishes a terminal's radio event on radio.<city>.<zone>.<unit> and
+  // waits for the answer (positions are best-effort: seq 0).
+  absl::StatusOr<PublishResult> PublishRadio(const std::string& topic, v1::RadioEvent event);
+  // Publishes any event (canaries, for instance); `priority` unspecified:
+  // the broker derives it from the event.
+  absl::StatusOr<PublishResult> Publish(const std::string& topic, v1::Event event,
+                                        v1::Priority priority = v1::PRIORITY_UNSPECIFIED);
+  // Sends a publish and returns at once; `done` gets the broker's answer
+  // later, on the caller's thread, inside PublishAsync, AwaitPubAcks or
+  // Next. For windows of outstanding publishes. Unavailable if the client
+  // has no session now.
+  absl::Status PublishAsync(const std::string& topic, v1::Event event, v1::Priority priority,
+                            PubAckCallback done);
+  // Waits until at most `max_outstanding` async publishes await an answer,
+  // running their callbacks. DeadlineExceeded if that takes over `timeout`.
+  absl::Status AwaitPubAcks(size_t max_outstanding, absl::Duration timeout);
+  size_t outstanding_publishes() const;
+  // Sends a publish that asks for no answer (position streams).
+  absl::Status PublishNoAck(const std::string& topic, v1::Event event,
+                            v1::Priority priority = v1::PRIORITY_UNSPECIFIED);
 
-  // Sends a publish and returns its request id at once; its PubAck or Error
-  // arrives later through Next(). For windows of outstanding publishes.
-  absl::StatusOr<uint64_t> PublishAsync(v1::Publish publish);
+  // Sends an officer's response (or RECEIVED, for a program that turned
+  // the automatic one off) for a delivered message.
+  absl::Status SendAck(const Message& message, v1::AckLevel level, const std::string& text = "");
 
-  // Sends a publish that asks for no PubAck (position streams).
-  absl::Status PublishNoAck(v1::Publish publish);
-
-  // Sends an ack (an officer's response, or RECEIVED when auto_received is
-  // off) for a delivered message.
-  absl::Status SendAck(const v1::Deliver& deliver, v1::AckLevel level,
-                       const std::string& text = "");
-
-  // Reads stored messages from the broker's journal: every durable message
-  // whose topic matches request.pattern, from since_seq / since_unix_ms on,
-  // at most request.limit (broker default 100). Sets *next_seq (if given) to
-  // where to continue when the limit cut the answer short, else 0.
-  absl::StatusOr<std::vector<v1::Deliver>> History(v1::HistoryRequest request,
-                                                   uint64_t* next_seq = nullptr);
+  // Reads stored messages from the broker's journal.
+  absl::StatusOr<HistoryPage> History(const HistoryQuery& query);
 
   // The timeline of one alert: published, each delivery and redelivery,
   // each ack, escalations. NotFound if the journal holds no such alert.
   absl::StatusOr<v1::AlertTimeline> Timeline(const std::string& alert_id);
 
-  // Asks the broker for its counters and gauges.
-  absl::StatusOr<v1::StatsReply> Stats();
+  // The broker's counters and gauges (counters and gauges of the snapshot).
+  absl::StatusOr<v1::StatsSnapshot> Stats();
 
-  // Waits up to `timeout` for the next frame meant for the caller: Deliver,
-  // PubAck of an async publish, Error, or Goodbye. Returns nullopt on
-  // timeout. Heartbeats, reconnection and automatic acks happen inside.
-  absl::StatusOr<std::optional<v1::Frame>> Next(absl::Duration timeout);
+  // Waits up to `timeout` for the next message for the caller.
+  //   DeadlineExceeded    nothing arrived in time;
+  //   FailedPrecondition  a newer connection with this unit id took the
+  //                       session over ("SESSION_TAKEN_OVER: ..."): this
+  //                       client is done, and every later call fails too;
+  //   Unavailable         the broker said Goodbye (it is stopping); the
+  //                       library reconnects when it is back;
+  //   other               an Error the broker sent outside any request
+  //                       (for a bad ack, say), as a Status.
+  absl::StatusOr<Message> Next(absl::Duration timeout);
 
   // True while the broker is heard from; false between a silent or departed
-  // broker and the next Welcome, and for good once a newer connection with
-  // the same unit id took the session over (Next() then returns that
-  // SESSION_TAKEN_OVER Error; later requests fail with FailedPrecondition).
+  // broker and the next Welcome, and for good after a take-over.
   bool connected() const;
-  // The Welcome of the current session.
-  const v1::Welcome& welcome() const;
+  // The session of the current connection.
+  SessionInfo session() const;
   // How many times the session was re-established after the first Welcome.
   uint64_t reconnects() const;
 
  private:
   struct State;
-  explicit Client(std::unique_ptr<State> state);
+  friend absl::StatusOr<std::unique_ptr<Client>> ConnectForTesting(const ClientOptions&,
+                                                                   const ClientTestSwitches&);
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options,
+                                                         bool auto_received,
+                                                         bool serve_in_background);
+  static Message ToMessage(v1::Deliver&& deliver);
+  static PublishResult ToResult(uint64_t seq, std::string alert_id, bool durable, bool duplicate,
+                                uint32_t recipients);
+  Client(std::unique_ptr<State> state, bool serve_in_background);
   std::unique_ptr<State> state_;
 };
 

@@ -1,10 +1,10 @@
-#include "alerts/alert_status.h"
+#include "alerts/unresolved_alerts.h"
 
 #include "protocol/topic.h"
 
 namespace zonecast {
 
-void AlertStatusBoard::OnPublished(const std::string& alert_id, absl::string_view title,
+void UnresolvedAlerts::OnPublished(const std::string& alert_id, absl::string_view title,
                                    uint64_t seq, absl::string_view topic, v1::Priority priority,
                                    absl::string_view publisher, int64_t unix_ms) {
   if (alert_id.empty() || alerts_.contains(alert_id)) return;
@@ -23,7 +23,7 @@ void AlertStatusBoard::OnPublished(const std::string& alert_id, absl::string_vie
   order_.push_back(alert_id);
 }
 
-void AlertStatusBoard::OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
+void UnresolvedAlerts::OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
                              int64_t unix_ms) {
   auto it = alerts_.find(alert_id);
   if (it == alerts_.end()) return;
@@ -40,14 +40,14 @@ void AlertStatusBoard::OnAck(absl::string_view alert_id, absl::string_view unit,
   entry.last_change_unix_ms = unix_ms;
 }
 
-void AlertStatusBoard::OnEscalated(absl::string_view alert_id, int64_t unix_ms) {
+void UnresolvedAlerts::OnEscalated(absl::string_view alert_id, int64_t unix_ms) {
   auto it = alerts_.find(alert_id);
   if (it == alerts_.end()) return;
   it->second.escalated = true;
   it->second.last_change_unix_ms = unix_ms;
 }
 
-void AlertStatusBoard::Expire(int64_t now_unix_ms) {
+void UnresolvedAlerts::Expire(int64_t now_unix_ms) {
   const int64_t oldest = now_unix_ms - absl::ToInt64Milliseconds(limits_.max_age);
   while (!order_.empty()) {
     auto it = alerts_.find(order_.front());
@@ -57,7 +57,7 @@ void AlertStatusBoard::Expire(int64_t now_unix_ms) {
   }
 }
 
-void AlertStatusBoard::Fill(int64_t now_unix_ms,
+void UnresolvedAlerts::Fill(int64_t now_unix_ms,
                             absl::FunctionRef<int64_t(const std::string&)> deadline_of,
                             v1::AlertStatusList* out) const {
   out->set_unix_ms(now_unix_ms);

@@ -1,17 +1,17 @@
-#include "alerts/alert_book.h"
+#include "alerts/pending_responses.h"
 
 namespace zonecast {
 
-void AlertBook::Open(OpenAlert&& alert) {
+void PendingResponses::Open(OpenAlert&& alert) {
   const MonoNanos deadline = alert.deadline;
   std::string id = alert.alert_id;
   if (!open_.try_emplace(id, std::move(alert)).second) return;
   timers_.Schedule(deadline, std::move(id));
 }
 
-bool AlertBook::Respond(absl::string_view alert_id) { return open_.erase(alert_id) > 0; }
+bool PendingResponses::Respond(absl::string_view alert_id) { return open_.erase(alert_id) > 0; }
 
-const OpenAlert* AlertBook::Find(absl::string_view alert_id) const {
+const OpenAlert* PendingResponses::Find(absl::string_view alert_id) const {
   auto it = open_.find(alert_id);
   return it == open_.end() ? nullptr : &it->second;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// MonitoringBoard: where the core loop and the HTTP thread meet.
+// MonitoringExchange: where the core loop and the HTTP thread meet.
 //
 // The loop publishes immutable MonitoringSnapshots (an atomic shared_ptr
 // swap: it never waits for a reader). A reader that wants fresher data than
@@ -12,11 +12,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "monitoring/monitoring_snapshot.h"
@@ -24,14 +25,14 @@
 
 namespace zonecast {
 
-class MonitoringBoard {
+class MonitoringExchange {
  public:
   enum class Phase { kStarting, kRecovering, kServing, kStopping, kFailed };
 
-  explicit MonitoringBoard(const Clock& clock);
-  ~MonitoringBoard();
-  MonitoringBoard(const MonitoringBoard&) = delete;
-  MonitoringBoard& operator=(const MonitoringBoard&) = delete;
+  explicit MonitoringExchange(const Clock& clock);
+  ~MonitoringExchange();
+  MonitoringExchange(const MonitoringExchange&) = delete;
+  MonitoringExchange& operator=(const MonitoringExchange&) = delete;
 
   void SetPhase(Phase phase, std::string detail = "");
   Phase phase() const { return phase_.load(); }
@@ -74,15 +75,15 @@ class MonitoringBoard {
   const Clock& clock_;
   int request_fd_ = -1;
   std::atomic<Phase> phase_{Phase::kStarting};
-  mutable std::mutex detail_mutex_;  // phase changes only, never on the loop's path
-  std::string detail_;
+  mutable absl::Mutex detail_mutex_;  // phase changes only, never on the loop's path
+  std::string detail_ ABSL_GUARDED_BY(detail_mutex_);
   std::atomic<std::shared_ptr<const MonitoringSnapshot>> latest_;
   std::atomic<bool> snapshot_wanted_{false};
   std::atomic<uint32_t> wanted_parts_{0};
-  std::mutex timeline_mutex_;
-  std::vector<TimelineQuery> timeline_queries_;  // guarded by timeline_mutex_
+  absl::Mutex timeline_mutex_;
+  std::vector<TimelineQuery> timeline_queries_ ABSL_GUARDED_BY(timeline_mutex_);
 };
 
-const char* PhaseName(MonitoringBoard::Phase phase);
+const char* PhaseName(MonitoringExchange::Phase phase);
 
 }  // namespace zonecast

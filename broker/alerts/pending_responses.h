@@ -1,5 +1,5 @@
 #pragma once
-// AlertBook: alerts waiting for an officer's response, each with its
+// PendingResponses: alerts waiting for an officer's response, each with its
 // response deadline (from the zones file, by priority). An alert leaves the
 // book when a terminal answers ACCEPTED, EN_ROUTE, ON_SCENE or RESOLVED, or
 // when it escalates. The full timeline of any alert is rebuilt from the
@@ -30,7 +30,7 @@ struct OpenAlert {
   v1::Alert alert;  // for the escalation event and the re-routed copies
 };
 
-class AlertBook {
+class PendingResponses {
  public:
   // Starts waiting for a response. A second Open of the same id is ignored.
   void Open(OpenAlert&& alert);

@@ -1,4 +1,4 @@
-#include "alerts/alert_status.h"
+#include "alerts/unresolved_alerts.h"
 
 #include <string>
 
@@ -9,14 +9,14 @@ namespace {
 
 int64_t NoDeadline(const std::string&) { return 0; }
 
-v1::AlertStatusList Open(const AlertStatusBoard& board, int64_t now_ms) {
+v1::AlertStatusList Open(const UnresolvedAlerts& board, int64_t now_ms) {
   v1::AlertStatusList list;
   board.Fill(now_ms, NoDeadline, &list);
   return list;
 }
 
-TEST(AlertStatusBoardTest, FollowsAnAlertUntilResolved) {
-  AlertStatusBoard board;
+TEST(UnresolvedAlertsTest, FollowsAnAlertUntilResolved) {
+  UnresolvedAlerts board;
   board.OnPublished("A-1", "person on the Lanhua bridge", 7, "alert.jincheng.z07", v1::P1,
                     "center-1", 1'000);
   v1::AlertStatusList list = Open(board, 3'500);
@@ -46,11 +46,11 @@ TEST(AlertStatusBoardTest, FollowsAnAlertUntilResolved) {
   EXPECT_EQ(board.size(), 0u);
 }
 
-TEST(AlertStatusBoardTest, BoundedByCountAndAge) {
-  AlertStatusBoard::Limits limits;
+TEST(UnresolvedAlertsTest, BoundedByCountAndAge) {
+  UnresolvedAlerts::Limits limits;
   limits.max_alerts = 3;
   limits.max_age = absl::Seconds(10);
-  AlertStatusBoard board(limits);
+  UnresolvedAlerts board(limits);
   for (int i = 0; i < 5; ++i) {
     board.OnPublished("A-" + std::to_string(i), "", i, "alert.c.z", v1::P2, "c", i * 1'000);
   }
@@ -63,8 +63,8 @@ TEST(AlertStatusBoardTest, BoundedByCountAndAge) {
   EXPECT_EQ(list.alerts(0).alert_id(), "A-4");
 }
 
-TEST(AlertStatusBoardTest, RepeatedPublishAndUnknownIdsAreIgnored) {
-  AlertStatusBoard board;
+TEST(UnresolvedAlertsTest, RepeatedPublishAndUnknownIdsAreIgnored) {
+  UnresolvedAlerts board;
   board.OnPublished("A-1", "first", 1, "alert.c.z", v1::P2, "c", 1);
   board.OnPublished("A-1", "again", 2, "alert.c.z", v1::P2, "c", 2);
   board.OnAck("nope", "u", v1::ACCEPTED, 3);

@@ -1,5 +1,5 @@
 #pragma once
-// DurableUnits: what the broker remembers about each patrol terminal (a
+// DurableSessions: what the broker remembers about each patrol terminal (a
 // durable session, keyed by unit id) whether it is connected or not: its
 // subscriptions, each with the seq from which it applies, and which durable
 // messages it has settled (acknowledged RECEIVED, or dead-lettered), as a
@@ -22,7 +22,7 @@
 
 namespace zonecast {
 
-struct DurableUnit {
+struct DurableSession {
   std::map<std::string, uint64_t> patterns;  // pattern -> since_seq
   uint64_t floor = 0;
   std::set<uint64_t> settled;  // settled seqs above floor
@@ -31,10 +31,10 @@ struct DurableUnit {
   bool IsSettled(uint64_t seq) const { return seq <= floor || settled.contains(seq); }
 };
 
-class DurableUnits {
+class DurableSessions {
  public:
-  DurableUnit* Find(absl::string_view unit);
-  const DurableUnit* Find(absl::string_view unit) const;
+  DurableSession* Find(absl::string_view unit);
+  const DurableSession* Find(absl::string_view unit) const;
   // Returns true if the pattern is new for the unit (creating the unit).
   bool AddPattern(const std::string& unit, const std::string& pattern, uint64_t since_seq,
                   int64_t now_unix_ms);
@@ -62,7 +62,7 @@ class DurableUnits {
   }
 
  private:
-  absl::flat_hash_map<std::string, DurableUnit> units_;
+  absl::flat_hash_map<std::string, DurableSession> units_;
 };
 
 }  // namespace zonecast

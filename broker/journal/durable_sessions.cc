@@ -1,58 +1,58 @@
-#include "journal/durable_units.h"
+#include "journal/durable_sessions.h"
 
 namespace zonecast {
 
-DurableUnit* DurableUnits::Find(absl::string_view unit) {
+DurableSession* DurableSessions::Find(absl::string_view unit) {
   auto it = units_.find(unit);
   return it == units_.end() ? nullptr : &it->second;
 }
 
-const DurableUnit* DurableUnits::Find(absl::string_view unit) const {
+const DurableSession* DurableSessions::Find(absl::string_view unit) const {
   auto it = units_.find(unit);
   return it == units_.end() ? nullptr : &it->second;
 }
 
-bool DurableUnits::AddPattern(const std::string& unit, const std::string& pattern,
-                              uint64_t since_seq, int64_t now_unix_ms) {
-  DurableUnit& state = units_[unit];
+bool DurableSessions::AddPattern(const std::string& unit, const std::string& pattern,
+                                 uint64_t since_seq, int64_t now_unix_ms) {
+  DurableSession& state = units_[unit];
   state.last_seen_unix_ms = std::max(state.last_seen_unix_ms, now_unix_ms);
   return state.patterns.emplace(pattern, since_seq).second;
 }
 
-bool DurableUnits::RemovePattern(absl::string_view unit, const std::string& pattern) {
-  DurableUnit* state = Find(unit);
+bool DurableSessions::RemovePattern(absl::string_view unit, const std::string& pattern) {
+  DurableSession* state = Find(unit);
   return state != nullptr && state->patterns.erase(pattern) > 0;
 }
 
-void DurableUnits::Settle(absl::string_view unit, uint64_t seq) {
-  DurableUnit* state = Find(unit);
+void DurableSessions::Settle(absl::string_view unit, uint64_t seq) {
+  DurableSession* state = Find(unit);
   if (state == nullptr || seq <= state->floor) return;
   state->settled.insert(seq);
 }
 
-void DurableUnits::RaiseFloor(absl::string_view unit, uint64_t floor) {
-  DurableUnit* state = Find(unit);
+void DurableSessions::RaiseFloor(absl::string_view unit, uint64_t floor) {
+  DurableSession* state = Find(unit);
   if (state == nullptr || floor <= state->floor) return;
   state->floor = floor;
   state->settled.erase(state->settled.begin(), state->settled.upper_bound(floor));
 }
 
-void DurableUnits::Touch(absl::string_view unit, int64_t now_unix_ms) {
-  if (DurableUnit* state = Find(unit)) {
+void DurableSessions::Touch(absl::string_view unit, int64_t now_unix_ms) {
+  if (DurableSession* state = Find(unit)) {
     state->last_seen_unix_ms = std::max(state->last_seen_unix_ms, now_unix_ms);
   }
 }
 
-void DurableUnits::Erase(absl::string_view unit) { units_.erase(unit); }
+void DurableSessions::Erase(absl::string_view unit) { units_.erase(unit); }
 
-void DurableUnits::SaveTo(v1::JournalCheckpoint* checkpoint) const {
+void DurableSessions::SaveTo(v1::JournalCheckpoint* checkpoint) const {
   std::vector<v1::JournalCheckpoint> parts(1);
   parts[0].Swap(checkpoint);
   SaveTo(&parts, SIZE_MAX);
   parts[0].Swap(checkpoint);
 }
 
-void DurableUnits::SaveTo(std::vector<v1::JournalCheckpoint>* parts, size_t max_bytes) const {
+void DurableSessions::SaveTo(std::vector<v1::JournalCheckpoint>* parts, size_t max_bytes) const {
   if (parts->empty()) parts->emplace_back();
   for (const auto& [unit, state] : units_) {
     if (parts->back().ByteSizeLong() > max_bytes) {
@@ -71,10 +71,10 @@ void DurableUnits::SaveTo(std::vector<v1::JournalCheckpoint>* parts, size_t max_
   }
 }
 
-void DurableUnits::LoadFrom(const v1::JournalCheckpoint& checkpoint, bool merge) {
+void DurableSessions::LoadFrom(const v1::JournalCheckpoint& checkpoint, bool merge) {
   if (!merge) units_.clear();
   for (const v1::JournalUnitSubscriptions& entry : checkpoint.subscriptions()) {
-    DurableUnit& state = units_[entry.unit()];
+    DurableSession& state = units_[entry.unit()];
     for (int i = 0; i < entry.patterns_size(); ++i) {
       state.patterns[entry.patterns(i)] = i < entry.since_seqs_size() ? entry.since_seqs(i) : 0;
     }

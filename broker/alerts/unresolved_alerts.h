@@ -1,7 +1,7 @@
 #pragma once
-// AlertStatusBoard: every alert that is not resolved yet, with how far it
+// UnresolvedAlerts: every alert that is not resolved yet, with how far it
 // got (stored, received by some terminal, accepted, en route, on scene),
-// for GET /v1/alerts?state=open. Unlike the AlertBook (which holds only what
+// for GET /v1/alerts?state=open. Unlike the PendingResponses (which holds only what
 // waits for a response deadline), an alert stays here after an officer took
 // it, until RESOLVED, or until it is older than max_age, or pushed out by
 // newer ones past max_alerts. Rebuilt from the journal at start.
@@ -21,14 +21,14 @@
 
 namespace zonecast {
 
-class AlertStatusBoard {
+class UnresolvedAlerts {
  public:
   struct Limits {
     size_t max_alerts = 10000;
     absl::Duration max_age = absl::Hours(24);
   };
-  AlertStatusBoard() : AlertStatusBoard(Limits()) {}
-  explicit AlertStatusBoard(Limits limits) : limits_(limits) {}
+  UnresolvedAlerts() : UnresolvedAlerts(Limits()) {}
+  explicit UnresolvedAlerts(Limits limits) : limits_(limits) {}
 
   // An alert was stored (the original, not an escalated copy). A second one
   // with the same id is ignored.

@@ -1,6 +1,6 @@
-// DurableUnits: per-terminal subscriptions and settled seqs (a floor plus a
+// DurableSessions: per-terminal subscriptions and settled seqs (a floor plus a
 // sparse set above it), and their checkpoint image.
-#include "journal/durable_units.h"
+#include "journal/durable_sessions.h"
 
 #include <cstdint>
 #include <map>
@@ -20,7 +20,7 @@ using ::testing::Pair;
 
 constexpr int64_t kNowMs = 1'700'000'000'000;
 
-// Everything DurableUnits holds, in a comparable shape.
+// Everything DurableSessions holds, in a comparable shape.
 struct UnitImage {
   std::map<std::string, uint64_t> patterns;
   uint64_t floor = 0;
@@ -30,19 +30,19 @@ struct UnitImage {
 };
 using UnitsImage = std::map<std::string, UnitImage>;
 
-UnitsImage Image(const DurableUnits& units) {
+UnitsImage Image(const DurableSessions& units) {
   UnitsImage image;
-  units.ForEach([&](const std::string& unit, const DurableUnit& state) {
+  units.ForEach([&](const std::string& unit, const DurableSession& state) {
     image[unit] = UnitImage{state.patterns, state.floor, state.settled, state.last_seen_unix_ms};
   });
   return image;
 }
 
-class DurableUnitsTest : public ::testing::Test {
+class DurableSessionsTest : public ::testing::Test {
  protected:
   // `count` units with a few patterns, a floor and settled seqs above it,
   // from a seeded generator.
-  static void Fill(DurableUnits& units, int count, uint64_t seed) {
+  static void Fill(DurableSessions& units, int count, uint64_t seed) {
     std::mt19937_64 rng(seed);
     for (int i = 0; i < count; ++i) {
       const std::string unit = "jc-z" + std::to_string(i % 10) + "-v" + std::to_string(i);
@@ -58,10 +58,10 @@ class DurableUnitsTest : public ::testing::Test {
     }
   }
 
-  DurableUnits units_;
+  DurableSessions units_;
 };
 
-TEST_F(DurableUnitsTest, AddPatternIsTrueOnlyForANewPattern) {
+TEST_F(DurableSessionsTest, AddPatternIsTrueOnlyForANewPattern) {
   EXPECT_EQ(units_.size(), 0u);
   EXPECT_EQ(units_.Find("jc-z03-v01"), nullptr);
 
@@ -74,7 +74,7 @@ TEST_F(DurableUnitsTest, AddPatternIsTrueOnlyForANewPattern) {
   EXPECT_TRUE(units_.AddPattern("jc-z03-v02", "alert.jincheng.z03", 40, kNowMs));
   EXPECT_EQ(units_.size(), 2u);
 
-  const DurableUnit* unit = units_.Find("jc-z03-v01");
+  const DurableSession* unit = units_.Find("jc-z03-v01");
   ASSERT_NE(unit, nullptr);
   EXPECT_THAT(unit->patterns, ElementsAre(Pair("alert.jincheng.z03", 10u),
                                           Pair("radio.jincheng.z03.jc-z03-v01", 30u)));
@@ -84,7 +84,7 @@ TEST_F(DurableUnitsTest, AddPatternIsTrueOnlyForANewPattern) {
   EXPECT_TRUE(unit->settled.empty());
 }
 
-TEST_F(DurableUnitsTest, RemovePatternIsTrueOnlyIfItWasThere) {
+TEST_F(DurableSessionsTest, RemovePatternIsTrueOnlyIfItWasThere) {
   ASSERT_TRUE(units_.AddPattern("jc-z03-v01", "alert.jincheng.z03", 10, kNowMs));
   ASSERT_TRUE(units_.AddPattern("jc-z03-v01", "alert.jincheng.z04", 10, kNowMs));
 
@@ -101,12 +101,12 @@ TEST_F(DurableUnitsTest, RemovePatternIsTrueOnlyIfItWasThere) {
   EXPECT_EQ(units_.size(), 1u);
 }
 
-TEST_F(DurableUnitsTest, SettleMarksSeqsSettled) {
+TEST_F(DurableSessionsTest, SettleMarksSeqsSettled) {
   ASSERT_TRUE(units_.AddPattern("u", "alert.jincheng.z03", 0, kNowMs));
   units_.Settle("u", 5);
   units_.Settle("u", 7);
   units_.Settle("u", 7);  // idempotent
-  const DurableUnit* unit = units_.Find("u");
+  const DurableSession* unit = units_.Find("u");
   ASSERT_NE(unit, nullptr);
   EXPECT_TRUE(unit->IsSettled(0));  // at the floor
   EXPECT_FALSE(unit->IsSettled(1));
@@ -118,7 +118,7 @@ TEST_F(DurableUnitsTest, SettleMarksSeqsSettled) {
   EXPECT_THAT(unit->settled, ElementsAre(5u, 7u));
 }
 
-TEST_F(DurableUnitsTest, SettleOfAnUnknownUnitIsANoOp) {
+TEST_F(DurableSessionsTest, SettleOfAnUnknownUnitIsANoOp) {
   units_.Settle("nobody", 5);
   units_.RaiseFloor("nobody", 9);
   units_.Touch("nobody", kNowMs);
@@ -126,12 +126,12 @@ TEST_F(DurableUnitsTest, SettleOfAnUnknownUnitIsANoOp) {
   EXPECT_EQ(units_.Find("nobody"), nullptr);
 }
 
-TEST_F(DurableUnitsTest, RaiseFloorDropsSettledAtOrBelowIt) {
+TEST_F(DurableSessionsTest, RaiseFloorDropsSettledAtOrBelowIt) {
   ASSERT_TRUE(units_.AddPattern("u", "alert.jincheng.z03", 0, kNowMs));
   for (uint64_t seq : {3u, 5u, 7u, 9u}) units_.Settle("u", seq);
 
   units_.RaiseFloor("u", 5);
-  const DurableUnit* unit = units_.Find("u");
+  const DurableSession* unit = units_.Find("u");
   ASSERT_NE(unit, nullptr);
   EXPECT_EQ(unit->floor, 5u);
   EXPECT_THAT(unit->settled, ElementsAre(7u, 9u));
@@ -160,7 +160,7 @@ TEST_F(DurableUnitsTest, RaiseFloorDropsSettledAtOrBelowIt) {
   EXPECT_TRUE(unit->IsSettled(8));  // unsettled before, now below the floor
 }
 
-TEST_F(DurableUnitsTest, TouchOnlyMovesLastSeenForward) {
+TEST_F(DurableSessionsTest, TouchOnlyMovesLastSeenForward) {
   ASSERT_TRUE(units_.AddPattern("u", "alert.jincheng.z03", 0, kNowMs));
   units_.Touch("u", kNowMs + 100);
   EXPECT_EQ(units_.Find("u")->last_seen_unix_ms, kNowMs + 100);
@@ -168,7 +168,7 @@ TEST_F(DurableUnitsTest, TouchOnlyMovesLastSeenForward) {
   EXPECT_EQ(units_.Find("u")->last_seen_unix_ms, kNowMs + 100);
 }
 
-TEST_F(DurableUnitsTest, EraseForgetsTheUnit) {
+TEST_F(DurableSessionsTest, EraseForgetsTheUnit) {
   ASSERT_TRUE(units_.AddPattern("u", "alert.jincheng.z03", 0, kNowMs));
   ASSERT_TRUE(units_.AddPattern("v", "alert.jincheng.z03", 0, kNowMs));
   units_.Erase("u");
@@ -180,7 +180,7 @@ TEST_F(DurableUnitsTest, EraseForgetsTheUnit) {
   EXPECT_TRUE(units_.AddPattern("u", "alert.jincheng.z03", 0, kNowMs));
 }
 
-TEST_F(DurableUnitsTest, SaveToLoadFromRoundTrip) {
+TEST_F(DurableSessionsTest, SaveToLoadFromRoundTrip) {
   ASSERT_TRUE(units_.AddPattern("jc-z03-v01", "alert.jincheng.z03", 10, kNowMs));
   ASSERT_TRUE(units_.AddPattern("jc-z03-v01", "radio.jincheng.z03.jc-z03-v01", 12, kNowMs + 7));
   units_.Settle("jc-z03-v01", 20);
@@ -200,10 +200,10 @@ TEST_F(DurableUnitsTest, SaveToLoadFromRoundTrip) {
   v1::JournalCheckpoint parsed;
   ASSERT_TRUE(parsed.ParseFromString(bytes));
 
-  DurableUnits loaded;
+  DurableSessions loaded;
   loaded.LoadFrom(parsed);
   EXPECT_EQ(Image(loaded), Image(units_));
-  const DurableUnit* unit = loaded.Find("jc-z03-v01");
+  const DurableSession* unit = loaded.Find("jc-z03-v01");
   ASSERT_NE(unit, nullptr);
   EXPECT_THAT(unit->patterns, ElementsAre(Pair("alert.jincheng.z03", 10u),
                                           Pair("radio.jincheng.z03.jc-z03-v01", 12u)));
@@ -212,17 +212,17 @@ TEST_F(DurableUnitsTest, SaveToLoadFromRoundTrip) {
   EXPECT_EQ(unit->last_seen_unix_ms, kNowMs + 7);
 }
 
-TEST_F(DurableUnitsTest, EmptyStateRoundTrips) {
+TEST_F(DurableSessionsTest, EmptyStateRoundTrips) {
   v1::JournalCheckpoint checkpoint;
   units_.SaveTo(&checkpoint);
   EXPECT_EQ(checkpoint.subscriptions_size(), 0);
-  DurableUnits loaded;
+  DurableSessions loaded;
   ASSERT_TRUE(loaded.AddPattern("stale", "alert.jincheng.z01", 0, kNowMs));
   loaded.LoadFrom(checkpoint);
   EXPECT_EQ(loaded.size(), 0u);
 }
 
-TEST_F(DurableUnitsTest, SplitSaveToRoundTripsThroughContinuations) {
+TEST_F(DurableSessionsTest, SplitSaveToRoundTripsThroughContinuations) {
   Fill(units_, 200, /*seed=*/7);
   ASSERT_EQ(units_.size(), 200u);
   constexpr size_t kMaxBytes = 512;
@@ -248,7 +248,7 @@ TEST_F(DurableUnitsTest, SplitSaveToRoundTripsThroughContinuations) {
   }
   EXPECT_EQ(seen.size(), 200u);
 
-  DurableUnits loaded;
+  DurableSessions loaded;
   ASSERT_TRUE(loaded.AddPattern("stale", "alert.jincheng.z01", 0, kNowMs));
   loaded.LoadFrom(parts[0]);  // replaces
   for (size_t i = 1; i < parts.size(); ++i) loaded.LoadFrom(parts[i], /*merge=*/true);
@@ -256,7 +256,7 @@ TEST_F(DurableUnitsTest, SplitSaveToRoundTripsThroughContinuations) {
   EXPECT_EQ(Image(loaded), Image(units_));
 }
 
-TEST_F(DurableUnitsTest, SplitSaveToAppendsToACallerFilledFirstPart) {
+TEST_F(DurableSessionsTest, SplitSaveToAppendsToACallerFilledFirstPart) {
   Fill(units_, 50, /*seed=*/11);
   std::vector<v1::JournalCheckpoint> parts(1);
   parts[0].set_last_seq(1234);
@@ -267,13 +267,13 @@ TEST_F(DurableUnitsTest, SplitSaveToAppendsToACallerFilledFirstPart) {
   EXPECT_FALSE(parts[0].continuation());
   for (size_t i = 1; i < parts.size(); ++i) EXPECT_TRUE(parts[i].continuation()) << i;
 
-  DurableUnits loaded;
+  DurableSessions loaded;
   loaded.LoadFrom(parts[0]);
   for (size_t i = 1; i < parts.size(); ++i) loaded.LoadFrom(parts[i], /*merge=*/true);
   EXPECT_EQ(Image(loaded), Image(units_));
 }
 
-TEST_F(DurableUnitsTest, SplitSaveToWithALargeLimitIsOnePart) {
+TEST_F(DurableSessionsTest, SplitSaveToWithALargeLimitIsOnePart) {
   Fill(units_, 30, /*seed=*/3);
   std::vector<v1::JournalCheckpoint> parts;
   units_.SaveTo(&parts, 1 << 20);
@@ -284,17 +284,17 @@ TEST_F(DurableUnitsTest, SplitSaveToWithALargeLimitIsOnePart) {
   EXPECT_EQ(parts[0].subscriptions_size(), single.subscriptions_size());
 
   std::vector<v1::JournalCheckpoint> empty_parts;
-  DurableUnits().SaveTo(&empty_parts, 64);
+  DurableSessions().SaveTo(&empty_parts, 64);
   ASSERT_EQ(empty_parts.size(), 1u);
   EXPECT_EQ(empty_parts[0].subscriptions_size(), 0);
 }
 
-TEST_F(DurableUnitsTest, LoadFromWithoutMergeReplaces) {
+TEST_F(DurableSessionsTest, LoadFromWithoutMergeReplaces) {
   ASSERT_TRUE(units_.AddPattern("old-unit", "alert.jincheng.z01", 1, kNowMs));
   ASSERT_TRUE(units_.AddPattern("both", "alert.jincheng.z01", 1, kNowMs));
   units_.Settle("both", 99);
 
-  DurableUnits other;
+  DurableSessions other;
   ASSERT_TRUE(other.AddPattern("both", "alert.jincheng.z02", 5, kNowMs + 1));
   ASSERT_TRUE(other.AddPattern("new-unit", "alert.jincheng.z03", 6, kNowMs + 2));
   other.RaiseFloor("both", 3);
@@ -310,9 +310,9 @@ TEST_F(DurableUnitsTest, LoadFromWithoutMergeReplaces) {
   EXPECT_EQ(units_.Find("both")->floor, 3u);
 }
 
-TEST_F(DurableUnitsTest, LoadFromWithMergeKeepsOtherUnits) {
+TEST_F(DurableSessionsTest, LoadFromWithMergeKeepsOtherUnits) {
   ASSERT_TRUE(units_.AddPattern("kept", "alert.jincheng.z01", 1, kNowMs));
-  DurableUnits other;
+  DurableSessions other;
   ASSERT_TRUE(other.AddPattern("added", "alert.jincheng.z03", 6, kNowMs + 2));
   v1::JournalCheckpoint checkpoint;
   other.SaveTo(&checkpoint);
@@ -325,7 +325,7 @@ TEST_F(DurableUnitsTest, LoadFromWithMergeKeepsOtherUnits) {
   EXPECT_THAT(units_.Find("added")->patterns, ElementsAre(Pair("alert.jincheng.z03", 6u)));
 }
 
-TEST_F(DurableUnitsTest, LoadFromToleratesMissingSinceSeqs) {
+TEST_F(DurableSessionsTest, LoadFromToleratesMissingSinceSeqs) {
   // An image whose since_seqs are shorter than its patterns (an older or
   // damaged writer): the missing ones apply from seq 0.
   v1::JournalCheckpoint checkpoint;

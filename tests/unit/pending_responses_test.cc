@@ -1,5 +1,5 @@
-// AlertBook: alerts waiting for an officer's response until their deadline.
-#include "alerts/alert_book.h"
+// PendingResponses: alerts waiting for an officer's response until their deadline.
+#include "alerts/pending_responses.h"
 
 #include <string>
 #include <vector>
@@ -11,7 +11,7 @@
 namespace zonecast {
 namespace {
 
-class AlertBookTest : public ::testing::Test {
+class PendingResponsesTest : public ::testing::Test {
  protected:
   // An alert opened now on the fake clock with `wait` to its deadline.
   OpenAlert Alert(const std::string& id, absl::Duration wait, uint64_t seq = 1) {
@@ -39,10 +39,10 @@ class AlertBookTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  AlertBook book_;
+  PendingResponses book_;
 };
 
-TEST_F(AlertBookTest, EmptyBook) {
+TEST_F(PendingResponsesTest, EmptyBook) {
   EXPECT_EQ(book_.open(), 0u);
   EXPECT_EQ(book_.NextDue(), INT64_MAX);
   EXPECT_EQ(book_.Find("A-1"), nullptr);
@@ -51,7 +51,7 @@ TEST_F(AlertBookTest, EmptyBook) {
   EXPECT_TRUE(Expire().empty());
 }
 
-TEST_F(AlertBookTest, ExpiresOnceAtTheDeadline) {
+TEST_F(PendingResponsesTest, ExpiresOnceAtTheDeadline) {
   book_.Open(Alert("A-1", absl::Seconds(30), /*seq=*/42));
   EXPECT_EQ(book_.open(), 1u);
   EXPECT_EQ(book_.NextDue(), clock_.NowMono() + absl::ToInt64Nanoseconds(absl::Seconds(30)));
@@ -81,14 +81,14 @@ TEST_F(AlertBookTest, ExpiresOnceAtTheDeadline) {
   EXPECT_TRUE(Expire().empty());
 }
 
-TEST_F(AlertBookTest, LateExpireStillFiresOnce) {
+TEST_F(PendingResponsesTest, LateExpireStillFiresOnce) {
   book_.Open(Alert("A-1", absl::Seconds(30)));
   clock_.Advance(absl::Minutes(10));
   EXPECT_EQ(Expire().size(), 1u);
   EXPECT_TRUE(Expire().empty());
 }
 
-TEST_F(AlertBookTest, RespondBeforeTheDeadlinePreventsExpiry) {
+TEST_F(PendingResponsesTest, RespondBeforeTheDeadlinePreventsExpiry) {
   book_.Open(Alert("A-1", absl::Seconds(30)));
   book_.Open(Alert("A-2", absl::Seconds(30)));
   clock_.Advance(absl::Seconds(10));
@@ -103,7 +103,7 @@ TEST_F(AlertBookTest, RespondBeforeTheDeadlinePreventsExpiry) {
   EXPECT_EQ(expired[0].alert_id, "A-2");
 }
 
-TEST_F(AlertBookTest, SecondOpenOfTheSameIdIsIgnored) {
+TEST_F(PendingResponsesTest, SecondOpenOfTheSameIdIsIgnored) {
   book_.Open(Alert("A-1", absl::Seconds(30), /*seq=*/1));
   clock_.Advance(absl::Seconds(5));
   // The same id again (e.g. a journal replay) with another seq and deadline.
@@ -121,7 +121,7 @@ TEST_F(AlertBookTest, SecondOpenOfTheSameIdIsIgnored) {
   EXPECT_TRUE(Expire().empty());
 }
 
-TEST_F(AlertBookTest, ReopenAfterRespondUsesTheNewDeadline) {
+TEST_F(PendingResponsesTest, ReopenAfterRespondUsesTheNewDeadline) {
   book_.Open(Alert("A-1", absl::Seconds(30), /*seq=*/1));
   ASSERT_TRUE(book_.Respond("A-1"));
   clock_.Advance(absl::Seconds(10));
@@ -138,7 +138,7 @@ TEST_F(AlertBookTest, ReopenAfterRespondUsesTheNewDeadline) {
   EXPECT_EQ(expired[0].seq, 2u);
 }
 
-TEST_F(AlertBookTest, CloseForgetsWithoutExpiry) {
+TEST_F(PendingResponsesTest, CloseForgetsWithoutExpiry) {
   book_.Open(Alert("A-1", absl::Seconds(30)));
   book_.Open(Alert("A-2", absl::Seconds(60)));
   book_.Close("A-1");
@@ -154,7 +154,7 @@ TEST_F(AlertBookTest, CloseForgetsWithoutExpiry) {
   EXPECT_EQ(expired[0].alert_id, "A-2");
 }
 
-TEST_F(AlertBookTest, FindReturnsTheOpenAlert) {
+TEST_F(PendingResponsesTest, FindReturnsTheOpenAlert) {
   book_.Open(Alert("A-1", absl::Seconds(30), /*seq=*/7));
   book_.Open(Alert("A-2", absl::Seconds(60), /*seq=*/8));
   const OpenAlert* found = book_.Find("A-2");
@@ -167,7 +167,7 @@ TEST_F(AlertBookTest, FindReturnsTheOpenAlert) {
   EXPECT_EQ(book_.Find(""), nullptr);
 }
 
-TEST_F(AlertBookTest, ExpiresInDeadlineOrder) {
+TEST_F(PendingResponsesTest, ExpiresInDeadlineOrder) {
   book_.Open(Alert("late", absl::Seconds(120)));
   book_.Open(Alert("early", absl::Seconds(30)));
   book_.Open(Alert("middle", absl::Seconds(60)));

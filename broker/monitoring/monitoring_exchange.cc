@@ -1,4 +1,4 @@
-#include "monitoring/monitoring_board.h"
+#include "monitoring/monitoring_exchange.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -10,70 +10,70 @@
 
 namespace zonecast {
 
-const char* PhaseName(MonitoringBoard::Phase phase) {
+const char* PhaseName(MonitoringExchange::Phase phase) {
   switch (phase) {
-    case MonitoringBoard::Phase::kStarting:
+    case MonitoringExchange::Phase::kStarting:
       return "starting";
-    case MonitoringBoard::Phase::kRecovering:
+    case MonitoringExchange::Phase::kRecovering:
       return "recovering";
-    case MonitoringBoard::Phase::kServing:
+    case MonitoringExchange::Phase::kServing:
       return "serving";
-    case MonitoringBoard::Phase::kStopping:
+    case MonitoringExchange::Phase::kStopping:
       return "stopping";
-    case MonitoringBoard::Phase::kFailed:
+    case MonitoringExchange::Phase::kFailed:
       return "failed";
   }
   return "unknown";
 }
 
-MonitoringBoard::MonitoringBoard(const Clock& clock) : clock_(clock) {
+MonitoringExchange::MonitoringExchange(const Clock& clock) : clock_(clock) {
   request_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   ZC_CHECK(request_fd_ >= 0) << "eventfd failed: errno " << errno;
 }
 
-MonitoringBoard::~MonitoringBoard() { ::close(request_fd_); }
+MonitoringExchange::~MonitoringExchange() { ::close(request_fd_); }
 
-void MonitoringBoard::SetPhase(Phase phase, std::string detail) {
+void MonitoringExchange::SetPhase(Phase phase, std::string detail) {
   {
-    std::lock_guard<std::mutex> lock(detail_mutex_);
+    absl::MutexLock lock(&detail_mutex_);
     detail_ = std::move(detail);
   }
   phase_.store(phase);
 }
 
-std::string MonitoringBoard::PhaseDetail() const {
-  std::lock_guard<std::mutex> lock(detail_mutex_);
+std::string MonitoringExchange::PhaseDetail() const {
+  absl::MutexLock lock(&detail_mutex_);
   return detail_;
 }
 
-std::optional<uint32_t> MonitoringBoard::TakeRequest() {
+std::optional<uint32_t> MonitoringExchange::TakeRequest() {
   uint64_t value = 0;
   (void)!::read(request_fd_, &value, sizeof value);
   if (!snapshot_wanted_.exchange(false)) return std::nullopt;
   return wanted_parts_.exchange(0);
 }
 
-std::vector<MonitoringBoard::TimelineQuery> MonitoringBoard::TakeTimelineQueries() {
-  std::lock_guard<std::mutex> lock(timeline_mutex_);
+std::vector<MonitoringExchange::TimelineQuery> MonitoringExchange::TakeTimelineQueries() {
+  absl::MutexLock lock(&timeline_mutex_);
   return std::exchange(timeline_queries_, {});
 }
 
-void MonitoringBoard::RequestTimeline(TimelineQuery query) {
+void MonitoringExchange::RequestTimeline(TimelineQuery query) {
   {
-    std::lock_guard<std::mutex> lock(timeline_mutex_);
+    absl::MutexLock lock(&timeline_mutex_);
     timeline_queries_.push_back(std::move(query));
   }
   const uint64_t one = 1;
   (void)!::write(request_fd_, &one, sizeof one);
 }
 
-void MonitoringBoard::Publish(std::shared_ptr<const MonitoringSnapshot> snapshot) {
+void MonitoringExchange::Publish(std::shared_ptr<const MonitoringSnapshot> snapshot) {
   latest_.store(std::move(snapshot));
 }
 
-std::shared_ptr<const MonitoringSnapshot> MonitoringBoard::Fresh(absl::Duration max_age,
-                                                                 absl::Duration timeout,
-                                                                 uint32_t parts) {
+std::shared_ptr<const MonitoringSnapshot> MonitoringExchange::Fresh(absl::Duration max_age,
+                                                                    absl::Duration timeout,
+                                                                    uint32_t parts) {
   std::shared_ptr<const MonitoringSnapshot> latest = latest_.load();
   const MonoNanos now = clock_.NowMono();
   auto has_parts = [parts](const MonitoringSnapshot& s) { return (s.parts & parts) == parts; };

@@ -1,0 +1,130 @@
+#include "receive_loop.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "cli_common.h"
+#include "cli_flags.h"
+#include "output.h"
+
+namespace zonecast::cli {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+// Lines typed on standard input, read without blocking between two waits
+// for the broker, so one thread serves both.
+class StdinLines {
+ public:
+  explicit StdinLines(bool enabled) : open_(enabled) {}
+
+  // The complete lines typed since the last call.
+  std::vector<std::string> Take() {
+    std::vector<std::string> lines;
+    while (open_) {
+      pollfd item{STDIN_FILENO, POLLIN, 0};
+      if (::poll(&item, 1, 0) <= 0 || (item.revents & (POLLIN | POLLHUP)) == 0) break;
+      char chunk[4096];
+      const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
+      if (n <= 0) {
+        open_ = false;  // end of input: the receive loop goes on without it
+        break;
+      }
+      pending_.append(chunk, static_cast<size_t>(n));
+    }
+    for (size_t end; (end = pending_.find('\n')) != std::string::npos;) {
+      lines.push_back(pending_.substr(0, end));
+      pending_.erase(0, end + 1);
+    }
+    if (!open_ && !pending_.empty()) lines.push_back(std::exchange(pending_, ""));
+    return lines;
+  }
+
+ private:
+  bool open_;
+  std::string pending_;
+};
+
+}  // namespace
+
+int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t count,
+                v1::AckLevel respond, bool interactive) {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  StdinLines typed(interactive);
+  if (interactive) {
+    std::cerr << "zonecast " << command
+              << ": type a response for the last alert: accepted | en_route | on_scene | "
+                 "resolved | declined [text]"
+              << std::endl;
+  }
+  std::optional<Message> last_alert;
+  int32_t seen = 0;
+  bool was_connected = true;
+  while (!g_stop && (count <= 0 || seen < count)) {
+    for (const std::string& line : typed.Take()) {
+      const std::string trimmed(absl::StripAsciiWhitespace(line));
+      if (trimmed.empty()) continue;
+      const size_t space = trimmed.find(' ');
+      const std::string word = absl::AsciiStrToUpper(trimmed.substr(0, space));
+      const std::string text = space == std::string::npos
+                                   ? ""
+                                   : std::string(absl::StripAsciiWhitespace(trimmed.substr(space)));
+      v1::AckLevel level;
+      if (!v1::AckLevel_Parse(word, &level) || level == v1::RECEIVED ||
+          level == v1::ACK_LEVEL_UNSPECIFIED) {
+        std::cerr << "zonecast " << command << ": '" << word
+                  << "' is not a response (accepted, en_route, on_scene, resolved, declined)"
+                  << std::endl;
+        continue;
+      }
+      if (!last_alert) {
+        std::cerr << "zonecast " << command << ": no alert to respond to yet" << std::endl;
+        continue;
+      }
+      const absl::Status status = client.SendAck(*last_alert, level, text);
+      std::cerr << "zonecast " << command << ": "
+                << (status.ok() ? absl::StrCat(v1::AckLevel_Name(level), " sent for alert ",
+                                               last_alert->event().alert().alert_id())
+                                : absl::StrCat("cannot send: ", status.message()))
+                << std::endl;
+    }
+    absl::StatusOr<Message> next = client.Next(absl::Milliseconds(200));
+    if (client.connected() != was_connected) {
+      was_connected = client.connected();
+      std::cerr << "zonecast " << command << ": "
+                << (was_connected ? "reconnected to the broker" : "lost the broker; retrying")
+                << std::endl;
+    }
+    if (absl::IsDeadlineExceeded(next.status())) continue;
+    if (absl::IsFailedPrecondition(next.status())) return Failure(command, next.status());
+    if (!next.ok()) {
+      std::cerr << "zonecast " << command << ": broker: " << next.status().message() << std::endl;
+      continue;
+    }
+    const Message& deliver = *next;
+    std::cout << (json ? DeliveryJson(deliver) : DeliveryText(deliver)) << std::endl;
+    if (deliver.event().has_alert()) last_alert = deliver;
+    if (respond != v1::ACK_LEVEL_UNSPECIFIED && deliver.event().has_alert()) {
+      if (absl::Status status = client.SendAck(deliver, respond, absl::GetFlag(FLAGS_text));
+          !status.ok()) {
+        std::cerr << "zonecast " << command << ": cannot send response: " << status.message()
+                  << std::endl;
+      }
+    }
+    ++seen;
+  }
+  return kExitOk;
+}
+
+}  // namespace zonecast::cli
