@@ -317,6 +317,10 @@ int main(int argc, char** argv) {
       break;
     }
     if (failed) break;
+    // The publisher hears of every ack (RECEIVED from the terminals): read
+    // and drop them, as a console would show them.
+    while ((*center)->Next(absl::ZeroDuration()).ok()) {
+    }
   }
   const int64_t acked_at = NowNanos();
   for (auto& th : threads) th.join();

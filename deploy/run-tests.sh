@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 # deploy/monitoring/, comes in Debian's prometheus package together with the
 # Prometheus server; --no-services keeps the install from starting that. The
 # broker itself does not need it, so run-broker.sh does not install it.
-./deploy/install-packages.sh --no-services install-test-deps prometheus
+# clang runs the thread-safety analysis over the files that hold a mutex
+# (the build itself uses g++).
+./deploy/install-packages.sh --no-services install-test-deps prometheus clang
+# The analysis must run, not skip for want of clang.
+export ZONECAST_REQUIRE_CLANG=1
 ./deploy/build.sh
 # Every temporary file and directory the tests make goes below one folder
 # that is removed afterwards.

@@ -408,31 +408,32 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
     }
   }
   ++counters_.published_durable;
-  PendingPublish pending;
+  PendingPublish& pending = pending_publishes_.Add(journal_->NextSeq(), alert_id);
+  deliver->set_seq(pending.seq);
   pending.publisher = session.id();
   pending.request_id = request_id;
-  pending.seq = journal_->NextSeq();
-  deliver->set_seq(pending.seq);
-  pending.alert_id = alert_id;
   pending.topic = deliver->topic();
   pending.priority = deliver->priority();
   pending.frame = EncodeFrame(frame);
   pending.ingress = clock_.NowMono();
   pending.sent_unix_ms = deliver->sent_unix_ms();
+  pending.broker_unix_ms = deliver->broker_unix_ms();
   pending.publisher_unit = session.unit_id();
   pending.awaits_response = deliver->event().has_alert();
   pending.emergency =
       deliver->event().has_radio() && deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
-  pending.deliver.Swap(deliver);
-  AppendDurable(std::move(pending));
+  if (pending.awaits_response) pending.title = deliver->event().alert().title();
+  if (pending.emergency || (pending.awaits_response && !zones_.empty())) {
+    pending.event.Swap(deliver->mutable_event());
+  }
+  AppendDurable(pending);
 }
 
-void CoreLoop::AppendDurable(PendingPublish publish) {
+void CoreLoop::AppendDurable(const PendingPublish& publish) {
   journal_->AppendPublish(journal::PublishRecord{
-      publish.seq, publish.deliver.broker_unix_ms(), publish.alert_id, publish.topic,
+      publish.seq, publish.broker_unix_ms, publish.alert_id, publish.topic,
       absl::string_view(static_cast<const char*>(publish.frame.data()), publish.frame.size()),
       static_cast<uint8_t>(publish.priority)});
-  pending_publishes_.Add(std::move(publish));
 }
 
 uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
@@ -441,46 +442,52 @@ uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priori
       NewDeliver(topic, priority, options_.broker_id, absl::ToUnixMillis(clock_.NowWall()));
   v1::Deliver* deliver = frame.mutable_deliver();
   *deliver->mutable_event() = std::move(event);
-  PendingPublish pending;
-  pending.seq = journal_->NextSeq();
+  PendingPublish& pending = pending_publishes_.Add(journal_->NextSeq(), alert_id);
   deliver->set_seq(pending.seq);
   pending.topic = topic;
   pending.priority = priority;
-  pending.alert_id = alert_id;
   pending.frame = EncodeFrame(frame);
   pending.ingress = clock_.NowMono();
-  pending.deliver.Swap(deliver);
-  const uint64_t seq = pending.seq;
-  AppendDurable(std::move(pending));
-  return seq;
+  pending.broker_unix_ms = deliver->broker_unix_ms();
+  AppendDurable(pending);
+  return pending.seq;
 }
 
 void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
-  std::optional<PendingPublish> taken = pending_publishes_.Take(seq);
-  ZC_CHECK(taken.has_value()) << "the journal completed seq " << seq << " that nobody appended";
-  PendingPublish& publish = *taken;
-  if (!status.ok()) {
-    // Nothing that is not on disk is acknowledged: the publisher retries
-    // with the same alert id.
-    ++counters_.storage_failures;
-    const absl::Status error = ProtocolError(
-        v1::STORAGE_UNAVAILABLE, absl::StrCat("the journal cannot store: ", status.message()));
-    if (Session* publisher = sessions_.Find(publish.publisher)) {
-      SendError(publisher->routing_id(), publisher, error, publish.request_id);
-    }
-    for (const auto& [id, request] : publish.duplicates) {
-      if (Session* again = sessions_.Find(id))
-        SendError(again->routing_id(), again, error, request);
-    }
-    return;
+  PendingPublish* found = pending_publishes_.Find(seq);
+  ZC_CHECK(found != nullptr) << "the journal completed seq " << seq << " that nobody appended";
+  // Used in place: what the handling publishes itself (escalations) is
+  // added behind it without moving it.
+  if (status.ok()) {
+    OnStored(*found);
+  } else {
+    OnNotStored(*found, status);
   }
+  pending_publishes_.Remove(seq);
+}
+
+void CoreLoop::OnNotStored(const PendingPublish& publish, const absl::Status& status) {
+  // Nothing that is not on disk is acknowledged: the publisher retries with
+  // the same alert id.
+  ++counters_.storage_failures;
+  const absl::Status error = ProtocolError(
+      v1::STORAGE_UNAVAILABLE, absl::StrCat("the journal cannot store: ", status.message()));
+  if (Session* publisher = sessions_.Find(publish.publisher)) {
+    SendError(publisher->routing_id(), publisher, error, publish.request_id);
+  }
+  for (const auto& [id, request] : publish.duplicates) {
+    if (Session* again = sessions_.Find(id)) SendError(again->routing_id(), again, error, request);
+  }
+}
+
+void CoreLoop::OnStored(const PendingPublish& publish) {
   const MonoNanos now = clock_.NowMono();
   latency_.OnDurable(publish.seq, publish.topic, publish.priority, publish.ingress, now,
                      publish.sent_unix_ms, publish.awaits_response);
   if (publish.awaits_response) {
-    unresolved_alerts_.OnPublished(publish.alert_id, publish.deliver.event().alert().title(),
-                                   publish.seq, publish.topic, publish.priority,
-                                   publish.publisher_unit, absl::ToUnixMillis(clock_.NowWall()));
+    unresolved_alerts_.OnPublished(publish.alert_id, publish.title, publish.seq, publish.topic,
+                                   publish.priority, publish.publisher_unit,
+                                   absl::ToUnixMillis(clock_.NowWall()));
   }
   size_t terminals = 0;
   const size_t recipients =
@@ -488,12 +495,10 @@ void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
                    /*best_effort=*/false, publish.seq, publish.alert_id, &terminals);
   std::optional<Escalation> escalation;
   if (publish.awaits_response) {
-    escalation =
-        escalator_.OnStored(publish.seq, publish.topic, publish.priority, publish.publisher_unit,
-                            publish.deliver.event().alert(), terminals);
+    escalation = escalator_.OnStored(publish.seq, publish.topic, publish.priority,
+                                     publish.publisher_unit, publish.event.alert(), terminals);
   } else if (publish.emergency) {
-    escalation =
-        escalator_.OnEmergency(publish.seq, publish.topic, publish.deliver.event().radio());
+    escalation = escalator_.OnEmergency(publish.seq, publish.topic, publish.event.radio());
   }
   if (escalation.has_value()) CarryOut(std::move(*escalation), publish.seq);
   if (!publish.alert_id.empty() && publish.publisher != 0) {
@@ -880,6 +885,28 @@ void CoreLoop::PublishSnapshot(bool to_subscribers, uint32_t parts) {
   // accepts, dropping the per-zone detail first (per stage stays).
   if (frame.ByteSizeLong() > options_.max_frame_bytes / 2) stats->clear_latency();
   RouteDeliver(frame, /*best_effort=*/true);
+}
+
+void CoreLoop::CarryOut(Escalation escalation, uint64_t seq) {
+  if (escalation.record.has_value()) {
+    const v1::JournalEscalation& record = *escalation.record;
+    ++counters_.escalations;
+    unresolved_alerts_.OnEscalated(record.alert_id(), record.unix_ms());
+    journal_->AddRecord(journal::RecordType::kEscalation, record.SerializeAsString());
+  }
+  if (escalation.raised_alert.has_value()) {
+    const v1::Alert& alert = *escalation.raised_alert;
+    ++counters_.emergencies;
+    unresolved_alerts_.OnPublished(alert.alert_id(), alert.title(), seq, escalation.raised_topic,
+                                   v1::P1, options_.broker_id,
+                                   absl::ToUnixMillis(clock_.NowWall()));
+  }
+  for (EscalationMessage& message : escalation.messages) {
+    const uint64_t copy_seq = PublishInternal(message.topic, message.priority,
+                                              std::move(message.event), message.alert_id);
+    // Acks to a copy still reach the center that published the original.
+    if (!message.publisher.empty()) RememberPublisher(copy_seq, message.publisher);
+  }
 }
 
 }  // namespace zonecast

@@ -88,12 +88,15 @@ class CoreLoop {
   void ForwardHistoryReplies();
   // Hands the timeline queries of HTTP readers to the journal reader.
   void AnswerTimelineQueries();
-  // Appends a durable publish to the journal and keeps it until its batch
-  // is on disk.
-  void AppendDurable(PendingPublish publish);
-  // The journal stored seq (or failed to): route it and PubAck, or answer
-  // STORAGE_UNAVAILABLE.
+  // Appends a durable publish (kept in pending_publishes_ until its batch is
+  // on disk) to the journal.
+  void AppendDurable(const PendingPublish& publish);
+  // The journal stored seq (or failed to).
   void OnDurable(uint64_t seq, const absl::Status& status);
+  // Stored: route it, follow it (escalation, emergency), PubAck.
+  void OnStored(const PendingPublish& publish);
+  // Not stored: STORAGE_UNAVAILABLE to whoever waits.
+  void OnNotStored(const PendingPublish& publish, const absl::Status& status);
   void SendPubAck(SessionId session, uint64_t request_id, uint64_t seq, const std::string& alert_id,
                   bool duplicate, size_t recipients);
   size_t RouteDeliver(const v1::Frame& deliver, bool best_effort);
@@ -115,7 +118,6 @@ class CoreLoop {
   uint64_t PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
                            const std::string& alert_id = "");
 
-  // Escalation (escalation.cc).
   // Journals, counts and publishes what the Escalator decided; `seq` is the
   // stored message that set it off (0 for a deadline).
   void CarryOut(Escalation escalation, uint64_t seq);

@@ -1,30 +1,59 @@
 #include "core/pending_publishes.h"
 
+#include <algorithm>
+
 namespace zonecast {
 
-void PendingPublishes::Add(PendingPublish publish) {
-  if (!publish.alert_id.empty()) alert_seq_.emplace(publish.alert_id, publish.seq);
-  const uint64_t seq = publish.seq;
-  by_seq_.insert_or_assign(seq, std::move(publish));
+PendingPublish& PendingPublishes::Add(uint64_t seq, const std::string& alert_id) {
+  if (!alert_id.empty()) alert_seq_.emplace(alert_id, seq);
+  PendingPublish& publish = by_seq_.emplace_back();
+  publish.seq = seq;
+  publish.alert_id = alert_id;
+  return publish;
+}
+
+std::optional<size_t> PendingPublishes::IndexOf(uint64_t seq) const {
+  if (by_seq_.empty()) return std::nullopt;
+  // Seqs are mostly consecutive: try the direct position first.
+  const uint64_t first = by_seq_.front().seq;
+  if (seq >= first && seq - first < by_seq_.size() && by_seq_[seq - first].seq == seq) {
+    return seq - first;
+  }
+  auto it = std::lower_bound(by_seq_.begin(), by_seq_.end(), seq,
+                             [](const PendingPublish& p, uint64_t s) { return p.seq < s; });
+  if (it == by_seq_.end() || it->seq != seq) return std::nullopt;
+  return static_cast<size_t>(it - by_seq_.begin());
+}
+
+PendingPublish* PendingPublishes::Find(uint64_t seq) {
+  const std::optional<size_t> index = IndexOf(seq);
+  return index.has_value() ? &by_seq_[*index] : nullptr;
 }
 
 bool PendingPublishes::AttachDuplicate(absl::string_view alert_id, SessionId session,
                                        uint64_t request_id) {
   auto it = alert_seq_.find(alert_id);
   if (it == alert_seq_.end()) return false;
-  by_seq_.at(it->second).duplicates.emplace_back(session, request_id);
+  PendingPublish* first = Find(it->second);
+  if (first == nullptr) return false;
+  first->duplicates.emplace_back(session, request_id);
   return true;
 }
 
-std::optional<PendingPublish> PendingPublishes::Take(uint64_t seq) {
-  auto node = by_seq_.extract(seq);
-  if (node.empty()) return std::nullopt;
-  PendingPublish publish = std::move(node.mapped());
-  if (!publish.alert_id.empty()) {
-    auto it = alert_seq_.find(publish.alert_id);
+void PendingPublishes::Remove(uint64_t seq) {
+  const std::optional<size_t> index = IndexOf(seq);
+  if (!index.has_value()) return;
+  const PendingPublish& found = by_seq_[*index];
+  if (!found.alert_id.empty()) {
+    auto it = alert_seq_.find(found.alert_id);
     if (it != alert_seq_.end() && it->second == seq) alert_seq_.erase(it);
   }
-  return publish;
+  if (*index == 0) {
+    by_seq_.pop_front();
+  } else {
+    // Out of order: not how the journal completes, but kept correct.
+    by_seq_.erase(by_seq_.begin() + static_cast<std::ptrdiff_t>(*index));
+  }
 }
 
 }  // namespace zonecast

@@ -8,6 +8,7 @@
 //
 // Core loop thread only.
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -30,8 +31,14 @@ struct PendingPublish {
   std::string alert_id;
   std::string topic;
   v1::Priority priority = v1::P4;
-  zmq::message_t frame;        // encoded Frame{deliver}, shared with recipients
-  v1::Deliver deliver;         // the same Deliver, parsed
+  zmq::message_t frame;  // encoded Frame{deliver}, shared with recipients
+  // The event, parsed, where what happens once it is stored needs it: an
+  // alert the Escalator follows (a zones map is loaded), an emergency. Kept
+  // for those only: holding every alert until its batch is on disk would
+  // cost the allocator more than the title alone.
+  v1::Event event;
+  std::string title;           // an alert's, for the open-alerts list
+  int64_t broker_unix_ms = 0;  // the broker's clock at ingress
   std::string publisher_unit;  // empty for the broker's own publishes
   // An alert from the center (not a copy the broker re-routed): it waits for
   // a response and may escalate.
@@ -44,21 +51,32 @@ struct PendingPublish {
   int64_t sent_unix_ms = 0;  // the publisher's clock, for end-to-end latency
 };
 
+// The journal completes publishes in the order they were appended, which is
+// seq order; so they wait in a deque, oldest first.
+// The journal completes publishes in the order they were appended, which is
+// seq order; so they wait in a deque, oldest first, filled and used in place.
 class PendingPublishes {
  public:
-  void Add(PendingPublish publish);
+  // Appends a publish to fill in place. The reference stays valid until
+  // Remove(seq), whatever is added meanwhile.
+  // REQUIRES: seq is higher than that of every publish added before.
+  PendingPublish& Add(uint64_t seq, const std::string& alert_id);
 
   // If a publish of `alert_id` is in flight, makes (session, request_id) wait
   // for its outcome too and returns true.
   bool AttachDuplicate(absl::string_view alert_id, SessionId session, uint64_t request_id);
 
-  // Removes and returns the publish with `seq`; nullopt if there is none.
-  std::optional<PendingPublish> Take(uint64_t seq);
+  // The publish with `seq`, or nullptr.
+  PendingPublish* Find(uint64_t seq);
+  // Forgets the publish with `seq` (normally the oldest).
+  void Remove(uint64_t seq);
 
   size_t size() const { return by_seq_.size(); }
 
  private:
-  absl::flat_hash_map<uint64_t, PendingPublish> by_seq_;
+  std::optional<size_t> IndexOf(uint64_t seq) const;
+
+  std::deque<PendingPublish> by_seq_;                     // ascending seq
   absl::flat_hash_map<std::string, uint64_t> alert_seq_;  // alert id -> seq in flight
 };
 

@@ -86,6 +86,7 @@ void JournalWriter::Submit(std::unique_ptr<JournalBatch> batch) {
     absl::MutexLock lock(&mutex_);
     queue_.push_back(std::move(batch));
   }
+  wake_.Signal();
 }
 
 std::vector<std::unique_ptr<JournalBatch>> JournalWriter::TakeCompleted() {
@@ -120,6 +121,7 @@ void JournalWriter::Stop() {
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
+  wake_.Signal();
   if (thread_.joinable()) thread_.join();
   SealActive();
 }
@@ -129,11 +131,11 @@ void JournalWriter::Run() {
     std::vector<std::unique_ptr<JournalBatch>> group;
     {
       absl::MutexLock lock(&mutex_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-        return stopping_ || !queue_.empty();
-      };
       // A second's wait at most: retention runs even when nothing is written.
-      mutex_.AwaitWithTimeout(absl::Condition(&has_work), absl::Seconds(1));
+      // A condition variable, signalled by Submit, wakes the writer sooner
+      // than a Mutex::Await condition would (measured in the group-commit
+      // handoff, which bounds the publish rate).
+      if (!stopping_ && queue_.empty()) wake_.WaitWithTimeout(&mutex_, absl::Seconds(1));
       while (!queue_.empty()) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();

@@ -131,6 +131,7 @@ class JournalWriter {
   std::thread thread_;
 
   mutable absl::Mutex mutex_;
+  absl::CondVar wake_;  // Submit and Stop signal the writer
   std::deque<std::unique_ptr<JournalBatch>> queue_ ABSL_GUARDED_BY(mutex_);
   std::vector<std::unique_ptr<JournalBatch>> completed_ ABSL_GUARDED_BY(mutex_);
   std::vector<SegmentInfo> segments_ ABSL_GUARDED_BY(mutex_);

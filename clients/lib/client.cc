@@ -1,13 +1,15 @@
 #include "zonecast/client.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -53,7 +55,7 @@ struct Client::State {
   std::deque<v1::Frame> replies ABSL_GUARDED_BY(mutex);
   // Async publishes awaiting an answer, and answered ones whose callbacks
   // have not run yet.
-  std::unordered_map<uint64_t, PubAckCallback> async ABSL_GUARDED_BY(mutex);
+  absl::flat_hash_map<uint64_t, PubAckCallback> async ABSL_GUARDED_BY(mutex);
   std::deque<std::pair<PubAckCallback, absl::StatusOr<PublishResult>>> async_done
       ABSL_GUARDED_BY(mutex);
   absl::Time last_heard ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
@@ -64,13 +66,21 @@ struct Client::State {
   uint32_t heartbeat_misses ABSL_GUARDED_BY(mutex) = 3;
   uint64_t resubscribe_request ABSL_GUARDED_BY(mutex) = 0;
 
-  // The keeper thread.
+  // When a call last served the connection (read it, kept it alive).
+  absl::Time last_served ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
+
+  // The keeper thread, and how often it serves: a quarter heartbeat, at
+  // most 100 ms (set from the Welcome).
   std::thread keeper;
   absl::Mutex keeper_mutex;
   bool stopping ABSL_GUARDED_BY(keeper_mutex) = false;
+  std::atomic<int64_t> keeper_period_ms{100};
 
-  // Sends one frame without blocking. False if ZeroMQ has nowhere to put it
-  // (no connection yet and its queue is full).
+  // Messages the keeper reads ahead of the caller at most: past this, what
+  // the broker sends waits in the socket and the broker's queue, where its
+  // slow-consumer policy applies, and no RECEIVED goes out for it.
+  static constexpr size_t kReadAheadMessages = 1024;
+
   // Sends one frame. With `wait`, when ZeroMQ's send queue is full (a
   // publisher far ahead of the broker) it waits for room up to
   // request_timeout: that wait is the backpressure a bounded publish window
@@ -98,6 +108,9 @@ struct Client::State {
   // whatever the old one still queued for a broker that went away (stale
   // Hellos and heartbeats), as the Lazy Pirate pattern does.
   absl::Status OpenSocket() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    // What the old socket still queued is discarded: async publishes on it
+    // will get no answer, so their callers hear it now and may publish again.
+    FailAsync(absl::UnavailableError("the connection to the broker was reset; publish again"));
     try {
       socket = zmq::socket_t(context, zmq::socket_type::dealer);
       // A short linger lets the Goodbye out at close without hanging on a
@@ -135,6 +148,7 @@ struct Client::State {
     if (w.heartbeat_ms() > 0) heartbeat = absl::Milliseconds(w.heartbeat_ms());
     hello_retry = std::max(heartbeat, absl::Milliseconds(500));
     if (w.heartbeat_misses() > 0) heartbeat_misses = w.heartbeat_misses();
+    keeper_period_ms.store(std::clamp<int64_t>(absl::ToInt64Milliseconds(heartbeat / 4), 1, 100));
     if (again) {
       ++reconnects;
       if (!patterns.empty()) {
@@ -145,6 +159,12 @@ struct Client::State {
         Send(frame);
       }
     }
+  }
+
+  // Every async publish awaiting an answer gets `status` instead.
+  void FailAsync(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    for (auto& [id, done] : async) async_done.emplace_back(std::move(done), status);
+    async.clear();
   }
 
   // An async publish was answered (PubAck or Error): its callback runs
@@ -164,7 +184,7 @@ struct Client::State {
     const uint64_t id = RequestIdOf(frame);
     if (id != 0 && id == awaited_request) {
       replies.push_back(std::move(frame));
-    } else if (async.count(id) != 0) {
+    } else if (async.contains(id)) {
       if (frame.has_error()) {
         CompleteAsync(id, StatusFromError(frame.error()));
       } else if (frame.has_pub_ack()) {
@@ -182,8 +202,7 @@ struct Client::State {
     connected = false;
     const absl::Status status = StatusFromError(error);
     inbox.push_back(Inbound{status, Message()});
-    for (auto& [id, done] : async) async_done.emplace_back(std::move(done), status);
-    async.clear();
+    FailAsync(status);
   }
 
   void OnError(v1::Frame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
@@ -236,6 +255,8 @@ struct Client::State {
         return;
       case v1::Frame::kGoodbye:
         connected = false;
+        FailAsync(absl::UnavailableError(
+            absl::StrCat("the broker said goodbye before answering: ", frame.goodbye().reason())));
         inbox.push_back(
             Inbound{absl::UnavailableError(absl::StrCat("GOODBYE: ", frame.goodbye().reason())),
                     Message()});
@@ -281,6 +302,21 @@ struct Client::State {
     }
   }
 
+  // Reads what the socket holds, then keeps the session alive: reading
+  // first, so that after a stall (a stopped process, a starved CPU) what the
+  // broker sent meanwhile counts as heard before liveness is judged.
+  void Serve() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    Drain();
+    Maintain();
+    last_served = absl::Now();
+  }
+
+  // Serve(), at most every millisecond: for calls that only send (a tight
+  // loop of positions must still answer heartbeats and deliveries).
+  void ServeIfDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    if (absl::Now() - last_served >= absl::Milliseconds(1)) Serve();
+  }
+
   // Reads and dispatches what the socket holds now, up to `max` frames.
   void Drain(int max = 1024) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     for (int i = 0; i < max; ++i) {
@@ -302,7 +338,8 @@ struct Client::State {
   template <typename Done>
   void Pump(absl::Time deadline, Done done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     while (!done()) {
-      Maintain();
+      Serve();
+      if (done()) return;  // Serve read what was waiting
       const absl::Time now = absl::Now();
       if (now >= deadline) return;
       absl::Duration wait = std::min(deadline - now, heartbeat / 2);
@@ -325,12 +362,24 @@ struct Client::State {
     while (true) {
       {
         absl::MutexLock lock(&keeper_mutex);
-        keeper_mutex.AwaitWithTimeout(absl::Condition(&stopping), absl::Milliseconds(100));
+        keeper_mutex.AwaitWithTimeout(absl::Condition(&stopping),
+                                      absl::Milliseconds(keeper_period_ms.load()));
         if (stopping) return;
       }
       if (!mutex.TryLock()) continue;  // a call is running and serving it
-      Maintain();
-      Drain();
+      if (inbox.size() < kReadAheadMessages) {
+        Serve();
+      } else {
+        // The caller is not reading: leave the rest in the socket, but a
+        // broker that keeps sending is not silent.
+        zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+        try {
+          if (zmq::poll(&item, 1, std::chrono::milliseconds(0)) > 0) last_heard = absl::Now();
+        } catch (const zmq::error_t&) {
+          // EINTR and the like: judged again on the next round.
+        }
+        Maintain();
+      }
       mutex.Unlock();
     }
   }
@@ -583,7 +632,7 @@ absl::Status Client::PublishAsync(const std::string& topic, v1::Event event, v1:
     s.async.erase(id);
     return absl::UnavailableError("cannot send to the broker");
   }
-  s.Drain();
+  s.ServeIfDue();
   s.RunCallbacks();
   return absl::OkStatus();
 }
@@ -620,6 +669,7 @@ absl::Status Client::PublishNoAck(const std::string& topic, v1::Event event,
   if (!s.Send(s.PublishFrame(topic, std::move(event), priority, 0), /*wait=*/true)) {
     return absl::UnavailableError("cannot send to the broker");
   }
+  s.ServeIfDue();
   return absl::OkStatus();
 }
 
@@ -636,6 +686,7 @@ absl::Status Client::SendAck(const Message& message, v1::AckLevel level, const s
   if (!state_->Send(frame, /*wait=*/true)) {
     return absl::UnavailableError("cannot send to the broker");
   }
+  state_->ServeIfDue();
   return absl::OkStatus();
 }
 
@@ -695,7 +746,8 @@ absl::StatusOr<Message> Client::Next(absl::Duration timeout) {
   State& s = *state_;
   absl::MutexLock lock(&s.mutex);
   const absl::Time deadline = absl::Now() + timeout;
-  while (true) {
+  // The socket is read at least once, even with a zero timeout.
+  for (bool read = false;; read = true) {
     s.RunCallbacks();
     if (!s.inbox.empty()) {
       State::Inbound in = std::move(s.inbox.front());
@@ -704,7 +756,7 @@ absl::StatusOr<Message> Client::Next(absl::Duration timeout) {
       return std::move(in.message);
     }
     if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
-    if (absl::Now() >= deadline) {
+    if (read && absl::Now() >= deadline) {
       return absl::DeadlineExceededError(
           absl::StrCat("no message within ", absl::FormatDuration(timeout)));
     }

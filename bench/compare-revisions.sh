@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Before/after benchmark of zonecast itself: the broker, client library and
+# driver of a base revision against those of the working tree, on the
+# zonecast workloads of run-side-by-side.sh, in one run on this machine, on
+# loopback only. See bench/README.md.
+#
+#   bench/compare-revisions.sh --base 74136be          # 5 rounds x 200,000 alerts
+#   bench/compare-revisions.sh --base HEAD~3 --quick   # 2 rounds x 20,000, a smoke test
+#
+# Workloads (route_bench, one zone, window 256, 256 B bodies):
+#   A  publish + durable PubAck, no subscriber      (--fsync=batch and never)
+#   B  publish -> one terminal, RECEIVED acks       (--fsync=batch and never)
+# Each revision is built with the release preset (base: in a git worktree
+# under the temp dir). Every measurement gets a fresh broker and data dir;
+# within a round the two revisions run in alternating order, so a slow
+# patch of a shared machine does not always land on the same one. The table
+# reports medians, min-max, and the median of the per-round ratios
+# after / base. Everything started is stopped, and the temp dir removed, on
+# exit, error or interrupt.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: bench/compare-revisions.sh --base REV [options]
+  --base REV          the revision to compare the working tree with (required)
+  --rounds R          measurements per revision and workload (default 5)
+  --messages N        alerts per measurement (default 200000)
+  --quick             2 rounds, 20000 alerts
+  --wait-quiet SECS   first wait up to SECS for the 1-minute load average to
+                      drop below 1.5 (default 0: do not wait)
+  --no-build          use build-release as it is for the working tree
+  --out DIR           also keep results.tsv, table.md and the run logs in DIR
+EOF
+}
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+base="" rounds=5 messages=200000 wait_quiet=0 do_build=1 out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --base) base="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --messages) messages="$2"; shift 2 ;;
+    --quick) rounds=2 messages=20000; shift ;;
+    --wait-quiet) wait_quiet="$2"; shift 2 ;;
+    --no-build) do_build=0; shift ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "compare-revisions: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ -n "$base" ] || { echo "compare-revisions: --base REV is required" >&2; usage >&2; exit 2; }
+base_commit="$(git -C "$repo" rev-parse --verify "$base^{commit}")" ||
+  { echo "compare-revisions: no such revision '$base'" >&2; exit 2; }
+
+root="$(mktemp -d "${TMPDIR:-/var/tmp}/zonecast-cmp-XXXXXX")"
+broker_pid=""
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_broker
+  if [ -n "$out" ] && [ -d "$root" ]; then
+    mkdir -p "$out"
+    cp -r "$root/logs" "$out/" 2>/dev/null || true
+    cp "$root/results.tsv" "$root/table.md" "$out/" 2>/dev/null || true
+  fi
+  git -C "$repo" worktree remove --force "$root/base-src" >/dev/null 2>&1 || true
+  rm -rf "$root"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+mkdir -p "$root/logs"
+results="$root/results.tsv"
+: >"$results"
+
+# ------------------------------------------------------------------ build
+# build_release SRC BUILD_DIR LABEL: the release preset's broker and driver.
+build_release() {
+  local src="$1" dir="$2" label="$3"
+  log "building $label (release) in $dir"
+  (cmake -S "$src" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DZONECAST_BUILD_TESTS=OFF \
+     >"$root/logs/build-$label.log" 2>&1 &&
+   cmake --build "$dir" -j2 --target zonecastd route_bench >>"$root/logs/build-$label.log" 2>&1) ||
+    { tail -30 "$root/logs/build-$label.log" >&2; echo "compare-revisions: build failed" >&2; exit 1; }
+}
+git -C "$repo" worktree add --detach "$root/base-src" "$base_commit" >/dev/null 2>&1
+build_release "$root/base-src" "$root/base-build" "base"
+[ "$do_build" -eq 0 ] || build_release "$repo" "$repo/build-release" "after"
+declare -A bin_dir=([base]="$root/base-build" [after]="$repo/build-release")
+for rev in base after; do
+  for t in broker/zonecastd bench/route_bench; do
+    [ -x "${bin_dir[$rev]}/$t" ] || { echo "compare-revisions: ${bin_dir[$rev]}/$t missing" >&2; exit 1; }
+  done
+done
+
+wait_for_quiet 1.5 "$wait_quiet"
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --------------------------------------------------------------- brokers
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
+  done
+}
+
+# run_one ROUND REV WORKLOAD FSYNC: one measurement, appended to results.tsv.
+run_one() {
+  local round="$1" rev="$2" workload="$3" fsync="$4"
+  local name="$round-$rev-$workload-$fsync" dir="$root/run/$round-$rev-$workload-$fsync"
+  local bin="${bin_dir[$rev]}" port
+  mkdir -p "$dir"
+  port="$(free_port)"
+  "$bin/broker/zonecastd" --listen "tcp://127.0.0.1:$port" --http "127.0.0.1:$(free_port)" \
+    --data_dir "$dir/data" --fsync="$fsync" --log_level warning --ready_file "$dir/ready" \
+    >"$dir/broker.log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 100); do
+    grep -q '^zmq=' "$dir/ready" 2>/dev/null && break
+    sleep 0.1
+  done
+  local terminals=0
+  [ "$workload" = B ] && terminals=1
+  local rc=0
+  timeout 120 "$bin/bench/route_bench" --broker "tcp://127.0.0.1:$port" --zones 1 \
+    --terminals_per_zone "$terminals" --alerts "$messages" --window 256 --body_bytes 256 \
+    >"$root/logs/$name.out" 2>&1 || rc=$?
+  stop_broker
+  if [ "$rc" -ne 0 ]; then
+    log "round $round $rev $workload fsync=$fsync: failed (exit $rc)"
+    echo "$round $rev $workload-$fsync failed 1" >>"$results"
+    return 0
+  fi
+  awk -v r="$round" -v rev="$rev" -v w="$workload-$fsync" '
+    /^published\+acked:/ { print r, rev, w, "acked_per_s", $2; print r, rev, w, "delivered_per_s", $5 }
+    /^publish->terminal latency us:/ {
+      for (i = 4; i <= NF; ++i) { split($i, kv, "="); print r, rev, w, kv[1] "_us", kv[2] }
+    }' "$root/logs/$name.out" >>"$results"
+  rm -rf "$dir"
+}
+
+# ------------------------------------------------------------------- runs
+for round in $(seq "$rounds"); do
+  if [ $((round % 2)) -eq 1 ]; then order=(base after); else order=(after base); fi
+  for workload in A B; do
+    for fsync in batch never; do
+      for rev in "${order[@]}"; do
+        run_one "$round" "$rev" "$workload" "$fsync"
+      done
+    done
+  done
+  log "round $round of $rounds done"
+done
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ------------------------------------------------------------------ table
+{
+  echo "base $(git -C "$repo" rev-parse --short "$base_commit") vs working tree" \
+       X \
+       "$rounds rounds x $messages alerts; load average $load_start at start, $load_end at end."
+  echo "Medians over the rounds [min-max]; after/base is the median of the per-round ratios."
+  echo
+  echo "| workload | metric | base | after | after/base | runs ok (base, after) |"
+  echo "|---|---|---|---|---|---|"
+  awk -v rounds="$rounds" '
+    function median(list,   a, n, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; --j) {
+        t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+      }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function minmax(list,   a, n, i, lo, hi) {
+      n = split(list, a, " "); lo = a[1]; hi = a[1]
+      for (i = 2; i <= n; ++i) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
+      return sprintf("%.0f-%.0f", lo, hi)
+    }
+    $4 == "failed" { failed[$2 " " $3]++; next }
+    {
+      key = $3 " " $4; seen[key] = 1
+      vals[$2 " " key] = vals[$2 " " key] " " $5
+      value[$1 " " $2 " " key] = $5
+      ok[$2 " " $3 " " $1] = 1
+    }
+    END {
+      for (key in seen) {
+        split(key, k, " ")
+        ratios = ""
+        for (r = 1; r <= rounds; ++r) {
+          b = value[r " base " key]; a = value[r " after " key]
+          if (b != "" && a != "" && b + 0 > 0) ratios = ratios " " a / b
+        }
+        nb = 0; na = 0
+        for (r = 1; r <= rounds; ++r) { nb += ok["base " k[1] " " r]; na += ok["after " k[1] " " r] }
+        printf "| %s | %s | %.0f [%s] | %.0f [%s] | %s | %d, %d |\n", k[1], k[2],
+               median(vals["base " key]), minmax(vals["base " key]),
+               median(vals["after " key]), minmax(vals["after " key]),
+               ratios == "" ? "-" : sprintf("%.3f", median(ratios)), nb, na
+      }
+    }' "$results" | sort
+} >"$root/table.md"
+cat "$root/table.md"
