@@ -101,13 +101,6 @@ wait_for_quiet 1.5 "$wait_quiet"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --------------------------------------------------------------- brokers
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
-  done
-}
 
 # run_one ROUND REV WORKLOAD FSYNC: one measurement, appended to results.tsv.
 run_one() {
@@ -161,7 +154,7 @@ load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 # ------------------------------------------------------------------ table
 {
   echo "base $(git -C "$repo" rev-parse --short "$base_commit") vs working tree" \
-       X \
+       "$(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff HEAD --quiet || echo '+changes');" \
        "$rounds rounds x $messages alerts; load average $load_start at start, $load_end at end."
   echo "Medians over the rounds [min-max]; after/base is the median of the per-round ratios."
   echo

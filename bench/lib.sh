@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shell helpers shared by the benchmark scripts (sourced, not run):
-# run-side-by-side.sh and scrape-overhead.sh.
+# run-side-by-side.sh, compare-revisions.sh and scrape-overhead.sh.
 
 # log MESSAGE...: a time-stamped line on stderr.
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -31,5 +31,14 @@ wait_for_quiet() {
     log "load average $(cut -d' ' -f1-3 /proc/loadavg): waiting for < $below ($waited/$max s)"
     sleep 15
     waited=$((waited + 15))
+  done
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
   done
 }

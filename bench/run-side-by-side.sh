@@ -105,13 +105,6 @@ wait_for_quiet 1.5 "$wait_quiet"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --------------------------------------------------------------- brokers
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
-  done
-}
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_broker SYSTEM DIR: starts a fresh broker for SYSTEM with its data in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Monitoring overhead: does scraping zonecastd's /metrics every 100 ms slow
-# the routing loop? The bar: throughput with the scrapes stays within
+# the routing loop? The bar: throughput with the scrapes stays within
 # 5% of throughput without them. See bench/README.md, "Monitoring overhead".
 #
 #   bench/scrape-overhead.sh              # builds build-release, 5 + 5 rounds x 200,000 alerts

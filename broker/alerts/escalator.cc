@@ -30,18 +30,18 @@ std::optional<Escalation> Escalator::OnStored(uint64_t seq, const std::string& t
   if (deadline <= absl::ZeroDuration()) return std::nullopt;
   open.deadline = clock_.NowMono() + absl::ToInt64Nanoseconds(deadline);
   open.deadline_unix_ms = absl::ToUnixMillis(clock_.NowWall() + deadline);
-  book_.Open(std::move(open));
+  pending_.Open(std::move(open));
   return std::nullopt;
 }
 
 void Escalator::OnAck(absl::string_view alert_id, v1::AckLevel level) {
-  if (IsResponse(level) && !alert_id.empty()) book_.Respond(alert_id);
+  if (IsResponse(level) && !alert_id.empty()) pending_.Respond(alert_id);
 }
 
 std::vector<Escalation> Escalator::Expire() {
   std::vector<Escalation> due;
-  book_.Expire(clock_.NowMono(),
-               [&](OpenAlert& alert) { due.push_back(Escalate(alert, "deadline")); });
+  pending_.Expire(clock_.NowMono(),
+                  [&](OpenAlert& alert) { due.push_back(Escalate(alert, "deadline")); });
   return due;
 }
 
@@ -49,7 +49,7 @@ void Escalator::Reopen(OpenAlert alert) {
   const int64_t left_ms =
       std::max<int64_t>(0, alert.deadline_unix_ms - absl::ToUnixMillis(clock_.NowWall()));
   alert.deadline = clock_.NowMono() + left_ms * 1'000'000;
-  book_.Open(std::move(alert));
+  pending_.Open(std::move(alert));
 }
 
 Escalation Escalator::Escalate(const OpenAlert& alert, const std::string& reason) {

@@ -70,7 +70,7 @@ class Escalator {
 
   // The escalations whose deadline passed, oldest first.
   std::vector<Escalation> Expire();
-  MonoNanos NextDue() const { return book_.NextDue(); }
+  MonoNanos NextDue() const { return pending_.NextDue(); }
 
   // A terminal pressed the emergency button: the radio event `radio`, stored
   // as seq on radio.<city>.<zone>.<unit>. Nullopt if the topic has no zone.
@@ -83,8 +83,8 @@ class Escalator {
   void Reopen(OpenAlert alert);
 
   // The open alert `alert_id` (waiting for a response), or nullptr.
-  const OpenAlert* Find(absl::string_view alert_id) const { return book_.Find(alert_id); }
-  size_t open() const { return book_.open(); }
+  const OpenAlert* Find(absl::string_view alert_id) const { return pending_.Find(alert_id); }
+  size_t open() const { return pending_.open(); }
 
   // True for the ack levels that take an alert: ACCEPTED .. RESOLVED.
   static bool IsResponse(v1::AckLevel level);
@@ -94,7 +94,7 @@ class Escalator {
 
   const ZoneIndex& zones_;
   const Clock& clock_;
-  PendingResponses book_;
+  PendingResponses pending_;
 };
 
 }  // namespace zonecast

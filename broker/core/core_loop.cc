@@ -98,7 +98,7 @@ absl::Status CoreLoop::Start() {
     next_stats_ = started_at_ + absl::ToInt64Nanoseconds(options_.stats_interval);
   }
   if (exchange_ != nullptr) {
-    PublishSnapshot(/*to_subscribers=*/false);
+    ShareSnapshot(/*to_subscribers=*/false);
     exchange_->SetPhase(MonitoringExchange::Phase::kServing);
   }
   // Last: whoever waits for the ready file may send and probe at once.
@@ -142,10 +142,10 @@ void CoreLoop::Run(int stop_fd) {
     }
     if (ready > 0 && (items[1].revents & ZMQ_POLLIN)) break;
     if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
-    if (items[3].revents & ZMQ_POLLIN) ForwardHistoryReplies();
+    if (items[3].revents & ZMQ_POLLIN) SendHistoryReplies();
     if (poll_count > 4 && (items[4].revents & ZMQ_POLLIN)) {
       if (std::optional<uint32_t> parts = exchange_->TakeRequest()) {
-        PublishSnapshot(/*to_subscribers=*/false, *parts);
+        ShareSnapshot(/*to_subscribers=*/false, *parts);
       }
       AnswerTimelineQueries();
     }
@@ -157,7 +157,7 @@ void CoreLoop::Run(int stop_fd) {
     const MonoNanos after = clock_.NowMono();  // one clock read for both timers
     if (after >= next_stats_) {
       next_stats_ = after + absl::ToInt64Nanoseconds(options_.stats_interval);
-      PublishSnapshot(/*to_subscribers=*/true);
+      ShareSnapshot(/*to_subscribers=*/true);
     }
     if (after >= next_tick_) OnTick();
   }
@@ -311,7 +311,7 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
                << session.unit_id()
                << (session.patrol_group().empty() ? "" : " group " + session.patrol_group());
   SendWelcome(session);
-  PublishPresence(session, v1::SessionEvent::ONLINE, "hello");
+  RoutePresence(session, v1::SessionEvent::ONLINE, "hello");
   if (session.role() == v1::TERMINAL) {
     journal_->durable_sessions().Touch(session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
     durable_->Resume(session);
@@ -536,8 +536,8 @@ size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
     return 0;
   }
   // Encode once; every recipient shares these bytes.
-  return FanOut(*recipients, d.topic(), d.priority(), EncodeFrame(deliver), best_effort, 0, "",
-                nullptr);
+  return RouteToSessions(*recipients, d.topic(), d.priority(), EncodeFrame(deliver), best_effort, 0,
+                         "", nullptr);
 }
 
 size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
@@ -548,18 +548,20 @@ size_t CoreLoop::RouteEncoded(const std::string& topic, v1::Priority priority,
     ++counters_.published_no_interest;
     return 0;
   }
-  return FanOut(*recipients, topic, priority, bytes, best_effort, seq, alert_id, terminals);
+  return RouteToSessions(*recipients, topic, priority, bytes, best_effort, seq, alert_id,
+                         terminals);
 }
 
-size_t CoreLoop::FanOut(const std::vector<SessionId>& recipients, const std::string& topic,
-                        v1::Priority priority, const zmq::message_t& bytes, bool best_effort,
-                        uint64_t seq, const std::string& alert_id, size_t* terminals) {
+size_t CoreLoop::RouteToSessions(const std::vector<SessionId>& recipients, const std::string& topic,
+                                 v1::Priority priority, const zmq::message_t& bytes,
+                                 bool best_effort, uint64_t seq, const std::string& alert_id,
+                                 size_t* terminals) {
   size_t accepted = 0;
   for (SessionId id : recipients) {
     Session* session = sessions_.Find(id);
     if (session == nullptr) continue;
     if (seq != 0 && session->role() == v1::TERMINAL) {
-      durable_->Deliver(*session, seq, topic, alert_id, priority, bytes);
+      durable_->Send(*session, seq, topic, alert_id, priority, bytes);
       ++accepted;
       if (terminals != nullptr) ++*terminals;
       continue;
@@ -676,7 +678,7 @@ void CoreLoop::AnswerTimelineQueries() {
   }
 }
 
-void CoreLoop::ForwardHistoryReplies() {
+void CoreLoop::SendHistoryReplies() {
   for (HistoryReader::Reply& reply : history_->TakeReplies()) {
     if (reply.replay) {
       durable_->OnReplay(reply);
@@ -691,8 +693,8 @@ void CoreLoop::ForwardHistoryReplies() {
   }
 }
 
-void CoreLoop::PublishPresence(const Session& session, v1::SessionEvent::State state,
-                               absl::string_view reason) {
+void CoreLoop::RoutePresence(const Session& session, v1::SessionEvent::State state,
+                             absl::string_view reason) {
   v1::Frame frame = NewDeliver(absl::StrCat("sys.presence.", session.unit_id()), v1::P3,
                                options_.broker_id, absl::ToUnixMillis(clock_.NowWall()));
   v1::Deliver* deliver = frame.mutable_deliver();
@@ -714,7 +716,7 @@ void CoreLoop::CloseSession(Session& session, absl::string_view reason) {
   router_.RemoveAll(session);
   durable_->OnClosed(session);
   // Tell the others after unsubscribing, so the session does not hear itself.
-  PublishPresence(session, v1::SessionEvent::OFFLINE, reason);
+  RoutePresence(session, v1::SessionEvent::OFFLINE, reason);
   std::erase(blocked_, session.id());
   sessions_.Remove(session);
 }
@@ -871,7 +873,7 @@ void CoreLoop::Shutdown() {
   });
 }
 
-void CoreLoop::PublishSnapshot(bool to_subscribers, uint32_t parts) {
+void CoreLoop::ShareSnapshot(bool to_subscribers, uint32_t parts) {
   std::shared_ptr<MonitoringSnapshot> snapshot = snapshots_->Build(parts);
   if (exchange_ != nullptr) exchange_->Publish(snapshot);
   if (!to_subscribers) return;

@@ -6,8 +6,11 @@
 //   once, collect durable publishes) -> commit the durable batch -> route it
 //   and PubAck -> flush every session that got output, once -> timers
 //
-// so that one pass serves many publishes. Nothing here takes a lock; other
-// threads talk to the loop only through sockets or file descriptors.
+// so that one pass serves many publishes. The routing state is the loop's
+// alone and takes no lock; other threads talk to the loop through sockets,
+// file descriptors and short queues (the journal writer's and the history
+// reader's, the monitoring exchange), whose mutexes are held only to hand
+// work over.
 #include <deque>
 #include <memory>
 #include <string>
@@ -85,7 +88,7 @@ class CoreLoop {
   void HandleTimeline(Session& session, v1::TimelineRequest& request);
   void HandleStats(Session& session, const v1::StatsRequest& request);
   void HandleHistory(Session& session, v1::HistoryRequest& request);
-  void ForwardHistoryReplies();
+  void SendHistoryReplies();
   // Hands the timeline queries of HTTP readers to the journal reader.
   void AnswerTimelineQueries();
   // Appends a durable publish (kept in pending_publishes_ until its batch is
@@ -108,9 +111,9 @@ class CoreLoop {
                       bool best_effort, uint64_t seq = 0, const std::string& alert_id = "",
                       size_t* terminals = nullptr);
   // The delivery loop of RouteEncoded, for callers that matched already.
-  size_t FanOut(const std::vector<SessionId>& recipients, const std::string& topic,
-                v1::Priority priority, const zmq::message_t& bytes, bool best_effort, uint64_t seq,
-                const std::string& alert_id, size_t* terminals);
+  size_t RouteToSessions(const std::vector<SessionId>& recipients, const std::string& topic,
+                         v1::Priority priority, const zmq::message_t& bytes, bool best_effort,
+                         uint64_t seq, const std::string& alert_id, size_t* terminals);
 
   // Publishes a message that the broker itself originates (dead letters,
   // escalations) through the journal like any durable publish.
@@ -122,8 +125,8 @@ class CoreLoop {
   // stored message that set it off (0 for a deadline).
   void CarryOut(Escalation escalation, uint64_t seq);
   void RememberPublisher(uint64_t seq, const std::string& unit);
-  void PublishPresence(const Session& session, v1::SessionEvent::State state,
-                       absl::string_view reason);
+  void RoutePresence(const Session& session, v1::SessionEvent::State state,
+                     absl::string_view reason);
   void CloseSession(Session& session, absl::string_view reason);
 
   // Sending: Send* go to one session (through its queue), Route* to every
@@ -140,7 +143,7 @@ class CoreLoop {
 
   // Builds a snapshot for the exchange (a reader asked, or it is time for
   // sys.stats) and, when due, publishes it on sys.stats.
-  void PublishSnapshot(bool to_subscribers, uint32_t parts = 0);
+  void ShareSnapshot(bool to_subscribers, uint32_t parts = 0);
 
   BrokerOptions options_;
   const Clock& clock_;

@@ -20,12 +20,12 @@
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "core/core_loop.h"
+#include "core/monitoring_routes.h"
 #include "core/options.h"
 #include "core/ready_file.h"
 #include "google/protobuf/stubs/logging.h"
 #include "http/http_server.h"
 #include "monitoring/monitoring_exchange.h"
-#include "monitoring/monitoring_routes.h"
 #include "shared/flags.h"
 #include "zonecast/version.h"
 
@@ -239,7 +239,7 @@ int StopSignalFd() {
 // Starts the monitoring endpoint (unless --http=off) and records where it
 // listens in options->http and the ready file.
 absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> StartMonitoring(
-    zonecast::MonitoringHttp& monitoring, zonecast::BrokerOptions* options) {
+    zonecast::MonitoringRoutes& monitoring, zonecast::BrokerOptions* options) {
   if (options->http == "off" || options->http.empty()) {
     options->http.clear();
     return nullptr;
@@ -285,7 +285,7 @@ int main(int argc, char** argv) {
   // The monitoring endpoint comes up first, so that /healthz and /readyz
   // (503 "recovering") answer while a long journal recovery runs.
   zonecast::MonitoringExchange exchange(zonecast::Clock::Real());
-  zonecast::MonitoringHttp monitoring(exchange, options.journal.data_dir + "/journal");
+  zonecast::MonitoringRoutes monitoring(exchange, options.journal.data_dir + "/journal");
   absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> http =
       StartMonitoring(monitoring, &options);
   if (!http.ok()) {

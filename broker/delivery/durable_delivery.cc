@@ -44,11 +44,11 @@ void DurableDelivery::RecordSubscriptions(const Session& session,
   }
 }
 
-void DurableDelivery::Deliver(Session& session, uint64_t seq, const std::string& topic,
-                              const std::string& alert_id, v1::Priority priority,
-                              const zmq::message_t& frame) {
+void DurableDelivery::Send(Session& session, uint64_t seq, const std::string& topic,
+                           const std::string& alert_id, v1::Priority priority,
+                           const zmq::message_t& frame) {
   if (!session.replaying) {
-    Enqueue(session, seq, topic, alert_id, priority, frame, 1);
+    SendTracked(session, seq, topic, alert_id, priority, frame, 1);
     return;
   }
   Session::Held held;
@@ -60,9 +60,9 @@ void DurableDelivery::Deliver(Session& session, uint64_t seq, const std::string&
   session.held.push_back(std::move(held));
 }
 
-void DurableDelivery::Enqueue(Session& session, uint64_t seq, const std::string& topic,
-                              const std::string& alert_id, v1::Priority priority,
-                              const zmq::message_t& frame, uint32_t delivery_count) {
+void DurableDelivery::SendTracked(Session& session, uint64_t seq, const std::string& topic,
+                                  const std::string& alert_id, v1::Priority priority,
+                                  const zmq::message_t& frame, uint32_t delivery_count) {
   OutboundMessage message;
   message.frame.copy(const_cast<zmq::message_t&>(frame));
   message.priority = priority;
@@ -79,14 +79,14 @@ void DurableDelivery::OnReplay(HistoryReader::Reply& reply) {
   if (session == nullptr) return;  // it left (or was taken over) meanwhile
   for (HistoryReader::ReplayItem& item : reply.items) {
     ++parts_.counters->replayed;
-    Enqueue(*session, item.seq, item.topic, item.alert_id, item.priority, item.frame,
-            item.delivery_count);
+    SendTracked(*session, item.seq, item.topic, item.alert_id, item.priority, item.frame,
+                item.delivery_count);
   }
   if (!reply.replay_done) return;
   // Live messages held during the replay go out now, after the older ones.
   for (Session::Held& held : session->held) {
     if (held.seq <= reply.upto_seq) continue;  // the replay covered it
-    Enqueue(*session, held.seq, held.topic, held.alert_id, held.priority, held.frame, 1);
+    SendTracked(*session, held.seq, held.topic, held.alert_id, held.priority, held.frame, 1);
   }
   session->held.clear();
   session->replaying = false;
@@ -182,7 +182,7 @@ void DurableDelivery::ExpireAndCompact() {
     ++parts_.counters->sessions_expired;
     ZC_LOG(INFO) << "durable session of unit " << unit << " expired (unused for "
                  << absl::FormatDuration(session_expiry_) << ")";
-    parts_.journal->ExpireUnit(unit);
+    parts_.journal->ExpireDurableSession(unit);
   }
   const uint64_t durable = parts_.journal->last_durable_seq();
   parts_.sessions->ForEach([&](Session& session) {

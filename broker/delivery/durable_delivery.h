@@ -63,8 +63,8 @@ class DurableDelivery {
                            bool removed);
   // A stored message for a terminal: queued and tracked, or held while the
   // terminal's replay runs.
-  void Deliver(Session& session, uint64_t seq, const std::string& topic,
-               const std::string& alert_id, v1::Priority priority, const zmq::message_t& frame);
+  void Send(Session& session, uint64_t seq, const std::string& topic, const std::string& alert_id,
+            v1::Priority priority, const zmq::message_t& frame);
   // A replay from the journal answered (some of) what a terminal is owed.
   void OnReplay(HistoryReader::Reply& reply);
   // The copy of seq went to the terminal's socket: its ack wait starts.
@@ -91,9 +91,9 @@ class DurableDelivery {
 
  private:
   // Queues a durable message for a terminal, tracks it and journals it.
-  void Enqueue(Session& session, uint64_t seq, const std::string& topic,
-               const std::string& alert_id, v1::Priority priority, const zmq::message_t& frame,
-               uint32_t delivery_count);
+  void SendTracked(Session& session, uint64_t seq, const std::string& topic,
+                   const std::string& alert_id, v1::Priority priority, const zmq::message_t& frame,
+                   uint32_t delivery_count);
   void Redeliver(PendingDelivery& delivery);
   void DeadLetter(PendingDelivery& delivery);
   void JournalDelivered(const Session& session, uint64_t seq, const std::string& topic,

@@ -59,15 +59,15 @@ journal::RecoveryVisitor Journal::RecoveryVisitorFor(const journal::RecoveryVisi
 
 void Journal::ApplyRecoveredSubscription(const v1::JournalSubscription& s) {
   if (s.removed()) {
-    units_.RemovePattern(s.unit(), s.pattern());
+    durable_sessions_.RemovePattern(s.unit(), s.pattern());
   } else {
-    units_.AddPattern(s.unit(), s.pattern(), s.since_seq(), s.unix_ms());
+    durable_sessions_.AddPattern(s.unit(), s.pattern(), s.since_seq(), s.unix_ms());
   }
 }
 
 void Journal::LoadRecoveredCheckpoint(const v1::JournalCheckpoint& checkpoint,
                                       int64_t dedup_cutoff) {
-  units_.LoadFrom(checkpoint, /*merge=*/checkpoint.continuation());
+  durable_sessions_.LoadFrom(checkpoint, /*merge=*/checkpoint.continuation());
   for (const v1::JournalDedupEntry& entry : checkpoint.dedup()) {
     if (entry.unix_ms() >= dedup_cutoff)
       dedup_.Insert(entry.alert_id(), entry.seq(), entry.unix_ms());
@@ -80,13 +80,13 @@ void Journal::ApplyRecoveredSessionRecord(journal::RecordType type, absl::string
     if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
     if (delivery.kind() == v1::JournalDelivery::DEAD_LETTERED ||
         (delivery.kind() == v1::JournalDelivery::ACK && delivery.level() == v1::RECEIVED)) {
-      units_.Settle(delivery.unit(), delivery.seq());
+      durable_sessions_.Settle(delivery.unit(), delivery.seq());
     }
-    units_.Touch(delivery.unit(), delivery.unix_ms());
+    durable_sessions_.Touch(delivery.unit(), delivery.unix_ms());
   } else if (type == journal::RecordType::kSessionExpired) {
     v1::JournalSessionExpired expired;
     if (expired.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-      units_.Erase(expired.unit());
+      durable_sessions_.Erase(expired.unit());
     }
   }
 }
@@ -94,7 +94,7 @@ void Journal::ApplyRecoveredSessionRecord(journal::RecordType type, absl::string
 void Journal::LogRecovered(const journal::RecoveryReport& report) const {
   ZC_LOG(INFO) << "journal recovered: " << report.records << " records (" << report.publishes
                << " publishes) in " << report.segments << " segments, last seq " << last_seq_
-               << ", " << units_.size() << " durable sessions, " << dedup_.size()
+               << ", " << durable_sessions_.size() << " durable sessions, " << dedup_.size()
                << " alert ids in the dedup window, " << report.torn_tails << " torn tails, "
                << report.damaged_segments << " damaged segments, in "
                << absl::FormatDuration(report.took);
@@ -108,7 +108,7 @@ absl::Status Journal::StartWriter(const journal::RecoveryReport& report) {
   writer_options.retention_bytes = options_.retention_bytes;
   writer_options.retention_age = options_.retention_age;
   const std::vector<std::string> checkpoint = BuildCheckpoint();
-  absl::StatusOr<std::unique_ptr<journal::JournalWriter>> writer = journal::JournalWriter::Start(
+  absl::StatusOr<std::unique_ptr<journal::Writer>> writer = journal::Writer::Start(
       writer_options, report.segments_kept, report.next_index, last_seq_ + 1, checkpoint[0], clock_,
       std::vector<std::string>(checkpoint.begin() + 1, checkpoint.end()));
   if (!writer.ok()) return writer.status();
@@ -131,7 +131,7 @@ std::vector<std::string> Journal::BuildCheckpoint() const {
   std::vector<v1::JournalCheckpoint> parts(1);
   parts[0].set_last_seq(last_seq_);
   parts[0].set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
-  units_.SaveTo(&parts, kPartBytes);
+  durable_sessions_.SaveTo(&parts, kPartBytes);
   dedup_.ForEach([&](const std::string& id, const DedupWindow::Entry& e) {
     // ByteSizeLong walks the message: check it only every 1024 entries.
     if (parts.back().dedup_size() % 1024 == 1023 && parts.back().ByteSizeLong() > kPartBytes) {
@@ -150,7 +150,7 @@ std::vector<std::string> Journal::BuildCheckpoint() const {
 }
 
 void Journal::AppendPublish(const journal::PublishRecord& record) {
-  if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::JournalBatch>();
+  if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::Batch>();
   std::string payload;
   journal::EncodePublish(record, &payload);
   journal::AppendRecord(&open_batch_->records, journal::RecordType::kPublish, payload);
@@ -162,8 +162,8 @@ void Journal::AppendPublish(const journal::PublishRecord& record) {
 void Journal::AddSubscription(const std::string& unit, const std::string& pattern, bool removed) {
   const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
   if (removed) {
-    if (!units_.RemovePattern(unit, pattern)) return;
-  } else if (!units_.AddPattern(unit, pattern, last_seq_, now_ms)) {
+    if (!durable_sessions_.RemovePattern(unit, pattern)) return;
+  } else if (!durable_sessions_.AddPattern(unit, pattern, last_seq_, now_ms)) {
     return;  // already durable: nothing new to record
   }
   v1::JournalSubscription record;
@@ -178,13 +178,13 @@ void Journal::AddSubscription(const std::string& unit, const std::string& patter
 void Journal::AddDelivery(const v1::JournalDelivery& delivery) {
   if (delivery.kind() == v1::JournalDelivery::DEAD_LETTERED ||
       (delivery.kind() == v1::JournalDelivery::ACK && delivery.level() == v1::RECEIVED)) {
-    units_.Settle(delivery.unit(), delivery.seq());
+    durable_sessions_.Settle(delivery.unit(), delivery.seq());
   }
   AddRecord(journal::RecordType::kDelivery, delivery.SerializeAsString());
 }
 
-void Journal::ExpireUnit(const std::string& unit) {
-  units_.Erase(unit);
+void Journal::ExpireDurableSession(const std::string& unit) {
+  durable_sessions_.Erase(unit);
   v1::JournalSessionExpired record;
   record.set_unit(unit);
   record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
@@ -192,14 +192,14 @@ void Journal::ExpireUnit(const std::string& unit) {
 }
 
 void Journal::AddRecord(journal::RecordType type, const std::string& payload) {
-  if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::JournalBatch>();
+  if (open_batch_ == nullptr) open_batch_ = std::make_unique<journal::Batch>();
   journal::AppendRecord(&open_batch_->records, type, payload);
   ++open_batch_->record_count;
 }
 
 void Journal::Flush() {
   if (open_batch_ == nullptr || writer_ == nullptr) return;
-  std::unique_ptr<journal::JournalBatch> batch = std::move(open_batch_);
+  std::unique_ptr<journal::Batch> batch = std::move(open_batch_);
   batch->id = next_batch_id_++;
   batch->submitted_at = clock_.NowMono();
   if (need_roll_ || (segment_bytes_used_ + batch->records.size() > options_.segment_bytes &&
@@ -225,7 +225,7 @@ void Journal::Flush() {
 
 int Journal::completion_fd() const { return writer_ != nullptr ? writer_->completion_fd() : -1; }
 
-std::vector<std::unique_ptr<journal::JournalBatch>> Journal::TakeCompletedBatches() {
+std::vector<std::unique_ptr<journal::Batch>> Journal::TakeCompletedBatches() {
   if (writer_ == nullptr) return {};
   return writer_->TakeCompleted();
 }

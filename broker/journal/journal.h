@@ -1,7 +1,7 @@
 #pragma once
 // Journal: the core loop's side of durability. It recovers the journal at
 // start, collects the durable records of one loop turn into a batch, hands
-// the batch to the JournalWriter thread, and reports back the sequence
+// the batch to the journal writer thread, and reports back the sequence
 // number of each publish of a batch once that batch is on disk (or failed).
 // It stores records and nothing else: who published, which request waits
 // for a PubAck and what to route once stored are the loop's business. It
@@ -48,7 +48,7 @@ class Journal {
   // Recovers <data_dir>/journal and starts the writer. `extra`, if given,
   // also sees every publish and every record that is neither a subscription
   // nor a checkpoint, for state kept elsewhere (open alerts). Errors as RecoverJournal and
-  // JournalWriter::Start report them.
+  // Writer::Start report them.
   absl::Status Open(const journal::RecoveryVisitor* extra = nullptr);
 
   uint64_t last_seq() const { return last_seq_; }
@@ -72,10 +72,10 @@ class Journal {
   // dead-lettering settle the message for the unit.
   void AddDelivery(const v1::JournalDelivery& delivery);
   // Journals that a durable session expired, and forgets it.
-  void ExpireUnit(const std::string& unit);
+  void ExpireDurableSession(const std::string& unit);
   // Durable sessions, as recovered and kept since.
-  DurableSessions& durable_sessions() { return units_; }
-  const DurableSessions& durable_sessions() const { return units_; }
+  DurableSessions& durable_sessions() { return durable_sessions_; }
+  const DurableSessions& durable_sessions() const { return durable_sessions_; }
   // Highest seq whose batch is on disk.
   uint64_t last_durable_seq() const { return last_durable_seq_; }
 
@@ -118,7 +118,7 @@ class Journal {
   // The state as checkpoint records: the first replaces, the rest are
   // continuations; each stays far below the record size limit.
   std::vector<std::string> BuildCheckpoint() const;
-  std::vector<std::unique_ptr<journal::JournalBatch>> TakeCompletedBatches();
+  std::vector<std::unique_ptr<journal::Batch>> TakeCompletedBatches();
 
   // Open's steps. The recovery visitor rebuilds the dedup window (entries
   // from `dedup_cutoff` on) and the durable sessions, and shows publishes
@@ -135,19 +135,19 @@ class Journal {
   // Marks the journal failed with `status`, and returns it.
   absl::Status Fail(absl::Status status);
   template <typename Fn>
-  void Finish(journal::JournalBatch& batch, Fn&& done);
+  void Finish(journal::Batch& batch, Fn&& done);
 
   JournalOptions options_;
   const Clock& clock_;
   std::string journal_dir_;
   Status status_;
-  std::unique_ptr<journal::JournalWriter> writer_;
+  std::unique_ptr<journal::Writer> writer_;
   uint64_t last_seq_ = 0;
   DedupWindow dedup_;
-  DurableSessions units_;
+  DurableSessions durable_sessions_;
   uint64_t last_durable_seq_ = 0;
 
-  std::unique_ptr<journal::JournalBatch> open_batch_;
+  std::unique_ptr<journal::Batch> open_batch_;
   InflightBatch open_publishes_;
   std::deque<InflightBatch> inflight_;
   uint64_t inflight_bytes_ = 0;
@@ -160,7 +160,7 @@ class Journal {
 };
 
 template <typename Fn>
-void Journal::Finish(journal::JournalBatch& batch, Fn&& done) {
+void Journal::Finish(journal::Batch& batch, Fn&& done) {
   // Batches complete in submission order.
   while (!inflight_.empty() && inflight_.front().id <= batch.id) {
     InflightBatch finished = std::move(inflight_.front());

@@ -48,14 +48,14 @@ bool WriteAll(int fd, std::vector<iovec>& iov) {
 
 }  // namespace
 
-JournalWriter::JournalWriter(WriterOptions options, const Clock& clock)
+Writer::Writer(WriterOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
 
-absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Start(
+absl::StatusOr<std::unique_ptr<Writer>> Writer::Start(
     WriterOptions options, std::vector<SegmentInfo> sealed, uint64_t next_index, uint64_t first_seq,
     const std::string& checkpoint, const Clock& clock,
     const std::vector<std::string>& more_checkpoints) {
-  std::unique_ptr<JournalWriter> writer(new JournalWriter(std::move(options), clock));
+  std::unique_ptr<Writer> writer(new Writer(std::move(options), clock));
   writer->event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (writer->event_fd_ < 0) return Errno("eventfd", errno);
   writer->dir_fd_ =
@@ -75,13 +75,13 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Start(
   return writer;
 }
 
-JournalWriter::~JournalWriter() {
+Writer::~Writer() {
   Stop();
   if (event_fd_ >= 0) ::close(event_fd_);
   if (dir_fd_ >= 0) ::close(dir_fd_);
 }
 
-void JournalWriter::Submit(std::unique_ptr<JournalBatch> batch) {
+void Writer::Submit(std::unique_ptr<Batch> batch) {
   {
     absl::MutexLock lock(&mutex_);
     queue_.push_back(std::move(batch));
@@ -89,24 +89,24 @@ void JournalWriter::Submit(std::unique_ptr<JournalBatch> batch) {
   wake_.Signal();
 }
 
-std::vector<std::unique_ptr<JournalBatch>> JournalWriter::TakeCompleted() {
+std::vector<std::unique_ptr<Batch>> Writer::TakeCompleted() {
   uint64_t counter = 0;
   // Reset the eventfd before taking, so a completion racing with us wakes
   // the loop again rather than being lost.
   ssize_t ignored = ::read(event_fd_, &counter, sizeof(counter));
   (void)ignored;
   absl::MutexLock lock(&mutex_);
-  std::vector<std::unique_ptr<JournalBatch>> out;
+  std::vector<std::unique_ptr<Batch>> out;
   out.swap(completed_);
   return out;
 }
 
-std::vector<SegmentInfo> JournalWriter::Segments() const {
+std::vector<SegmentInfo> Writer::Segments() const {
   absl::MutexLock lock(&mutex_);
   return segments_;
 }
 
-WriterStats JournalWriter::Stats() const {
+WriterStats Writer::Stats() const {
   absl::MutexLock lock(&mutex_);
   WriterStats stats = stats_;
   stats.segment_count = segments_.size();
@@ -115,7 +115,7 @@ WriterStats JournalWriter::Stats() const {
   return stats;
 }
 
-void JournalWriter::Stop() {
+void Writer::Stop() {
   {
     absl::MutexLock lock(&mutex_);
     if (stopping_ && !thread_.joinable()) return;
@@ -126,9 +126,9 @@ void JournalWriter::Stop() {
   SealActive();
 }
 
-void JournalWriter::Run() {
+void Writer::Run() {
   while (true) {
-    std::vector<std::unique_ptr<JournalBatch>> group;
+    std::vector<std::unique_ptr<Batch>> group;
     {
       absl::MutexLock lock(&mutex_);
       // A second's wait at most: retention runs even when nothing is written.
@@ -147,7 +147,7 @@ void JournalWriter::Run() {
   }
 }
 
-void JournalWriter::WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group) {
+void Writer::WriteGroup(std::vector<std::unique_ptr<Batch>>& group) {
   // Split the group at batches that start a new segment; each run is one
   // write and one fdatasync.
   size_t begin = 0;
@@ -155,7 +155,7 @@ void JournalWriter::WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group
     size_t end = begin + 1;
     while (end < group.size() && !group[end]->roll_before) ++end;
     absl::Status status;
-    JournalBatch& first = *group[begin];
+    Batch& first = *group[begin];
     if (first.roll_before) {
       SealActive();
       status = OpenSegment(active_index_ + 1, first.roll_first_seq, first.roll_checkpoint,
@@ -193,8 +193,8 @@ void JournalWriter::WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group
   (void)ignored;
 }
 
-absl::Status JournalWriter::Append(const std::vector<std::unique_ptr<JournalBatch>>& group,
-                                   size_t begin, size_t end) {
+absl::Status Writer::Append(const std::vector<std::unique_ptr<Batch>>& group, size_t begin,
+                            size_t end) {
   if (active_fd_ < 0) return absl::UnavailableError("no active journal segment");
   std::vector<iovec> iov;
   size_t bytes = 0;
@@ -238,9 +238,8 @@ absl::Status JournalWriter::Append(const std::vector<std::unique_ptr<JournalBatc
   return absl::OkStatus();
 }
 
-absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
-                                        const std::string& checkpoint,
-                                        const std::vector<std::string>& more_checkpoints) {
+absl::Status Writer::OpenSegment(uint64_t index, uint64_t first_seq, const std::string& checkpoint,
+                                 const std::vector<std::string>& more_checkpoints) {
   const std::string path = absl::StrCat(options_.journal_dir, "/", SegmentFileName(index));
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -278,7 +277,7 @@ absl::Status JournalWriter::OpenSegment(uint64_t index, uint64_t first_seq,
   return absl::OkStatus();
 }
 
-void JournalWriter::SealActive() {
+void Writer::SealActive() {
   if (active_fd_ < 0) return;
   if (options_.fsync && ::fdatasync(active_fd_) != 0) {
     ZC_LOG(ERROR) << "journal: fdatasync at seal failed: " << std::strerror(errno);
@@ -287,7 +286,7 @@ void JournalWriter::SealActive() {
   active_fd_ = -1;
 }
 
-void JournalWriter::ApplyRetention() {
+void Writer::ApplyRetention() {
   last_retention_ = clock_.NowWall();
   std::vector<std::string> doomed;
   {

@@ -1,5 +1,5 @@
 #pragma once
-// JournalWriter: the journal's writer thread. The core loop hands it batches
+// Writer: the journal's writer thread. The core loop hands it batches
 // of framed records; it appends each group of queued batches with one
 // write, calls fdatasync once for the group (group commit), and hands the
 // batches back with their status through a queue and an eventfd the loop
@@ -35,7 +35,7 @@
 
 namespace zonecast::journal {
 
-struct JournalBatch {
+struct Batch {
   uint64_t id = 0;
   std::string records;  // framed records (AppendRecord), written as is
   size_t record_count = 0;
@@ -84,24 +84,24 @@ struct WriterStats {
   std::string last_error;
 };
 
-class JournalWriter {
+class Writer {
  public:
   // Starts the thread and a new active segment with index `next_index`
   // (header first_seq = `first_seq`, first record `checkpoint`). `sealed`
   // lists the segments recovery found, oldest first, for retention and
   // history. Unavailable if the segment cannot be created.
-  static absl::StatusOr<std::unique_ptr<JournalWriter>> Start(
+  static absl::StatusOr<std::unique_ptr<Writer>> Start(
       WriterOptions options, std::vector<SegmentInfo> sealed, uint64_t next_index,
       uint64_t first_seq, const std::string& checkpoint, const Clock& clock,
       const std::vector<std::string>& more_checkpoints = {});
 
-  ~JournalWriter();  // Stop()s
-  JournalWriter(const JournalWriter&) = delete;
-  JournalWriter& operator=(const JournalWriter&) = delete;
+  ~Writer();  // Stop()s
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
-  void Submit(std::unique_ptr<JournalBatch> batch);
+  void Submit(std::unique_ptr<Batch> batch);
   // Batches done since the last call, in submission order.
-  std::vector<std::unique_ptr<JournalBatch>> TakeCompleted();
+  std::vector<std::unique_ptr<Batch>> TakeCompleted();
   // Readable (level-triggered until drained by TakeCompleted) when batches
   // are done.
   int completion_fd() const { return event_fd_; }
@@ -114,11 +114,10 @@ class JournalWriter {
   void Stop();
 
  private:
-  JournalWriter(WriterOptions options, const Clock& clock);
+  Writer(WriterOptions options, const Clock& clock);
   void Run();
-  void WriteGroup(std::vector<std::unique_ptr<JournalBatch>>& group);
-  absl::Status Append(const std::vector<std::unique_ptr<JournalBatch>>& group, size_t begin,
-                      size_t end);
+  void WriteGroup(std::vector<std::unique_ptr<Batch>>& group);
+  absl::Status Append(const std::vector<std::unique_ptr<Batch>>& group, size_t begin, size_t end);
   absl::Status OpenSegment(uint64_t index, uint64_t first_seq, const std::string& checkpoint,
                            const std::vector<std::string>& more_checkpoints);
   void SealActive();
@@ -132,8 +131,8 @@ class JournalWriter {
 
   mutable absl::Mutex mutex_;
   absl::CondVar wake_;  // Submit and Stop signal the writer
-  std::deque<std::unique_ptr<JournalBatch>> queue_ ABSL_GUARDED_BY(mutex_);
-  std::vector<std::unique_ptr<JournalBatch>> completed_ ABSL_GUARDED_BY(mutex_);
+  std::deque<std::unique_ptr<Batch>> queue_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<Batch>> completed_ ABSL_GUARDED_BY(mutex_);
   std::vector<SegmentInfo> segments_ ABSL_GUARDED_BY(mutex_);
   WriterStats stats_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;

@@ -56,8 +56,8 @@ struct Client::State {
   // Async publishes awaiting an answer, and answered ones whose callbacks
   // have not run yet.
   absl::flat_hash_map<uint64_t, PubAckCallback> async ABSL_GUARDED_BY(mutex);
-  std::deque<std::pair<PubAckCallback, absl::StatusOr<PublishResult>>> async_done
-      ABSL_GUARDED_BY(mutex);
+  using Answered = std::vector<std::pair<PubAckCallback, absl::StatusOr<PublishResult>>>;
+  Answered async_done ABSL_GUARDED_BY(mutex);
   absl::Time last_heard ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
   absl::Time last_sent ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
   absl::Time last_hello ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
@@ -65,6 +65,10 @@ struct Client::State {
   absl::Duration hello_retry ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
   uint32_t heartbeat_misses ABSL_GUARDED_BY(mutex) = 3;
   uint64_t resubscribe_request ABSL_GUARDED_BY(mutex) = 0;
+
+  // The callbacks RunCallbacks is running. Only the caller's thread touches
+  // it, inside a call, so it needs no lock.
+  Answered running_callbacks;
 
   // When a call last served the connection (read it, kept it alive).
   absl::Time last_served ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
@@ -396,12 +400,12 @@ struct Client::State {
   // callback may call the client).
   void RunCallbacks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     while (!async_done.empty()) {
-      std::deque<std::pair<PubAckCallback, absl::StatusOr<PublishResult>>> ready;
-      ready.swap(async_done);
+      running_callbacks.swap(async_done);  // both keep their capacity
       mutex.Unlock();
-      for (auto& [done, result] : ready) {
+      for (auto& [done, result] : running_callbacks) {
         if (done) done(std::move(result));
       }
+      running_callbacks.clear();
       mutex.Lock();
     }
   }

@@ -1,5 +1,5 @@
-// Acknowledgements and redelivery against the real zonecastd (ARCHITECTURE.md
-// "Delivery contract" 5; issue 4 items 1, 2, 7 and 8).
+// Acknowledgements and redelivery against the real zonecastd (ARCHITECTURE.md,
+// delivery contract 5).
 //
 //  - RECEIVED is sent by libzonecast on its own; every ack is journaled and
 //    routed on ack.<city>.<zone> and to the alert's publisher (subscribed to
@@ -162,8 +162,8 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
   ASSERT_NO_FATAL_FAILURE(StartBroker());
   // center-1 publishes and subscribes to nothing; center-2 watches ack.>
   // and later publishes too.
-  auto clients = ConnectAll(broker_->endpoint(), {{v1::CENTER, "center-1", {}},
-                                                  {v1::CENTER, "center-2", {"ack.>"}}});
+  auto clients = ConnectAll(broker_->endpoint(),
+                            {{v1::CENTER, "center-1", {}}, {v1::CENTER, "center-2", {"ack.>"}}});
   ASSERT_TRUE(clients.ok()) << clients.status();
   Client& center = *(*clients)[0];
   Client& watcher = *(*clients)[1];
@@ -172,8 +172,7 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
   zonecast::ClientTestSwitches switches;
   switches.serve_in_background = false;
   auto terminal_client = zonecast::ConnectForTesting(
-      zonecast::testing::TestClientOptions(broker_->endpoint(), v1::TERMINAL, kTerminal),
-      switches);
+      zonecast::testing::TestClientOptions(broker_->endpoint(), v1::TERMINAL, kTerminal), switches);
   ASSERT_TRUE(terminal_client.ok()) << terminal_client.status();
   Client& terminal = **terminal_client;
   ASSERT_TRUE(terminal.Subscribe({kZ03}).ok());

@@ -1,4 +1,4 @@
-// Durability of the journal against the real zonecastd (issue 3, item 6):
+// Durability of the journal against the real zonecastd:
 // kill -9 in the middle of a publish stream (every PubAck'd alert is stored
 // once and reaches a returning durable terminal), torn tails cut at many
 // offsets, a segment torn while it was being created, damage in the middle

@@ -1,5 +1,5 @@
-// Escalation against the real zonecastd with a zones file (issue 4 items 4
-// and 8; broker/escalation.cc).
+// Escalation against the real zonecastd with a zones file
+// (broker/alerts/escalator.h).
 //
 // The test zones file has the ten Jincheng zones of deploy/zones/jincheng.json
 // (a 2 x 5 grid: z01..z05 above z06..z10, so z03's neighbours are z02, z04

@@ -1,8 +1,7 @@
-// The journal against its storage, with the real zonecastd (issue 3, items
-// 5 and 6): a full disk turns publishes into STORAGE_UNAVAILABLE while
-// best-effort routing goes on, acking resumes by itself once there is room,
-// and nothing stored is damaged; retention deletes only whole old segments
-// and never touches the ones it keeps.
+// The journal against its storage, with the real zonecastd: a full disk turns publishes into
+// STORAGE_UNAVAILABLE while best-effort routing goes on, acking resumes by itself once there is
+// room, and nothing stored is damaged; retention deletes only whole old segments and never touches
+// the ones it keeps.
 #include <sys/stat.h>
 #include <unistd.h>
 

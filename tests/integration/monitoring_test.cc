@@ -1,4 +1,4 @@
-// The monitoring endpoint of the real zonecastd (issue 5): /healthz,
+// The monitoring endpoint of the real zonecastd: /healthz,
 // /readyz, /metrics (checked by promtool), /v1/stats, /v1/sessions,
 // /v1/alerts, stage latencies that count a known workload exactly, sys.stats
 // for subscribers, and an HTTP side that shrugs off malformed requests.

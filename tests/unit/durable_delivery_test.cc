@@ -78,7 +78,7 @@ class DurableDeliveryTest : public ::testing::Test {
 
 TEST_F(DurableDeliveryTest, RedeliversWithBackoffThenDeadLetters) {
   Session& unit = Terminal("jc-pg10-v1");
-  durable_->Deliver(unit, 5, "alert.jincheng.z10", "lanhua", v1::P1, Frame(5, "lanhua"));
+  durable_->Send(unit, 5, "alert.jincheng.z10", "lanhua", v1::P1, Frame(5, "lanhua"));
   ASSERT_EQ(Send(unit).size(), 1u);
   // P1 waits 1 s for RECEIVED after the first delivery.
   clock_.Advance(absl::Milliseconds(999));
@@ -116,7 +116,7 @@ TEST_F(DurableDeliveryTest, RedeliversWithBackoffThenDeadLetters) {
 
 TEST_F(DurableDeliveryTest, ReceivedStopsRedelivery) {
   Session& unit = Terminal("jc-pg10-v1");
-  durable_->Deliver(unit, 7, "alert.jincheng.z10", "a7", v1::P2, Frame(7, "a7"));
+  durable_->Send(unit, 7, "alert.jincheng.z10", "a7", v1::P2, Frame(7, "a7"));
   Send(unit);
   durable_->OnReceived(unit, 7);
   clock_.Advance(absl::Minutes(1));
@@ -128,7 +128,7 @@ TEST_F(DurableDeliveryTest, ReceivedStopsRedelivery) {
 
 TEST_F(DurableDeliveryTest, WaitStartsWhenTheCopyIsSentNotWhenQueued) {
   Session& unit = Terminal("jc-pg10-v1");
-  durable_->Deliver(unit, 9, "alert.jincheng.z10", "a9", v1::P1, Frame(9, "a9"));
+  durable_->Send(unit, 9, "alert.jincheng.z10", "a9", v1::P1, Frame(9, "a9"));
   clock_.Advance(absl::Seconds(30));  // stuck in a slow session's queue
   durable_->ExpireDeliveries();
   ASSERT_EQ(Send(unit).size(), 1u);
@@ -150,7 +150,7 @@ TEST_F(DurableDeliveryTest, ResumeReplaysUnsettledAndHoldsLiveMessagesUntilDone)
   EXPECT_EQ(unit.patterns().count("alert.jincheng.z10"), 1u);
 
   unit.replaying = true;  // as after a Resume that submitted a replay
-  durable_->Deliver(unit, 12, "alert.jincheng.z10", "live", v1::P1, Frame(12, "live"));
+  durable_->Send(unit, 12, "alert.jincheng.z10", "live", v1::P1, Frame(12, "live"));
   EXPECT_TRUE(Send(unit).empty());
   HistoryReader::Reply reply;
   reply.session = unit.id();

@@ -343,7 +343,7 @@ TEST_F(SegmentScannerTest, DamageBeyondTheResyncWindowLooksTorn) {
   EXPECT_EQ(scanner_->end(), End::kDamaged);
 }
 
-// Issue found in review: the resync window was 1 MiB, smaller than a
+// A case that once failed: the resync window was 1 MiB, smaller than a
 // record may be, so damage inside a large record looked like a torn tail.
 TEST_F(SegmentScannerTest, DamagedLargeRecordInMiddleIsDamage) {
   Add(RecordType::kPublish, "before");
@@ -354,7 +354,7 @@ TEST_F(SegmentScannerTest, DamagedLargeRecordInMiddleIsDamage) {
   EXPECT_EQ(scanner_->end(), End::kDamaged);
 }
 
-// Issue found in review: frames up to 16 MiB made records over the record
+// A case that once failed: frames up to 16 MiB made records over the record
 // limit. Frames are now capped at 8 MiB (options.cc), whose records fit.
 TEST_F(SegmentScannerTest, RecordOfLargestFrameIsReadBack) {
   Add(RecordType::kPublish, std::string((8u << 20) + 4096, 'x'));

@@ -532,7 +532,7 @@ TEST_F(JournalRecoveryTest, EmptyNewestSegmentFromACrashAtCreationIsNotDamage) {
   if (!report.ok()) {
     FAIL() << "Regression of a fixed bug: an empty newest segment (crash between open(O_CREAT) and "
               "the header "
-              "write in JournalWriter::OpenSegment) is treated as damage: strict mode "
+              "write in Writer::OpenSegment) is treated as damage: strict mode "
               "refuses to start with '"
            << report.status().message()
            << "' and repair mode counts damaged_segments; it is a torn write of a "

@@ -1,4 +1,4 @@
-// JournalWriter on a temporary directory: batches come back OK only once
+// Writer on a temporary directory: batches come back OK only once
 // they are on disk (checked by recovering the directory), segment rolls,
 // retention by bytes and by age, and write failures (a file size limit and
 // an obstacle where the next segment goes).
@@ -32,13 +32,13 @@ namespace zonecast {
 namespace {
 
 namespace fs = std::filesystem;
-using journal::JournalBatch;
-using journal::JournalWriter;
+using journal::Batch;
 using journal::RecordType;
 using journal::SegmentInfo;
+using journal::Writer;
 using journal::WriterOptions;
 using journal::WriterStats;
-using Batches = std::vector<std::unique_ptr<JournalBatch>>;
+using Batches = std::vector<std::unique_ptr<Batch>>;
 
 std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
   std::vector<uint64_t> out;
@@ -59,8 +59,8 @@ std::string Checkpoint(uint64_t last_seq, const std::string& unit = "",
 }
 
 // Publish records for `seqs`, all of the same size.
-std::unique_ptr<JournalBatch> Batch(uint64_t id, const std::vector<uint64_t>& seqs) {
-  auto batch = std::make_unique<JournalBatch>();
+std::unique_ptr<Batch> MakeBatch(uint64_t id, const std::vector<uint64_t>& seqs) {
+  auto batch = std::make_unique<Batch>();
   batch->id = id;
   for (uint64_t seq : seqs) {
     std::string payload;
@@ -75,9 +75,9 @@ std::unique_ptr<JournalBatch> Batch(uint64_t id, const std::vector<uint64_t>& se
   return batch;
 }
 
-std::unique_ptr<JournalBatch> RollBatch(uint64_t id, const std::vector<uint64_t>& seqs,
-                                        const std::string& checkpoint) {
-  std::unique_ptr<JournalBatch> batch = Batch(id, seqs);
+std::unique_ptr<Batch> RollBatch(uint64_t id, const std::vector<uint64_t>& seqs,
+                                 const std::string& checkpoint) {
+  std::unique_ptr<Batch> batch = MakeBatch(id, seqs);
   batch->roll_before = true;
   batch->roll_first_seq = seqs.front();
   batch->roll_checkpoint = checkpoint;
@@ -108,7 +108,7 @@ class JournalWriterTest : public ::testing::Test {
 
   void Start(WriterOptions options, std::vector<SegmentInfo> sealed = {}, uint64_t next_index = 1,
              uint64_t first_seq = 1, const std::string& checkpoint = Checkpoint(0)) {
-    absl::StatusOr<std::unique_ptr<JournalWriter>> writer = JournalWriter::Start(
+    absl::StatusOr<std::unique_ptr<Writer>> writer = Writer::Start(
         std::move(options), std::move(sealed), next_index, first_seq, checkpoint, clock_);
     ASSERT_TRUE(writer.ok()) << writer.status();
     writer_ = std::move(writer).value();
@@ -133,7 +133,7 @@ class JournalWriterTest : public ::testing::Test {
     }
     return done;
   }
-  std::unique_ptr<JournalBatch> SubmitAndWait(std::unique_ptr<JournalBatch> batch) {
+  std::unique_ptr<Batch> SubmitAndWait(std::unique_ptr<Batch> batch) {
     writer_->Submit(std::move(batch));
     Batches done = WaitForCompleted(1);
     EXPECT_EQ(done.size(), 1u);
@@ -194,7 +194,7 @@ class JournalWriterTest : public ::testing::Test {
   FakeClock clock_;
   std::string root_;
   std::string dir_;
-  std::unique_ptr<JournalWriter> writer_;
+  std::unique_ptr<Writer> writer_;
   std::vector<uint64_t> seqs_;
   std::vector<std::string> checkpoints_;
   std::map<std::string, std::set<std::string>> state_;
@@ -233,7 +233,7 @@ TEST_F(JournalWriterTest, CompletedBatchesAreOnDisk) {
   const std::string initial = ReadFile(PathOf(1));
   uint64_t bytes = 0;
   for (uint64_t id = 1; id <= 3; ++id) {
-    std::unique_ptr<JournalBatch> batch = Batch(id, Range(3 * id - 2, 3 * id));
+    std::unique_ptr<Batch> batch = MakeBatch(id, Range(3 * id - 2, 3 * id));
     bytes += batch->records.size();
     writer_->Submit(std::move(batch));
   }
@@ -268,7 +268,7 @@ TEST_F(JournalWriterTest, CompletedBatchesAreOnDisk) {
 
 TEST_F(JournalWriterTest, CompletionFdIsReadableUntilDrained) {
   Start(Options());
-  writer_->Submit(Batch(1, {1}));
+  writer_->Submit(MakeBatch(1, {1}));
   pollfd pfd{writer_->completion_fd(), POLLIN, 0};
   ASSERT_EQ(::poll(&pfd, 1, 10'000), 1);
   // Level-triggered: still readable until taken.
@@ -283,7 +283,7 @@ TEST_F(JournalWriterTest, CompletionFdIsReadableUntilDrained) {
 
 TEST_F(JournalWriterTest, StopDrainsQueuedBatches) {
   Start(Options());
-  for (uint64_t id = 1; id <= 5; ++id) writer_->Submit(Batch(id, {id}));
+  for (uint64_t id = 1; id <= 5; ++id) writer_->Submit(MakeBatch(id, {id}));
   writer_->Stop();
   const Batches done = writer_->TakeCompleted();
   ASSERT_EQ(done.size(), 5u);
@@ -295,17 +295,17 @@ TEST_F(JournalWriterTest, StopDrainsQueuedBatches) {
 
 TEST_F(JournalWriterTest, StartFailsWhenTheSegmentExists) {
   std::ofstream(PathOf(1)) << "someone else's";
-  absl::StatusOr<std::unique_ptr<JournalWriter>> writer =
-      JournalWriter::Start(Options(), {}, 1, 1, Checkpoint(0), clock_);
+  absl::StatusOr<std::unique_ptr<Writer>> writer =
+      Writer::Start(Options(), {}, 1, 1, Checkpoint(0), clock_);
   EXPECT_EQ(writer.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ReadFile(PathOf(1)), "someone else's");
 }
 
 TEST_F(JournalWriterTest, RollBeforeStartsANewSegment) {
   Start(Options());
-  ASSERT_TRUE(SubmitAndWait(Batch(1, Range(1, 3)))->status.ok());
+  ASSERT_TRUE(SubmitAndWait(MakeBatch(1, Range(1, 3)))->status.ok());
   const std::string rolled = Checkpoint(3, "u7", "alert.jincheng.>");
-  std::unique_ptr<JournalBatch> done = SubmitAndWait(RollBatch(2, Range(4, 6), rolled));
+  std::unique_ptr<Batch> done = SubmitAndWait(RollBatch(2, Range(4, 6), rolled));
   ASSERT_TRUE(done->status.ok()) << done->status;
 
   const std::vector<SegmentInfo> segments = writer_->Segments();
@@ -342,14 +342,14 @@ TEST_F(JournalWriterTest, RollBeforeStartsANewSegment) {
 TEST_F(JournalWriterTest, RetentionByBytesDeletesOldestSegmentsNeverTheActive) {
   const std::string checkpoint = Checkpoint(0);
   const uint64_t head = journal::kSegmentHeaderBytes + journal::FramedSize(checkpoint.size());
-  const uint64_t full = head + Batch(0, {1, 2, 3})->records.size();
+  const uint64_t full = head + MakeBatch(0, {1, 2, 3})->records.size();
   WriterOptions options = Options();
   options.retention_bytes = 2 * full + head;  // two full sealed segments + a fresh one
   Start(options, {}, 1, 1, checkpoint);
-  ASSERT_TRUE(SubmitAndWait(Batch(1, Range(1, 3)))->status.ok());
+  ASSERT_TRUE(SubmitAndWait(MakeBatch(1, Range(1, 3)))->status.ok());
   ASSERT_EQ(fs::file_size(PathOf(1)), full);
   for (uint64_t id = 2; id <= 7; ++id) {
-    std::unique_ptr<JournalBatch> done =
+    std::unique_ptr<Batch> done =
         SubmitAndWait(RollBatch(id, Range(3 * id - 2, 3 * id), checkpoint));
     ASSERT_TRUE(done->status.ok()) << done->status;
     // Retention runs when a segment is started: the oldest go while the
@@ -376,8 +376,8 @@ TEST_F(JournalWriterTest, RetentionNeverDeletesTheOnlySegment) {
   options.retention_age = absl::ZeroDuration();
   Start(options);
   for (uint64_t id = 1; id <= 4; ++id) {
-    std::unique_ptr<JournalBatch> done =
-        SubmitAndWait(id == 1 ? Batch(id, {id}) : RollBatch(id, {id}, Checkpoint(id - 1)));
+    std::unique_ptr<Batch> done =
+        SubmitAndWait(id == 1 ? MakeBatch(id, {id}) : RollBatch(id, {id}, Checkpoint(id - 1)));
     ASSERT_TRUE(done->status.ok()) << done->status;
     EXPECT_EQ(Indexes(writer_->Segments()), std::vector<uint64_t>{id});
     EXPECT_EQ(SegmentFiles(), std::vector<uint64_t>{id});
@@ -402,7 +402,7 @@ TEST_F(JournalWriterTest, RetentionByAgeDeletesOldSealedSegments) {
   WriterOptions options = Options();
   options.retention_age = absl::Hours(168);
   Start(options, sealed, /*next_index=*/3, /*first_seq=*/3);
-  ASSERT_TRUE(SubmitAndWait(Batch(1, {3}))->status.ok());
+  ASSERT_TRUE(SubmitAndWait(MakeBatch(1, {3}))->status.ok());
   writer_->Stop();  // retention runs after the group; Stop joins the thread
   EXPECT_EQ(Indexes(writer_->Segments()), (std::vector<uint64_t>{2, 3}));
   EXPECT_EQ(SegmentFiles(), (std::vector<uint64_t>{2, 3}));
@@ -434,13 +434,13 @@ class FileSizeLimit {
 
 TEST_F(JournalWriterTest, FailedWriteIsUnavailableAndCutBack) {
   Start(Options());
-  ASSERT_TRUE(SubmitAndWait(Batch(1, Range(1, 3)))->status.ok());
+  ASSERT_TRUE(SubmitAndWait(MakeBatch(1, Range(1, 3)))->status.ok());
   const std::string before = ReadFile(PathOf(1));
-  std::unique_ptr<JournalBatch> failed;
+  std::unique_ptr<Batch> failed;
   {
     FileSizeLimit limit(before.size() + 10);
     ASSERT_TRUE(limit.ok());
-    failed = SubmitAndWait(Batch(2, Range(4, 6)));
+    failed = SubmitAndWait(MakeBatch(2, Range(4, 6)));
   }
   ASSERT_NE(failed, nullptr);
   EXPECT_EQ(failed->status.code(), absl::StatusCode::kUnavailable) << failed->status;
@@ -455,7 +455,7 @@ TEST_F(JournalWriterTest, FailedWriteIsUnavailableAndCutBack) {
 
   // The disk has room again: the next batch is written right after the
   // good data, and acking resumes.
-  std::unique_ptr<JournalBatch> next = SubmitAndWait(Batch(3, Range(7, 8)));
+  std::unique_ptr<Batch> next = SubmitAndWait(MakeBatch(3, Range(7, 8)));
   ASSERT_TRUE(next->status.ok()) << next->status;
   stats = writer_->Stats();
   EXPECT_TRUE(stats.healthy);
@@ -472,10 +472,10 @@ TEST_F(JournalWriterTest, FailedWriteIsUnavailableAndCutBack) {
 
 TEST_F(JournalWriterTest, FailedRollIsUnavailableAndRetried) {
   Start(Options());
-  ASSERT_TRUE(SubmitAndWait(Batch(1, Range(1, 3)))->status.ok());
+  ASSERT_TRUE(SubmitAndWait(MakeBatch(1, Range(1, 3)))->status.ok());
   // Something where the next segment must go: creating it fails.
   fs::create_directory(PathOf(2));
-  std::unique_ptr<JournalBatch> failed = SubmitAndWait(RollBatch(2, Range(4, 5), Checkpoint(3)));
+  std::unique_ptr<Batch> failed = SubmitAndWait(RollBatch(2, Range(4, 5), Checkpoint(3)));
   EXPECT_EQ(failed->status.code(), absl::StatusCode::kUnavailable) << failed->status;
   WriterStats stats = writer_->Stats();
   EXPECT_EQ(stats.failures, 1u);
@@ -484,15 +484,15 @@ TEST_F(JournalWriterTest, FailedRollIsUnavailableAndRetried) {
   EXPECT_EQ(Indexes(writer_->Segments()), std::vector<uint64_t>{1});
 
   // Still blocked: still failing, nothing acknowledged.
-  EXPECT_EQ(SubmitAndWait(Batch(3, {6}))->status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(SubmitAndWait(MakeBatch(3, {6}))->status.code(), absl::StatusCode::kUnavailable);
 
   // Unblocked, but the writer will not start a segment with an old
   // checkpoint: a batch that does not ask for the roll still fails...
   fs::remove(PathOf(2));
-  EXPECT_EQ(SubmitAndWait(Batch(4, Range(7, 8)))->status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(SubmitAndWait(MakeBatch(4, Range(7, 8)))->status.code(), absl::StatusCode::kUnavailable);
   // ...and the next one that brings a fresh checkpoint (the Journal asks for
   // a roll after any failure) starts the segment and succeeds.
-  std::unique_ptr<JournalBatch> next = SubmitAndWait(RollBatch(5, Range(9, 10), Checkpoint(8)));
+  std::unique_ptr<Batch> next = SubmitAndWait(RollBatch(5, Range(9, 10), Checkpoint(8)));
   ASSERT_TRUE(next->status.ok()) << next->status;
   EXPECT_TRUE(writer_->Stats().healthy);
   EXPECT_EQ(Indexes(writer_->Segments()), (std::vector<uint64_t>{1, 2}));
@@ -509,7 +509,7 @@ TEST_F(JournalWriterTest, FailedRollIsUnavailableAndRetried) {
 TEST_F(JournalWriterTest, RetriedRollKeepsDurableSubscriptions) {
   // Segment 1: checkpoint without subscriptions, then u1 subscribes.
   Start(Options(), {}, 1, 1, Checkpoint(0));
-  std::unique_ptr<JournalBatch> subscribe = Batch(1, {1});
+  std::unique_ptr<Batch> subscribe = MakeBatch(1, {1});
   v1::JournalSubscription subscription;
   subscription.set_unit("u1");
   subscription.set_pattern("alert.jincheng.>");

@@ -360,7 +360,7 @@ TEST_F(SessionQueueTest, SlowByMessageCountRecoversAtHalfOfIt) {
   EXPECT_EQ(queue.counters().slow_recovered, 1u);
 }
 
-// Issue found in review: with a soft limit of 1 message, "below half" was
+// A case that once failed: with a soft limit of 1 message, "below half" was
 // never reached and the queue stayed slow forever.
 TEST_F(SessionQueueTest, SingleMessageLimitRecovers) {
   QueueLimits limits = SmallLimits();
@@ -373,7 +373,7 @@ TEST_F(SessionQueueTest, SingleMessageLimitRecovers) {
   EXPECT_FALSE(queue.slow());
 }
 
-// Issue found in review: a large best-effort message evicted only one older
+// A case that once failed: a large best-effort message evicted only one older
 // one and could push the queue past the hard limit.
 TEST_F(SessionQueueTest, LargeBestEffortEvictsUntilItFitsOrIsDropped) {
   Push(Message(10, v1::P4, true));

@@ -1,5 +1,5 @@
 #pragma once
-// MonitoringHttp: the routes of the monitoring HTTP endpoint.
+// MonitoringRoutes: the routes of the monitoring HTTP endpoint.
 //
 //   GET /healthz            200 while the process runs
 //   GET /readyz             200 when the journal is recovered and writable and
@@ -21,11 +21,11 @@
 
 namespace zonecast {
 
-class MonitoringHttp {
+class MonitoringRoutes {
  public:
   // `data_dir` is checked for writability on /readyz. `server_counters`
   // (may be null) adds the HTTP server's own counters to /metrics.
-  MonitoringHttp(MonitoringExchange& exchange, std::string data_dir);
+  MonitoringRoutes(MonitoringExchange& exchange, std::string data_dir);
 
   // Set once the server runs; requests may already be served meanwhile.
   void set_server_counters(const HttpServer::Counters* counters) { server_counters_ = counters; }

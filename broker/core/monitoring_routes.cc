@@ -1,4 +1,4 @@
-#include "monitoring/monitoring_routes.h"
+#include "core/monitoring_routes.h"
 
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -90,10 +90,10 @@ constexpr char kIndex[] =
 
 }  // namespace
 
-MonitoringHttp::MonitoringHttp(MonitoringExchange& exchange, std::string data_dir)
+MonitoringRoutes::MonitoringRoutes(MonitoringExchange& exchange, std::string data_dir)
     : exchange_(exchange), data_dir_(std::move(data_dir)) {}
 
-HttpResponse MonitoringHttp::Handle(const HttpRequest& request) {
+HttpResponse MonitoringRoutes::Handle(const HttpRequest& request) {
   const std::string& path = request.path;
   if (path == "/healthz") return Text(200, "ok\n");
   if (path == "/readyz") return Ready();
@@ -111,11 +111,11 @@ HttpResponse MonitoringHttp::Handle(const HttpRequest& request) {
   return Text(404, absl::StrCat("not found: ", path, "\n\n", kIndex));
 }
 
-std::shared_ptr<const MonitoringSnapshot> MonitoringHttp::Snapshot(uint32_t parts) {
+std::shared_ptr<const MonitoringSnapshot> MonitoringRoutes::Snapshot(uint32_t parts) {
   return exchange_.Fresh(kSnapshotMaxAge, kSnapshotWait, parts);
 }
 
-std::string MonitoringHttp::NotReadyReason(const MonitoringSnapshot* snapshot) const {
+std::string MonitoringRoutes::NotReadyReason(const MonitoringSnapshot* snapshot) const {
   const std::string detail = exchange_.PhaseDetail();
   auto with_detail = [&](absl::string_view reason) {
     return detail.empty() ? std::string(reason) : absl::StrCat(reason, ": ", detail);
@@ -152,7 +152,7 @@ std::string MonitoringHttp::NotReadyReason(const MonitoringSnapshot* snapshot) c
   return "";
 }
 
-HttpResponse MonitoringHttp::Ready() {
+HttpResponse MonitoringRoutes::Ready() {
   std::shared_ptr<const MonitoringSnapshot> snapshot;
   if (exchange_.phase() == MonitoringExchange::Phase::kServing) snapshot = Snapshot();
   const std::string reason = NotReadyReason(snapshot.get());
@@ -160,7 +160,7 @@ HttpResponse MonitoringHttp::Ready() {
   return Text(503, absl::StrCat("not ready: ", reason, "\n"));
 }
 
-v1::StatsSnapshot MonitoringHttp::LiveStats(const MonitoringSnapshot* snapshot) const {
+v1::StatsSnapshot MonitoringRoutes::LiveStats(const MonitoringSnapshot* snapshot) const {
   // The loop's counters and gauges, joined by the HTTP server's own and by
   // the readiness as seen from here (which also checks the disk).
   v1::StatsSnapshot stats = snapshot != nullptr ? snapshot->stats : v1::StatsSnapshot();
@@ -171,7 +171,7 @@ v1::StatsSnapshot MonitoringHttp::LiveStats(const MonitoringSnapshot* snapshot) 
   return stats;
 }
 
-HttpResponse MonitoringHttp::Metrics() {
+HttpResponse MonitoringRoutes::Metrics() {
   std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
   const MonitoringSnapshot empty;
   const MonitoringSnapshot& shown = snapshot != nullptr ? *snapshot : empty;
@@ -181,7 +181,7 @@ HttpResponse MonitoringHttp::Metrics() {
   return response;
 }
 
-HttpResponse MonitoringHttp::Stats(const HttpRequest& request) {
+HttpResponse MonitoringRoutes::Stats(const HttpRequest& request) {
   std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot();
   if (snapshot == nullptr) {
     return JsonError(503, absl::StrCat("no statistics yet: ", NotReadyReason(nullptr)));
@@ -191,7 +191,7 @@ HttpResponse MonitoringHttp::Stats(const HttpRequest& request) {
   return Json(200, ProtoToJson(stats, OptionsFor(request)));
 }
 
-HttpResponse MonitoringHttp::Sessions(const HttpRequest& request) {
+HttpResponse MonitoringRoutes::Sessions(const HttpRequest& request) {
   std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotSessions);
   if (snapshot == nullptr) {
     return JsonError(503, absl::StrCat("no sessions yet: ", NotReadyReason(nullptr)));
@@ -199,7 +199,7 @@ HttpResponse MonitoringHttp::Sessions(const HttpRequest& request) {
   return Json(200, ProtoToJson(snapshot->sessions, OptionsFor(request)));
 }
 
-HttpResponse MonitoringHttp::OpenAlerts(const HttpRequest& request) {
+HttpResponse MonitoringRoutes::OpenAlerts(const HttpRequest& request) {
   auto state = request.query.find("state");
   if (state != request.query.end() && state->second != "open") {
     return JsonError(400, absl::StrCat("state '", state->second,
@@ -228,7 +228,7 @@ HttpResponse MonitoringHttp::OpenAlerts(const HttpRequest& request) {
   return Json(200, ProtoToJson(page, OptionsFor(request)));
 }
 
-HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOptions options) {
+HttpResponse MonitoringRoutes::AlertTimeline(const std::string& alert_id, JsonOptions options) {
   if (alert_id.empty() || alert_id.size() > kMaxAlertIdBytes ||
       alert_id.find('/') != std::string::npos) {
     return JsonError(400, absl::StrCat("an alert id is 1-", kMaxAlertIdBytes,
@@ -252,9 +252,16 @@ HttpResponse MonitoringHttp::AlertTimeline(const std::string& alert_id, JsonOpti
   query.deadline_unix_ms = status != nullptr ? status->deadline_unix_ms() : 0;
   query.done = [promise](v1::TimelineReply r) { promise->set_value(std::move(r)); };
   exchange_.RequestTimeline(std::move(query));
-  if (reply.wait_for(std::chrono::nanoseconds(absl::ToInt64Nanoseconds(kTimelineWait))) !=
-      std::future_status::ready) {
-    return JsonError(504, "reading the journal took too long; try again");
+  // Waited for in slices: a broker that starts stopping answers no more
+  // queries, and stopping must not wait out this request.
+  const absl::Time give_up = absl::Now() + kTimelineWait;
+  while (reply.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    if (exchange_.phase() != MonitoringExchange::Phase::kServing) {
+      return JsonError(503, "the broker is stopping");
+    }
+    if (absl::Now() >= give_up) {
+      return JsonError(504, "reading the journal took too long; try again");
+    }
   }
   const v1::TimelineReply timeline = reply.get();
   if (!timeline.found()) {
