@@ -152,48 +152,53 @@ HistoryReader::HistoryReader(SegmentSource segments) : segments_(std::move(segme
 
 HistoryReader::~HistoryReader() {
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     stopping_ = true;
   }
+  mutex_.Notify();
   if (thread_.joinable()) thread_.join();
   if (event_fd_ >= 0) ::close(event_fd_);
 }
 
 void HistoryReader::SubmitReplay(ReplayRequest request) {
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     replays_.push_back(std::move(request));
   }
+  mutex_.Notify();
 }
 
 void HistoryReader::SubmitTimeline(SessionId session, v1::TimelineRequest request,
                                    int64_t deadline_unix_ms) {
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     timelines_.push_back(TimelineJob{session, std::move(request), deadline_unix_ms, nullptr});
   }
+  mutex_.Notify();
 }
 
 void HistoryReader::SubmitTimeline(v1::TimelineRequest request, int64_t deadline_unix_ms,
                                    TimelineCallback done) {
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     timelines_.push_back(TimelineJob{0, std::move(request), deadline_unix_ms, std::move(done)});
   }
+  mutex_.Notify();
 }
 
 void HistoryReader::Submit(SessionId session, v1::HistoryRequest request) {
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     requests_.emplace_back(session, std::move(request));
   }
+  mutex_.Notify();
 }
 
 std::vector<HistoryReader::Reply> HistoryReader::TakeReplies() {
   uint64_t counter = 0;
   ssize_t ignored = ::read(event_fd_, &counter, sizeof(counter));
   (void)ignored;
-  absl::MutexLock lock(&mutex_);
+  AnnotatedLock lock(&mutex_);
   std::vector<Reply> out;
   out.swap(replies_);
   return out;
@@ -205,11 +210,11 @@ void HistoryReader::Run() {
     std::optional<ReplayRequest> replay;
     std::optional<TimelineJob> timeline;
     {
-      absl::MutexLock lock(&mutex_);
+      AnnotatedLock lock(&mutex_);
       auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
         return stopping_ || !requests_.empty() || !replays_.empty() || !timelines_.empty();
       };
-      mutex_.Await(absl::Condition(&has_work));
+      while (!has_work()) mutex_.Wait();
       if (stopping_) return;
       // Replays first: a terminal coming back may be missing an alert.
       if (!replays_.empty()) {
@@ -243,7 +248,7 @@ void HistoryReader::Run() {
 
 void HistoryReader::Push(Reply reply) {
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     replies_.push_back(std::move(reply));
   }
   const uint64_t one = 1;

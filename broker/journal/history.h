@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "journal/journal_writer.h"
 #include "protocol/session_id.h"
+#include "shared/annotated_mutex.h"
 #include "zmq.hpp"
 #include "zonecast/wire.pb.h"
 
@@ -104,7 +104,7 @@ class HistoryReader {
   SegmentSource segments_;
   int event_fd_ = -1;
   std::thread thread_;
-  absl::Mutex mutex_;
+  AnnotatedMutex mutex_;
   std::deque<std::pair<SessionId, v1::HistoryRequest>> requests_ ABSL_GUARDED_BY(mutex_);
   std::deque<ReplayRequest> replays_ ABSL_GUARDED_BY(mutex_);
   struct TimelineJob {

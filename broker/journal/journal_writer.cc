@@ -63,7 +63,7 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Start(
   if (writer->dir_fd_ < 0) return Errno(absl::StrCat("open ", writer->options_.journal_dir), errno);
   {
     // No other thread yet; the lock keeps the analysis (and any reader) honest.
-    absl::MutexLock lock(&writer->mutex_);
+    AnnotatedLock lock(&writer->mutex_);
     writer->segments_ = std::move(sealed);
   }
   if (absl::Status status =
@@ -83,10 +83,10 @@ Writer::~Writer() {
 
 void Writer::Submit(std::unique_ptr<Batch> batch) {
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     queue_.push_back(std::move(batch));
   }
-  wake_.Signal();
+  mutex_.Notify();
 }
 
 std::vector<std::unique_ptr<Batch>> Writer::TakeCompleted() {
@@ -95,19 +95,19 @@ std::vector<std::unique_ptr<Batch>> Writer::TakeCompleted() {
   // the loop again rather than being lost.
   ssize_t ignored = ::read(event_fd_, &counter, sizeof(counter));
   (void)ignored;
-  absl::MutexLock lock(&mutex_);
+  AnnotatedLock lock(&mutex_);
   std::vector<std::unique_ptr<Batch>> out;
   out.swap(completed_);
   return out;
 }
 
 std::vector<SegmentInfo> Writer::Segments() const {
-  absl::MutexLock lock(&mutex_);
+  AnnotatedLock lock(&mutex_);
   return segments_;
 }
 
 WriterStats Writer::Stats() const {
-  absl::MutexLock lock(&mutex_);
+  AnnotatedLock lock(&mutex_);
   WriterStats stats = stats_;
   stats.segment_count = segments_.size();
   stats.total_bytes = 0;
@@ -117,11 +117,11 @@ WriterStats Writer::Stats() const {
 
 void Writer::Stop() {
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  wake_.Signal();
+  mutex_.Notify();
   if (thread_.joinable()) thread_.join();
   SealActive();
 }
@@ -130,12 +130,9 @@ void Writer::Run() {
   while (true) {
     std::vector<std::unique_ptr<Batch>> group;
     {
-      absl::MutexLock lock(&mutex_);
+      AnnotatedLock lock(&mutex_);
       // A second's wait at most: retention runs even when nothing is written.
-      // A condition variable, signalled by Submit, wakes the writer sooner
-      // than a Mutex::Await condition would (measured in the group-commit
-      // handoff, which bounds the publish rate).
-      if (!stopping_ && queue_.empty()) wake_.WaitWithTimeout(&mutex_, absl::Seconds(1));
+      if (!stopping_ && queue_.empty()) mutex_.WaitFor(absl::Seconds(1));
       while (!queue_.empty()) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -165,7 +162,7 @@ void Writer::WriteGroup(std::vector<std::unique_ptr<Batch>>& group) {
       // The active segment is unusable; only the loop can provide a fresh
       // checkpoint for the next one (an old one would lose what came after
       // it), so fail until a batch asks for the roll.
-      absl::MutexLock lock(&mutex_);
+      AnnotatedLock lock(&mutex_);
       status =
           absl::UnavailableError(absl::StrCat("journal needs a new segment: ", stats_.last_error));
     }
@@ -178,7 +175,7 @@ void Writer::WriteGroup(std::vector<std::unique_ptr<Batch>>& group) {
     begin = end;
   }
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     for (auto& batch : group) {
       ++stats_.batches;
       if (batch->status.ok()) {
@@ -211,7 +208,7 @@ absl::Status Writer::Append(const std::vector<std::unique_ptr<Batch>>& group, si
   } else if (options_.fsync && ::fdatasync(active_fd_) != 0) {
     status = Errno("journal fdatasync", errno);
   }
-  absl::MutexLock lock(&mutex_);
+  AnnotatedLock lock(&mutex_);
   if (options_.fsync && status.ok()) ++stats_.fsyncs;
   if (!status.ok()) {
     ++stats_.failures;
@@ -244,7 +241,7 @@ absl::Status Writer::OpenSegment(uint64_t index, uint64_t first_seq, const std::
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
     must_roll_ = true;
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     ++stats_.failures;
     stats_.healthy = false;
     stats_.last_error = absl::StrCat("create ", path, ": ", std::strerror(errno));
@@ -261,7 +258,7 @@ absl::Status Writer::OpenSegment(uint64_t index, uint64_t first_seq, const std::
     ::close(fd);
     ::unlink(path.c_str());
     must_roll_ = true;
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     ++stats_.failures;
     stats_.healthy = false;
     stats_.last_error = absl::StrCat("start ", path, ": ", std::strerror(error));
@@ -271,7 +268,7 @@ absl::Status Writer::OpenSegment(uint64_t index, uint64_t first_seq, const std::
   active_index_ = index;
   active_size_ = head.size();
   must_roll_ = false;
-  absl::MutexLock lock(&mutex_);
+  AnnotatedLock lock(&mutex_);
   ++stats_.segments_created;
   segments_.push_back(SegmentInfo{index, path, first_seq, active_size_, clock_.NowWall()});
   return absl::OkStatus();
@@ -290,7 +287,7 @@ void Writer::ApplyRetention() {
   last_retention_ = clock_.NowWall();
   std::vector<std::string> doomed;
   {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(&mutex_);
     uint64_t total = 0;
     for (const SegmentInfo& s : segments_) total += s.bytes;
     const absl::Time cutoff = clock_.NowWall() - options_.retention_age;

@@ -28,10 +28,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "journal/journal_format.h"
+#include "shared/annotated_mutex.h"
 
 namespace zonecast::journal {
 
@@ -129,8 +129,7 @@ class Writer {
   int dir_fd_ = -1;
   std::thread thread_;
 
-  mutable absl::Mutex mutex_;
-  absl::CondVar wake_;  // Submit and Stop signal the writer
+  mutable AnnotatedMutex mutex_;  // Submit and Stop notify the writer
   std::deque<std::unique_ptr<Batch>> queue_ ABSL_GUARDED_BY(mutex_);
   std::vector<std::unique_ptr<Batch>> completed_ ABSL_GUARDED_BY(mutex_);
   std::vector<SegmentInfo> segments_ ABSL_GUARDED_BY(mutex_);

@@ -35,14 +35,14 @@ MonitoringExchange::~MonitoringExchange() { ::close(request_fd_); }
 
 void MonitoringExchange::SetPhase(Phase phase, std::string detail) {
   {
-    absl::MutexLock lock(&detail_mutex_);
+    AnnotatedLock lock(&detail_mutex_);
     detail_ = std::move(detail);
   }
   phase_.store(phase);
 }
 
 std::string MonitoringExchange::PhaseDetail() const {
-  absl::MutexLock lock(&detail_mutex_);
+  AnnotatedLock lock(&detail_mutex_);
   return detail_;
 }
 
@@ -54,13 +54,13 @@ std::optional<uint32_t> MonitoringExchange::TakeRequest() {
 }
 
 std::vector<MonitoringExchange::TimelineQuery> MonitoringExchange::TakeTimelineQueries() {
-  absl::MutexLock lock(&timeline_mutex_);
+  AnnotatedLock lock(&timeline_mutex_);
   return std::exchange(timeline_queries_, {});
 }
 
 void MonitoringExchange::RequestTimeline(TimelineQuery query) {
   {
-    absl::MutexLock lock(&timeline_mutex_);
+    AnnotatedLock lock(&timeline_mutex_);
     timeline_queries_.push_back(std::move(query));
   }
   const uint64_t one = 1;

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "monitoring/monitoring_snapshot.h"
+#include "shared/annotated_mutex.h"
 #include "zonecast/wire.pb.h"
 
 namespace zonecast {
@@ -75,12 +75,12 @@ class MonitoringExchange {
   const Clock& clock_;
   int request_fd_ = -1;
   std::atomic<Phase> phase_{Phase::kStarting};
-  mutable absl::Mutex detail_mutex_;  // phase changes only, never on the loop's path
+  mutable AnnotatedMutex detail_mutex_;  // phase changes only, never on the loop's path
   std::string detail_ ABSL_GUARDED_BY(detail_mutex_);
   std::atomic<std::shared_ptr<const MonitoringSnapshot>> latest_;
   std::atomic<bool> snapshot_wanted_{false};
   std::atomic<uint32_t> wanted_parts_{0};
-  absl::Mutex timeline_mutex_;
+  AnnotatedMutex timeline_mutex_;
   std::vector<TimelineQuery> timeline_queries_ ABSL_GUARDED_BY(timeline_mutex_);
 };
 

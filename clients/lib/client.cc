@@ -12,8 +12,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "shared/annotated_mutex.h"
 #include "shared/protocol_version.h"
 #include "shared/request_ids.h"
 #include "shared/wire_status.h"
@@ -41,7 +41,7 @@ struct Client::State {
   bool auto_received = true;
   zmq::context_t context{1};
 
-  absl::Mutex mutex;
+  AnnotatedMutex mutex;
   zmq::socket_t socket ABSL_GUARDED_BY(mutex){context, zmq::socket_type::dealer};
   v1::Welcome welcome ABSL_GUARDED_BY(mutex);
   bool connected ABSL_GUARDED_BY(mutex) = false;
@@ -76,7 +76,7 @@ struct Client::State {
   // The keeper thread, and how often it serves: a quarter heartbeat, at
   // most 100 ms (set from the Welcome).
   std::thread keeper;
-  absl::Mutex keeper_mutex;
+  AnnotatedMutex keeper_mutex;
   bool stopping ABSL_GUARDED_BY(keeper_mutex) = false;
   std::atomic<int64_t> keeper_period_ms{100};
 
@@ -365,9 +365,8 @@ struct Client::State {
   void Keep() {
     while (true) {
       {
-        absl::MutexLock lock(&keeper_mutex);
-        keeper_mutex.AwaitWithTimeout(absl::Condition(&stopping),
-                                      absl::Milliseconds(keeper_period_ms.load()));
+        AnnotatedLock lock(&keeper_mutex);
+        if (!stopping) keeper_mutex.WaitFor(absl::Milliseconds(keeper_period_ms.load()));
         if (stopping) return;
       }
       if (!mutex.TryLock()) continue;  // a call is running and serving it
@@ -390,9 +389,10 @@ struct Client::State {
 
   void StopKeeper() {
     {
-      absl::MutexLock lock(&keeper_mutex);
+      AnnotatedLock lock(&keeper_mutex);
       stopping = true;
     }
+    keeper_mutex.Notify();
     if (keeper.joinable()) keeper.join();
   }
 
@@ -522,7 +522,7 @@ Client::Client(std::unique_ptr<State> state, bool serve_in_background) : state_(
 
 Client::~Client() {
   state_->StopKeeper();
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   if (state_->connected) {
     v1::Frame bye;
     bye.mutable_goodbye()->set_reason("client closing");
@@ -546,7 +546,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   state->options = options;
   state->auto_received = auto_received;
   State& s = *state;
-  absl::MutexLock lock(&s.mutex);  // no other thread yet: for the analysis
+  AnnotatedLock lock(&s.mutex);  // no other thread yet: for the analysis
   if (absl::Status status = s.OpenSocket(); !status.ok()) return status;
   const absl::Time deadline = absl::Now() + options.connect_timeout;
   // Hello is repeated until answered. (No ZMQ_IMMEDIATE: with it, ZeroMQ
@@ -572,7 +572,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
 }
 
 absl::Status Client::Subscribe(const std::vector<std::string>& patterns) {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   v1::Frame frame;
   const uint64_t id = state_->next_request_id++;
   frame.mutable_subscribe()->set_request_id(id);
@@ -588,7 +588,7 @@ absl::Status Client::Subscribe(const std::vector<std::string>& patterns) {
 }
 
 absl::Status Client::Unsubscribe(const std::vector<std::string>& patterns) {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   v1::Frame frame;
   const uint64_t id = state_->next_request_id++;
   frame.mutable_unsubscribe()->set_request_id(id);
@@ -601,7 +601,7 @@ absl::Status Client::Unsubscribe(const std::vector<std::string>& patterns) {
 
 absl::StatusOr<PublishResult> Client::Publish(const std::string& topic, v1::Event event,
                                               v1::Priority priority) {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   const uint64_t id = state_->next_request_id++;
   absl::StatusOr<v1::Frame> reply =
       state_->Request(state_->PublishFrame(topic, std::move(event), priority, id), id);
@@ -627,7 +627,7 @@ absl::StatusOr<PublishResult> Client::PublishRadio(const std::string& topic, v1:
 absl::Status Client::PublishAsync(const std::string& topic, v1::Event event, v1::Priority priority,
                                   PubAckCallback done) {
   State& s = *state_;
-  absl::MutexLock lock(&s.mutex);
+  AnnotatedLock lock(&s.mutex);
   if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
   if (!s.connected) return absl::UnavailableError("not connected to the broker");
   const uint64_t id = s.next_request_id++;
@@ -643,7 +643,7 @@ absl::Status Client::PublishAsync(const std::string& topic, v1::Event event, v1:
 
 absl::Status Client::AwaitPubAcks(size_t max_outstanding, absl::Duration timeout) {
   State& s = *state_;
-  absl::MutexLock lock(&s.mutex);
+  AnnotatedLock lock(&s.mutex);
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     s.RunCallbacks();
@@ -660,14 +660,14 @@ absl::Status Client::AwaitPubAcks(size_t max_outstanding, absl::Duration timeout
 }
 
 size_t Client::outstanding_publishes() const {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   return state_->async.size();
 }
 
 absl::Status Client::PublishNoAck(const std::string& topic, v1::Event event,
                                   v1::Priority priority) {
   State& s = *state_;
-  absl::MutexLock lock(&s.mutex);
+  AnnotatedLock lock(&s.mutex);
   if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
   if (!s.connected) return absl::UnavailableError("not connected to the broker");
   if (!s.Send(s.PublishFrame(topic, std::move(event), priority, 0), /*wait=*/true)) {
@@ -678,7 +678,7 @@ absl::Status Client::PublishNoAck(const std::string& topic, v1::Event event,
 }
 
 absl::Status Client::SendAck(const Message& message, v1::AckLevel level, const std::string& text) {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   if (absl::Status usable = state_->CheckUsable(); !usable.ok()) return usable;
   v1::Frame frame;
   v1::AckFrame* ack = frame.mutable_ack();
@@ -695,7 +695,7 @@ absl::Status Client::SendAck(const Message& message, v1::AckLevel level, const s
 }
 
 absl::StatusOr<HistoryPage> Client::History(const HistoryQuery& query) {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   const uint64_t id = state_->next_request_id++;
   v1::Frame frame;
   v1::HistoryRequest* request = frame.mutable_history_request();
@@ -720,7 +720,7 @@ absl::StatusOr<HistoryPage> Client::History(const HistoryQuery& query) {
 }
 
 absl::StatusOr<v1::AlertTimeline> Client::Timeline(const std::string& alert_id) {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   v1::Frame frame;
   const uint64_t id = state_->next_request_id++;
   frame.mutable_timeline_request()->set_request_id(id);
@@ -734,7 +734,7 @@ absl::StatusOr<v1::AlertTimeline> Client::Timeline(const std::string& alert_id) 
 }
 
 absl::StatusOr<v1::StatsSnapshot> Client::Stats() {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   v1::Frame frame;
   const uint64_t id = state_->next_request_id++;
   frame.mutable_stats_request()->set_request_id(id);
@@ -748,7 +748,7 @@ absl::StatusOr<v1::StatsSnapshot> Client::Stats() {
 
 absl::StatusOr<Message> Client::Next(absl::Duration timeout) {
   State& s = *state_;
-  absl::MutexLock lock(&s.mutex);
+  AnnotatedLock lock(&s.mutex);
   const absl::Time deadline = absl::Now() + timeout;
   // The socket is read at least once, even with a zero timeout.
   for (bool read = false;; read = true) {
@@ -772,12 +772,12 @@ absl::StatusOr<Message> Client::Next(absl::Duration timeout) {
 }
 
 bool Client::connected() const {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   return state_->connected;
 }
 
 SessionInfo Client::session() const {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   SessionInfo info;
   info.session_id = state_->welcome.session_id();
   info.unit_id = state_->welcome.unit_id();
@@ -790,7 +790,7 @@ SessionInfo Client::session() const {
 }
 
 uint64_t Client::reconnects() const {
-  absl::MutexLock lock(&state_->mutex);
+  AnnotatedLock lock(&state_->mutex);
   return state_->reconnects;
 }
 
