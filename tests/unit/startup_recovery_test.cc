@@ -3,7 +3,10 @@
 // visitor as Journal::Open would; time is a FakeClock.
 #include "core/startup_recovery.h"
 
+#include <filesystem>
+
 #include "gtest/gtest.h"
+#include "journal/journal.h"
 #include "zonecast/journal.pb.h"
 #include "zonecast/wire.pb.h"
 
@@ -117,6 +120,67 @@ TEST_F(StartupRecoveryTest, WithoutZonesNothingWaits) {
   Publish(visitor, 1, "a", absl::Seconds(1));
   recovery.Finish({});
   EXPECT_EQ(escalator.open(), 0u);
+}
+
+// The open-alerts list is rebuilt by reading the noted publishes again from
+// the segment files: a real journal is written, closed and recovered.
+TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
+  const std::string dir = ::testing::TempDir() + "/startup_recovery_segments";
+  std::filesystem::remove_all(dir);
+  JournalOptions options;
+  options.data_dir = dir;
+  options.fsync = false;
+  {
+    Journal journal(options, clock_);
+    ASSERT_TRUE(journal.Open().ok());
+    for (const std::string id : {"open-1", "open-2", "taken"}) {
+      v1::Frame frame;
+      v1::Deliver* deliver = frame.mutable_deliver();
+      deliver->set_topic("alert.jincheng.z01");
+      deliver->set_publisher("center-1");
+      v1::Alert* alert = deliver->mutable_event()->mutable_alert();
+      alert->set_alert_id(id);
+      alert->set_title("title of " + id);
+      const uint64_t seq = journal.NextSeq();
+      deliver->set_seq(seq);
+      const std::string bytes = frame.SerializeAsString();
+      journal.AppendPublish(journal::PublishRecord{seq, absl::ToUnixMillis(clock_.NowWall()), id,
+                                                   "alert.jincheng.z01", bytes, v1::P1});
+    }
+    v1::JournalDelivery accepted;
+    accepted.set_kind(v1::JournalDelivery::ACK);
+    accepted.set_alert_id("taken");
+    accepted.set_unit("jc-z01-v1");
+    accepted.set_level(v1::RESOLVED);
+    accepted.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+    journal.AddDelivery(accepted);
+    size_t stored = 0;
+    journal.Close([&](uint64_t, const absl::Status& status) {
+      EXPECT_TRUE(status.ok()) << status;
+      ++stored;
+    });
+    ASSERT_EQ(stored, 3u);
+  }
+  Journal journal(options, clock_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_);
+  const journal::RecoveryVisitor visitor = recovery.Visitor();
+  ASSERT_TRUE(journal.Open(&visitor).ok());
+  recovery.Finish(journal.Segments());
+  v1::AlertStatusList list;
+  status_.Fill(
+      absl::ToUnixMillis(clock_.NowWall()), [](const std::string&) { return 0; }, &list);
+  std::vector<std::string> open;
+  for (const v1::AlertStatus& alert : list.alerts()) {
+    open.push_back(alert.alert_id() + ":" + alert.title());
+  }
+  std::sort(open.begin(), open.end());
+  EXPECT_EQ(open, (std::vector<std::string>{"open-1:title of open-1", "open-2:title of open-2"}))
+      << "RESOLVED leaves the list; the others come back with their titles";
+  // Both unanswered alerts wait again for a response.
+  EXPECT_NE(escalator_.Find("open-1"), nullptr);
+  EXPECT_EQ(escalator_.Find("taken"), nullptr);
+  journal.Close([](uint64_t, const absl::Status&) {});
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
