@@ -53,27 +53,14 @@ done
 base_commit="$(git -C "$repo" rev-parse --verify "$base^{commit}")" ||
   { echo "compare-revisions: no such revision '$base'" >&2; exit 2; }
 
-root="$(mktemp -d "${TMPDIR:-/var/tmp}/zonecast-cmp-XXXXXX")"
-broker_pid=""
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  stop_broker
-  if [ -n "$out" ] && [ -d "$root" ]; then
-    mkdir -p "$out"
-    cp -r "$root/logs" "$out/" 2>/dev/null || true
-    cp "$root/results.tsv" "$root/table.md" "$out/" 2>/dev/null || true
-  fi
-  git -C "$repo" worktree remove --force "$root/base-src" >/dev/null 2>&1 || true
-  rm -rf "$root"
-  exit "$status"
+keep_results() {
+  cp -r "$root/logs" "$out/" 2>/dev/null || true
+  cp "$root/results.tsv" "$root/table.md" "$out/" 2>/dev/null || true
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-mkdir -p "$root/logs"
+extra_cleanup() { git -C "$repo" worktree remove --force "$root/base-src" >/dev/null 2>&1 || true; }
+start_run cmp
 results="$root/results.tsv"
 : >"$results"
 

@@ -42,3 +42,29 @@ free_port() {
     [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
   done
 }
+
+# start_run NAME: makes $root (a temp dir, with $root/logs) and arms the
+# clean-up for exit, error or interrupt: stop the broker, let the script's
+# keep_results copy what it keeps into $out (when --out was given), run its
+# extra_cleanup if it has one, remove $root, exit with the script's status.
+start_run() {
+  root="$(mktemp -d "${TMPDIR:-/var/tmp}/zonecast-$1-XXXXXX")"
+  broker_pid=""
+  mkdir -p "$root/logs"
+  trap finish_run EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+finish_run() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_broker
+  if [ -n "${out:-}" ] && [ -d "$root" ]; then
+    mkdir -p "$out"
+    keep_results
+  fi
+  if declare -F extra_cleanup >/dev/null; then extra_cleanup; fi
+  rm -rf "$root"
+  exit "$status"
+}

@@ -52,26 +52,13 @@ while [ $# -gt 0 ]; do
 done
 
 # ---------------------------------------------------------------- clean-up
-root="$(mktemp -d "${TMPDIR:-/var/tmp}/zonecast-sbs-XXXXXX")"
-broker_pid=""
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  stop_broker
-  if [ -n "$out" ] && [ -d "$root" ]; then
-    mkdir -p "$out"
-    cp -r "$root/logs" "$out/" 2>/dev/null || true
-    cp "$root/results.tsv" "$root/table.md" "$out/" 2>/dev/null || true
-  fi
-  rm -rf "$root"
-  exit "$status"
+keep_results() {
+  cp -r "$root/logs" "$out/" 2>/dev/null || true
+  cp "$root/results.tsv" "$root/table.md" "$out/" 2>/dev/null || true
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-mkdir -p "$root/logs"
+start_run sbs
 results="$root/results.tsv"
 : >"$results"
 

@@ -70,25 +70,10 @@ if [ "$rounds" -lt 1 ] || [ "$interval_ms" -lt 1 ]; then
 fi
 
 # ---------------------------------------------------------------- clean-up
-root="$(mktemp -d "${TMPDIR:-/var/tmp}/zonecast-scrape-XXXXXX")"
-broker_pid=""
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  stop_broker
-  if [ -n "$out" ] && [ -d "$root/logs" ]; then
-    mkdir -p "$out"
-    cp -r "$root/logs/." "$out/" 2>/dev/null || true
-  fi
-  rm -rf "$root"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-mkdir -p "$root/logs"
+keep_results() { cp -r "$root/logs/." "$out/" 2>/dev/null || true; }
+start_run scrape
 
 
 # ------------------------------------------------------------------ build

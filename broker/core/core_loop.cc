@@ -408,16 +408,10 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
     }
   }
   ++counters_.published_durable;
-  PendingPublish& pending = pending_publishes_.Add(journal_->NextSeq(), alert_id);
-  deliver->set_seq(pending.seq);
+  PendingPublish& pending = AppendDurable(frame, alert_id);
   pending.publisher = session.id();
   pending.request_id = request_id;
-  pending.topic = deliver->topic();
-  pending.priority = deliver->priority();
-  pending.frame = EncodeFrame(frame);
-  pending.ingress = clock_.NowMono();
   pending.sent_unix_ms = deliver->sent_unix_ms();
-  pending.broker_unix_ms = deliver->broker_unix_ms();
   pending.publisher_unit = session.unit_id();
   pending.awaits_response = deliver->event().has_alert();
   pending.emergency =
@@ -426,31 +420,30 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
   if (pending.emergency || (pending.awaits_response && !zones_.empty())) {
     pending.event.Swap(deliver->mutable_event());
   }
-  AppendDurable(pending);
 }
 
-void CoreLoop::AppendDurable(const PendingPublish& publish) {
+PendingPublish& CoreLoop::AppendDurable(v1::Frame& frame, const std::string& alert_id) {
+  v1::Deliver* deliver = frame.mutable_deliver();
+  PendingPublish& pending = pending_publishes_.Add(journal_->NextSeq(), alert_id);
+  deliver->set_seq(pending.seq);
+  pending.topic = deliver->topic();
+  pending.priority = deliver->priority();
+  pending.broker_unix_ms = deliver->broker_unix_ms();
+  pending.frame = EncodeFrame(frame);
+  pending.ingress = clock_.NowMono();
   journal_->AppendPublish(journal::PublishRecord{
-      publish.seq, publish.broker_unix_ms, publish.alert_id, publish.topic,
-      absl::string_view(static_cast<const char*>(publish.frame.data()), publish.frame.size()),
-      static_cast<uint8_t>(publish.priority)});
+      pending.seq, pending.broker_unix_ms, pending.alert_id, pending.topic,
+      absl::string_view(static_cast<const char*>(pending.frame.data()), pending.frame.size()),
+      static_cast<uint8_t>(pending.priority)});
+  return pending;
 }
 
 uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priority, v1::Event event,
                                    const std::string& alert_id) {
   v1::Frame frame =
       NewDeliver(topic, priority, options_.broker_id, absl::ToUnixMillis(clock_.NowWall()));
-  v1::Deliver* deliver = frame.mutable_deliver();
-  *deliver->mutable_event() = std::move(event);
-  PendingPublish& pending = pending_publishes_.Add(journal_->NextSeq(), alert_id);
-  deliver->set_seq(pending.seq);
-  pending.topic = topic;
-  pending.priority = priority;
-  pending.frame = EncodeFrame(frame);
-  pending.ingress = clock_.NowMono();
-  pending.broker_unix_ms = deliver->broker_unix_ms();
-  AppendDurable(pending);
-  return pending.seq;
+  *frame.mutable_deliver()->mutable_event() = std::move(event);
+  return AppendDurable(frame, alert_id).seq;
 }
 
 void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {

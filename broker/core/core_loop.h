@@ -91,9 +91,10 @@ class CoreLoop {
   void SendHistoryReplies();
   // Hands the timeline queries of HTTP readers to the journal reader.
   void AnswerTimelineQueries();
-  // Appends a durable publish (kept in pending_publishes_ until its batch is
-  // on disk) to the journal.
-  void AppendDurable(const PendingPublish& publish);
+  // Gives the Deliver in `frame` the next seq, encodes it, appends it to the
+  // journal and returns its entry in pending_publishes_ (kept until its
+  // batch is on disk) for the caller to complete.
+  PendingPublish& AppendDurable(v1::Frame& frame, const std::string& alert_id);
   // The journal stored seq (or failed to).
   void OnDurable(uint64_t seq, const absl::Status& status);
   // Stored: route it, follow it (escalation, emergency), PubAck.

@@ -171,16 +171,6 @@ struct Client::State {
     async.clear();
   }
 
-  // An async publish was answered (PubAck or Error): its callback runs
-  // later on the caller's thread.
-  void CompleteAsync(uint64_t request_id, absl::StatusOr<PublishResult> result)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
-    auto it = async.find(request_id);
-    if (it == async.end()) return;
-    async_done.emplace_back(std::move(it->second), std::move(result));
-    async.erase(it);
-  }
-
   // A reply (PubAck, Subscribed, StatsReply, ...; or an Error for a
   // request): to the request being waited for, to an async publish, or
   // dropped when its request gave up waiting.
@@ -188,14 +178,17 @@ struct Client::State {
     const uint64_t id = RequestIdOf(frame);
     if (id != 0 && id == awaited_request) {
       replies.push_back(std::move(frame));
-    } else if (async.contains(id)) {
-      if (frame.has_error()) {
-        CompleteAsync(id, StatusFromError(frame.error()));
-      } else if (frame.has_pub_ack()) {
-        const v1::PubAck& ack = frame.pub_ack();
-        CompleteAsync(id, ToResult(ack.seq(), ack.alert_id(), ack.durable(), ack.duplicate(),
-                                   ack.recipients()));
-      }
+    } else if (auto it = async.find(id);
+               it != async.end() && (frame.has_error() || frame.has_pub_ack())) {
+      // An async publish was answered: its callback runs later, on the
+      // caller's thread.
+      absl::StatusOr<PublishResult> result =
+          frame.has_error() ? absl::StatusOr<PublishResult>(StatusFromError(frame.error()))
+                            : ToResult(frame.pub_ack().seq(), frame.pub_ack().alert_id(),
+                                       frame.pub_ack().durable(), frame.pub_ack().duplicate(),
+                                       frame.pub_ack().recipients());
+      async_done.emplace_back(std::move(it->second), std::move(result));
+      async.erase(it);
     }
   }
 

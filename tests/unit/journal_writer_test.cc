@@ -489,7 +489,8 @@ TEST_F(JournalWriterTest, FailedRollIsUnavailableAndRetried) {
   // Unblocked, but the writer will not start a segment with an old
   // checkpoint: a batch that does not ask for the roll still fails...
   fs::remove(PathOf(2));
-  EXPECT_EQ(SubmitAndWait(MakeBatch(4, Range(7, 8)))->status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(SubmitAndWait(MakeBatch(4, Range(7, 8)))->status.code(),
+            absl::StatusCode::kUnavailable);
   // ...and the next one that brings a fresh checkpoint (the Journal asks for
   // a roll after any failure) starts the segment and succeeds.
   std::unique_ptr<Batch> next = SubmitAndWait(RollBatch(5, Range(9, 10), Checkpoint(8)));
