@@ -52,8 +52,6 @@ struct PendingPublish {
 };
 
 // The journal completes publishes in the order they were appended, which is
-// seq order; so they wait in a deque, oldest first.
-// The journal completes publishes in the order they were appended, which is
 // seq order; so they wait in a deque, oldest first, filled and used in place.
 class PendingPublishes {
  public:

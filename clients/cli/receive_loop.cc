@@ -55,6 +55,59 @@ class StdinLines {
   std::string pending_;
 };
 
+// A line the officer typed ("on_scene arrived"): the response and its text,
+// or nullopt (with the reason on stderr) if it is not one.
+std::optional<std::pair<v1::AckLevel, std::string>> ParseResponse(const std::string& command,
+                                                                  const std::string& line) {
+  const std::string trimmed(absl::StripAsciiWhitespace(line));
+  if (trimmed.empty()) return std::nullopt;
+  const size_t space = trimmed.find(' ');
+  const std::string word = absl::AsciiStrToUpper(trimmed.substr(0, space));
+  std::string text = space == std::string::npos
+                         ? ""
+                         : std::string(absl::StripAsciiWhitespace(trimmed.substr(space)));
+  v1::AckLevel level;
+  if (!v1::AckLevel_Parse(word, &level) || level == v1::RECEIVED ||
+      level == v1::ACK_LEVEL_UNSPECIFIED) {
+    std::cerr << "zonecast " << command << ": '" << word
+              << "' is not a response (accepted, en_route, on_scene, resolved, declined)"
+              << std::endl;
+    return std::nullopt;
+  }
+  return std::make_pair(level, std::move(text));
+}
+
+// Sends what the officer typed as the response to the last alert shown.
+void SendTypedResponses(const std::string& command, Client& client, StdinLines& typed,
+                        const std::optional<Message>& last_alert) {
+  for (const std::string& line : typed.Take()) {
+    std::optional<std::pair<v1::AckLevel, std::string>> response = ParseResponse(command, line);
+    if (!response) continue;
+    if (!last_alert) {
+      std::cerr << "zonecast " << command << ": no alert to respond to yet" << std::endl;
+      continue;
+    }
+    const absl::Status status = client.SendAck(*last_alert, response->first, response->second);
+    std::cerr << "zonecast " << command << ": "
+              << (status.ok() ? absl::StrCat(v1::AckLevel_Name(response->first), " sent for alert ",
+                                             last_alert->event().alert().alert_id())
+                              : absl::StrCat("cannot send: ", status.message()))
+              << std::endl;
+  }
+}
+
+// Prints one delivery and sends the standing response for an alert.
+void Show(const std::string& command, Client& client, const Message& deliver, bool json,
+          v1::AckLevel respond) {
+  std::cout << (json ? DeliveryJson(deliver) : DeliveryText(deliver)) << std::endl;
+  if (respond == v1::ACK_LEVEL_UNSPECIFIED || !deliver.event().has_alert()) return;
+  if (absl::Status status = client.SendAck(deliver, respond, absl::GetFlag(FLAGS_text));
+      !status.ok()) {
+    std::cerr << "zonecast " << command << ": cannot send response: " << status.message()
+              << std::endl;
+  }
+}
+
 }  // namespace
 
 int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t count,
@@ -72,56 +125,25 @@ int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t c
   int32_t seen = 0;
   bool was_connected = true;
   while (!g_stop && (count <= 0 || seen < count)) {
-    for (const std::string& line : typed.Take()) {
-      const std::string trimmed(absl::StripAsciiWhitespace(line));
-      if (trimmed.empty()) continue;
-      const size_t space = trimmed.find(' ');
-      const std::string word = absl::AsciiStrToUpper(trimmed.substr(0, space));
-      const std::string text = space == std::string::npos
-                                   ? ""
-                                   : std::string(absl::StripAsciiWhitespace(trimmed.substr(space)));
-      v1::AckLevel level;
-      if (!v1::AckLevel_Parse(word, &level) || level == v1::RECEIVED ||
-          level == v1::ACK_LEVEL_UNSPECIFIED) {
-        std::cerr << "zonecast " << command << ": '" << word
-                  << "' is not a response (accepted, en_route, on_scene, resolved, declined)"
-                  << std::endl;
-        continue;
-      }
-      if (!last_alert) {
-        std::cerr << "zonecast " << command << ": no alert to respond to yet" << std::endl;
-        continue;
-      }
-      const absl::Status status = client.SendAck(*last_alert, level, text);
-      std::cerr << "zonecast " << command << ": "
-                << (status.ok() ? absl::StrCat(v1::AckLevel_Name(level), " sent for alert ",
-                                               last_alert->event().alert().alert_id())
-                                : absl::StrCat("cannot send: ", status.message()))
-                << std::endl;
-    }
+    SendTypedResponses(command, client, typed, last_alert);
     absl::StatusOr<Message> next = client.Next(absl::Milliseconds(200));
-    if (client.connected() != was_connected) {
-      was_connected = client.connected();
-      std::cerr << "zonecast " << command << ": "
-                << (was_connected ? "reconnected to the broker" : "lost the broker; retrying")
-                << std::endl;
+    if (!was_connected && client.connected()) {
+      std::cerr << "zonecast " << command << ": reconnected to the broker" << std::endl;
     }
+    was_connected = client.connected();
     if (absl::IsDeadlineExceeded(next.status())) continue;
-    if (absl::IsFailedPrecondition(next.status())) return Failure(command, next.status());
+    if (IsTakenOver(next.status())) return Failure(command, next.status());
+    if (IsSessionLost(next.status())) {
+      std::cerr << "zonecast " << command << ": lost the broker (" << next.status().message()
+                << "); retrying" << std::endl;
+      continue;
+    }
     if (!next.ok()) {
       std::cerr << "zonecast " << command << ": broker: " << next.status().message() << std::endl;
       continue;
     }
-    const Message& deliver = *next;
-    std::cout << (json ? DeliveryJson(deliver) : DeliveryText(deliver)) << std::endl;
-    if (deliver.event().has_alert()) last_alert = deliver;
-    if (respond != v1::ACK_LEVEL_UNSPECIFIED && deliver.event().has_alert()) {
-      if (absl::Status status = client.SendAck(deliver, respond, absl::GetFlag(FLAGS_text));
-          !status.ok()) {
-        std::cerr << "zonecast " << command << ": cannot send response: " << status.message()
-                  << std::endl;
-      }
-    }
+    Show(command, client, *next, json, respond);
+    if (next->event().has_alert()) last_alert = *next;
     ++seen;
   }
   return kExitOk;

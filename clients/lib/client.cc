@@ -22,6 +22,26 @@
 #include "zonecast/wire.pb.h"
 
 namespace zonecast {
+namespace {
+
+// How Next() words the statuses callers tell apart (see client.h).
+constexpr absl::string_view kGoodbyePrefix = "GOODBYE: ";
+constexpr absl::string_view kSessionLostPrefix = "SESSION_LOST: ";
+constexpr absl::string_view kTakenOverPrefix = "SESSION_TAKEN_OVER";
+
+}  // namespace
+
+bool IsGoodbye(const absl::Status& status) {
+  return absl::IsUnavailable(status) && absl::StartsWith(status.message(), kGoodbyePrefix);
+}
+
+bool IsSessionLost(const absl::Status& status) {
+  return absl::IsUnavailable(status) && absl::StartsWith(status.message(), kSessionLostPrefix);
+}
+
+bool IsTakenOver(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) && absl::StartsWith(status.message(), kTakenOverPrefix);
+}
 
 // Everything the client knows. Guarded by `mutex`: the caller's thread holds
 // it for the length of a call, and the keeper thread takes it (only when no
@@ -165,6 +185,17 @@ struct Client::State {
     }
   }
 
+  // The session is gone: Next() says so once, then the library reconnects
+  // (a new Hello, subscriptions sent again) on its own. What the broker
+  // routed in between reaches a durable session on its return; anyone else
+  // may read it from History.
+  void LoseSession(absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    if (!connected) return;
+    connected = false;
+    inbox.push_back(
+        Inbound{absl::UnavailableError(absl::StrCat(kSessionLostPrefix, why)), Message()});
+  }
+
   // Every async publish awaiting an answer gets `status` instead.
   void FailAsync(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     for (auto& [id, done] : async) async_done.emplace_back(std::move(done), status);
@@ -214,7 +245,8 @@ struct Client::State {
       // start a new one and resubscribe. Frames queued before the loss each
       // draw this error; one Hello answers them all. A request that drew it
       // is sent again by Request(); an async publish is told to retry.
-      connected = false;
+      LoseSession(
+          "the broker no longer knows this session (it restarted, or heard nothing for too long)");
       if (absl::Now() - last_hello >= absl::Milliseconds(500)) SendHello();
     }
     if (error.request_id() != 0) {
@@ -255,7 +287,7 @@ struct Client::State {
         FailAsync(absl::UnavailableError(
             absl::StrCat("the broker said goodbye before answering: ", frame.goodbye().reason())));
         inbox.push_back(
-            Inbound{absl::UnavailableError(absl::StrCat("GOODBYE: ", frame.goodbye().reason())),
+            Inbound{absl::UnavailableError(absl::StrCat(kGoodbyePrefix, frame.goodbye().reason())),
                     Message()});
         return;
       case v1::Frame::kDeliver:
@@ -282,7 +314,9 @@ struct Client::State {
   // Keeps the session alive: heartbeats, dead-broker detection, re-Hello.
   void Maintain() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     const absl::Time now = absl::Now();
-    if (connected && now - last_heard > heartbeat * heartbeat_misses) connected = false;
+    if (connected && now - last_heard > heartbeat * heartbeat_misses) {
+      LoseSession("nothing heard from the broker for longer than its heartbeat allows");
+    }
     if (superseded) return;
     if (!connected) {
       // No answer to the last Hello: start over on a fresh socket.

@@ -46,6 +46,8 @@ namespace v1 = zonecast::v1;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using zonecast::Client;
+using zonecast::IsGoodbye;
+using zonecast::IsSessionLost;
 using zonecast::Message;
 using zonecast::PublishResult;
 using zonecast::testing::AwaitOnePubAck;
@@ -54,7 +56,6 @@ using zonecast::testing::ConnectClient;
 using zonecast::testing::Counter;
 using zonecast::testing::Describe;
 using zonecast::testing::Gauge;
-using zonecast::testing::IsGoodbye;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::MakeTempDir;
 using zonecast::testing::PublishAlertAsync;
@@ -134,9 +135,12 @@ void PublishUntilStopped(const std::string& endpoint, const std::string& unit,
     }
   };
   // An Error the broker sent outside any publish is a problem too (a
-  // Goodbye is not). False when the client can do no more.
+  // Goodbye or a lost session is not). False when the client can do no more.
   auto note = [&](const absl::Status& status) {
-    if (status.ok() || absl::IsDeadlineExceeded(status) || IsGoodbye(status)) return true;
+    if (status.ok() || absl::IsDeadlineExceeded(status) || IsGoodbye(status) ||
+        IsSessionLost(status)) {
+      return true;
+    }
     run.problems.push_back(absl::StrCat("unexpected ", status.ToString()));
     return false;
   };

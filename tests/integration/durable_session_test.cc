@@ -36,6 +36,8 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using zonecast::Client;
 using zonecast::ClientOptions;
+using zonecast::IsGoodbye;
+using zonecast::IsTakenOver;
 using zonecast::Message;
 using zonecast::PublishResult;
 using zonecast::testing::AlertIds;
@@ -45,8 +47,6 @@ using zonecast::testing::CollectDeliveries;
 using zonecast::testing::Counter;
 using zonecast::testing::Gauge;
 using zonecast::testing::HasAlert;
-using zonecast::testing::IsGoodbye;
-using zonecast::testing::IsTakenOver;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::NextDeliver;
 using zonecast::testing::PublishAlertAsync;
@@ -358,7 +358,8 @@ TEST_F(DurableSessionTest, SupersededClientDoesNotTakeItsSessionBack) {
 // A client whose session the broker dropped (here: its connection was not
 // served for longer than the heartbeat timeout; the library's background
 // service is switched off to make that happen) gets a new session on its
-// next call, and the replay of what it missed.
+// next call, Next() says the old one was lost, and the replay of what it
+// missed follows.
 TEST_F(DurableSessionTest, CallAfterHeartbeatTimeoutGetsNewSessionAndReplay) {
   ASSERT_NO_FATAL_FAILURE(StartBroker({"--heartbeat_ms=100", "--heartbeat_misses=3"}));
   std::unique_ptr<Client> center = Connect(v1::CENTER, "center-1");
@@ -386,6 +387,9 @@ TEST_F(DurableSessionTest, CallAfterHeartbeatTimeoutGetsNewSessionAndReplay) {
   const absl::Duration took = absl::Now() - before;
   EXPECT_TRUE(stats.ok()) << stats.status() << " after " << took;
   EXPECT_LT(took, absl::Seconds(1));
+  // The application hears that its session was lost before what it missed.
+  absl::StatusOr<Message> first = (*terminal)->Next(absl::Seconds(2));
+  EXPECT_TRUE(zonecast::IsSessionLost(first.status())) << first.status();
   std::optional<Message> replayed = NextDeliver(**terminal, absl::Seconds(2));
   ASSERT_TRUE(replayed.has_value()) << "the missed alert was not replayed";
   EXPECT_EQ(replayed->seq(), missed_seq);

@@ -113,19 +113,10 @@ absl::Status AwaitOnePubAck(Client& client, absl::Duration timeout) {
 absl::Status TakeStrayError(Client& client) {
   while (true) {
     absl::StatusOr<Message> next = client.Next(absl::ZeroDuration());
-    if (next.ok() || IsGoodbye(next.status())) continue;
+    if (next.ok() || IsGoodbye(next.status()) || IsSessionLost(next.status())) continue;
     if (absl::IsDeadlineExceeded(next.status())) return absl::OkStatus();
     return next.status();
   }
-}
-
-bool IsGoodbye(const absl::Status& status) {
-  return absl::IsUnavailable(status) && absl::StartsWith(status.message(), "GOODBYE");
-}
-
-bool IsTakenOver(const absl::Status& status) {
-  return absl::IsFailedPrecondition(status) &&
-         absl::StartsWith(status.message(), "SESSION_TAKEN_OVER");
 }
 
 namespace {
@@ -188,7 +179,8 @@ std::optional<Message> NextDeliver(Client& client, absl::Duration timeout) {
     if (absl::IsDeadlineExceeded(next.status()) || IsTakenOver(next.status())) {
       return std::nullopt;
     }
-    // A Goodbye or a stray Error: the library goes on, and so does the wait.
+    // A Goodbye, a lost session or a stray Error: the library goes on, and
+    // so does the wait.
   }
 }
 

@@ -69,17 +69,11 @@ absl::Status PublishAlertAsync(Client& client, const std::string& topic, v1::Ale
 absl::Status AwaitOnePubAck(Client& client, absl::Duration timeout);
 
 // Takes, without waiting, what `client` holds for Next() by now: drops the
-// messages and Goodbyes, and returns the first Error the broker sent outside
+// messages, Goodbyes and lost sessions, and returns the first Error the broker sent outside
 // any request (or the take-over), as Next() gives it; OK if there is none.
 // Async publishes are answered through their callbacks, so this is how a
 // publishing test still sees an Error that belongs to no publish.
 absl::Status TakeStrayError(Client& client);
-
-// Next() said that the broker said Goodbye ("GOODBYE: <reason>").
-bool IsGoodbye(const absl::Status& status);
-// Next() (or any call) said that a newer connection with the same unit id
-// took the session over ("SESSION_TAKEN_OVER: ...").
-bool IsTakenOver(const absl::Status& status);
 
 // Value of a counter or gauge of a Stats() snapshot or a raw StatsReply. A
 // missing name records a test failure (a renamed counter must not pass

@@ -150,6 +150,11 @@ using PubAckCallback = std::function<void(absl::StatusOr<PublishResult>)>;
 
 struct ClientTestSwitches;
 
+// What a Status from Next() means (see Next()).
+bool IsGoodbye(const absl::Status& status);
+bool IsSessionLost(const absl::Status& status);
+bool IsTakenOver(const absl::Status& status);
+
 class Client {
  public:
   // Connects and completes the Hello/Welcome handshake.
@@ -212,10 +217,13 @@ class Client {
   // Waits up to `timeout` for the next message for the caller.
   //   DeadlineExceeded    nothing arrived in time;
   //   FailedPrecondition  a newer connection with this unit id took the
-  //                       session over ("SESSION_TAKEN_OVER: ..."): this
-  //                       client is done, and every later call fails too;
-  //   Unavailable         the broker said Goodbye (it is stopping); the
-  //                       library reconnects when it is back;
+  //                       session over (IsTakenOver): this client is done,
+  //                       and every later call fails too;
+  //   Unavailable         the broker said Goodbye (it is stopping,
+  //                       IsGoodbye), or the session was lost (a silent or
+  //                       restarted broker, IsSessionLost; said once per
+  //                       loss); either way the library reconnects and
+  //                       resubscribes when the broker is back;
   //   other               an Error the broker sent outside any request
   //                       (for a bad ack, say), as a Status.
   absl::StatusOr<Message> Next(absl::Duration timeout);
