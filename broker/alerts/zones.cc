@@ -1,33 +1,16 @@
 #include "alerts/zones.h"
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
 #include "protocol/topic.h"
+#include "shared/proto_json.h"
 
 namespace zonecast {
 
 absl::StatusOr<ZoneIndex> ZoneIndex::Load(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("zones file ", path, " is not a readable file"));
-  }
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open zones file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
   v1::ZoneMap map;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &map, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("zones file ", path, ": ", std::string(parsed.message())));
-  }
+  if (absl::Status status = ReadJsonFile(path, "zones file", &map); !status.ok()) return status;
   absl::StatusOr<ZoneIndex> index = FromMap(std::move(map));
   if (!index.ok()) {
     return absl::InvalidArgumentError(

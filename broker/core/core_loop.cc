@@ -14,28 +14,12 @@
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
 #include "routing/access_policy.h"
+#include "shared/handshake_monitor.h"
 #include "shared/protocol_version.h"
 #include "shared/request_ids.h"
 #include "shared/wire_status.h"
 
 namespace zonecast {
-namespace {
-
-constexpr size_t kMaxUnitIdBytes = 64;
-
-// Unit ids become topic tokens (radio.<city>.<zone>.<unit>), so they obey the
-// token rules.
-absl::Status ValidateUnitId(absl::string_view unit_id) {
-  if (unit_id.size() > kMaxUnitIdBytes || unit_id.find('.') != absl::string_view::npos ||
-      !ValidateTopic(unit_id).ok() || HasWildcard(unit_id)) {
-    return ProtocolError(v1::INVALID_ARGUMENT,
-                         absl::StrCat("unit id '", unit_id, "' must be 1-", kMaxUnitIdBytes,
-                                      " characters of [a-z0-9_-]"));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringExchange* exchange)
     : options_(std::move(options)),
@@ -46,7 +30,8 @@ CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringExchange
       exchange_(exchange) {}
 
 CoreLoop::~CoreLoop() {
-  transport_.reset();  // close the socket before the context
+  transport_.reset();  // close the sockets before the context
+  auth_.reset();
   context_.close();
 }
 
@@ -59,7 +44,7 @@ absl::Status CoreLoop::Start() {
                  << " from " << options_.zones_path;
   }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
-  StartupRecovery recovery(zones_, clock_, unresolved_alerts_, escalator_);
+  StartupRecovery recovery(zones_, clock_, unresolved_alerts_, escalator_, delivered_);
   const journal::RecoveryVisitor alerts = recovery.Visitor();
   if (exchange_ != nullptr) exchange_->SetPhase(MonitoringExchange::Phase::kRecovering);
   if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
@@ -73,6 +58,7 @@ absl::Status CoreLoop::Start() {
   parts.router = &router_;
   parts.counters = &counters_;
   parts.latency = &latency_;
+  parts.delivered = &delivered_;
   parts.replay = [this](HistoryReader::ReplayRequest request) {
     history_->SubmitReplay(std::move(request));
   };
@@ -85,6 +71,7 @@ absl::Status CoreLoop::Start() {
   transport_options.endpoint = options_.listen;
   transport_options.send_hwm = options_.pipe_hwm;
   transport_options.max_message_bytes = options_.TransportMaxBytes();
+  if (absl::Status status = StartAuthentication(transport_options); !status.ok()) return status;
   auto transport = Transport::Bind(context_, transport_options);
   if (!transport.ok()) return transport.status();
   transport_ = std::move(transport).value();
@@ -108,16 +95,59 @@ absl::Status CoreLoop::Start() {
   return absl::OkStatus();
 }
 
+absl::Status CoreLoop::StartAuthentication(TransportOptions& transport) {
+  if (!options_.secure()) {
+    if (IsLoopbackEndpoint(options_.listen)) {
+      ZC_LOG(INFO) << "no --keys_file: plain connections, from this machine only";
+    } else {
+      ZC_LOG(WARNING) << "--insecure: plain, unauthenticated connections on " << options_.listen
+                      << "; anyone who reaches it may read and publish alerts";
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<Authenticator>> auth =
+      Authenticator::Start(options_, context_, clock_);
+  if (!auth.ok()) return auth.status();
+  auth_ = *std::move(auth);
+  transport.curve_secret_key = auth_->secret_key();
+  ZC_LOG(INFO) << "CURVE: " << auth_->keys() << " client keys from " << options_.keys_file
+               << "; broker public key " << auth_->public_key() << "; plain connections refused";
+  return absl::OkStatus();
+}
+
+void CoreLoop::CountHandshakeFailures() {
+  while (true) {
+    switch (NextHandshakeFailure(transport_->events())) {
+      case HandshakeFailure::kNone:
+        return;
+      case HandshakeFailure::kMechanism:
+        ++counters_.handshakes_failed_plain;
+        break;
+      case HandshakeFailure::kProtocol:
+        ++counters_.handshakes_failed_protocol;
+        break;
+      case HandshakeFailure::kRefused:
+        ++counters_.handshakes_failed_refused;
+        break;
+    }
+  }
+}
+
 void CoreLoop::Run(int stop_fd) {
   ZC_CHECK(transport_ != nullptr) << "Run() before a successful Start()";
-  zmq::pollitem_t items[] = {
+  std::vector<zmq::pollitem_t> items = {
       {transport_->socket().handle(), 0, ZMQ_POLLIN, 0},
       {nullptr, stop_fd, ZMQ_POLLIN, 0},
       {nullptr, journal_->completion_fd(), ZMQ_POLLIN, 0},
       {nullptr, history_->reply_fd(), ZMQ_POLLIN, 0},
-      {nullptr, exchange_ != nullptr ? exchange_->request_fd() : -1, ZMQ_POLLIN, 0},
+      {transport_->events().handle(), 0, ZMQ_POLLIN, 0},
   };
-  const int poll_count = exchange_ != nullptr ? 5 : 4;
+  // Optional parts poll after the fixed ones; SIZE_MAX: absent.
+  const size_t exchange_item = exchange_ != nullptr ? items.size() : SIZE_MAX;
+  if (exchange_ != nullptr) items.push_back({nullptr, exchange_->request_fd(), ZMQ_POLLIN, 0});
+  const size_t zap_item = auth_ != nullptr ? items.size() : SIZE_MAX;
+  if (auth_ != nullptr) items.push_back({auth_->zap_socket().handle(), 0, ZMQ_POLLIN, 0});
+  auto ready = [&items](size_t i) { return i < items.size() && (items[i].revents & ZMQ_POLLIN); };
   auto on_durable = [this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); };
   while (true) {
     const MonoNanos now = clock_.NowMono();
@@ -132,24 +162,25 @@ void CoreLoop::Run(int stop_fd) {
     // Backpressure: while too much waits for the disk, leave new frames in
     // the socket (and so in the publishers' windows).
     items[0].events = journal_->Backlogged() ? 0 : ZMQ_POLLIN;
-    int ready = 0;
     try {
-      ready = zmq::poll(items, poll_count, std::chrono::milliseconds(timeout_ms));
+      zmq::poll(items, std::chrono::milliseconds(timeout_ms));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       ZC_LOG(ERROR) << "poll failed: " << e.what();
       break;
     }
-    if (ready > 0 && (items[1].revents & ZMQ_POLLIN)) break;
-    if (items[2].revents & ZMQ_POLLIN) journal_->Complete(on_durable);
-    if (items[3].revents & ZMQ_POLLIN) SendHistoryReplies();
-    if (poll_count > 4 && (items[4].revents & ZMQ_POLLIN)) {
+    if (ready(1)) break;
+    if (ready(2)) journal_->Complete(on_durable);
+    if (ready(3)) SendHistoryReplies();
+    if (ready(4)) CountHandshakeFailures();
+    if (ready(exchange_item)) {
       if (std::optional<uint32_t> parts = exchange_->TakeRequest()) {
         ShareSnapshot(/*to_subscribers=*/false, *parts);
       }
       AnswerTimelineQueries();
     }
-    if (items[0].revents & ZMQ_POLLIN) ReadBatch();
+    if (ready(zap_item)) auth_->AnswerHandshakes(counters_);
+    if (ready(0)) ReadBatch();
     durable_->ExpireDeliveries();
     for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
     journal_->Flush();
@@ -196,13 +227,21 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
     return;
   }
   if (frame.has_hello()) {
-    HandleHello(routing_id, frame.hello());
+    HandleHello(routing_id, frame.hello(), body);
     return;
   }
   if (session == nullptr) {
     if (frame.has_goodbye()) return;  // nothing to end
     SendError(routing_id, nullptr,
               ProtocolError(v1::HELLO_REQUIRED, "send Hello first: no session on this connection"),
+              RequestIdOf(frame));
+    return;
+  }
+  if (auth_ != nullptr && !Authenticator::SameIdentity(body, *session)) {
+    // Another connection presenting this one's routing id: never act on it.
+    ++counters_.identity_mismatches;
+    SendError(routing_id, nullptr,
+              ProtocolError(v1::IDENTITY_MISMATCH, "this connection is not the session's identity"),
               RequestIdOf(frame));
     return;
   }
@@ -254,6 +293,15 @@ void CoreLoop::HandleSubscription(Session& session,
                                   const google::protobuf::RepeatedPtrField<std::string>& field,
                                   uint64_t request_id, bool remove) {
   const std::vector<std::string> patterns(field.begin(), field.end());
+  if (!remove) {
+    for (const std::string& pattern : patterns) {
+      if (!session.MaySubscribe(pattern)) {
+        Refuse(session, v1::SUBSCRIBE_DENIED,
+               absl::StrCat(session.unit_id(), " may not subscribe to ", pattern), request_id);
+        return;
+      }
+    }
+  }
   const absl::Status status =
       remove ? router_.Unsubscribe(session, patterns) : router_.Subscribe(session, patterns);
   if (!status.ok()) {
@@ -269,7 +317,20 @@ void CoreLoop::HandleSubscription(Session& session,
   SendControl(session, reply);
 }
 
+void CoreLoop::Refuse(Session& session, v1::ErrorCode code, const std::string& text,
+                      uint64_t request_id) {
+  ZC_LOG(DEBUG) << "refused: " << text;
+  SendError(session.routing_id(), &session, ProtocolError(code, text), request_id);
+}
+
 void CoreLoop::HandleTimeline(Session& session, v1::TimelineRequest& request) {
+  // A timeline names officers and places: the center's to read.
+  if (session.restricted() && session.role() != v1::CENTER) {
+    Refuse(session, v1::READ_DENIED,
+           absl::StrCat(session.unit_id(), " may not read alert timelines (centers only)"),
+           request.request_id());
+    return;
+  }
   const OpenAlert* open = escalator_.Find(request.alert_id());
   ++counters_.timeline_requests;
   history_->SubmitTimeline(session.id(), std::move(request),
@@ -289,12 +350,27 @@ absl::Status CoreLoop::CheckHello(v1::Hello& hello) {
     // Consoles and probes may be anonymous; give them a unique name.
     hello.set_unit_id(absl::StrCat(RoleName(hello.role()), "-anon-", ++anonymous_sessions_));
   }
-  return ValidateUnitId(hello.unit_id());
+  if (absl::Status status = ValidateUnitId(hello.unit_id()); !status.ok()) {
+    return ProtocolError(v1::INVALID_ARGUMENT, status.message());
+  }
+  return absl::OkStatus();
 }
 
-void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello_in) {
+void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello_in,
+                           const zmq::message_t& body) {
   v1::Hello hello = hello_in;
   Session* same_connection = sessions_.FindByRouting(routing_id);
+  const Identity* identity = nullptr;
+  if (auth_ != nullptr) {
+    absl::StatusOr<const Identity*> bound = auth_->BindHello(body, hello);
+    if (!bound.ok()) {
+      ++counters_.identity_mismatches;
+      ZC_LOG(WARNING) << "refused a Hello: " << bound.status().message();
+      SendError(routing_id, same_connection, bound.status(), 0);
+      return;
+    }
+    identity = *bound;
+  }
   if (absl::Status status = CheckHello(hello); !status.ok()) {
     SendError(routing_id, same_connection, status, 0);
     return;
@@ -305,6 +381,7 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   // terminal moved to another mobile cell and its old connection is stale.
   if (Session* previous = sessions_.FindByUnit(hello.unit_id())) TakeOver(*previous);
   Session& session = sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
+  if (identity != nullptr) session.RestrictSubscriptions(identity->subscribe);
   session.online_since_unix_ms = absl::ToUnixMillis(clock_.NowWall());
   ++counters_.sessions_opened;
   ZC_LOG(INFO) << "session " << session.id() << " online: " << RoleName(session.role()) << " "
@@ -588,6 +665,10 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
               ProtocolError(v1::INVALID_ARGUMENT, "ack level is missing or unknown"), 0);
     return;
   }
+  if (absl::Status allowed = CheckAck(session, ack); !allowed.ok()) {
+    Refuse(session, v1::ACK_DENIED, std::string(allowed.message()), 0);
+    return;
+  }
   ++counters_.acks_received;
   ++counters_.acks_by_level[ack.level()];
   unresolved_alerts_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
@@ -609,6 +690,23 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
     journal_->AddDelivery(record);
   }
   RouteAckEvent(session, ack);
+}
+
+absl::Status CoreLoop::CheckAck(const Session& session, const v1::AckFrame& ack) const {
+  if (!session.restricted()) return absl::OkStatus();
+  // An ack names its message's topic: one the identity may receive.
+  if (!ValidateTopic(ack.topic()).ok() || !session.MaySubscribe(ack.topic())) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(session.unit_id(), " may not ack messages of ", ack.topic()));
+  }
+  // A unit responds to alerts it was sent: else its ACCEPTED would stop the
+  // escalation of an alert nobody who got it has taken.
+  if (session.role() == v1::TERMINAL && !ack.alert_id().empty() &&
+      !delivered_.Contains(session.unit_id(), ack.seq(), ack.alert_id())) {
+    return absl::PermissionDeniedError(absl::StrCat(session.unit_id(), " was not sent alert ",
+                                                    ack.alert_id(), " (seq ", ack.seq(), ")"));
+  }
+  return absl::OkStatus();
 }
 
 void CoreLoop::RouteAckEvent(const Session& session, const v1::AckFrame& ack) {
@@ -657,6 +755,12 @@ void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
   if (absl::Status status = ValidatePattern(request.pattern()); !status.ok()) {
     SendError(session.routing_id(), &session, ProtocolError(v1::INVALID_TOPIC, status.message()),
               request.request_id());
+    return;
+  }
+  if (!session.MaySubscribe(request.pattern())) {
+    Refuse(session, v1::SUBSCRIBE_DENIED,
+           absl::StrCat(session.unit_id(), " may not read the history of ", request.pattern()),
+           request.request_id());
     return;
   }
   ++counters_.history_requests;

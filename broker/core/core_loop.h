@@ -22,6 +22,7 @@
 #include "alerts/unresolved_alerts.h"
 #include "alerts/zones.h"
 #include "common/clock.h"
+#include "core/authenticator.h"
 #include "core/options.h"
 #include "core/pending_publishes.h"
 #include "core/snapshot_builder.h"
@@ -64,10 +65,18 @@ class CoreLoop {
   void ReadBatch();
   // Decodes one message and hands it to its handler.
   void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
+  // With a keys file: the key's identity, and the socket's handshake
+  // failures counted.
+  absl::Status StartAuthentication(TransportOptions& transport);
+  void CountHandshakeFailures();
   void Dispatch(Session& session, v1::Frame& frame);
   // Checks a Hello's version, role and unit id (naming anonymous consoles).
   absl::Status CheckHello(v1::Hello& hello);
-  void HandleHello(const std::string& routing_id, const v1::Hello& hello);
+  void HandleHello(const std::string& routing_id, const v1::Hello& hello,
+                   const zmq::message_t& body);
+  // Refuses a request the session's identity may not make: counted by its
+  // code, answered with an Error; the session stays up.
+  void Refuse(Session& session, v1::ErrorCode code, const std::string& text, uint64_t request_id);
   // A newer connection with the same unit id: the old one is told and closed.
   void TakeOver(Session& previous);
   void SendWelcome(Session& session);
@@ -83,6 +92,9 @@ class CoreLoop {
   // else goes to the journal.
   void PublishDurable(Session& session, uint64_t request_id, v1::Frame& frame);
   void HandleAck(Session& session, const v1::AckFrame& ack);
+  // With a keys file: an identity acks only topics it may receive, and a
+  // terminal only alerts it was sent. PermissionDenied with the reason.
+  absl::Status CheckAck(const Session& session, const v1::AckFrame& ack) const;
   // The ack as an event on ack.<city>.<zone>, and to the alert's publisher.
   void RouteAckEvent(const Session& session, const v1::AckFrame& ack);
   void HandleTimeline(Session& session, v1::TimelineRequest& request);
@@ -149,6 +161,7 @@ class CoreLoop {
   BrokerOptions options_;
   const Clock& clock_;
   zmq::context_t context_;
+  std::unique_ptr<Authenticator> auth_;  // with a keys file only
   std::unique_ptr<Transport> transport_;
   SessionTable sessions_;
   BrokerCounters counters_;
@@ -169,6 +182,7 @@ class CoreLoop {
   MonoNanos next_tick_ = 0;
   MonitoringExchange* exchange_;
   LatencyTracker latency_;
+  DeliveredLog delivered_;  // which alerts each unit was sent
   UnresolvedAlerts unresolved_alerts_;
   MonoNanos started_at_ = 0;
   MonoNanos next_stats_ = INT64_MAX;

@@ -81,6 +81,15 @@ ABSL_FLAG(absl::Duration, session_expiry, absl::Hours(24 * 7),
 ABSL_FLAG(std::string, zones, "",
           "Zones file (JSON, e.g. deploy/zones/jincheng.json): neighbours and response deadlines; "
           "without it alerts never escalate");
+ABSL_FLAG(std::string, keys_file, "",
+          "Keys file (JSON): the CURVE public keys that may connect, each bound to an identity "
+          "(unit, center operator or probe). With it connections are encrypted and plain ones "
+          "refused; needs --key_file. See README, Security");
+ABSL_FLAG(std::string, key_file, "",
+          "The broker's own secret key file (zonecast keygen), for --keys_file");
+ABSL_FLAG(bool, insecure, false,
+          "Without --keys_file, allow --listen beyond loopback: plain, unauthenticated "
+          "connections (a trusted lab network only)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 
 namespace {
@@ -100,6 +109,9 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.redelivery.max_deliveries = absl::GetFlag(FLAGS_max_deliveries);
   options.session_expiry = absl::GetFlag(FLAGS_session_expiry);
   options.zones_path = absl::GetFlag(FLAGS_zones);
+  options.keys_file = absl::GetFlag(FLAGS_keys_file);
+  options.key_file = absl::GetFlag(FLAGS_key_file);
+  options.insecure = absl::GetFlag(FLAGS_insecure);
   options.journal.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.journal.segment_bytes = absl::GetFlag(FLAGS_segment_bytes);
   options.journal.retention_bytes = absl::GetFlag(FLAGS_retention_bytes);

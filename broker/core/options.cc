@@ -1,15 +1,48 @@
 #include "core/options.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace zonecast {
+
+bool IsLoopbackEndpoint(absl::string_view endpoint) {
+  if (absl::StartsWith(endpoint, "ipc://") || absl::StartsWith(endpoint, "inproc://")) {
+    return true;
+  }
+  if (!absl::ConsumePrefix(&endpoint, "tcp://")) return false;
+  // tcp://HOST:PORT; an interface name or a wildcard (*, 0.0.0.0) is not
+  // loopback.
+  const size_t colon = endpoint.rfind(':');
+  const absl::string_view host = endpoint.substr(0, colon);
+  if (host == "localhost" || host == "[::1]") return true;
+  // 127.0.0.0/8, written as four numbers.
+  int octets = 0;
+  for (absl::string_view part : absl::StrSplit(host, '.')) {
+    int value = 0;
+    if (!absl::SimpleAtoi(part, &value) || value < 0 || value > 255) return false;
+    if (octets++ == 0 && value != 127) return false;
+  }
+  return octets == 4;
+}
 
 absl::Status BrokerOptions::Validate() const {
   if (!absl::StartsWith(listen, "tcp://") && !absl::StartsWith(listen, "ipc://") &&
       !absl::StartsWith(listen, "inproc://")) {
     return absl::InvalidArgumentError(
         absl::StrCat("--listen '", listen, "' is not a ZeroMQ endpoint (tcp://HOST:PORT)"));
+  }
+  if (keys_file.empty() != key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--keys_file and --key_file go together: the clients' keys and the broker's own");
+  }
+  if (!secure() && !insecure && !IsLoopbackEndpoint(listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to listen on ", listen,
+        " without --keys_file: anyone who reaches it could read and publish alerts unencrypted. "
+        "Give --keys_file and --key_file (see README, Security), listen on 127.0.0.1, or pass "
+        "--insecure"));
   }
   if (heartbeat_ms < 10 || heartbeat_ms > 600'000) {
     return absl::InvalidArgumentError("--heartbeat_ms must be within [10, 600000]");

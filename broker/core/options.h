@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "delivery/redelivery_policy.h"
 #include "journal/journal_options.h"
@@ -16,6 +17,10 @@
 #include "zonecast/domain.pb.h"
 
 namespace zonecast {
+
+// True for a tcp:// endpoint on a loopback address, and for ipc:// and
+// inproc:// (this machine only).
+bool IsLoopbackEndpoint(absl::string_view endpoint);
 
 struct BrokerOptions {
   // ZeroMQ endpoint of the ROUTER socket. "tcp://127.0.0.1:*" binds an
@@ -49,6 +54,15 @@ struct BrokerOptions {
   RedeliveryPolicy redelivery;
   // Zones file (JSON): neighbours and response deadlines for escalation.
   std::string zones_path;
+  // Keys file (JSON, v1::KeysFile): with it the socket speaks CURVE, only
+  // the keys it lists may connect, and each connection is the identity its
+  // key is bound to. `key_file` is the broker's own secret key file.
+  std::string keys_file;
+  std::string key_file;
+  // Without a keys file the broker listens on loopback only, unless this is
+  // set: plain, unauthenticated connections from other machines.
+  bool insecure = false;
+  bool secure() const { return !keys_file.empty(); }
   // A durable session (terminal) unused this long is forgotten (journaled).
   absl::Duration session_expiry = absl::Hours(24 * 7);
 

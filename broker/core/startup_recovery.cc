@@ -11,8 +11,9 @@
 namespace zonecast {
 
 StartupRecovery::StartupRecovery(const ZoneIndex& zones, const Clock& clock,
-                                 UnresolvedAlerts& status, Escalator& escalator)
-    : zones_(zones), clock_(clock), status_(status), escalator_(escalator) {}
+                                 UnresolvedAlerts& status, Escalator& escalator,
+                                 DeliveredLog& delivered)
+    : zones_(zones), clock_(clock), status_(status), escalator_(escalator), delivered_(delivered) {}
 
 void StartupRecovery::Finish(const std::vector<journal::SegmentInfo>& segments) {
   ReopenAlerts();
@@ -61,9 +62,14 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
     if (type == journal::RecordType::kDelivery) {
       v1::JournalDelivery delivery;
       if (!delivery.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
-          delivery.kind() != v1::JournalDelivery::ACK || delivery.alert_id().empty()) {
+          delivery.alert_id().empty()) {
         return;
       }
+      if (delivery.kind() == v1::JournalDelivery::DELIVERED) {
+        delivered_.Record(delivery.unit(), delivery.seq(), delivery.alert_id());
+        return;
+      }
+      if (delivery.kind() != v1::JournalDelivery::ACK) return;
       acks_.push_back(
           Ack{delivery.alert_id(), delivery.unit(), delivery.level(), delivery.unix_ms()});
       if (Escalator::IsResponse(delivery.level())) alerts_.erase(delivery.alert_id());

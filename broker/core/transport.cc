@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "shared/handshake_monitor.h"
 
 namespace zonecast {
 
@@ -14,16 +15,23 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Bind(zmq::context_t& conte
     socket.set(zmq::sockopt::rcvhwm, options.receive_hwm);
     socket.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
     socket.set(zmq::sockopt::linger, 0);
+    if (!options.curve_secret_key.empty()) {
+      socket.set(zmq::sockopt::curve_server, 1);
+      socket.set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
+      socket.set(zmq::sockopt::zap_domain, "zonecast");
+    }
+    zmq::socket_t events = MonitorHandshakes(context, socket);
     socket.bind(options.endpoint);
     std::string endpoint = socket.get(zmq::sockopt::last_endpoint);
-    return std::unique_ptr<Transport>(new Transport(std::move(socket), std::move(endpoint)));
+    return std::unique_ptr<Transport>(
+        new Transport(std::move(socket), std::move(events), std::move(endpoint)));
   } catch (const zmq::error_t& e) {
     return absl::UnavailableError(absl::StrCat("cannot bind ", options.endpoint, ": ", e.what()));
   }
 }
 
-Transport::Transport(zmq::socket_t socket, std::string endpoint)
-    : socket_(std::move(socket)), endpoint_(std::move(endpoint)) {}
+Transport::Transport(zmq::socket_t socket, zmq::socket_t events, std::string endpoint)
+    : socket_(std::move(socket)), events_(std::move(events)), endpoint_(std::move(endpoint)) {}
 
 bool Transport::Receive(std::string* routing_id, zmq::message_t* body, int* parts) {
   try {

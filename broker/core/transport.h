@@ -22,6 +22,10 @@ struct TransportOptions {
   int send_hwm = 1000;
   int receive_hwm = 10000;
   int64_t max_message_bytes = 4 << 20;
+  // The broker's CURVE secret key (Z85). Set: the socket is a CURVE server,
+  // plain peers fail the handshake, and libzmq asks the context's ZAP
+  // handler about every client key.
+  std::string curve_secret_key;
 };
 
 class Transport {
@@ -40,6 +44,10 @@ class Transport {
   // For zmq::poll.
   zmq::socket_t& socket() { return socket_; }
 
+  // Handshake failures of the socket's peers (shared/handshake_monitor.h):
+  // poll events(), read them with NextHandshakeFailure(events()).
+  zmq::socket_t& events() { return events_; }
+
   // Receives one message without blocking. Returns false when none is ready.
   // `*body` receives the last part; `*parts` counts the parts after the
   // routing id (1 for a well-formed client frame).
@@ -50,8 +58,9 @@ class Transport {
   SendResult Send(absl::string_view routing_id, zmq::message_t& body);
 
  private:
-  explicit Transport(zmq::socket_t socket, std::string endpoint);
+  Transport(zmq::socket_t socket, zmq::socket_t events, std::string endpoint);
   zmq::socket_t socket_;
+  zmq::socket_t events_;  // PAIR, connected to the socket's monitor
   std::string endpoint_;
 };
 

@@ -50,7 +50,14 @@ namespace zonecast {
   X(escalations)                    \
   X(emergencies)                    \
   X(timeline_requests)              \
-  X(catch_up_replays)
+  X(catch_up_replays)               \
+  X(auth_accepted)                  \
+  X(auth_refused_unknown_key)       \
+  X(auth_refused_malformed)         \
+  X(handshakes_failed_plain)        \
+  X(handshakes_failed_protocol)     \
+  X(handshakes_failed_refused)      \
+  X(identity_mismatches)
 // clang-format on
 
 struct BrokerCounters {

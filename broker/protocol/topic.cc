@@ -77,6 +77,33 @@ bool PatternMatches(absl::string_view pattern, absl::string_view topic) {
   return p.size() == t.size();
 }
 
+bool PatternCovers(absl::string_view grant, absl::string_view pattern) {
+  TopicTokens g = SplitTopic(grant);
+  TopicTokens p = SplitTopic(pattern);
+  for (size_t i = 0; i < g.size(); ++i) {
+    // `>` takes one or more tokens: what the pattern has from here on is one
+    // or more tokens of any kind.
+    if (g[i] == ">") return p.size() > i;
+    if (i >= p.size()) return false;
+    // A `>` in the pattern reaches topics of any length; a grant token other
+    // than `>` cannot cover it.
+    if (p[i] == ">") return false;
+    // `*` in the grant takes any one token, literal or `*`; a literal only
+    // itself.
+    if (g[i] != "*" && g[i] != p[i]) return false;
+  }
+  return g.size() == p.size();
+}
+
+absl::Status ValidateUnitId(absl::string_view unit_id) {
+  if (unit_id.size() > kMaxUnitIdBytes || unit_id.find('.') != absl::string_view::npos ||
+      !ValidateTopic(unit_id).ok() || HasWildcard(unit_id)) {
+    return absl::InvalidArgumentError(absl::StrCat("unit id '", unit_id, "' must be 1-",
+                                                   kMaxUnitIdBytes, " characters of [a-z0-9_-]"));
+  }
+  return absl::OkStatus();
+}
+
 absl::string_view TopicFamily(absl::string_view topic) { return topic.substr(0, topic.find('.')); }
 
 bool CityAndZone(absl::string_view topic, std::string* city, std::string* zone) {

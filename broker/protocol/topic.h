@@ -40,6 +40,18 @@ absl::Status ValidatePattern(absl::string_view pattern);
 // token-by-token walk, used by tests as the reference matcher.
 bool PatternMatches(absl::string_view pattern, absl::string_view topic);
 
+// True if every topic `pattern` matches is matched by `grant` too (a
+// permission check: may a session holding `grant` subscribe to `pattern`?).
+// Both must be valid patterns. "alert.jincheng.*" covers "alert.jincheng.z03"
+// and itself but not "alert.>"; ">" covers everything.
+bool PatternCovers(absl::string_view grant, absl::string_view pattern);
+
+// Unit ids (and the names of identities) become topic tokens
+// (radio.<city>.<zone>.<unit>, sys.presence.<unit>), so they obey the token
+// rules. InvalidArgument otherwise.
+inline constexpr size_t kMaxUnitIdBytes = 64;
+absl::Status ValidateUnitId(absl::string_view unit_id);
+
 // The first token ("alert", "radio", ...): the topic's family.
 absl::string_view TopicFamily(absl::string_view topic);
 

@@ -1,5 +1,9 @@
 #include "routing/session.h"
 
+#include <algorithm>
+
+#include "protocol/topic.h"
+
 namespace zonecast {
 
 Session::Session(SessionId id, std::string routing_id, const v1::Hello& hello, QueueLimits limits,
@@ -12,5 +16,11 @@ Session::Session(SessionId id, std::string routing_id, const v1::Hello& hello, Q
       zone_(hello.zone()),
       queue_(limits),
       last_heard_(now) {}
+
+bool Session::MaySubscribe(absl::string_view pattern) const {
+  return !restricted_ || std::any_of(grants_.begin(), grants_.end(), [&](const std::string& grant) {
+    return PatternCovers(grant, pattern);
+  });
+}
 
 }  // namespace zonecast

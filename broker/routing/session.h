@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "routing/session_queue.h"
 #include "routing/topic_trie.h"
@@ -30,6 +31,16 @@ class Session {
   const std::string& unit_id() const { return unit_id_; }
   const std::string& patrol_group() const { return patrol_group_; }
   const std::string& zone() const { return zone_; }
+
+  // What the session may subscribe to and read from history: patterns from
+  // its identity's grants (see PatternCovers). Unrestricted when the broker
+  // has no keys file: then every client is who it says it is.
+  void RestrictSubscriptions(std::vector<std::string> grants) {
+    restricted_ = true;
+    grants_ = std::move(grants);
+  }
+  bool restricted() const { return restricted_; }
+  bool MaySubscribe(absl::string_view pattern) const;
 
   absl::flat_hash_set<std::string>& patterns() { return patterns_; }
   const absl::flat_hash_set<std::string>& patterns() const { return patterns_; }
@@ -67,6 +78,8 @@ class Session {
   std::string unit_id_;
   std::string patrol_group_;
   std::string zone_;
+  bool restricted_ = false;
+  std::vector<std::string> grants_;
   absl::flat_hash_set<std::string> patterns_;
   SessionQueue queue_;
   MonoNanos last_heard_;

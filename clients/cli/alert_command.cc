@@ -56,7 +56,9 @@ int RunAlert() {
   if (alert_id.empty() && !PositionalArgs().empty()) alert_id = PositionalArgs()[0];
   if (alert_id.empty()) return UsageError(command, "give the ALERT_ID");
   if (PositionalArgs().size() > 1) return UsageError(command, "give one ALERT_ID");
-  ClientOptions options = BaseOptions();
+  absl::StatusOr<ClientOptions> base = BaseOptions();
+  if (!base.ok()) return Failure(command, base.status());
+  ClientOptions options = *std::move(base);
   options.role = v1::CENTER;
   options.unit_id = absl::GetFlag(FLAGS_unit);
   if (options.unit_id.empty()) options.unit_id = DefaultUnitId("timeline");

@@ -28,8 +28,20 @@ int Failure(const std::string& command, const absl::Status& status) {
   return kExitFailure;
 }
 
-ClientOptions BaseOptions() {
+absl::StatusOr<ClientOptions> BaseOptions() {
   ClientOptions options;
+  const std::string key = absl::GetFlag(FLAGS_key);
+  const std::string broker_key = absl::GetFlag(FLAGS_broker_key);
+  if (key.empty() != broker_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--key and --broker_key go together: this client's secret key file and the broker's "
+        "public key file");
+  }
+  if (!key.empty()) {
+    if (absl::Status status = LoadKeyFiles(key, broker_key, &options); !status.ok()) {
+      return status;
+    }
+  }
   options.broker = absl::GetFlag(FLAGS_broker);
   const int32_t timeout_ms = std::max(1, absl::GetFlag(FLAGS_timeout_ms));
   options.connect_timeout = absl::Milliseconds(timeout_ms);
@@ -38,6 +50,10 @@ ClientOptions BaseOptions() {
   return options;
 }
 
-std::string DefaultUnitId(const std::string& prefix) { return absl::StrCat(prefix, "-", getpid()); }
+std::string DefaultUnitId(const std::string& prefix) {
+  // With a key the broker names the session after the key's identity.
+  if (!absl::GetFlag(FLAGS_key).empty()) return "";
+  return absl::StrCat(prefix, "-", getpid());
+}
 
 }  // namespace zonecast::cli

@@ -19,10 +19,12 @@ int UsageError(const std::string& command, const std::string& message);
 // Prints "zonecast <command>: <status>" to stderr and returns kExitFailure.
 int Failure(const std::string& command, const absl::Status& status);
 
-// ClientOptions from --broker and --timeout_ms.
-ClientOptions BaseOptions();
+// ClientOptions from --broker, --timeout_ms and the key files of --key and
+// --broker_key; an error names the flag or file that is wrong.
+absl::StatusOr<ClientOptions> BaseOptions();
 
-// A default unit id for a console or watcher: "<prefix>-<pid>".
+// A default unit id for a console or watcher: "<prefix>-<pid>"; none with
+// --key (the broker knows the client by its key).
 std::string DefaultUnitId(const std::string& prefix);
 
 // Parses a --lat/--lon value in degrees. Empty text leaves *out alone and

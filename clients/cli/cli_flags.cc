@@ -4,6 +4,10 @@
 
 ABSL_FLAG(std::string, broker, "tcp://127.0.0.1:7400", "ZeroMQ endpoint of zonecastd");
 ABSL_FLAG(int32_t, timeout_ms, 5000, "How long to wait for the broker, in milliseconds");
+ABSL_FLAG(std::string, key, "",
+          "This client's secret key file (zonecast keygen), for a broker with a keys file; the "
+          "broker then knows the client by the identity its keys file binds the key to");
+ABSL_FLAG(std::string, broker_key, "", "The broker's public key file, with --key");
 ABSL_FLAG(bool, json, false, "Print one JSON object per line (proto field names)");
 ABSL_FLAG(std::string, topic, "", "Topic, e.g. alert.jincheng.z03 or radio.jincheng.z03.UNIT");
 ABSL_FLAG(std::string, priority, "P3", "Alert priority: P1 (life at risk) .. P4 (routine)");

@@ -26,12 +26,13 @@ int RunHistory();
 int RunAlert();
 int RunProbe();
 int RunStats();
+int RunKeygen();
 
 // The probe's bad-usage report: one "ZONECAST UNKNOWN - <message>" line on
 // stdout; returns 3 (UNKNOWN).
 int ProbeUsageError(const std::string& message);
 
-// Arguments after the flags (only `alert` takes one: the alert id).
+// Arguments after the flags (`alert` takes the alert id, `keygen` a path).
 const std::vector<std::string>& PositionalArgs();
 
 const std::vector<Command>& Commands();

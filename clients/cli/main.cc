@@ -27,8 +27,8 @@ const std::vector<Command>& Commands() {
        "Publishes an alert as the center and prints the broker's PubAck as one JSON line\n"
        "({\"seq\":...,\"alert_id\":...}). Exit 0 on PubAck; 1 if the broker is unreachable,\n"
        "answers with an Error or times out (retry with the same --id); 2 on bad flags.",
-       {"broker", "timeout_ms", "topic", "priority", "title", "body", "category", "lat", "lon",
-        "address", "id", "unit"},
+       {"broker", "key", "broker_key", "timeout_ms", "topic", "priority", "title", "body",
+        "category", "lat", "lon", "address", "id", "unit"},
        &RunPublish},
       {"terminal",
        "run a patrol terminal: print alerts, ack them, respond",
@@ -42,8 +42,8 @@ const std::vector<Command>& Commands() {
        "alert. With --interactive, type a response (accepted, en_route, on_scene,\n"
        "resolved, declined, then optional text) for the last alert shown. Runs until\n"
        "--count deliveries or Ctrl-C. Reconnects by itself and is replayed what it missed.",
-       {"broker", "timeout_ms", "unit", "group", "zone", "subscribe", "count", "json", "respond",
-        "text", "interactive"},
+       {"broker", "key", "broker_key", "timeout_ms", "unit", "group", "zone", "subscribe", "count",
+        "json", "respond", "text", "interactive"},
        &RunTerminal},
       {"radio",
        "send one radio event (position, status, emergency ...) upward",
@@ -53,8 +53,8 @@ const std::vector<Command>& Commands() {
        "\n"
        "Publishes one radio event as patrol unit UNIT and prints the PubAck as JSON.\n"
        "POSITION and PTT are best-effort (seq 0); STATUS, TEXT and EMERGENCY are durable.",
-       {"broker", "timeout_ms", "unit", "group", "zone", "topic", "kind", "lat", "lon", "status",
-        "text"},
+       {"broker", "key", "broker_key", "timeout_ms", "unit", "group", "zone", "topic", "kind",
+        "lat", "lon", "status", "text"},
        &RunRadio},
       {"watch",
        "show alerts, radio events, acks and presence as they pass",
@@ -63,7 +63,7 @@ const std::vector<Command>& Commands() {
        "\n"
        "The center's and monitors' view: prints everything matching the patterns, e.g.\n"
        "'alert.jincheng.*', 'radio.>', 'ack.>', 'sys.presence.>'. Does not acknowledge.",
-       {"broker", "timeout_ms", "subscribe", "json", "count", "role", "unit"},
+       {"broker", "key", "broker_key", "timeout_ms", "subscribe", "json", "count", "role", "unit"},
        &RunWatch},
       {"history",
        "print stored messages from the broker's journal",
@@ -73,7 +73,8 @@ const std::vector<Command>& Commands() {
        "Prints the durable messages whose topic matches PATTERN (wildcards allowed), oldest\n"
        "first, as the journal holds them; served off the routing thread. When --limit cuts\n"
        "the answer short, stderr says which --since-seq continues it.",
-       {"broker", "timeout_ms", "topic", "since_seq", "since", "limit", "json", "unit"},
+       {"broker", "key", "broker_key", "timeout_ms", "topic", "since_seq", "since", "limit", "json",
+        "unit"},
        &RunHistory},
       {"alert",
        "print an alert's timeline: published, delivered, acks, escalations",
@@ -82,7 +83,7 @@ const std::vector<Command>& Commands() {
        "Prints everything that happened to one alert, in broker time order: who published\n"
        "it, each delivery and redelivery (to which unit), each ack with its level, and\n"
        "escalations, with the time since publication. Rebuilt from the journal.",
-       {"broker", "timeout_ms", "json", "id"},
+       {"broker", "key", "broker_key", "timeout_ms", "json", "id"},
        &RunAlert,
        /*takes_positional=*/true},
       {"probe",
@@ -125,10 +126,25 @@ const std::vector<Command>& Commands() {
        "    command_line  /usr/local/bin/zonecast probe --broker $ARG1$ --http $ARG2$ "
        "--warn-p99-ms $ARG3$ --crit-p99-ms $ARG4$\n"
        "  }",
-       {"broker", "http", "rate", "duration", "warn_p99_ms", "crit_p99_ms", "name", "timeout_ms"},
+       {"broker", "key", "broker_key", "http", "rate", "duration", "warn_p99_ms", "crit_p99_ms",
+        "name", "timeout_ms"},
        &RunProbe,
        /*takes_positional=*/false,
        &ProbeUsageError},
+      {"keygen",
+       "write a CURVE key pair for a terminal, console, probe or the broker",
+       "Usage: zonecast keygen PATH\n"
+       "\n"
+       "Writes a new key pair: PATH.key (the secret key, mode 0600: it stays on the\n"
+       "device) and PATH.pub (the public key: it goes into the broker's keys file, or,\n"
+       "for the broker's own pair, to every client). Prints the public key. Refuses to\n"
+       "overwrite existing files. Exit 0; 1 if the files cannot be written; 2 on bad usage.\n"
+       "\n"
+       "  zonecast keygen /etc/zonecast/broker          # the broker's pair\n"
+       "  zonecast keygen ./jc-z10-v01                  # a terminal's pair",
+       {},
+       &RunKeygen,
+       /*takes_positional=*/true},
       {"stats",
        "print the broker's latency percentiles, counters and gauges",
        "Usage: zonecast stats [--http http://HOST:7480] [--json] [--timeout_ms T]\n"

@@ -256,7 +256,10 @@ int Probe() {
   std::future<std::string> ready_problem;
   if (!http.empty()) ready_problem = std::async(std::launch::async, CheckReady, http, timeout);
 
-  ClientOptions options = BaseOptions();  // connect and request timeouts: --timeout_ms
+  // Connect and request timeouts: --timeout_ms; keys: --key, --broker_key.
+  absl::StatusOr<ClientOptions> base = BaseOptions();
+  if (!base.ok()) return Report(kUnknown, std::string(base.status().message()));
+  ClientOptions options = *std::move(base);
   options.role = v1::PROBE;
   options.unit_id = name;
   options.client_name = "zonecast-probe/0.1";

@@ -57,7 +57,9 @@ int RunPublish() {
   alert->mutable_location()->set_address(absl::GetFlag(FLAGS_address));
   alert->set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
 
-  ClientOptions options = BaseOptions();
+  absl::StatusOr<ClientOptions> base = BaseOptions();
+  if (!base.ok()) return Failure(command, base.status());
+  ClientOptions options = *std::move(base);
   options.role = v1::CENTER;
   options.unit_id = absl::GetFlag(FLAGS_unit);
   if (options.unit_id.empty()) options.unit_id = DefaultUnitId("center");

@@ -45,7 +45,9 @@ int RunRadio() {
   radio->set_text(absl::GetFlag(FLAGS_text));
   radio->set_event_unix_ms(absl::ToUnixMillis(absl::Now()));
 
-  ClientOptions options = BaseOptions();
+  absl::StatusOr<ClientOptions> base = BaseOptions();
+  if (!base.ok()) return Failure(command, base.status());
+  ClientOptions options = *std::move(base);
   options.role = v1::TERMINAL;
   options.unit_id = unit;
   options.patrol_group = absl::GetFlag(FLAGS_group);

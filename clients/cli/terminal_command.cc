@@ -26,7 +26,9 @@ int RunTerminal() {
     return UsageError(command,
                       "--respond must be ACCEPTED, EN_ROUTE, ON_SCENE, RESOLVED or DECLINED");
   }
-  ClientOptions options = BaseOptions();
+  absl::StatusOr<ClientOptions> base = BaseOptions();
+  if (!base.ok()) return Failure(command, base.status());
+  ClientOptions options = *std::move(base);
   options.role = v1::TERMINAL;
   options.unit_id = unit;
   options.patrol_group = absl::GetFlag(FLAGS_group);

@@ -14,7 +14,9 @@ int RunWatch() {
   const std::string command = "watch";
   const std::vector<std::string> patterns = absl::GetFlag(FLAGS_subscribe);
   if (patterns.empty()) return UsageError(command, "at least one --subscribe PATTERN is required");
-  ClientOptions options = BaseOptions();
+  absl::StatusOr<ClientOptions> base = BaseOptions();
+  if (!base.ok()) return Failure(command, base.status());
+  ClientOptions options = *std::move(base);
   const std::string role = absl::GetFlag(FLAGS_role);
   if (role == "center") {
     options.role = v1::CENTER;

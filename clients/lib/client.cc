@@ -14,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "shared/annotated_mutex.h"
+#include "shared/curve_keys.h"
+#include "shared/handshake_monitor.h"
 #include "shared/protocol_version.h"
 #include "shared/request_ids.h"
 #include "shared/wire_status.h"
@@ -30,6 +32,18 @@ constexpr absl::string_view kSessionLostPrefix = "SESSION_LOST: ";
 constexpr absl::string_view kTakenOverPrefix = "SESSION_TAKEN_OVER";
 
 }  // namespace
+
+absl::Status LoadKeyFiles(const std::string& key_file, const std::string& broker_key_file,
+                          ClientOptions* options) {
+  absl::StatusOr<CurveKeys> own = ReadSecretKeyFile(key_file);
+  if (!own.ok()) return own.status();
+  absl::StatusOr<std::string> broker = ReadPublicKeyFile(broker_key_file);
+  if (!broker.ok()) return broker.status();
+  options->public_key = own->public_key;
+  options->secret_key = own->secret_key;
+  options->broker_public_key = *broker;
+  return absl::OkStatus();
+}
 
 bool IsGoodbye(const absl::Status& status) {
   return absl::IsUnavailable(status) && absl::StartsWith(status.message(), kGoodbyePrefix);
@@ -63,6 +77,9 @@ struct Client::State {
 
   AnnotatedMutex mutex;
   zmq::socket_t socket ABSL_GUARDED_BY(mutex){context, zmq::socket_type::dealer};
+  // The socket's handshake failures (a refused key, plain against CURVE).
+  zmq::socket_t handshakes ABSL_GUARDED_BY(mutex);
+  int handshakes_broken ABSL_GUARDED_BY(mutex) = 0;
   v1::Welcome welcome ABSL_GUARDED_BY(mutex);
   bool connected ABSL_GUARDED_BY(mutex) = false;
   bool superseded ABSL_GUARDED_BY(mutex) = false;  // SESSION_TAKEN_OVER: this client is done
@@ -144,10 +161,52 @@ struct Client::State {
       socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
       socket.set(zmq::sockopt::rcvhwm, 100000);
       socket.set(zmq::sockopt::sndhwm, 10000);
+      if (!options.secret_key.empty() || !options.broker_public_key.empty()) {
+        socket.set(zmq::sockopt::curve_serverkey, options.broker_public_key);
+        socket.set(zmq::sockopt::curve_publickey, options.public_key);
+        socket.set(zmq::sockopt::curve_secretkey, options.secret_key);
+      }
+      handshakes = MonitorHandshakes(context, socket);
       socket.connect(options.broker);
     } catch (const zmq::error_t& e) {
       return absl::InvalidArgumentError(
           absl::StrCat("cannot connect to '", options.broker, "': ", e.what()));
+    }
+    return absl::OkStatus();
+  }
+
+  // Reads the socket's handshake failures. A refused key or a mismatch of
+  // mechanisms is the answer. A handshake the broker just broke off says
+  // less (a wrong broker key looks like that, and so does a mismatch the
+  // broker noticed first): the third one in a row is taken as the answer.
+  absl::Status HandshakeProblem() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    for (HandshakeFailure failure;
+         (failure = NextHandshakeFailure(handshakes)) != HandshakeFailure::kNone;) {
+      switch (failure) {
+        case HandshakeFailure::kRefused:
+          return absl::PermissionDeniedError(
+              absl::StrCat("the broker at ", options.broker,
+                           " refused this client's key: is its public key in the broker's "
+                           "keys file?"));
+        case HandshakeFailure::kMechanism:
+          return absl::FailedPreconditionError(absl::StrCat(
+              "the broker at ", options.broker,
+              (options.secret_key.empty()
+                   ? " wants CURVE keys: give this client its key file and the broker's public key"
+                   : " does not speak CURVE: connect without keys")));
+        default:
+          if (++handshakes_broken < 3) break;
+          if (options.secret_key.empty()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "the broker at ", options.broker,
+                " breaks off the handshake: it wants CURVE keys? give this client its key "
+                "file and the broker's public key"));
+          }
+          return absl::PermissionDeniedError(
+              absl::StrCat("the broker at ", options.broker,
+                           " breaks off the security handshake: is the broker's public key the "
+                           "right one, and does it speak CURVE?"));
+      }
     }
     return absl::OkStatus();
   }
@@ -583,12 +642,17 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   s.hello_retry = std::min(absl::Seconds(1), options.connect_timeout / 2);
   s.SendHello();
   std::optional<absl::Status> refused;
-  s.Pump(deadline, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Pump calls it with s.mutex held
-    for (const State::Inbound& in : s.inbox) {
-      if (!in.status.ok()) refused = in.status;
-    }
-    return s.connected || refused.has_value();
-  });
+  // In short slices, so that a failed security handshake ends the wait.
+  while (!s.connected && !refused && absl::Now() < deadline) {
+    s.Pump(std::min(deadline, absl::Now() + absl::Milliseconds(50)),
+           [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Pump calls it with s.mutex held
+             for (const State::Inbound& in : s.inbox) {
+               if (!in.status.ok()) refused = in.status;
+             }
+             return s.connected || refused.has_value();
+           });
+    if (absl::Status problem = s.HandshakeProblem(); !problem.ok()) refused = problem;
+  }
   if (refused) return *refused;
   if (!s.connected) {
     return absl::UnavailableError(absl::StrCat("no answer from a zonecast broker at ",

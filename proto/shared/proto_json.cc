@@ -1,6 +1,9 @@
 #include "shared/proto_json.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -192,6 +195,26 @@ std::string JsonWithMember(const std::string& object, absl::string_view key,
   if (object.size() < 2 || object.front() != '{') return object;
   const bool empty = object.find_first_not_of(" \n", 1) == object.size() - 1;
   return absl::StrCat("{", JsonString(key), ":", value, empty ? "" : ",", object.substr(1));
+}
+
+absl::Status ReadJsonFile(const std::string& path, absl::string_view what,
+                          google::protobuf::Message* message) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::NotFoundError(absl::StrCat(what, " ", path, " is not a readable file"));
+  }
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", what, " ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), message, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " ", path, ": ", std::string(parsed.message())));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace zonecast

@@ -8,6 +8,7 @@
 // 64-bit fields.
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
@@ -19,6 +20,13 @@ struct JsonOptions {
 };
 
 std::string ProtoToJson(const google::protobuf::Message& message, JsonOptions options = {});
+
+// Reads a JSON file (a zones file, a keys file) into `message` with
+// protobuf's JSON parser, refusing unknown fields. NotFound if `path` is not
+// a readable file; InvalidArgument "<what> <path>: <problem>" if it does not
+// parse.
+absl::Status ReadJsonFile(const std::string& path, absl::string_view what,
+                          google::protobuf::Message* message);
 
 // `text` as a JSON string literal, quotes and escapes included.
 std::string JsonString(absl::string_view text);

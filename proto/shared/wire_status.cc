@@ -22,6 +22,10 @@ absl::StatusCode CanonicalCode(v1::ErrorCode code) {
     case v1::SESSION_TAKEN_OVER:
       return absl::StatusCode::kFailedPrecondition;
     case v1::PERMISSION_DENIED:
+    case v1::IDENTITY_MISMATCH:
+    case v1::SUBSCRIBE_DENIED:
+    case v1::ACK_DENIED:
+    case v1::READ_DENIED:
       return absl::StatusCode::kPermissionDenied;
     case v1::STORAGE_UNAVAILABLE:
       return absl::StatusCode::kUnavailable;

@@ -1,6 +1,9 @@
 // The `zonecast` command-line tool against a real zonecastd: help and usage
 // exit codes, an unreachable broker, a broker Error, and the Lanhua bridge
 // scene end to end (terminal, publish, watch on ack.>) with JSON output.
+#include <sys/stat.h>
+
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <string>
@@ -188,6 +191,47 @@ TEST_F(CliTest, LanhuaBridgeAlertFromPublishToTerminalAndAcks) {
     levels.push_back(StringField(event, "level"));
   }
   EXPECT_THAT(levels, UnorderedElementsAre("RECEIVED", "ACCEPTED"));
+}
+
+// The README's Security walk-through: keygen writes a pair (the secret one
+// private, never overwritten), and the CLI reaches a broker with a keys file
+// only with its key.
+TEST_F(CliTest, KeygenAndKeysReachAKeyedBroker) {
+  const std::string dir = zonecast::testing::MakeTempDir("zonecast-cli-keys");
+  CliResult broker_keys = RunCli({"keygen", dir + "/broker"});
+  ASSERT_EQ(broker_keys.exit_code, 0) << Explain(broker_keys);
+  CliResult center_keys = RunCli({"keygen", dir + "/center-op-1"});
+  ASSERT_EQ(center_keys.exit_code, 0) << Explain(center_keys);
+  const std::string center_public(absl::StripTrailingAsciiWhitespace(center_keys.out));
+  EXPECT_EQ(center_public.size(), 40u) << Explain(center_keys);
+  struct stat info {};
+  ASSERT_EQ(::stat((dir + "/center-op-1.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  CliResult again = RunCli({"keygen", dir + "/center-op-1"});
+  EXPECT_EQ(again.exit_code, 1) << Explain(again);
+  EXPECT_THAT(again.err, HasSubstr("not overwritten"));
+
+  std::ofstream(dir + "/keys.json")
+      << R"({"city": "jincheng", "grants": [{"public_key": ")" << center_public
+      << R"(", "identity": "center-op-1", "role": "CENTER"}]})";
+  auto broker = BrokerProcess::Start(
+      {"--keys_file=" + dir + "/keys.json", "--key_file=" + dir + "/broker.key"});
+  ASSERT_TRUE(broker.ok()) << broker.status();
+  const std::vector<std::string> alert = {"--broker", (*broker)->endpoint(),
+                                          "--topic",  "alert.jincheng.z03",
+                                          "--title",  "Lanhua bridge"};
+  std::vector<std::string> plain = {"publish"};
+  plain.insert(plain.end(), alert.begin(), alert.end());
+  CliResult refused = RunCli(plain);
+  EXPECT_EQ(refused.exit_code, 1) << Explain(refused);
+  EXPECT_THAT(refused.err, HasSubstr("wants CURVE keys"));
+
+  std::vector<std::string> keyed = {"publish", "--key", dir + "/center-op-1.key", "--broker_key",
+                                    dir + "/broker.pub"};
+  keyed.insert(keyed.end(), alert.begin(), alert.end());
+  CliResult published = RunCli(keyed);
+  ASSERT_EQ(published.exit_code, 0) << Explain(published);
+  EXPECT_EQ(NumberField(ParseJson(Lines(published.out).at(0)), "seq"), 1);
 }
 
 }  // namespace

@@ -41,7 +41,12 @@ TEST_F(BrokerOptionsTest, DefaultsValidate) {
 TEST_F(BrokerOptionsTest, AcceptsEveryZeroMqScheme) {
   for (const std::string listen :
        {"tcp://127.0.0.1:*", "tcp://0.0.0.0:7400", "ipc:///tmp/zonecast.sock", "inproc://core"}) {
-    EXPECT_TRUE(ValidateWith([&](BrokerOptions& o) { o.listen = listen; }).ok()) << listen;
+    // --insecure: beyond loopback needs keys otherwise (see below).
+    EXPECT_TRUE(ValidateWith([&](BrokerOptions& o) {
+                  o.listen = listen;
+                  o.insecure = true;
+                }).ok())
+        << listen;
   }
 }
 
@@ -124,6 +129,37 @@ TEST_F(BrokerOptionsTest, RejectsZeroSessionExpiry) {
   ExpectInvalid([](BrokerOptions& o) { o.session_expiry = absl::ZeroDuration(); },
                 "--session_expiry");
   ExpectInvalid([](BrokerOptions& o) { o.session_expiry = absl::Seconds(-1); }, "--session_expiry");
+}
+
+TEST_F(BrokerOptionsTest, LoopbackEndpointsAreThoseOfThisMachine) {
+  EXPECT_TRUE(IsLoopbackEndpoint("tcp://127.0.0.1:7400"));
+  EXPECT_TRUE(IsLoopbackEndpoint("tcp://127.0.0.1:*"));
+  EXPECT_TRUE(IsLoopbackEndpoint("tcp://localhost:7400"));
+  EXPECT_TRUE(IsLoopbackEndpoint("tcp://[::1]:7400"));
+  EXPECT_TRUE(IsLoopbackEndpoint("ipc:///run/zonecast.sock"));
+  EXPECT_FALSE(IsLoopbackEndpoint("tcp://0.0.0.0:7400"));
+  EXPECT_FALSE(IsLoopbackEndpoint("tcp://*:7400"));
+  EXPECT_FALSE(IsLoopbackEndpoint("tcp://eth0:7400"));
+  EXPECT_FALSE(IsLoopbackEndpoint("tcp://10.0.0.5:7400"));
+  EXPECT_FALSE(IsLoopbackEndpoint("tcp://127.0.0.1.example.org:7400"));
+}
+
+TEST_F(BrokerOptionsTest, BeyondLoopbackNeedsKeysOrInsecure) {
+  ExpectInvalid([](BrokerOptions& o) { o.listen = "tcp://0.0.0.0:7400"; }, "--keys_file");
+  EXPECT_TRUE(ValidateWith([](BrokerOptions& o) {
+                o.listen = "tcp://0.0.0.0:7400";
+                o.insecure = true;
+              }).ok());
+  EXPECT_TRUE(ValidateWith([](BrokerOptions& o) {
+                o.listen = "tcp://0.0.0.0:7400";
+                o.keys_file = "/etc/zonecast/keys.json";
+                o.key_file = "/etc/zonecast/broker.key";
+              }).ok());
+}
+
+TEST_F(BrokerOptionsTest, KeysFileNeedsTheBrokersKey) {
+  ExpectInvalid([](BrokerOptions& o) { o.keys_file = "/etc/zonecast/keys.json"; }, "--key_file");
+  ExpectInvalid([](BrokerOptions& o) { o.key_file = "/etc/zonecast/broker.key"; }, "--keys_file");
 }
 
 }  // namespace

@@ -191,5 +191,66 @@ TEST(TopicTest, PatternMatchesBareTailMatchesEveryTopic) {
   EXPECT_TRUE(PatternMatches(">", TopicWithTokens(kMaxTopicTokens)));
 }
 
+TEST(TopicTest, PatternCoversGrantsOfEachShape) {
+  EXPECT_TRUE(PatternCovers("alert.jincheng.z03", "alert.jincheng.z03"));
+  EXPECT_FALSE(PatternCovers("alert.jincheng.z03", "alert.jincheng.z04"));
+  EXPECT_FALSE(PatternCovers("alert.jincheng.z03", "alert.jincheng.*"));
+  EXPECT_FALSE(PatternCovers("alert.jincheng.z03", "alert.>"));
+  EXPECT_TRUE(PatternCovers("alert.jincheng.*", "alert.jincheng.z03"));
+  EXPECT_TRUE(PatternCovers("alert.jincheng.*", "alert.jincheng.*"));
+  EXPECT_FALSE(PatternCovers("alert.jincheng.*", "alert.jincheng.>"));
+  EXPECT_FALSE(PatternCovers("alert.jincheng.*", "alert.jincheng.z03.x"));
+  EXPECT_TRUE(PatternCovers("radio.jincheng.*.v01", "radio.jincheng.z03.v01"));
+  EXPECT_FALSE(PatternCovers("radio.jincheng.*.v01", "radio.jincheng.z03.*"));
+  EXPECT_TRUE(PatternCovers("probe.>", "probe.canary"));
+  EXPECT_TRUE(PatternCovers("probe.>", "probe.>"));
+  EXPECT_TRUE(PatternCovers("probe.>", "probe.*.x"));
+  EXPECT_FALSE(PatternCovers("probe.>", "probe"));
+  EXPECT_FALSE(PatternCovers("probe.>", ">"));
+  EXPECT_FALSE(PatternCovers("probe.>", "*.canary"));
+  EXPECT_TRUE(PatternCovers(">", ">"));
+  EXPECT_TRUE(PatternCovers(">", "alert.*.z03"));
+}
+
+// Covers agrees with the matcher: over every topic of a small alphabet, a
+// covered pattern matches nothing its grant does not, and an uncovered one
+// matches at least one topic the grant does not (or the grant is narrower
+// in a way the topics of this alphabet show).
+TEST(TopicTest, PatternCoversAgreesWithMatching) {
+  const std::vector<std::string> tokens = {"a", "b", "*", ">"};
+  // Every string of up to `max_length` tokens from the first `alphabet` of
+  // `tokens`.
+  auto all = [&](size_t alphabet, size_t max_length) {
+    std::vector<std::string> out;
+    for (size_t length = 1; length <= max_length; ++length) {
+      std::vector<size_t> digits(length, 0);
+      while (true) {
+        std::vector<std::string> parts;
+        for (size_t d : digits) parts.push_back(tokens[d]);
+        out.push_back(absl::StrJoin(parts, "."));
+        size_t i = 0;
+        while (i < length && ++digits[i] == alphabet) digits[i++] = 0;
+        if (i == length) break;
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> patterns;
+  for (const std::string& pattern : all(tokens.size(), 3)) {
+    if (ValidatePattern(pattern).ok()) patterns.push_back(pattern);
+  }
+  // Literal topics one token longer than any pattern, so `>` shows its reach.
+  const std::vector<std::string> topics = all(2, 4);
+  for (const std::string& grant : patterns) {
+    for (const std::string& pattern : patterns) {
+      bool escapes = false;
+      for (const std::string& topic : topics) {
+        escapes = escapes || (PatternMatches(pattern, topic) && !PatternMatches(grant, topic));
+      }
+      EXPECT_EQ(PatternCovers(grant, pattern), !escapes) << grant << " covers " << pattern;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zonecast

@@ -55,7 +55,21 @@ struct ClientOptions {
   std::string client_name = std::string("libzonecast/") + kVersion;
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration request_timeout = absl::Seconds(5);
+  // CURVE, for a broker with a keys file: this client's key pair and the
+  // broker's public key (Z85 text; LoadKeyFiles reads them from the files
+  // `zonecast keygen` writes). All empty: a plain connection, which such a
+  // broker refuses. The broker takes role and unit id from the identity
+  // its keys file binds the key to; a Hello naming others is refused.
+  std::string public_key;
+  std::string secret_key;
+  std::string broker_public_key;
 };
+
+// Fills options->public_key and secret_key from a secret key file and
+// options->broker_public_key from the broker's public key file. Errors name
+// the file (PermissionDenied for a secret key file others may read).
+absl::Status LoadKeyFiles(const std::string& key_file, const std::string& broker_key_file,
+                          ClientOptions* options);
 
 // One message delivered to this client: an alert, a radio event, an ack
 // event, presence, an escalation, a dead letter, stats or a canary.
@@ -159,7 +173,10 @@ class Client {
  public:
   // Connects and completes the Hello/Welcome handshake.
   // Unavailable if the broker does not answer within connect_timeout;
-  // InvalidArgument/FailedPrecondition etc. if it answers with an Error.
+  // PermissionDenied if it refused this client's key (or, with
+  // IDENTITY_MISMATCH, the role or unit id in the options);
+  // FailedPrecondition if one side speaks CURVE and the other does not;
+  // InvalidArgument etc. if it answers with another Error.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
   ~Client();  // says Goodbye

@@ -1,0 +1,315 @@
+// Security against the real zonecastd with a keys file: CURVE on the wire,
+// only known keys connect, each as the identity its key is bound to, and
+// each identity only where its grants reach. Every refusal is an Error with
+// its own code and a counter, and the refused session stays up.
+//
+// The keys are made by the library's own key generation and written as
+// `zonecast keygen` writes them; the keys file is the Jincheng scenario in
+// small: the center, two patrol units of different zones, a probe.
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "shared/curve_keys.h"
+#include "support/broker_process.h"
+#include "support/test_clients.h"
+#include "zonecast/client.h"
+
+namespace {
+
+namespace v1 = zonecast::v1;
+using zonecast::Client;
+using zonecast::ClientOptions;
+using zonecast::CurveKeys;
+using zonecast::Message;
+using zonecast::testing::BrokerProcess;
+using zonecast::testing::Counter;
+using zonecast::testing::MakeAlert;
+using zonecast::testing::MakePosition;
+using zonecast::testing::NextDeliver;
+using zonecast::testing::TakeStrayError;
+using zonecast::testing::TestClientOptions;
+using zonecast::testing::WaitUntil;
+
+constexpr absl::Duration kWait = absl::Seconds(5);
+constexpr char kZ03[] = "alert.jincheng.z03";
+constexpr char kZ10[] = "alert.jincheng.z10";
+constexpr char kCenter[] = "center-op-1";
+constexpr char kUnitZ10[] = "jc-z10-v01";
+constexpr char kUnitZ10b[] = "jc-z10-v02";
+constexpr char kUnitZ03[] = "jc-z03-v01";
+constexpr char kProbe[] = "probe-1";
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = zonecast::testing::MakeTempDir("zonecast-security");
+    for (const char* name :
+         {"broker", kCenter, kUnitZ10, kUnitZ10b, kUnitZ03, kProbe, "stranger"}) {
+      absl::StatusOr<CurveKeys> keys = zonecast::GenerateCurveKeys();
+      ASSERT_TRUE(keys.ok()) << keys.status();
+      ASSERT_TRUE(
+          zonecast::WriteCurveKeyFiles(*keys, KeyFile(name), absl::StrCat(dir_, "/", name, ".pub"))
+              .ok());
+      public_keys_[name] = keys->public_key;
+    }
+    std::ofstream(absl::StrCat(dir_, "/keys.json")) << absl::StrCat(
+        R"({"city": "jincheng", "grants": [)", R"({"public_key": ")", public_keys_[kCenter],
+        R"(", "identity": ")", kCenter, R"(", "role": "CENTER"},)", R"({"public_key": ")",
+        public_keys_[kUnitZ10], R"(", "identity": ")", kUnitZ10,
+        R"(", "role": "TERMINAL", "patrol_group": "jc-pg10", "zones": ["z10"]},)",
+        R"({"public_key": ")", public_keys_[kUnitZ10b], R"(", "identity": ")", kUnitZ10b,
+        R"(", "role": "TERMINAL", "patrol_group": "jc-pg10", "zones": ["z10"]},)",
+        R"({"public_key": ")", public_keys_[kUnitZ03], R"(", "identity": ")", kUnitZ03,
+        R"(", "role": "TERMINAL", "patrol_group": "jc-pg03", "zones": ["z03"]},)",
+        R"({"public_key": ")", public_keys_[kProbe], R"(", "identity": ")", kProbe,
+        R"(", "role": "PROBE"}]})");
+    auto broker = BrokerProcess::Start({absl::StrCat("--keys_file=", dir_, "/keys.json"),
+                                        absl::StrCat("--key_file=", KeyFile("broker"))});
+    ASSERT_TRUE(broker.ok()) << broker.status();
+    broker_ = *std::move(broker);
+  }
+
+  void TearDown() override {
+    if (HasFailure() && broker_ != nullptr) std::cerr << "broker log:\n" << broker_->Log();
+  }
+
+  std::string KeyFile(const std::string& name) const {
+    return absl::StrCat(dir_, "/", name, ".key");
+  }
+
+  // Options of a client holding `key`'s secret key file, claiming `role`
+  // and `unit_id` in its Hello.
+  ClientOptions Options(const std::string& key, v1::Role role, const std::string& unit_id) {
+    ClientOptions options = TestClientOptions(broker_->endpoint(), role, unit_id);
+    absl::Status loaded =
+        zonecast::LoadKeyFiles(KeyFile(key), absl::StrCat(dir_, "/broker.pub"), &options);
+    EXPECT_TRUE(loaded.ok()) << loaded;
+    return options;
+  }
+
+  std::unique_ptr<Client> Connect(const std::string& key, v1::Role role,
+                                  const std::string& unit_id = "") {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(Options(key, role, unit_id));
+    EXPECT_TRUE(client.ok()) << key << ": " << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  // The Error the broker sends `client` outside any request (for an ack),
+  // waited for; OK (and a test failure) if none comes.
+  static absl::Status AwaitStrayError(Client& client) {
+    absl::Status error;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          error = TakeStrayError(client);
+          return !error.ok();
+        },
+        kWait))
+        << "no Error came";
+    return error;
+  }
+
+  uint64_t CenterCounter(Client& center, const std::string& name) {
+    absl::StatusOr<v1::StatsSnapshot> stats = center.Stats();
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    return stats.ok() ? Counter(*stats, name) : 0;
+  }
+
+  std::string dir_;
+  std::map<std::string, std::string> public_keys_;
+  std::unique_ptr<BrokerProcess> broker_;
+};
+
+TEST_F(SecurityTest, KnownKeysConnectAsTheirIdentityAndAlertsFlow) {
+  // The center's Hello names nobody: the broker names the session after the
+  // key's identity.
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  std::unique_ptr<Client> terminal = Connect(kUnitZ10, v1::TERMINAL, kUnitZ10);
+  ASSERT_NE(center, nullptr);
+  ASSERT_NE(terminal, nullptr);
+  EXPECT_EQ(center->session().unit_id, kCenter);
+  EXPECT_EQ(terminal->session().unit_id, kUnitZ10);
+
+  ASSERT_TRUE(terminal->Subscribe({kZ10}).ok());
+  absl::StatusOr<zonecast::PublishResult> ack =
+      center->PublishAlert(kZ10, MakeAlert("lanhua-bridge", v1::P1));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->recipients(), 1u);
+  std::optional<Message> got = NextDeliver(*terminal, kWait);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->event().alert().alert_id(), "lanhua-bridge");
+  EXPECT_EQ(got->publisher(), kCenter);
+  EXPECT_GE(CenterCounter(*center, "auth_accepted"), 2u);
+}
+
+TEST_F(SecurityTest, UnknownKeyIsRefusedAndCounted) {
+  absl::StatusOr<std::unique_ptr<Client>> stranger =
+      Client::Connect(Options("stranger", v1::CENTER, ""));
+  ASSERT_FALSE(stranger.ok());
+  EXPECT_EQ(stranger.status().code(), absl::StatusCode::kPermissionDenied) << stranger.status();
+  EXPECT_TRUE(absl::StrContains(stranger.status().message(), "refused this client's key"))
+      << stranger.status();
+
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  ASSERT_NE(center, nullptr);
+  EXPECT_GE(CenterCounter(*center, "auth_refused_unknown_key"), 1u);
+  EXPECT_GE(CenterCounter(*center, "handshakes_failed_refused"), 1u);
+}
+
+TEST_F(SecurityTest, PlainClientIsRefusedAndCounted) {
+  absl::StatusOr<std::unique_ptr<Client>> plain =
+      Client::Connect(TestClientOptions(broker_->endpoint(), v1::CENTER, "center-plain"));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.status().code(), absl::StatusCode::kFailedPrecondition) << plain.status();
+  EXPECT_TRUE(absl::StrContains(plain.status().message(), "wants CURVE keys")) << plain.status();
+
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  ASSERT_NE(center, nullptr);
+  EXPECT_TRUE(
+      WaitUntil([&] { return CenterCounter(*center, "handshakes_failed_plain") >= 1; }, kWait));
+  EXPECT_EQ(CenterCounter(*center, "sessions_opened"), 1u) << "the plain client got a session";
+}
+
+TEST_F(SecurityTest, HelloCannotClaimAnotherUnitOrRole) {
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  std::unique_ptr<Client> z10 = Connect(kUnitZ10, v1::TERMINAL, kUnitZ10);
+  ASSERT_NE(center, nullptr);
+  ASSERT_NE(z10, nullptr);
+
+  // The z03 unit's key, claiming to be the z10 unit: refused, and the z10
+  // unit's session is not taken over.
+  absl::StatusOr<std::unique_ptr<Client>> impostor =
+      Client::Connect(Options(kUnitZ03, v1::TERMINAL, kUnitZ10));
+  ASSERT_FALSE(impostor.ok());
+  EXPECT_EQ(impostor.status().code(), absl::StatusCode::kPermissionDenied) << impostor.status();
+  EXPECT_TRUE(absl::StartsWith(impostor.status().message(), "IDENTITY_MISMATCH"))
+      << impostor.status();
+  // A terminal's key claiming the center's role: refused too.
+  absl::StatusOr<std::unique_ptr<Client>> fake_center =
+      Client::Connect(Options(kUnitZ03, v1::CENTER, ""));
+  ASSERT_FALSE(fake_center.ok());
+  EXPECT_TRUE(absl::StartsWith(fake_center.status().message(), "IDENTITY_MISMATCH"))
+      << fake_center.status();
+
+  EXPECT_EQ(CenterCounter(*center, "session_takeovers"), 0u);
+  EXPECT_EQ(CenterCounter(*center, "identity_mismatches"), 2u);
+  EXPECT_EQ(CenterCounter(*center, "errors.IDENTITY_MISMATCH"), 2u);
+  ASSERT_TRUE(z10->Subscribe({kZ10}).ok()) << "the real unit lost its session";
+  EXPECT_TRUE(z10->connected());
+}
+
+TEST_F(SecurityTest, TerminalSubscribesAndReadsOnlyItsZone) {
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  std::unique_ptr<Client> z03 = Connect(kUnitZ03, v1::TERMINAL, kUnitZ03);
+  ASSERT_NE(center, nullptr);
+  ASSERT_NE(z03, nullptr);
+
+  for (const char* pattern : {kZ10, "alert.>", "alert.jincheng.*", ">", "radio.>"}) {
+    absl::Status status = z03->Subscribe({pattern});
+    EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << pattern << ": " << status;
+    EXPECT_TRUE(absl::StartsWith(status.message(), "SUBSCRIBE_DENIED")) << status;
+  }
+  // The session stays up and may subscribe where it belongs.
+  EXPECT_TRUE(z03->Subscribe({kZ03, "radio.jincheng.*.jc-z03-v01"}).ok());
+
+  absl::StatusOr<zonecast::HistoryPage> history = z03->History({"alert.>"});
+  EXPECT_EQ(history.status().code(), absl::StatusCode::kPermissionDenied) << history.status();
+  EXPECT_TRUE(z03->History({kZ03}).ok());
+  absl::StatusOr<v1::AlertTimeline> timeline = z03->Timeline("any-alert");
+  EXPECT_EQ(timeline.status().code(), absl::StatusCode::kPermissionDenied) << timeline.status();
+  EXPECT_TRUE(absl::StartsWith(timeline.status().message(), "READ_DENIED")) << timeline.status();
+
+  EXPECT_EQ(CenterCounter(*center, "errors.SUBSCRIBE_DENIED"), 6u);
+  EXPECT_EQ(CenterCounter(*center, "errors.READ_DENIED"), 1u);
+}
+
+TEST_F(SecurityTest, TerminalPublishesOnlyRadioAboutItself) {
+  std::unique_ptr<Client> z03 = Connect(kUnitZ03, v1::TERMINAL, kUnitZ03);
+  ASSERT_NE(z03, nullptr);
+  absl::StatusOr<zonecast::PublishResult> alert = z03->PublishAlert(kZ03, MakeAlert("forged"));
+  EXPECT_EQ(alert.status().code(), absl::StatusCode::kPermissionDenied) << alert.status();
+  absl::StatusOr<zonecast::PublishResult> as_other =
+      z03->PublishRadio("radio.jincheng.z10.jc-z10-v01", MakePosition(kUnitZ10));
+  EXPECT_EQ(as_other.status().code(), absl::StatusCode::kPermissionDenied) << as_other.status();
+  absl::StatusOr<zonecast::PublishResult> own =
+      z03->PublishRadio("radio.jincheng.z03.jc-z03-v01", MakePosition(kUnitZ03));
+  EXPECT_TRUE(own.ok()) << own.status();
+}
+
+TEST_F(SecurityTest, TerminalCannotAckAlertsOfAnotherZone) {
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  std::unique_ptr<Client> z10 = Connect(kUnitZ10, v1::TERMINAL, kUnitZ10);
+  std::unique_ptr<Client> z03 = Connect(kUnitZ03, v1::TERMINAL, kUnitZ03);
+  ASSERT_NE(center, nullptr);
+  ASSERT_NE(z10, nullptr);
+  ASSERT_NE(z03, nullptr);
+  ASSERT_TRUE(z10->Subscribe({kZ10}).ok());
+  ASSERT_TRUE(center->PublishAlert(kZ10, MakeAlert("bridge", v1::P1)).ok());
+  std::optional<Message> delivered = NextDeliver(*z10, kWait);
+  ASSERT_TRUE(delivered.has_value());
+
+  // The z03 unit forges an ACCEPTED for the z10 alert it never received.
+  ASSERT_TRUE(z03->SendAck(*delivered, v1::ACCEPTED, "not mine").ok());
+  const absl::Status refused = AwaitStrayError(*z03);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied) << refused;
+  EXPECT_TRUE(absl::StartsWith(refused.message(), "ACK_DENIED")) << refused;
+  // The unit it belongs to may.
+  ASSERT_TRUE(z10->SendAck(*delivered, v1::ACCEPTED, "on my way").ok());
+  EXPECT_TRUE(WaitUntil([&] { return CenterCounter(*center, "acks.ACCEPTED") == 1; }, kWait));
+  EXPECT_EQ(CenterCounter(*center, "errors.ACK_DENIED"), 1u);
+}
+
+// A unit of the right zone that was not sent the alert (it was not
+// listening) may not answer it either: its ACCEPTED would stop the
+// escalation of an alert nobody who got it has taken.
+TEST_F(SecurityTest, TerminalRespondsOnlyToAlertsItWasSent) {
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  std::unique_ptr<Client> listening = Connect(kUnitZ10, v1::TERMINAL, kUnitZ10);
+  std::unique_ptr<Client> deaf = Connect(kUnitZ10b, v1::TERMINAL, kUnitZ10b);
+  ASSERT_NE(center, nullptr);
+  ASSERT_NE(listening, nullptr);
+  ASSERT_NE(deaf, nullptr);
+  ASSERT_TRUE(listening->Subscribe({kZ10}).ok());
+  ASSERT_TRUE(center->PublishAlert(kZ10, MakeAlert("bridge", v1::P1)).ok());
+  std::optional<Message> delivered = NextDeliver(*listening, kWait);
+  ASSERT_TRUE(delivered.has_value());
+
+  ASSERT_TRUE(deaf->SendAck(*delivered, v1::ACCEPTED).ok());
+  const absl::Status refused = AwaitStrayError(*deaf);
+  EXPECT_TRUE(absl::StartsWith(refused.message(), "ACK_DENIED")) << refused;
+  EXPECT_TRUE(absl::StrContains(refused.message(), "was not sent alert bridge")) << refused;
+  EXPECT_EQ(CenterCounter(*center, "acks.ACCEPTED"), 0u);
+}
+
+TEST_F(SecurityTest, ProbeReadsOnlyProbeAndSystemTopics) {
+  std::unique_ptr<Client> probe = Connect(kProbe, v1::PROBE, kProbe);
+  ASSERT_NE(probe, nullptr);
+  EXPECT_EQ(probe->Subscribe({"alert.>"}).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(probe->Subscribe({kZ10}).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(probe->History({"alert.>"}).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(probe->Subscribe({"probe.>", "sys.>"}).ok());
+}
+
+// Without a keys file the broker will not listen beyond this machine unless
+// told --insecure.
+TEST(InsecureListenTest, NonLoopbackNeedsKeysOrInsecure) {
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> refused =
+      BrokerProcess::Start({"--listen=tcp://0.0.0.0:*"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "refusing to listen on"))
+      << refused.status();
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> insecure =
+      BrokerProcess::Start({"--listen=tcp://0.0.0.0:*", "--insecure"});
+  ASSERT_TRUE(insecure.ok()) << insecure.status();
+  EXPECT_TRUE(absl::StrContains((*insecure)->Log(), "--insecure: plain, unauthenticated"));
+}
+
+}  // namespace
