@@ -6,7 +6,14 @@ namespace zonecast {
 
 PendingPublish& PendingPublishes::Add(uint64_t seq, const std::string& alert_id) {
   if (!alert_id.empty()) alert_seq_.emplace(alert_id, seq);
-  PendingPublish& publish = by_seq_.emplace_back();
+  std::unique_ptr<PendingPublish> entry;
+  if (spares_.empty()) {
+    entry = std::make_unique<PendingPublish>();
+  } else {
+    entry = std::move(spares_.back());
+    spares_.pop_back();
+  }
+  PendingPublish& publish = *by_seq_.emplace_back(std::move(entry));
   publish.seq = seq;
   publish.alert_id = alert_id;
   return publish;
@@ -15,19 +22,20 @@ PendingPublish& PendingPublishes::Add(uint64_t seq, const std::string& alert_id)
 std::optional<size_t> PendingPublishes::IndexOf(uint64_t seq) const {
   if (by_seq_.empty()) return std::nullopt;
   // Seqs are mostly consecutive: try the direct position first.
-  const uint64_t first = by_seq_.front().seq;
-  if (seq >= first && seq - first < by_seq_.size() && by_seq_[seq - first].seq == seq) {
+  const uint64_t first = by_seq_.front()->seq;
+  if (seq >= first && seq - first < by_seq_.size() && by_seq_[seq - first]->seq == seq) {
     return seq - first;
   }
-  auto it = std::lower_bound(by_seq_.begin(), by_seq_.end(), seq,
-                             [](const PendingPublish& p, uint64_t s) { return p.seq < s; });
-  if (it == by_seq_.end() || it->seq != seq) return std::nullopt;
+  auto it = std::lower_bound(
+      by_seq_.begin(), by_seq_.end(), seq,
+      [](const std::unique_ptr<PendingPublish>& p, uint64_t s) { return p->seq < s; });
+  if (it == by_seq_.end() || (*it)->seq != seq) return std::nullopt;
   return static_cast<size_t>(it - by_seq_.begin());
 }
 
 PendingPublish* PendingPublishes::Find(uint64_t seq) {
   const std::optional<size_t> index = IndexOf(seq);
-  return index.has_value() ? &by_seq_[*index] : nullptr;
+  return index.has_value() ? by_seq_[*index].get() : nullptr;
 }
 
 bool PendingPublishes::AttachDuplicate(absl::string_view alert_id, SessionId session,
@@ -43,9 +51,9 @@ bool PendingPublishes::AttachDuplicate(absl::string_view alert_id, SessionId ses
 void PendingPublishes::Remove(uint64_t seq) {
   const std::optional<size_t> index = IndexOf(seq);
   if (!index.has_value()) return;
-  const PendingPublish& found = by_seq_[*index];
-  if (!found.alert_id.empty()) {
-    auto it = alert_seq_.find(found.alert_id);
+  std::unique_ptr<PendingPublish> found = std::move(by_seq_[*index]);
+  if (!found->alert_id.empty()) {
+    auto it = alert_seq_.find(found->alert_id);
     if (it != alert_seq_.end() && it->second == seq) alert_seq_.erase(it);
   }
   if (*index == 0) {
@@ -53,6 +61,10 @@ void PendingPublishes::Remove(uint64_t seq) {
   } else {
     // Out of order: not how the journal completes, but kept correct.
     by_seq_.erase(by_seq_.begin() + static_cast<std::ptrdiff_t>(*index));
+  }
+  if (spares_.size() < kSpares) {
+    *found = PendingPublish();
+    spares_.push_back(std::move(found));
   }
 }
 

@@ -9,6 +9,7 @@
 // Core loop thread only.
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -53,6 +54,8 @@ struct PendingPublish {
 
 // The journal completes publishes in the order they were appended, which is
 // seq order; so they wait in a deque, oldest first, filled and used in place.
+// The entries themselves are recycled: a PendingPublish is larger than a
+// deque node holds twice, so a deque of them would allocate per publish.
 class PendingPublishes {
  public:
   // Appends a publish to fill in place. The reference stays valid until
@@ -74,7 +77,11 @@ class PendingPublishes {
  private:
   std::optional<size_t> IndexOf(uint64_t seq) const;
 
-  std::deque<PendingPublish> by_seq_;                     // ascending seq
+  // Entries no longer pending, for reuse: at most kSpares.
+  static constexpr size_t kSpares = 1024;
+
+  std::deque<std::unique_ptr<PendingPublish>> by_seq_;  // ascending seq
+  std::vector<std::unique_ptr<PendingPublish>> spares_;
   absl::flat_hash_map<std::string, uint64_t> alert_seq_;  // alert id -> seq in flight
 };
 

@@ -102,6 +102,7 @@ struct Client::State {
   absl::Duration hello_retry ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
   uint32_t heartbeat_misses ABSL_GUARDED_BY(mutex) = 3;
   uint64_t resubscribe_request ABSL_GUARDED_BY(mutex) = 0;
+  v1::Frame publish_scratch ABSL_GUARDED_BY(mutex);  // see SendOncePublishFrame
 
   // The callbacks RunCallbacks is running. Only the caller's thread touches
   // it, inside a call, so it needs no lock.
@@ -129,9 +130,11 @@ struct Client::State {
   // queue drops the frame, so housekeeping never blocks the caller.
   bool Send(const v1::Frame& frame, bool wait = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     std::string bytes = frame.SerializeAsString();
-    const absl::Time deadline = absl::Now() + options.request_timeout;
+    // Read the clock only when the queue is full: most sends go at once.
+    absl::Time deadline = absl::InfiniteFuture();
     try {
       while (!socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
+        if (deadline == absl::InfiniteFuture()) deadline = absl::Now() + options.request_timeout;
         const absl::Duration left = deadline - absl::Now();
         if (!wait || left <= absl::ZeroDuration()) return false;
         zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLOUT, 0};
@@ -274,7 +277,8 @@ struct Client::State {
       // caller's thread.
       absl::StatusOr<PublishResult> result =
           frame.has_error() ? absl::StatusOr<PublishResult>(StatusFromError(frame.error()))
-                            : ToResult(frame.pub_ack().seq(), frame.pub_ack().alert_id(),
+                            : ToResult(frame.pub_ack().seq(),
+                                       std::move(*frame.mutable_pub_ack()->mutable_alert_id()),
                                        frame.pub_ack().durable(), frame.pub_ack().duplicate(),
                                        frame.pub_ack().recipients());
       async_done.emplace_back(std::move(it->second), std::move(result));
@@ -563,17 +567,32 @@ struct Client::State {
     }
   }
 
-  // A Publish frame for `topic`, stamped now.
-  v1::Frame PublishFrame(const std::string& topic, v1::Event event, v1::Priority priority,
-                         uint64_t request_id) {
-    v1::Frame frame;
+  // Fills `frame` as the Publish of `event` on `topic`, stamped now.
+  static void FillPublish(v1::Frame& frame, const std::string& topic, v1::Event& event,
+                          v1::Priority priority, uint64_t request_id) {
     v1::Publish* publish = frame.mutable_publish();
     publish->set_request_id(request_id);
     publish->set_topic(topic);
     publish->set_priority(priority);
     publish->set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
-    *publish->mutable_event() = std::move(event);
+    publish->mutable_event()->Swap(&event);
+  }
+
+  // A Publish frame for a request (kept while its answer is awaited).
+  v1::Frame PublishFrame(const std::string& topic, v1::Event event, v1::Priority priority,
+                         uint64_t request_id) {
+    v1::Frame frame;
+    FillPublish(frame, topic, event, priority, request_id);
     return frame;
+  }
+
+  // A Publish frame sent at once: filled in place of the last one, so that
+  // a stream of publishes reuses its messages and strings.
+  const v1::Frame& SendOncePublishFrame(const std::string& topic, v1::Event event,
+                                        v1::Priority priority, uint64_t request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    FillPublish(publish_scratch, topic, event, priority, request_id);
+    return publish_scratch;
   }
 };
 
@@ -703,7 +722,7 @@ absl::StatusOr<PublishResult> Client::Publish(const std::string& topic, v1::Even
 
 absl::StatusOr<PublishResult> Client::PublishAlert(const std::string& topic, v1::Alert alert) {
   const v1::Priority priority = alert.priority();
-  alert.set_topic(topic);
+  // No alert.topic: the broker sets it to the topic it routes on.
   v1::Event event;
   *event.mutable_alert() = std::move(alert);
   return Publish(topic, std::move(event), priority);
@@ -723,7 +742,7 @@ absl::Status Client::PublishAsync(const std::string& topic, v1::Event event, v1:
   if (!s.connected) return absl::UnavailableError("not connected to the broker");
   const uint64_t id = s.next_request_id++;
   s.async.emplace(id, std::move(done));
-  if (!s.Send(s.PublishFrame(topic, std::move(event), priority, id), /*wait=*/true)) {
+  if (!s.Send(s.SendOncePublishFrame(topic, std::move(event), priority, id), /*wait=*/true)) {
     s.async.erase(id);
     return absl::UnavailableError("cannot send to the broker");
   }
@@ -761,7 +780,7 @@ absl::Status Client::PublishNoAck(const std::string& topic, v1::Event event,
   AnnotatedLock lock(&s.mutex);
   if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
   if (!s.connected) return absl::UnavailableError("not connected to the broker");
-  if (!s.Send(s.PublishFrame(topic, std::move(event), priority, 0), /*wait=*/true)) {
+  if (!s.Send(s.SendOncePublishFrame(topic, std::move(event), priority, 0), /*wait=*/true)) {
     return absl::UnavailableError("cannot send to the broker");
   }
   s.ServeIfDue();

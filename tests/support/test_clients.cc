@@ -85,8 +85,7 @@ v1::RadioEvent MakePosition(const std::string& unit) {
   return radio;
 }
 
-v1::Event EventOf(const std::string& topic, v1::Alert alert) {
-  alert.set_topic(topic);
+v1::Event EventOf(v1::Alert alert) {
   v1::Event event;
   *event.mutable_alert() = std::move(alert);
   return event;
@@ -101,7 +100,7 @@ v1::Event EventOf(v1::RadioEvent radio) {
 absl::Status PublishAlertAsync(Client& client, const std::string& topic, v1::Alert alert,
                                PubAckCallback done) {
   const v1::Priority priority = alert.priority();
-  return client.PublishAsync(topic, EventOf(topic, std::move(alert)), priority, std::move(done));
+  return client.PublishAsync(topic, EventOf(std::move(alert)), priority, std::move(done));
 }
 
 absl::Status AwaitOnePubAck(Client& client, absl::Duration timeout) {
@@ -242,7 +241,7 @@ v1::Publish AlertPublish(const std::string& topic, v1::Alert alert) {
   v1::Publish publish;
   publish.set_topic(topic);
   publish.set_priority(alert.priority());
-  *publish.mutable_event() = EventOf(topic, std::move(alert));
+  *publish.mutable_event() = EventOf(std::move(alert));
   return publish;
 }
 

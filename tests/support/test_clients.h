@@ -53,9 +53,8 @@ v1::Alert MakeAlert(const std::string& alert_id, v1::Priority priority = v1::P2,
 // radio.<city>.<zone>.<unit>.
 v1::RadioEvent MakePosition(const std::string& unit);
 
-// The event PublishAlert sends for `alert` on `topic` (the alert carries its
-// topic), for PublishAsync.
-v1::Event EventOf(const std::string& topic, v1::Alert alert);
+// The event PublishAlert sends for `alert`, for PublishAsync.
+v1::Event EventOf(v1::Alert alert);
 // The event PublishRadio sends for `radio`, for PublishAsync and PublishNoAck.
 v1::Event EventOf(v1::RadioEvent radio);
 
