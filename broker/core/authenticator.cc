@@ -12,13 +12,6 @@ namespace {
 // Handshakes answered per loop turn at most.
 constexpr int kHandshakesPerTurn = 64;
 
-// The identity libzmq attached to a message (the ZAP handler's user id),
-// or "" for a connection without one.
-absl::string_view PeerIdentity(const zmq::message_t& message) {
-  const char* user = zmq_msg_gets(message.handle(), "User-Id");
-  return user == nullptr ? absl::string_view() : absl::string_view(user);
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Start(const BrokerOptions& options,
@@ -45,7 +38,7 @@ bool Authenticator::MayLogRefusal() {
   return refusals_logged_++ < kRefusalLogsPerMinute;
 }
 
-void Authenticator::AnswerHandshakes(BrokerCounters& counters) {
+void Authenticator::AnswerHandshakes(BrokerCounters& counters, AuditLog* audit) {
   for (int i = 0; i < kHandshakesPerTurn; ++i) {
     std::optional<ZapHandler::Decision> decision = zap_->AnswerOne(keys_);
     if (!decision) return;
@@ -56,6 +49,14 @@ void Authenticator::AnswerHandshakes(BrokerCounters& counters) {
         break;
       case ZapHandler::Verdict::kUnknownKey:
         ++counters.auth_refused_unknown_key;
+        if (audit != nullptr) {
+          v1::AuditEvent event;
+          event.set_event("refused_key");
+          event.set_address(decision->address);
+          event.set_public_key(decision->public_key);
+          event.set_detail("the key is in no grant of the keys file");
+          audit->Record(std::move(event));
+        }
         if (MayLogRefusal()) {
           ZC_LOG(WARNING) << "refused a client from " << decision->address
                           << ": its key is in no grant of the keys file (" << decision->public_key
@@ -95,6 +96,18 @@ absl::StatusOr<const Identity*> Authenticator::BindHello(const zmq::message_t& m
   hello.set_unit_id(identity->name);
   hello.set_patrol_group(identity->patrol_group);
   return identity;
+}
+
+absl::Status Authenticator::Reload(const std::string& keys_file) {
+  absl::StatusOr<KeyRing> keys = KeyRing::Load(keys_file);
+  if (!keys.ok()) return keys.status();
+  keys_ = *std::move(keys);
+  return absl::OkStatus();
+}
+
+absl::string_view Authenticator::PeerIdentity(const zmq::message_t& message) {
+  const char* user = zmq_msg_gets(message.handle(), "User-Id");
+  return user == nullptr ? absl::string_view() : absl::string_view(user);
 }
 
 bool Authenticator::SameIdentity(const zmq::message_t& message, const Session& session) {

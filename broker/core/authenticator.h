@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "auth/audit_log.h"
 #include "auth/key_ring.h"
 #include "auth/zap_handler.h"
 #include "common/clock.h"
@@ -41,7 +42,8 @@ class Authenticator {
 
   // Answers the handshakes waiting for a verdict (a bounded number per
   // call, so a flood of unknown keys cannot starve the loop).
-  void AnswerHandshakes(BrokerCounters& counters);
+  // Refusals go to `audit` (may be null).
+  void AnswerHandshakes(BrokerCounters& counters, AuditLog* audit);
 
   // Makes `hello` (read from `message`) that of the identity the connection
   // authenticated as: its role, unit id and patrol group. IDENTITY_MISMATCH
@@ -49,8 +51,17 @@ class Authenticator {
   // longer in the keys file.
   absl::StatusOr<const Identity*> BindHello(const zmq::message_t& message, v1::Hello& hello);
 
+  // Reads the keys file again. On an error (logged by the caller) the keys
+  // in force stay.
+  absl::Status Reload(const std::string& keys_file);
+  // The identity of `name` in the keys in force, or nullptr.
+  const Identity* Find(absl::string_view name) const { return keys_.FindByName(name); }
+
   // True if `message` came over a connection of the session's identity.
   static bool SameIdentity(const zmq::message_t& message, const Session& session);
+  // The identity libzmq attached to a message (the ZAP handler's user id),
+  // or "" for a connection without one.
+  static absl::string_view PeerIdentity(const zmq::message_t& message);
 
  private:
   Authenticator(KeyRing keys, std::unique_ptr<ZapHandler> zap, const Clock& clock)

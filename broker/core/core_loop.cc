@@ -1,11 +1,14 @@
 #include "core/core_loop.h"
 
 #include <poll.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/check.h"
 #include "common/log.h"
 #include "core/ready_file.h"
@@ -71,6 +74,7 @@ absl::Status CoreLoop::Start() {
   transport_options.endpoint = options_.listen;
   transport_options.send_hwm = options_.pipe_hwm;
   transport_options.max_message_bytes = options_.TransportMaxBytes();
+  if (absl::Status status = OpenAuditLog(); !status.ok()) return status;
   if (absl::Status status = StartAuthentication(transport_options); !status.ok()) return status;
   auto transport = Transport::Bind(context_, transport_options);
   if (!transport.ok()) return transport.status();
@@ -95,6 +99,17 @@ absl::Status CoreLoop::Start() {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The peer's IP address of a message's connection (libzmq's Peer-Address),
+// or "" when the transport has none.
+std::string PeerAddress(const zmq::message_t& message) {
+  const char* address = zmq_msg_gets(message.handle(), "Peer-Address");
+  return address == nullptr ? "" : address;
+}
+
+}  // namespace
+
 absl::Status CoreLoop::StartAuthentication(TransportOptions& transport) {
   if (!options_.secure()) {
     if (IsLoopbackEndpoint(options_.listen)) {
@@ -115,6 +130,34 @@ absl::Status CoreLoop::StartAuthentication(TransportOptions& transport) {
   return absl::OkStatus();
 }
 
+absl::Status CoreLoop::OpenAuditLog() {
+  if (options_.audit_log == "off") return absl::OkStatus();
+  AuditLog::Options audit;
+  audit.path =
+      options_.audit_log.empty() ? options_.journal.data_dir + "/audit.log" : options_.audit_log;
+  audit.max_bytes = options_.audit_log_bytes;
+  absl::StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(audit, clock_);
+  if (!log.ok()) return log.status();
+  audit_ = *std::move(log);
+  return absl::OkStatus();
+}
+
+void CoreLoop::Audit(absl::string_view event, absl::string_view identity, v1::Role role,
+                     absl::string_view address, absl::string_view detail) {
+  if (audit_ == nullptr) return;
+  v1::AuditEvent entry;
+  entry.set_event(std::string(event));
+  entry.set_identity(std::string(identity));
+  if (role != v1::ROLE_UNSPECIFIED) entry.set_role(std::string(RoleName(role)));
+  entry.set_address(std::string(address));
+  entry.set_detail(std::string(detail));
+  if (audit_->Record(std::move(entry))) {
+    ++counters_.audit_events;
+  } else {
+    ++counters_.audit_failures;
+  }
+}
+
 void CoreLoop::CountHandshakeFailures() {
   while (true) {
     switch (NextHandshakeFailure(transport_->events())) {
@@ -122,6 +165,8 @@ void CoreLoop::CountHandshakeFailures() {
         return;
       case HandshakeFailure::kMechanism:
         ++counters_.handshakes_failed_plain;
+        Audit("refused_handshake", "", v1::ROLE_UNSPECIFIED, "",
+              "another security mechanism (a plain client at a CURVE broker)");
         break;
       case HandshakeFailure::kProtocol:
         ++counters_.handshakes_failed_protocol;
@@ -169,7 +214,7 @@ void CoreLoop::Run(int stop_fd) {
       ZC_LOG(ERROR) << "poll failed: " << e.what();
       break;
     }
-    if (ready(1)) break;
+    if (ready(1) && !OnSignals(stop_fd)) break;
     if (ready(2)) journal_->Complete(on_durable);
     if (ready(3)) SendHistoryReplies();
     if (ready(4)) CountHandshakeFailures();
@@ -179,7 +224,7 @@ void CoreLoop::Run(int stop_fd) {
       }
       AnswerTimelineQueries();
     }
-    if (ready(zap_item)) auth_->AnswerHandshakes(counters_);
+    if (ready(zap_item)) auth_->AnswerHandshakes(counters_, audit_.get());
     if (ready(0)) ReadBatch();
     durable_->ExpireDeliveries();
     for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
@@ -320,6 +365,8 @@ void CoreLoop::HandleSubscription(Session& session,
 void CoreLoop::Refuse(Session& session, v1::ErrorCode code, const std::string& text,
                       uint64_t request_id) {
   ZC_LOG(DEBUG) << "refused: " << text;
+  Audit("denied", session.unit_id(), session.role(), "",
+        absl::StrCat(v1::ErrorCode_Name(code), ": ", text));
   SendError(session.routing_id(), &session, ProtocolError(code, text), request_id);
 }
 
@@ -366,6 +413,8 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
     if (!bound.ok()) {
       ++counters_.identity_mismatches;
       ZC_LOG(WARNING) << "refused a Hello: " << bound.status().message();
+      Audit("identity_mismatch", Authenticator::PeerIdentity(body), hello.role(), PeerAddress(body),
+            bound.status().message());
       SendError(routing_id, same_connection, bound.status(), 0);
       return;
     }
@@ -375,6 +424,19 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
     SendError(routing_id, same_connection, status, 0);
     return;
   }
+  // A repeated Hello, or a take-over, frees the session it replaces.
+  const bool replaces =
+      same_connection != nullptr || sessions_.FindByUnit(hello.unit_id()) != nullptr;
+  if (!replaces && sessions_.size() >= options_.max_sessions) {
+    ++counters_.sessions_refused;
+    Audit("denied", hello.unit_id(), hello.role(), PeerAddress(body), "TOO_MANY_SESSIONS");
+    SendError(
+        routing_id, nullptr,
+        ProtocolError(v1::TOO_MANY_SESSIONS, absl::StrCat("the broker holds ", sessions_.size(),
+                                                          " sessions, its --max_sessions")),
+        0);
+    return;
+  }
   // A repeated Hello on one connection restarts its session.
   if (same_connection != nullptr) CloseSession(*same_connection, "rehello");
   // A new connection with a unit id in use takes the session over: the
@@ -382,11 +444,16 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   if (Session* previous = sessions_.FindByUnit(hello.unit_id())) TakeOver(*previous);
   Session& session = sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
   if (identity != nullptr) session.RestrictSubscriptions(identity->subscribe);
+  const double rate =
+      session.role() == v1::CENTER ? options_.center_publish_rate : options_.publish_rate;
+  session.set_publish_limit(TokenBucket(rate, options_.publish_burst, clock_.NowMono()));
   session.online_since_unix_ms = absl::ToUnixMillis(clock_.NowWall());
   ++counters_.sessions_opened;
   ZC_LOG(INFO) << "session " << session.id() << " online: " << RoleName(session.role()) << " "
                << session.unit_id()
                << (session.patrol_group().empty() ? "" : " group " + session.patrol_group());
+  Audit("connect", session.unit_id(), session.role(), PeerAddress(body),
+        identity != nullptr ? "authenticated" : "unauthenticated (no keys file)");
   SendWelcome(session);
   RoutePresence(session, v1::SessionEvent::ONLINE, "hello");
   if (session.role() == v1::TERMINAL) {
@@ -398,13 +465,85 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
 void CoreLoop::TakeOver(Session& previous) {
   ++counters_.session_takeovers;
   ZC_LOG(INFO) << "unit " << previous.unit_id() << " taken over by a new connection";
-  v1::Frame error = MakeErrorFrame(v1::SESSION_TAKEN_OVER,
-                                   "a newer connection with the same unit id took over", 0);
-  zmq::message_t bytes = EncodeFrame(error);
-  if (transport_->Send(previous.routing_id(), bytes) != Transport::SendResult::kSent) {
+  Audit("take_over", previous.unit_id(), previous.role(), "",
+        "a newer connection of the same identity took the session");
+  EndSession(previous, v1::SESSION_TAKEN_OVER, "a newer connection with the same unit id took over",
+             "taken_over");
+}
+
+void CoreLoop::EndSession(Session& session, v1::ErrorCode code, absl::string_view text,
+                          absl::string_view reason) {
+  // Straight to the socket, ahead of whatever the session's queue holds:
+  // the session is gone once this returns.
+  zmq::message_t bytes = EncodeFrame(MakeErrorFrame(code, text, 0));
+  if (transport_->Send(session.routing_id(), bytes) == Transport::SendResult::kSent) {
+    ++counters_.errors_sent;
+    ++counters_.errors_by_code[code];
+  } else {
     ++counters_.errors_unsent;
   }
-  CloseSession(previous, "taken_over");
+  CloseSession(session, reason);
+}
+
+bool CoreLoop::OnSignals(int signal_fd) {
+  bool keep_running = true;
+  signalfd_siginfo info{};
+  while (true) {
+    const ssize_t n = ::read(signal_fd, &info, sizeof info);
+    if (n < 0 && errno == EAGAIN) return keep_running;
+    // A closed descriptor, or a pipe rather than a signalfd: stop.
+    if (n != static_cast<ssize_t>(sizeof info)) return false;
+    if (info.ssi_signo == SIGHUP) {
+      ReloadKeys();
+    } else {
+      keep_running = false;
+    }
+  }
+}
+
+void CoreLoop::ReloadKeys() {
+  if (auth_ == nullptr) {
+    ZC_LOG(INFO) << "SIGHUP: no --keys_file to reload";
+    return;
+  }
+  if (absl::Status status = auth_->Reload(options_.keys_file); !status.ok()) {
+    ++counters_.keys_reload_failures;
+    ZC_LOG(ERROR) << "SIGHUP: " << status.message() << "; the keys in force stay";
+    Audit("keys_reload_failed", "", v1::ROLE_UNSPECIFIED, "", status.message());
+    return;
+  }
+  ++counters_.keys_reloads;
+  std::vector<Session*> revoked;
+  sessions_.ForEach([&](Session& session) {
+    const Identity* identity = auth_->Find(session.unit_id());
+    if (identity == nullptr || identity->role != session.role()) {
+      revoked.push_back(&session);
+      return;
+    }
+    session.RestrictSubscriptions(identity->subscribe);
+    std::vector<std::string> dropped;
+    for (const std::string& pattern : session.patterns()) {
+      if (!session.MaySubscribe(pattern)) dropped.push_back(pattern);
+    }
+    if (dropped.empty()) return;
+    counters_.subscriptions_revoked += dropped.size();
+    ZC_LOG(WARNING) << session.unit_id() << " may no longer subscribe to "
+                    << absl::StrJoin(dropped, ", ") << ": dropped";
+    (void)router_.Unsubscribe(session, dropped).ok();  // they are there: nothing to fail
+    durable_->RecordSubscriptions(session, dropped, /*removed=*/true);
+  });
+  for (Session* session : revoked) {
+    ++counters_.sessions_revoked;
+    ZC_LOG(WARNING) << "the key of " << session->unit_id() << " was revoked: session cut";
+    Audit("key_revoked", session->unit_id(), session->role(), "", "session cut");
+    EndSession(*session, v1::KEY_REVOKED, "the keys file no longer lets this key in",
+               "key_revoked");
+  }
+  ZC_LOG(INFO) << "SIGHUP: " << auth_->keys() << " keys from " << options_.keys_file << "; "
+               << revoked.size() << " sessions cut";
+  Audit("keys_reloaded", "", v1::ROLE_UNSPECIFIED, "",
+        absl::StrCat(auth_->keys(), " keys from ", options_.keys_file, "; ", revoked.size(),
+                     " sessions cut"));
 }
 
 void CoreLoop::SendWelcome(Session& session) {
@@ -438,6 +577,17 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
   absl::StatusOr<PublishClass> klass = CheckPublish(session, publish);
   if (!klass.ok()) {
     SendError(session.routing_id(), &session, klass.status(), publish.request_id());
+    return;
+  }
+  // An officer's distress button is never held back by a rate limit.
+  const bool emergency =
+      publish.event().has_radio() && publish.event().radio().kind() == v1::RadioEvent::EMERGENCY;
+  if (!emergency && !session.publish_limit().Take(clock_.NowMono())) {
+    ++counters_.publishes_rate_limited;
+    SendError(session.routing_id(), &session,
+              ProtocolError(v1::RATE_LIMITED,
+                            absl::StrCat(session.unit_id(), " publishes faster than its limit")),
+              publish.request_id());
     return;
   }
   const std::string& topic = publish.topic();
@@ -809,6 +959,7 @@ void CoreLoop::RoutePresence(const Session& session, v1::SessionEvent::State sta
 void CoreLoop::CloseSession(Session& session, absl::string_view reason) {
   ZC_LOG(INFO) << "session " << session.id() << " offline: " << session.unit_id() << " (" << reason
                << ")";
+  Audit("disconnect", session.unit_id(), session.role(), "", reason);
   ++counters_.sessions_closed;
   router_.RemoveAll(session);
   durable_->OnClosed(session);

@@ -21,6 +21,7 @@
 #include "alerts/escalator.h"
 #include "alerts/unresolved_alerts.h"
 #include "alerts/zones.h"
+#include "auth/audit_log.h"
 #include "common/clock.h"
 #include "core/authenticator.h"
 #include "core/options.h"
@@ -54,8 +55,10 @@ class CoreLoop {
   // Unavailable for I/O), bind or file writes.
   absl::Status Start();
 
-  // Runs until `stop_fd` becomes readable (a signalfd or pipe in main), then
-  // says Goodbye to every session and returns. REQUIRES: Start() succeeded.
+  // Runs until `stop_fd` says stop, then says Goodbye to every session and
+  // returns. `stop_fd` is a signalfd (SIGHUP reloads the keys file, any
+  // other signal stops) or a pipe (readable: stop).
+  // REQUIRES: Start() succeeded.
   void Run(int stop_fd);
 
   const std::string& endpoint() const { return transport_->endpoint(); }
@@ -68,6 +71,11 @@ class CoreLoop {
   // With a keys file: the key's identity, and the socket's handshake
   // failures counted.
   absl::Status StartAuthentication(TransportOptions& transport);
+  absl::Status OpenAuditLog();
+  // Appends to the audit log (if any); counted as audit_events or
+  // audit_failures.
+  void Audit(absl::string_view event, absl::string_view identity, v1::Role role,
+             absl::string_view address, absl::string_view detail);
   void CountHandshakeFailures();
   void Dispatch(Session& session, v1::Frame& frame);
   // Checks a Hello's version, role and unit id (naming anonymous consoles).
@@ -79,6 +87,14 @@ class CoreLoop {
   void Refuse(Session& session, v1::ErrorCode code, const std::string& text, uint64_t request_id);
   // A newer connection with the same unit id: the old one is told and closed.
   void TakeOver(Session& previous);
+  // Tells the session why it ends (an Error with `code`) and closes it.
+  void EndSession(Session& session, v1::ErrorCode code, absl::string_view text,
+                  absl::string_view reason);
+  // Handles the signals waiting on `signal_fd`; false: stop.
+  bool OnSignals(int signal_fd);
+  // SIGHUP: reads the keys file again; revoked keys' sessions are cut and
+  // narrowed grants drop subscriptions. A bad file leaves the keys in force.
+  void ReloadKeys();
   void SendWelcome(Session& session);
   void HandleSubscription(Session& session,
                           const google::protobuf::RepeatedPtrField<std::string>& patterns,
@@ -161,6 +177,7 @@ class CoreLoop {
   BrokerOptions options_;
   const Clock& clock_;
   zmq::context_t context_;
+  std::unique_ptr<AuditLog> audit_;      // unless --audit_log=off
   std::unique_ptr<Authenticator> auth_;  // with a keys file only
   std::unique_ptr<Transport> transport_;
   SessionTable sessions_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/log.h"
@@ -81,6 +83,10 @@ ABSL_FLAG(absl::Duration, session_expiry, absl::Hours(24 * 7),
 ABSL_FLAG(std::string, zones, "",
           "Zones file (JSON, e.g. deploy/zones/jincheng.json): neighbours and response deadlines; "
           "without it alerts never escalate");
+ABSL_FLAG(std::string, http_token_file, "",
+          "File holding a bearer token (16+ characters): with it the HTTP endpoint asks for "
+          "'Authorization: Bearer <token>' on everything but /healthz, and serves alert data "
+          "(/v1/alerts, /v1/sessions), which it never does without one");
 ABSL_FLAG(std::string, keys_file, "",
           "Keys file (JSON): the CURVE public keys that may connect, each bound to an identity "
           "(unit, center operator or probe). With it connections are encrypted and plain ones "
@@ -90,6 +96,20 @@ ABSL_FLAG(std::string, key_file, "",
 ABSL_FLAG(bool, insecure, false,
           "Without --keys_file, allow --listen beyond loopback: plain, unauthenticated "
           "connections (a trusted lab network only)");
+ABSL_FLAG(std::string, audit_log, "",
+          "Audit log: connects, refused keys and requests, take-overs, key reloads, one JSON "
+          "line each (default <data_dir>/audit.log; 'off' disables it)");
+ABSL_FLAG(uint64_t, audit_log_bytes, 16 << 20,
+          "Size at which the audit log is rotated (5 old files are kept)");
+ABSL_FLAG(uint64_t, max_sessions, 20000,
+          "Sessions at most; a Hello beyond gets Error TOO_MANY_SESSIONS");
+ABSL_FLAG(uint64_t, max_subscriptions, 256,
+          "Subscriptions per session at most (TOO_MANY_SUBSCRIPTIONS beyond)");
+ABSL_FLAG(double, publish_rate, 50,
+          "Publishes a second per terminal or probe session (RATE_LIMITED beyond; emergency "
+          "button presses never are); 0: unlimited");
+ABSL_FLAG(double, publish_burst, 200, "Publishes a session may send at once before the rate");
+ABSL_FLAG(double, center_publish_rate, 0, "Publishes a second per center session; 0: unlimited");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 
 namespace {
@@ -101,7 +121,8 @@ constexpr char kUsage[] =
     "\n"
     "Routes alerts from the command center to the patrol terminals of each zone\n"
     "(alert.<city>.<zone>), carries radio events back up (radio.<city>.<zone>.<unit>)\n"
-    "and serves monitoring probes. Stops cleanly on SIGINT or SIGTERM (exit 0).";
+    "and serves monitoring probes. Stops cleanly on SIGINT or SIGTERM (exit 0);\n"
+    "SIGHUP reloads --keys_file (a bad file is refused and the keys in force stay).";
 
 zonecast::BrokerOptions OptionsFromFlags() {
   zonecast::BrokerOptions options;
@@ -112,6 +133,13 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.keys_file = absl::GetFlag(FLAGS_keys_file);
   options.key_file = absl::GetFlag(FLAGS_key_file);
   options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.max_sessions = absl::GetFlag(FLAGS_max_sessions);
+  options.max_subscriptions_per_session = absl::GetFlag(FLAGS_max_subscriptions);
+  options.publish_rate = absl::GetFlag(FLAGS_publish_rate);
+  options.publish_burst = absl::GetFlag(FLAGS_publish_burst);
+  options.center_publish_rate = absl::GetFlag(FLAGS_center_publish_rate);
+  options.audit_log = absl::GetFlag(FLAGS_audit_log);
+  options.audit_log_bytes = absl::GetFlag(FLAGS_audit_log_bytes);
   options.journal.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.journal.segment_bytes = absl::GetFlag(FLAGS_segment_bytes);
   options.journal.retention_bytes = absl::GetFlag(FLAGS_retention_bytes);
@@ -180,6 +208,20 @@ void QuietProtobufLog(google::protobuf::LogLevel level, const char* filename, in
   }
 }
 
+// The bearer token in `path`: its first line, trimmed; at least 16
+// characters, so that it cannot be guessed by trying.
+absl::StatusOr<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::string line;
+  std::getline(in, line);
+  const std::string token(absl::StripAsciiWhitespace(line));
+  if (token.size() < 16) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " holds no token of 16+ characters"));
+  }
+  return token;
+}
+
 // Reads and checks the command line into *options. Returns the exit code
 // to stop with (0 after --help or --version, 2 on a bad flag), or nullopt to
 // go on.
@@ -229,6 +271,14 @@ std::optional<int> ParseCommandLine(int argc, char** argv, zonecast::BrokerOptio
     return 2;
   }
   std::copy(ack_wait.begin(), ack_wait.end(), options->redelivery.ack_wait.begin());
+  if (const std::string path = absl::GetFlag(FLAGS_http_token_file); !path.empty()) {
+    absl::StatusOr<std::string> token = ReadToken(path);
+    if (!token.ok()) {
+      std::cerr << "zonecastd: --http_token_file: " << token.status().message() << "\n";
+      return 2;
+    }
+    options->http_token = *std::move(token);
+  }
   if (absl::Status status = options->Validate(); !status.ok()) {
     std::cerr << "zonecastd: " << status.message() << "\n";
     return 2;
@@ -236,13 +286,15 @@ std::optional<int> ParseCommandLine(int argc, char** argv, zonecast::BrokerOptio
   return std::nullopt;
 }
 
-// Blocks the stop signals in every thread (ZeroMQ's I/O threads inherit this
-// mask) and returns a descriptor the core loop polls to receive them, or -1.
+// Blocks the stop signals and SIGHUP in every thread (ZeroMQ's I/O threads
+// inherit this mask) and returns a descriptor the core loop polls to
+// receive them, or -1.
 int StopSignalFd() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -297,7 +349,8 @@ int main(int argc, char** argv) {
   // The monitoring endpoint comes up first, so that /healthz and /readyz
   // (503 "recovering") answer while a long journal recovery runs.
   zonecast::MonitoringExchange exchange(zonecast::Clock::Real());
-  zonecast::MonitoringRoutes monitoring(exchange, options.journal.data_dir + "/journal");
+  zonecast::MonitoringRoutes monitoring(exchange, options.journal.data_dir + "/journal",
+                                        options.http_token);
   absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> http =
       StartMonitoring(monitoring, &options);
   if (!http.ok()) {

@@ -90,11 +90,36 @@ constexpr char kIndex[] =
 
 }  // namespace
 
-MonitoringRoutes::MonitoringRoutes(MonitoringExchange& exchange, std::string data_dir)
-    : exchange_(exchange), data_dir_(std::move(data_dir)) {}
+MonitoringRoutes::MonitoringRoutes(MonitoringExchange& exchange, std::string data_dir,
+                                   std::string bearer_token)
+    : exchange_(exchange), data_dir_(std::move(data_dir)), bearer_token_(std::move(bearer_token)) {}
+
+std::optional<HttpResponse> MonitoringRoutes::Refusal(const HttpRequest& request,
+                                                      absl::string_view path) const {
+  if (path == "/healthz") return std::nullopt;
+  const bool alert_data = absl::StartsWith(path, "/v1/alerts") || path == "/v1/sessions";
+  if (bearer_token_.empty()) {
+    if (!alert_data) return std::nullopt;
+    return Text(403,
+                "alert data is served only to a bearer token: start zonecastd with "
+                "--http_token_file\n");
+  }
+  // Compared in constant time: the token is a secret.
+  const std::string expected = absl::StrCat("Bearer ", bearer_token_);
+  const std::string& given = request.authorization;
+  unsigned char differ = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    differ |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+  }
+  if (differ == 0) return std::nullopt;
+  HttpResponse response = Text(401, "this endpoint needs Authorization: Bearer <token>\n");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"zonecastd\"");
+  return response;
+}
 
 HttpResponse MonitoringRoutes::Handle(const HttpRequest& request) {
   const std::string& path = request.path;
+  if (std::optional<HttpResponse> refused = Refusal(request, path)) return *std::move(refused);
   if (path == "/healthz") return Text(200, "ok\n");
   if (path == "/readyz") return Ready();
   if (path == "/metrics") return Metrics();

@@ -25,7 +25,11 @@ class MonitoringRoutes {
  public:
   // `data_dir` is checked for writability on /readyz. `server_counters`
   // (may be null) adds the HTTP server's own counters to /metrics.
-  MonitoringRoutes(MonitoringExchange& exchange, std::string data_dir);
+  // `bearer_token`, when set, is asked of every request but /healthz
+  // (Authorization: Bearer <token>). Alert data (/v1/alerts...,
+  // /v1/sessions: names, places, units) is only ever served with it.
+  MonitoringRoutes(MonitoringExchange& exchange, std::string data_dir,
+                   std::string bearer_token = "");
 
   // Set once the server runs; requests may already be served meanwhile.
   void set_server_counters(const HttpServer::Counters* counters) { server_counters_ = counters; }
@@ -45,8 +49,12 @@ class MonitoringRoutes {
   HttpResponse OpenAlerts(const HttpRequest& request);
   HttpResponse AlertTimeline(const std::string& alert_id, JsonOptions options);
 
+  // Null if `request` may have `path`, else the refusal.
+  std::optional<HttpResponse> Refusal(const HttpRequest& request, absl::string_view path) const;
+
   MonitoringExchange& exchange_;
   std::string data_dir_;
+  std::string bearer_token_;
   std::atomic<const HttpServer::Counters*> server_counters_{nullptr};
 };
 

@@ -12,10 +12,12 @@ bool IsLoopbackEndpoint(absl::string_view endpoint) {
     return true;
   }
   if (!absl::ConsumePrefix(&endpoint, "tcp://")) return false;
-  // tcp://HOST:PORT; an interface name or a wildcard (*, 0.0.0.0) is not
-  // loopback.
-  const size_t colon = endpoint.rfind(':');
-  const absl::string_view host = endpoint.substr(0, colon);
+  return IsLoopbackHostPort(endpoint);
+}
+
+bool IsLoopbackHostPort(absl::string_view host_port) {
+  // HOST:PORT; an interface name or a wildcard (*, 0.0.0.0) is not loopback.
+  const absl::string_view host = host_port.substr(0, host_port.rfind(':'));
   if (host == "localhost" || host == "[::1]") return true;
   // 127.0.0.0/8, written as four numbers.
   int octets = 0;
@@ -43,6 +45,13 @@ absl::Status BrokerOptions::Validate() const {
         " without --keys_file: anyone who reaches it could read and publish alerts unencrypted. "
         "Give --keys_file and --key_file (see README, Security), listen on 127.0.0.1, or pass "
         "--insecure"));
+  }
+  if (!http.empty() && http != "off" && http_token.empty() && !insecure &&
+      !IsLoopbackHostPort(http)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to serve --http on ", http,
+        " without --http_token_file: /metrics and /readyz would be open to anyone who reaches "
+        "it. Give a token file, bind 127.0.0.1, or pass --insecure"));
   }
   if (heartbeat_ms < 10 || heartbeat_ms > 600'000) {
     return absl::InvalidArgumentError("--heartbeat_ms must be within [10, 600000]");
@@ -90,6 +99,14 @@ absl::Status BrokerOptions::Validate() const {
     return absl::InvalidArgumentError("--session_expiry must be > 0");
   }
   if (read_batch < 1) return absl::InvalidArgumentError("--read_batch must be >= 1");
+  if (max_sessions < 1) return absl::InvalidArgumentError("--max_sessions must be >= 1");
+  if (max_subscriptions_per_session < 1) {
+    return absl::InvalidArgumentError("--max_subscriptions must be >= 1");
+  }
+  if (publish_rate < 0 || center_publish_rate < 0 || publish_burst < 1) {
+    return absl::InvalidArgumentError(
+        "--publish_rate and --center_publish_rate must be >= 0, --publish_burst >= 1");
+  }
   return absl::OkStatus();
 }
 

@@ -21,6 +21,8 @@ namespace zonecast {
 // True for a tcp:// endpoint on a loopback address, and for ipc:// and
 // inproc:// (this machine only).
 bool IsLoopbackEndpoint(absl::string_view endpoint);
+// The same for HOST:PORT (the HTTP endpoint).
+bool IsLoopbackHostPort(absl::string_view host_port);
 
 struct BrokerOptions {
   // ZeroMQ endpoint of the ROUTER socket. "tcp://127.0.0.1:*" binds an
@@ -28,6 +30,9 @@ struct BrokerOptions {
   // ready_file.
   std::string listen = "tcp://127.0.0.1:7400";
   std::string http = "127.0.0.1:7480";  // monitoring endpoint (HTTP), HOST:PORT
+  // Bearer token the HTTP endpoint asks of every request but /healthz (read
+  // from --http_token_file); alert data is served only with it.
+  std::string http_token;
   // A StatsSnapshot goes to sys.stats this often; zero: never.
   absl::Duration stats_interval = absl::Seconds(5);
   uint32_t heartbeat_ms = 1000;
@@ -46,6 +51,14 @@ struct BrokerOptions {
   size_t match_cache_entries = 4096;
   size_t read_batch = 512;  // frames drained per loop turn
   size_t max_subscriptions_per_session = 256;
+  // Sessions at most; a Hello beyond gets TOO_MANY_SESSIONS.
+  size_t max_sessions = 20000;
+  // Publishes a second (token bucket, `publish_burst` at once) per terminal
+  // or probe session, and per center session; 0: unlimited. Emergency
+  // button presses are never limited.
+  double publish_rate = 50;
+  double publish_burst = 200;
+  double center_publish_rate = 0;
   // Written when the HTTP endpoint listens ("http=HOST:PORT\n") and again
   // once the ZeroMQ socket is bound (adding "zmq=<endpoint>\n").
   std::string ready_file;
@@ -62,6 +75,9 @@ struct BrokerOptions {
   // Without a keys file the broker listens on loopback only, unless this is
   // set: plain, unauthenticated connections from other machines.
   bool insecure = false;
+  // Audit log (JSON lines): empty: <data_dir>/audit.log; "off": none.
+  std::string audit_log;
+  uint64_t audit_log_bytes = 16 << 20;  // rotated beyond this
   bool secure() const { return !keys_file.empty(); }
   // A durable session (terminal) unused this long is forgotten (journaled).
   absl::Duration session_expiry = absl::Hours(24 * 7);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 
 namespace zonecast {
@@ -34,12 +35,15 @@ class DeliveredLog {
   size_t units() const { return units_.size(); }
 
  private:
-  // (seq, hash of the alert id), the oldest overwritten first.
-  struct Ring {
-    std::vector<std::pair<uint64_t, size_t>> entries;
+  // (seq, hash of the alert id): a set to look up, and a ring of the same
+  // entries in the order they came, the oldest overwritten first.
+  using Entry = std::pair<uint64_t, size_t>;
+  struct Unit {
+    absl::flat_hash_set<Entry> entries;
+    std::vector<Entry> order;
     size_t next = 0;
   };
-  absl::flat_hash_map<std::string, Ring> units_;
+  absl::flat_hash_map<std::string, Unit> units_;
 };
 
 }  // namespace zonecast

@@ -1,6 +1,7 @@
 #include "delivery/durable_delivery.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
@@ -15,9 +16,15 @@ void DurableDelivery::Resume(Session& session) {
   const DurableSession* unit = parts_.journal->durable_sessions().Find(session.unit_id());
   if (unit == nullptr || unit->patterns.empty()) return;
   std::vector<std::string> patterns;
+  std::vector<std::string> revoked;
   HistoryReader::ReplayRequest request;
   request.session = session.id();
   for (const auto& [pattern, since] : unit->patterns) {
+    // The keys file may have narrowed the unit's grants since.
+    if (!session.MaySubscribe(pattern)) {
+      revoked.push_back(pattern);
+      continue;
+    }
     patterns.push_back(pattern);
     request.patterns.emplace_back(pattern, since);
   }
@@ -27,6 +34,12 @@ void DurableDelivery::Resume(Session& session) {
     ZC_LOG(WARNING) << "unit " << session.unit_id()
                     << ": cannot restore subscriptions: " << status.message();
   }
+  if (!revoked.empty()) {
+    ZC_LOG(WARNING) << "unit " << session.unit_id() << " may no longer subscribe to "
+                    << absl::StrJoin(revoked, ", ") << ": dropped";
+    RecordSubscriptions(session, revoked, /*removed=*/true);
+  }
+  if (patterns.empty()) return;
   request.floor = unit->floor;
   request.settled.assign(unit->settled.begin(), unit->settled.end());
   request.upto_seq = parts_.journal->last_durable_seq();
@@ -213,7 +226,8 @@ void DurableDelivery::JournalDelivered(const Session& session, uint64_t seq,
   // Only alerts have timelines (and responses); other durable traffic is
   // not worth a record per recipient.
   if (alert_id.empty()) return;
-  parts_.delivered->Record(session.unit_id(), seq, alert_id);
+  // Only sessions whose identity is checked have their acks checked.
+  if (session.restricted()) parts_.delivered->Record(session.unit_id(), seq, alert_id);
   v1::JournalDelivery record;
   record.set_unit(session.unit_id());
   record.set_seq(seq);

@@ -85,6 +85,9 @@ HttpParseResult Examine(const RequestParser& parser) {
   HttpParseResult result;
   result.request.method = std::string(message.method_string());
   result.request.target = std::string(message.target());
+  if (auto it = message.find(http::field::authorization); it != message.end()) {
+    result.request.authorization = std::string(it->value());
+  }
   result.keep_alive = message.keep_alive();
   const http::verb method = message.method();
   if (method != http::verb::get && method != http::verb::head) {

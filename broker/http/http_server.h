@@ -53,6 +53,7 @@ struct HttpRequest {
   std::string path;    // percent-decoded path without the query, e.g. "/v1/alerts/A-1"
   absl::flat_hash_map<std::string, std::string> query;  // percent-decoded, '+' as space;
                                                         // the last of a repeated key wins
+  std::string authorization;                            // the Authorization header, as sent
 };
 
 struct HttpResponse {

@@ -57,7 +57,15 @@ namespace zonecast {
   X(handshakes_failed_plain)        \
   X(handshakes_failed_protocol)     \
   X(handshakes_failed_refused)      \
-  X(identity_mismatches)
+  X(identity_mismatches)            \
+  X(keys_reloads)                   \
+  X(keys_reload_failures)           \
+  X(sessions_revoked)               \
+  X(subscriptions_revoked)          \
+  X(audit_events)                   \
+  X(audit_failures)                 \
+  X(sessions_refused)               \
+  X(publishes_rate_limited)
 // clang-format on
 
 struct BrokerCounters {

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
+#include "common/token_bucket.h"
 #include "routing/session_queue.h"
 #include "routing/topic_trie.h"
 #include "zmq.hpp"
@@ -47,6 +48,10 @@ class Session {
   SessionQueue& queue() { return queue_; }
   const SessionQueue& queue() const { return queue_; }
 
+  // Its publishes' rate limit.
+  TokenBucket& publish_limit() { return publish_limit_; }
+  void set_publish_limit(TokenBucket limit) { publish_limit_ = limit; }
+
   MonoNanos last_heard() const { return last_heard_; }
   void set_last_heard(MonoNanos t) { last_heard_ = t; }
 
@@ -82,6 +87,7 @@ class Session {
   std::vector<std::string> grants_;
   absl::flat_hash_set<std::string> patterns_;
   SessionQueue queue_;
+  TokenBucket publish_limit_;
   MonoNanos last_heard_;
 };
 

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli_flags.h"
@@ -48,6 +50,16 @@ absl::StatusOr<ClientOptions> BaseOptions() {
   options.request_timeout = absl::Milliseconds(timeout_ms);
   options.client_name = absl::StrCat("zonecast-cli/", kVersion);
   return options;
+}
+
+absl::StatusOr<std::string> HttpToken() {
+  const std::string path = absl::GetFlag(FLAGS_http_token_file);
+  if (path.empty()) return std::string();
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("--http_token_file: cannot read ", path));
+  std::string line;
+  std::getline(in, line);
+  return std::string(absl::StripAsciiWhitespace(line));
 }
 
 std::string DefaultUnitId(const std::string& prefix) {

@@ -23,6 +23,10 @@ int Failure(const std::string& command, const absl::Status& status);
 // --broker_key; an error names the flag or file that is wrong.
 absl::StatusOr<ClientOptions> BaseOptions();
 
+// The bearer token in --http_token_file (its first line, trimmed), or ""
+// without the flag. NotFound if the file cannot be read.
+absl::StatusOr<std::string> HttpToken();
+
 // A default unit id for a console or watcher: "<prefix>-<pid>"; none with
 // --key (the broker knows the client by its key).
 std::string DefaultUnitId(const std::string& prefix);

@@ -8,6 +8,8 @@ ABSL_FLAG(std::string, key, "",
           "This client's secret key file (zonecast keygen), for a broker with a keys file; the "
           "broker then knows the client by the identity its keys file binds the key to");
 ABSL_FLAG(std::string, broker_key, "", "The broker's public key file, with --key");
+ABSL_FLAG(std::string, http_token_file, "",
+          "File holding the bearer token of the broker's HTTP endpoint (its --http_token_file)");
 ABSL_FLAG(bool, json, false, "Print one JSON object per line (proto field names)");
 ABSL_FLAG(std::string, topic, "", "Topic, e.g. alert.jincheng.z03 or radio.jincheng.z03.UNIT");
 ABSL_FLAG(std::string, priority, "P3", "Alert priority: P1 (life at risk) .. P4 (routine)");

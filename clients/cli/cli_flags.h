@@ -10,6 +10,7 @@ ABSL_DECLARE_FLAG(std::string, broker);
 ABSL_DECLARE_FLAG(int32_t, timeout_ms);
 ABSL_DECLARE_FLAG(std::string, key);
 ABSL_DECLARE_FLAG(std::string, broker_key);
+ABSL_DECLARE_FLAG(std::string, http_token_file);
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(std::string, topic);
 ABSL_DECLARE_FLAG(std::string, priority);

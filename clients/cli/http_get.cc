@@ -139,7 +139,8 @@ std::string JoinUrlPath(absl::string_view base, absl::string_view path) {
   return absl::StrCat(base, path);
 }
 
-absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration timeout) {
+absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration timeout,
+                                      const std::string& bearer_token) {
   absl::StatusOr<HttpUrl> parsed = ParseHttpUrl(url);
   if (!parsed.ok()) return parsed.status();
   const std::string where = parsed->Authority();
@@ -206,6 +207,7 @@ absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration time
   http::request<http::empty_body> request(http::verb::get, parsed->target, /*version=*/11);
   request.set(http::field::host, where);
   request.set(http::field::user_agent, "zonecast-cli");
+  if (!bearer_token.empty()) request.set(http::field::authorization, "Bearer " + bearer_token);
   request.keep_alive(false);
   done = false;
   http::async_write(stream, request, [&](beast::error_code ec, size_t) {

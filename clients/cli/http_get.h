@@ -48,7 +48,9 @@ struct HttpGetResult {
 //                      or reset, or the answer is not HTTP (or over 16 MiB);
 //   DeadlineExceeded   no complete answer within `timeout`, which bounds the
 //                      whole call: resolve, connect, send and receive.
-// Messages name the URL's HOST:PORT.
-absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration timeout);
+// Messages name the URL's HOST:PORT. A `bearer_token` goes out as
+// "Authorization: Bearer <token>".
+absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration timeout,
+                                      const std::string& bearer_token = "");
 
 }  // namespace zonecast::cli

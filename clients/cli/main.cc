@@ -126,8 +126,8 @@ const std::vector<Command>& Commands() {
        "    command_line  /usr/local/bin/zonecast probe --broker $ARG1$ --http $ARG2$ "
        "--warn-p99-ms $ARG3$ --crit-p99-ms $ARG4$\n"
        "  }",
-       {"broker", "key", "broker_key", "http", "rate", "duration", "warn_p99_ms", "crit_p99_ms",
-        "name", "timeout_ms"},
+       {"broker", "key", "broker_key", "http", "http_token_file", "rate", "duration", "warn_p99_ms",
+        "crit_p99_ms", "name", "timeout_ms"},
        &RunProbe,
        /*takes_positional=*/false,
        &ProbeUsageError},
@@ -154,7 +154,7 @@ const std::vector<Command>& Commands() {
        "then per stage, priority and zone), the non-zero counters and the gauges. --json\n"
        "prints the endpoint's JSON as it came. Exit 0; 1 if the endpoint is unreachable or\n"
        "does not answer 200 with a snapshot; 2 on bad flags.",
-       {"http", "json", "timeout_ms"},
+       {"http", "http_token_file", "json", "timeout_ms"},
        &RunStats},
   };
   return *commands;

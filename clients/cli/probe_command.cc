@@ -186,9 +186,9 @@ CanaryRun RunCanaries(Client& client, const std::string& name, uint64_t total, d
 }
 
 // The answer of GET <http>/readyz: empty when ready, else the problem.
-std::string CheckReady(const std::string& base, absl::Duration timeout) {
+std::string CheckReady(const std::string& base, absl::Duration timeout, const std::string& token) {
   const std::string url = JoinUrlPath(base, "/readyz");
-  absl::StatusOr<HttpGetResult> response = HttpGet(url, timeout);
+  absl::StatusOr<HttpGetResult> response = HttpGet(url, timeout, token);
   if (!response.ok()) {
     return absl::StrCat("monitoring endpoint unreachable: ", response.status().message());
   }
@@ -254,7 +254,11 @@ int Probe() {
   // costs one --timeout_ms, not two. (The future's destructor waits for it;
   // HttpGet is bounded by the same timeout.)
   std::future<std::string> ready_problem;
-  if (!http.empty()) ready_problem = std::async(std::launch::async, CheckReady, http, timeout);
+  absl::StatusOr<std::string> token = HttpToken();
+  if (!token.ok()) return Report(kUnknown, std::string(token.status().message()));
+  if (!http.empty()) {
+    ready_problem = std::async(std::launch::async, CheckReady, http, timeout, *token);
+  }
 
   // Connect and request timeouts: --timeout_ms; keys: --key, --broker_key.
   absl::StatusOr<ClientOptions> base = BaseOptions();

@@ -132,7 +132,9 @@ int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t c
     }
     was_connected = client.connected();
     if (absl::IsDeadlineExceeded(next.status())) continue;
-    if (IsTakenOver(next.status())) return Failure(command, next.status());
+    if (IsTakenOver(next.status()) || IsKeyRevoked(next.status())) {
+      return Failure(command, next.status());
+    }
     if (IsSessionLost(next.status())) {
       std::cerr << "zonecast " << command << ": lost the broker (" << next.status().message()
                 << "); retrying" << std::endl;

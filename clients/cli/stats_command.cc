@@ -39,8 +39,10 @@ int RunStats() {
   }
   const int32_t timeout_ms = absl::GetFlag(FLAGS_timeout_ms);
   if (timeout_ms <= 0) return UsageError(kCommand, "--timeout_ms must be positive");
+  absl::StatusOr<std::string> token = HttpToken();
+  if (!token.ok()) return Failure(kCommand, token.status());
   const std::string url = JoinUrlPath(base, "/v1/stats");
-  absl::StatusOr<HttpGetResult> response = HttpGet(url, absl::Milliseconds(timeout_ms));
+  absl::StatusOr<HttpGetResult> response = HttpGet(url, absl::Milliseconds(timeout_ms), *token);
   if (!response.ok()) return Failure(kCommand, response.status());
   if (response->status != 200) {
     const std::string detail = FirstLine(response->body);

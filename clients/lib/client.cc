@@ -30,6 +30,7 @@ namespace {
 constexpr absl::string_view kGoodbyePrefix = "GOODBYE: ";
 constexpr absl::string_view kSessionLostPrefix = "SESSION_LOST: ";
 constexpr absl::string_view kTakenOverPrefix = "SESSION_TAKEN_OVER";
+constexpr absl::string_view kKeyRevokedPrefix = "KEY_REVOKED";
 
 }  // namespace
 
@@ -51,6 +52,10 @@ bool IsGoodbye(const absl::Status& status) {
 
 bool IsSessionLost(const absl::Status& status) {
   return absl::IsUnavailable(status) && absl::StartsWith(status.message(), kSessionLostPrefix);
+}
+
+bool IsKeyRevoked(const absl::Status& status) {
+  return absl::IsPermissionDenied(status) && absl::StartsWith(status.message(), kKeyRevokedPrefix);
 }
 
 bool IsTakenOver(const absl::Status& status) {
@@ -82,7 +87,9 @@ struct Client::State {
   int handshakes_broken ABSL_GUARDED_BY(mutex) = 0;
   v1::Welcome welcome ABSL_GUARDED_BY(mutex);
   bool connected ABSL_GUARDED_BY(mutex) = false;
-  bool superseded ABSL_GUARDED_BY(mutex) = false;  // SESSION_TAKEN_OVER: this client is done
+  // SESSION_TAKEN_OVER or KEY_REVOKED: this client is done, and why.
+  bool superseded ABSL_GUARDED_BY(mutex) = false;
+  absl::Status ended ABSL_GUARDED_BY(mutex);
   uint64_t reconnects ABSL_GUARDED_BY(mutex) = 0;
   uint64_t next_request_id ABSL_GUARDED_BY(mutex) = 1;
   std::vector<std::string> patterns ABSL_GUARDED_BY(mutex);  // re-sent after a reconnect
@@ -287,19 +294,20 @@ struct Client::State {
   }
 
   // Another connection holds our unit id's session now (the terminal moved
-  // on): never take it back, and fail whatever still waits.
-  void OnTakenOver(const v1::Error& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+  // on), or the broker no longer lets our key in: never take the session
+  // back, and fail whatever still waits.
+  void OnSessionEnded(const v1::Error& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     superseded = true;
     connected = false;
-    const absl::Status status = StatusFromError(error);
-    inbox.push_back(Inbound{status, Message()});
-    FailAsync(status);
+    ended = StatusFromError(error);
+    inbox.push_back(Inbound{ended, Message()});
+    FailAsync(ended);
   }
 
   void OnError(v1::Frame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     const v1::Error& error = frame.error();
-    if (error.code() == v1::SESSION_TAKEN_OVER) {
-      OnTakenOver(error);
+    if (error.code() == v1::SESSION_TAKEN_OVER || error.code() == v1::KEY_REVOKED) {
+      OnSessionEnded(error);
       return;
     }
     if (error.code() == v1::HELLO_REQUIRED) {
@@ -528,13 +536,7 @@ struct Client::State {
     return *std::move(reply);
   }
 
-  absl::Status CheckUsable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
-    if (superseded) {
-      return absl::FailedPreconditionError(
-          "SESSION_TAKEN_OVER: a newer connection with this unit id holds the session");
-    }
-    return absl::OkStatus();
-  }
+  absl::Status CheckUsable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) { return ended; }
 
   absl::StatusOr<v1::Frame> Request(const v1::Frame& frame, uint64_t request_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {

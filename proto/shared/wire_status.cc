@@ -17,6 +17,8 @@ absl::StatusCode CanonicalCode(v1::ErrorCode code) {
   switch (code) {
     case v1::FRAME_TOO_LARGE:
     case v1::TOO_MANY_SUBSCRIPTIONS:
+    case v1::TOO_MANY_SESSIONS:
+    case v1::RATE_LIMITED:
       return absl::StatusCode::kResourceExhausted;
     case v1::HELLO_REQUIRED:
     case v1::SESSION_TAKEN_OVER:
@@ -26,6 +28,7 @@ absl::StatusCode CanonicalCode(v1::ErrorCode code) {
     case v1::SUBSCRIBE_DENIED:
     case v1::ACK_DENIED:
     case v1::READ_DENIED:
+    case v1::KEY_REVOKED:
       return absl::StatusCode::kPermissionDenied;
     case v1::STORAGE_UNAVAILABLE:
       return absl::StatusCode::kUnavailable;

@@ -52,10 +52,21 @@ using zonecast::testing::WaitUntil;
 constexpr char kZ07[] = "alert.jincheng.z07";
 constexpr char kTerminal[] = "jc-z07-v01";
 
+// The bearer token the tests' brokers ask for (--http_token_file).
+constexpr char kToken[] = "test-token-0123456789abcdef";
+
 absl::StatusOr<zonecast::cli::HttpGetResult> Get(const BrokerProcess& broker,
-                                                 const std::string& path) {
+                                                 const std::string& path,
+                                                 const std::string& token = kToken) {
   return zonecast::cli::HttpGet(absl::StrCat("http://", broker.http_endpoint(), path),
-                                absl::Seconds(10));
+                                absl::Seconds(10), token);
+}
+
+// A file holding kToken, for --http_token_file.
+std::string TokenFile() {
+  const std::string path = zonecast::testing::MakeTempDir("zonecast-token") + "/token";
+  std::ofstream(path) << kToken << "\n";
+  return path;
 }
 
 // The value of one sample line "series value" of a Prometheus exposition,
@@ -88,7 +99,8 @@ bool ParseJson(const std::string& json, Message* message) {
 
 class MonitoringTest : public ::testing::Test {
  protected:
-  void StartBroker(std::vector<std::string> args = {}) {
+  void StartBroker(std::vector<std::string> args = {}, bool with_token = true) {
+    if (with_token) args.push_back("--http_token_file=" + TokenFile());
     auto broker = BrokerProcess::Start(std::move(args));
     ASSERT_TRUE(broker.ok()) << broker.status();
     broker_ = *std::move(broker);
@@ -132,6 +144,30 @@ TEST_F(MonitoringTest, HealthAndReadinessOfARunningBroker) {
   zonecast::cli::HttpGetResult index = MustGet("/");
   EXPECT_EQ(index.status, 200);
   EXPECT_THAT(index.body, HasSubstr("/metrics"));
+}
+
+// With a token, everything but /healthz asks for it; without one, alert
+// data (names, places, units) is not served at all.
+TEST_F(MonitoringTest, BearerTokenGuardsTheEndpointAndAlertData) {
+  StartBroker();
+  for (const char* path : {"/metrics", "/readyz", "/v1/stats", "/v1/alerts?state=open"}) {
+    absl::StatusOr<zonecast::cli::HttpGetResult> bare = Get(*broker_, path, "");
+    ASSERT_TRUE(bare.ok()) << bare.status();
+    EXPECT_EQ(bare->status, 401) << path;
+    absl::StatusOr<zonecast::cli::HttpGetResult> wrong = Get(*broker_, path, "not-the-token");
+    ASSERT_TRUE(wrong.ok()) << wrong.status();
+    EXPECT_EQ(wrong->status, 401) << path;
+    EXPECT_EQ(MustGet(path).status, 200) << path;
+  }
+  absl::StatusOr<zonecast::cli::HttpGetResult> health = Get(*broker_, "/healthz", "");
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(health->status, 200);
+
+  StartBroker({}, /*with_token=*/false);
+  EXPECT_EQ(MustGet("/metrics").status, 200);
+  EXPECT_EQ(MustGet("/v1/alerts?state=open").status, 403);
+  EXPECT_EQ(MustGet("/v1/alerts/any").status, 403);
+  EXPECT_EQ(MustGet("/v1/sessions").status, 403);
 }
 
 TEST_F(MonitoringTest, BadRequestsGetFourHundreds) {
@@ -339,7 +375,7 @@ TEST_F(MonitoringTest, OpenAlertsSurviveARestart) {
   }
   const std::string data_dir = broker_->data_dir();
   ASSERT_TRUE(broker_->Terminate().ok());
-  auto again = BrokerProcess::Start({}, data_dir);
+  auto again = BrokerProcess::Start({"--http_token_file=" + TokenFile()}, data_dir);
   ASSERT_TRUE(again.ok()) << again.status();
   broker_ = *std::move(again);
   v1::AlertStatusList open;

@@ -6,6 +6,8 @@
 // The keys are made by the library's own key generation and written as
 // `zonecast keygen` writes them; the keys file is the Jincheng scenario in
 // small: the center, two patrol units of different zones, a probe.
+#include <signal.h>
+
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -16,9 +18,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "shared/curve_keys.h"
+#include "shared/proto_json.h"
 #include "support/broker_process.h"
 #include "support/test_clients.h"
 #include "zonecast/client.h"
@@ -26,6 +30,7 @@
 namespace {
 
 namespace v1 = zonecast::v1;
+using ::testing::HasSubstr;
 using zonecast::Client;
 using zonecast::ClientOptions;
 using zonecast::CurveKeys;
@@ -61,17 +66,9 @@ class SecurityTest : public ::testing::Test {
               .ok());
       public_keys_[name] = keys->public_key;
     }
-    std::ofstream(absl::StrCat(dir_, "/keys.json")) << absl::StrCat(
-        R"({"city": "jincheng", "grants": [)", R"({"public_key": ")", public_keys_[kCenter],
-        R"(", "identity": ")", kCenter, R"(", "role": "CENTER"},)", R"({"public_key": ")",
-        public_keys_[kUnitZ10], R"(", "identity": ")", kUnitZ10,
-        R"(", "role": "TERMINAL", "patrol_group": "jc-pg10", "zones": ["z10"]},)",
-        R"({"public_key": ")", public_keys_[kUnitZ10b], R"(", "identity": ")", kUnitZ10b,
-        R"(", "role": "TERMINAL", "patrol_group": "jc-pg10", "zones": ["z10"]},)",
-        R"({"public_key": ")", public_keys_[kUnitZ03], R"(", "identity": ")", kUnitZ03,
-        R"(", "role": "TERMINAL", "patrol_group": "jc-pg03", "zones": ["z03"]},)",
-        R"({"public_key": ")", public_keys_[kProbe], R"(", "identity": ")", kProbe,
-        R"(", "role": "PROBE"}]})");
+    WriteKeysFile({Grant(kCenter, "CENTER"), Grant(kUnitZ10, "TERMINAL", R"("zones": ["z10"])"),
+                   Grant(kUnitZ10b, "TERMINAL", R"("zones": ["z10"])"),
+                   Grant(kUnitZ03, "TERMINAL", R"("zones": ["z03"])"), Grant(kProbe, "PROBE")});
     auto broker = BrokerProcess::Start({absl::StrCat("--keys_file=", dir_, "/keys.json"),
                                         absl::StrCat("--key_file=", KeyFile("broker"))});
     ASSERT_TRUE(broker.ok()) << broker.status();
@@ -81,6 +78,20 @@ class SecurityTest : public ::testing::Test {
   void TearDown() override {
     if (HasFailure() && broker_ != nullptr) std::cerr << "broker log:\n" << broker_->Log();
   }
+
+  // One grant of the keys file, for the key made for `name`; `more` adds
+  // fields ("zones": [...]).
+  std::string Grant(const std::string& name, const std::string& role,
+                    const std::string& more = "") {
+    return absl::StrCat(R"({"public_key": ")", public_keys_[name], R"(", "identity": ")", name,
+                        R"(", "role": ")", role, R"(")", more.empty() ? "" : ", ", more, "}");
+  }
+  void WriteKeysFile(const std::vector<std::string>& grants) {
+    std::ofstream(absl::StrCat(dir_, "/keys.json"))
+        << R"({"city": "jincheng", "grants": [)" << absl::StrJoin(grants, ",") << "]}";
+  }
+  // SIGHUP: the broker reads the keys file again.
+  void Reload() { ASSERT_EQ(::kill(broker_->pid(), SIGHUP), 0); }
 
   std::string KeyFile(const std::string& name) const {
     return absl::StrCat(dir_, "/", name, ".key");
@@ -173,8 +184,15 @@ TEST_F(SecurityTest, PlainClientIsRefusedAndCounted) {
 
   std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
   ASSERT_NE(center, nullptr);
-  EXPECT_TRUE(
-      WaitUntil([&] { return CenterCounter(*center, "handshakes_failed_plain") >= 1; }, kWait));
+  // Whichever side notices the mismatch first hangs up; the broker counts
+  // it as plain, or as a broken handshake when the client was first.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return CenterCounter(*center, "handshakes_failed_plain") +
+                   CenterCounter(*center, "handshakes_failed_protocol") >=
+               1;
+      },
+      kWait));
   EXPECT_EQ(CenterCounter(*center, "sessions_opened"), 1u) << "the plain client got a session";
 }
 
@@ -296,6 +314,116 @@ TEST_F(SecurityTest, ProbeReadsOnlyProbeAndSystemTopics) {
   EXPECT_EQ(probe->Subscribe({kZ10}).code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(probe->History({"alert.>"}).status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(probe->Subscribe({"probe.>", "sys.>"}).ok());
+}
+
+// SIGHUP reloads the keys file: a revoked key's live session is cut at
+// once (the client is told and stops), and the key cannot come back.
+TEST_F(SecurityTest, ReloadRevokesAKeyAndCutsItsSession) {
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  std::unique_ptr<Client> z03 = Connect(kUnitZ03, v1::TERMINAL, kUnitZ03);
+  ASSERT_NE(center, nullptr);
+  ASSERT_NE(z03, nullptr);
+  ASSERT_TRUE(z03->Subscribe({kZ03}).ok());
+
+  WriteKeysFile({Grant(kCenter, "CENTER"), Grant(kUnitZ10, "TERMINAL", R"("zones": ["z10"])")});
+  Reload();
+  absl::Status cut;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        absl::StatusOr<Message> next = z03->Next(absl::Milliseconds(50));
+        cut = next.status();
+        return zonecast::IsKeyRevoked(cut);
+      },
+      kWait))
+      << "the revoked unit's session was not cut: " << cut;
+  EXPECT_FALSE(z03->connected());
+  EXPECT_EQ(z03->Subscribe({kZ03}).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CenterCounter(*center, "keys_reloads"), 1u);
+  EXPECT_EQ(CenterCounter(*center, "sessions_revoked"), 1u);
+  absl::StatusOr<std::unique_ptr<Client>> again =
+      Client::Connect(Options(kUnitZ03, v1::TERMINAL, kUnitZ03));
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kPermissionDenied) << again.status();
+  // An alert for z03 now reaches nobody.
+  absl::StatusOr<zonecast::PublishResult> ack = center->PublishAlert(kZ03, MakeAlert("after"));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->recipients(), 0u);
+}
+
+// Narrower grants drop the subscriptions they no longer cover, at once.
+TEST_F(SecurityTest, ReloadNarrowingZonesDropsSubscriptions) {
+  WriteKeysFile(
+      {Grant(kCenter, "CENTER"), Grant(kUnitZ03, "TERMINAL", R"("zones": ["z03", "z04"])")});
+  Reload();
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  ASSERT_NE(center, nullptr);
+  ASSERT_TRUE(WaitUntil([&] { return CenterCounter(*center, "keys_reloads") == 1; }, kWait));
+  std::unique_ptr<Client> z03 = Connect(kUnitZ03, v1::TERMINAL, kUnitZ03);
+  ASSERT_NE(z03, nullptr);
+  ASSERT_TRUE(z03->Subscribe({kZ03, "alert.jincheng.z04"}).ok());
+
+  WriteKeysFile({Grant(kCenter, "CENTER"), Grant(kUnitZ03, "TERMINAL", R"("zones": ["z03"])")});
+  Reload();
+  ASSERT_TRUE(WaitUntil([&] { return CenterCounter(*center, "keys_reloads") == 2; }, kWait));
+  EXPECT_EQ(CenterCounter(*center, "subscriptions_revoked"), 1u);
+  absl::StatusOr<zonecast::PublishResult> z04 =
+      center->PublishAlert("alert.jincheng.z04", MakeAlert("no-longer"));
+  ASSERT_TRUE(z04.ok()) << z04.status();
+  EXPECT_EQ(z04->recipients(), 0u);
+  absl::StatusOr<zonecast::PublishResult> z03_alert =
+      center->PublishAlert(kZ03, MakeAlert("still"));
+  ASSERT_TRUE(z03_alert.ok()) << z03_alert.status();
+  EXPECT_EQ(z03_alert->recipients(), 1u);
+  EXPECT_TRUE(z03->connected());
+}
+
+// A keys file that does not parse is refused on reload; the keys in force
+// stay, and so do the sessions.
+TEST_F(SecurityTest, MalformedKeysFileOnReloadKeepsTheOldKeys) {
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  std::unique_ptr<Client> z03 = Connect(kUnitZ03, v1::TERMINAL, kUnitZ03);
+  ASSERT_NE(center, nullptr);
+  ASSERT_NE(z03, nullptr);
+  std::ofstream(absl::StrCat(dir_, "/keys.json")) << R"({"city": "jincheng", "grants": [{)";
+  Reload();
+  ASSERT_TRUE(
+      WaitUntil([&] { return CenterCounter(*center, "keys_reload_failures") == 1; }, kWait));
+  EXPECT_EQ(CenterCounter(*center, "keys_reloads"), 0u);
+  EXPECT_TRUE(z03->Subscribe({kZ03}).ok()) << "the unit lost its session";
+  // Keys of the old file still connect.
+  EXPECT_NE(Connect(kUnitZ10, v1::TERMINAL, kUnitZ10), nullptr);
+  EXPECT_TRUE(absl::StrContains(broker_->Log(), "the keys in force stay"));
+}
+
+// The audit log says who came to the door, who was turned away and why,
+// and what changed in the keys.
+TEST_F(SecurityTest, AuditLogRecordsConnectsRefusalsAndKeyChanges) {
+  std::unique_ptr<Client> center = Connect(kCenter, v1::CENTER);
+  std::unique_ptr<Client> z03 = Connect(kUnitZ03, v1::TERMINAL, kUnitZ03);
+  ASSERT_NE(center, nullptr);
+  ASSERT_NE(z03, nullptr);
+  EXPECT_FALSE(Client::Connect(Options("stranger", v1::CENTER, "")).ok());
+  EXPECT_FALSE(Client::Connect(Options(kUnitZ10, v1::TERMINAL, kUnitZ03)).ok());
+  EXPECT_FALSE(z03->Subscribe({kZ10}).ok());
+  WriteKeysFile({Grant(kCenter, "CENTER")});
+  Reload();
+  ASSERT_TRUE(WaitUntil([&] { return CenterCounter(*center, "sessions_revoked") == 1; }, kWait));
+
+  std::ifstream in(broker_->data_dir() + "/audit.log");
+  const std::string audit((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(audit, ::testing::ContainsRegex(
+                         R"("event":"connect","identity":"center-op-1","role":"center",)"
+                         R"("address":"127.0.0.1")"));
+  // Keys are Z85, whose '<', '>' and '&' JSON writes escaped.
+  EXPECT_THAT(audit, HasSubstr(absl::StrCat(R"("event":"refused_key","address":"127.0.0.1",)",
+                                            R"("public_key":)",
+                                            zonecast::JsonString(public_keys_["stranger"]))));
+  EXPECT_THAT(audit, HasSubstr(R"("event":"identity_mismatch","identity":"jc-z10-v01")"));
+  EXPECT_THAT(audit, HasSubstr(R"("event":"denied","identity":"jc-z03-v01","role":"terminal",)"
+                               R"("detail":"SUBSCRIBE_DENIED: jc-z03-v01 may not subscribe to )"
+                               R"(alert.jincheng.z10")"));
+  EXPECT_THAT(audit, HasSubstr(R"("event":"keys_reloaded")"));
+  EXPECT_THAT(audit, HasSubstr(R"("event":"key_revoked","identity":"jc-z03-v01")"));
+  EXPECT_EQ(CenterCounter(*center, "audit_failures"), 0u);
 }
 
 // Without a keys file the broker will not listen beyond this machine unless

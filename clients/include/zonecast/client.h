@@ -168,6 +168,7 @@ struct ClientTestSwitches;
 bool IsGoodbye(const absl::Status& status);
 bool IsSessionLost(const absl::Status& status);
 bool IsTakenOver(const absl::Status& status);
+bool IsKeyRevoked(const absl::Status& status);
 
 class Client {
  public:
@@ -236,6 +237,8 @@ class Client {
   //   FailedPrecondition  a newer connection with this unit id took the
   //                       session over (IsTakenOver): this client is done,
   //                       and every later call fails too;
+  //   PermissionDenied    the broker's keys file no longer lets this
+  //                       client's key in (IsKeyRevoked): done, likewise;
   //   Unavailable         the broker said Goodbye (it is stopping,
   //                       IsGoodbye), or the session was lost (a silent or
   //                       restarted broker, IsSessionLost; said once per
