@@ -147,41 +147,6 @@ load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| workload | metric | base | after | after/base | runs ok (base, after) |"
   echo "|---|---|---|---|---|---|"
-  awk -v rounds="$rounds" '
-    function median(list,   a, n, i, j, t) {
-      n = split(list, a, " ")
-      for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; --j) {
-        t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-      }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    function minmax(list,   a, n, i, lo, hi) {
-      n = split(list, a, " "); lo = a[1]; hi = a[1]
-      for (i = 2; i <= n; ++i) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
-      return sprintf("%.0f-%.0f", lo, hi)
-    }
-    $4 == "failed" { failed[$2 " " $3]++; next }
-    {
-      key = $3 " " $4; seen[key] = 1
-      vals[$2 " " key] = vals[$2 " " key] " " $5
-      value[$1 " " $2 " " key] = $5
-      ok[$2 " " $3 " " $1] = 1
-    }
-    END {
-      for (key in seen) {
-        split(key, k, " ")
-        ratios = ""
-        for (r = 1; r <= rounds; ++r) {
-          b = value[r " base " key]; a = value[r " after " key]
-          if (b != "" && a != "" && b + 0 > 0) ratios = ratios " " a / b
-        }
-        nb = 0; na = 0
-        for (r = 1; r <= rounds; ++r) { nb += ok["base " k[1] " " r]; na += ok["after " k[1] " " r] }
-        printf "| %s | %s | %.0f [%s] | %.0f [%s] | %s | %d, %d |\n", k[1], k[2],
-               median(vals["base " key]), minmax(vals["base " key]),
-               median(vals["after " key]), minmax(vals["after " key]),
-               ratios == "" ? "-" : sprintf("%.3f", median(ratios)), nb, na
-      }
-    }' "$results" | sort
+  ratio_table "$results" "$rounds" base after
 } >"$root/table.md"
 cat "$root/table.md"

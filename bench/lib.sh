@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shell helpers shared by the benchmark scripts (sourced, not run):
-# run-side-by-side.sh, compare-revisions.sh and scrape-overhead.sh.
+# run-side-by-side.sh, compare-revisions.sh, curve-cost.sh and scrape-overhead.sh.
 
 # log MESSAGE...: a time-stamped line on stderr.
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -67,4 +67,48 @@ finish_run() {
   if declare -F extra_cleanup >/dev/null; then extra_cleanup; fi
   rm -rf "$root"
   exit "$status"
+}
+
+# ratio_table RESULTS ROUNDS A B: the markdown rows (sorted) of a side-by-side
+# run whose RESULTS lines are "ROUND LABEL WORKLOAD METRIC VALUE" (or
+# "ROUND LABEL WORKLOAD failed 1"), LABEL being A or B: per workload and
+# metric the medians [min-max] of A and of B, the median of the per-round
+# ratios B/A, and how many runs of each succeeded.
+ratio_table() {
+  awk -v rounds="$2" -v A="$3" -v B="$4" '
+    function median(list,   a, n, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; --j) {
+        t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+      }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function minmax(list,   a, n, i, lo, hi) {
+      n = split(list, a, " "); lo = a[1]; hi = a[1]
+      for (i = 2; i <= n; ++i) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
+      return sprintf("%.0f-%.0f", lo, hi)
+    }
+    $4 == "failed" { failed[$2 " " $3]++; next }
+    {
+      key = $3 " " $4; seen[key] = 1
+      vals[$2 " " key] = vals[$2 " " key] " " $5
+      value[$1 " " $2 " " key] = $5
+      ok[$2 " " $3 " " $1] = 1
+    }
+    END {
+      for (key in seen) {
+        split(key, k, " ")
+        ratios = ""
+        for (r = 1; r <= rounds; ++r) {
+          b = value[r " " A " " key]; a = value[r " " B " " key]
+          if (b != "" && a != "" && b + 0 > 0) ratios = ratios " " a / b
+        }
+        nb = 0; na = 0
+        for (r = 1; r <= rounds; ++r) { nb += ok[A " " k[1] " " r]; na += ok[B " " k[1] " " r] }
+        printf "| %s | %s | %.0f [%s] | %.0f [%s] | %s | %d, %d |\n", k[1], k[2],
+               median(vals[A " " key]), minmax(vals[A " " key]),
+               median(vals[B " " key]), minmax(vals[B " " key]),
+               ratios == "" ? "-" : sprintf("%.3f", median(ratios)), nb, na
+      }
+    }' "$1" | sort
 }

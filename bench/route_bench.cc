@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -55,8 +56,29 @@ ABSL_FLAG(std::string, scrape_url, "",
           "If set (e.g. http://127.0.0.1:PORT/metrics), GET it every --scrape_interval_ms while "
           "the alerts are published and delivered; empty: no scraping");
 ABSL_FLAG(int32_t, scrape_interval_ms, 100, "Scrape period (fixed rate), in milliseconds");
+ABSL_FLAG(std::string, keys_dir, "",
+          "If set, connect over CURVE with the key files there (zonecast keygen): "
+          "bench-center.key, bench-t<N>.key for terminal N, and broker.pub");
 
 namespace {
+
+// The options of a client named `unit_id`, with its keys from --keys_dir.
+zonecast::ClientOptions BenchOptions(const std::string& broker, zonecast::v1::Role role,
+                                     const std::string& unit_id) {
+  zonecast::ClientOptions options;
+  options.broker = broker;
+  options.role = role;
+  options.unit_id = unit_id;
+  if (const std::string dir = absl::GetFlag(FLAGS_keys_dir); !dir.empty()) {
+    absl::Status keys = zonecast::LoadKeyFiles(absl::StrCat(dir, "/", unit_id, ".key"),
+                                               absl::StrCat(dir, "/broker.pub"), &options);
+    if (!keys.ok()) {
+      std::cerr << "route_bench: " << keys << "\n";
+      std::exit(2);
+    }
+  }
+  return options;
+}
 
 int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -217,11 +239,8 @@ int main(int argc, char** argv) {
   for (int t = 0; t < terminals; ++t) {
     threads.emplace_back([&, t] {
       const int zone = t % zones + 1;
-      zonecast::ClientOptions options;
-      options.broker = broker;
-      options.role = zonecast::v1::TERMINAL;
-      options.unit_id = absl::StrCat("bench-t", t);
-      auto client = zonecast::Client::Connect(options);
+      auto client = zonecast::Client::Connect(
+          BenchOptions(broker, zonecast::v1::TERMINAL, absl::StrCat("bench-t", t)));
       if (!client.ok() ||
           !(*client)
                ->Subscribe({absl::StrCat("alert.jincheng.z", zone < 10 ? "0" : "", zone)})
@@ -259,11 +278,8 @@ int main(int argc, char** argv) {
     for (auto& th : threads) th.join();
     return 1;
   }
-  zonecast::ClientOptions options;
-  options.broker = broker;
-  options.role = zonecast::v1::CENTER;
-  options.unit_id = "bench-center";
-  auto center = zonecast::Client::Connect(options);
+  auto center =
+      zonecast::Client::Connect(BenchOptions(broker, zonecast::v1::CENTER, "bench-center"));
   if (!center.ok()) {
     std::cerr << "route_bench: " << center.status() << "\n";
     failed = true;

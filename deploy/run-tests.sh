@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # broker itself does not need it, so run-broker.sh does not install it.
 # clang runs the thread-safety analysis over the files that hold a mutex
 # (the build itself uses g++).
-./deploy/install-packages.sh --no-services install-test-deps prometheus clang
-# The analysis must run, not skip for want of clang.
-export ZONECAST_REQUIRE_CLANG=1
+# systemd-analyze (Debian's systemd package) checks the shipped unit.
+./deploy/install-packages.sh --no-services install-test-deps prometheus clang systemd
+# The analysis and the unit check must run, not skip for want of a tool.
+export ZONECAST_REQUIRE_CLANG=1 ZONECAST_REQUIRE_SYSTEMD_ANALYZE=1
 ./deploy/build.sh
 # Every temporary file and directory the tests make goes below one folder
 # that is removed afterwards.

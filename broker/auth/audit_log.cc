@@ -38,9 +38,21 @@ AuditLog::~AuditLog() {
 
 bool AuditLog::Record(v1::AuditEvent event) {
   event.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
-  JsonOptions json;
-  json.all_fields = false;
-  const std::string line = ProtoToJson(event, json) + "\n";
+  // The fields of v1::AuditEvent in order, the empty ones left out, the
+  // time as a JSON number. Written by hand rather than by walking protobuf's
+  // JSON image: the log runs on every connect, and this is one string.
+  std::string line = absl::StrCat("{\"unix_ms\":", event.unix_ms());
+  const std::pair<absl::string_view, const std::string*> fields[] = {
+      {"event", &event.event()},
+      {"identity", &event.identity()},
+      {"role", &event.role()},
+      {"address", &event.address()},
+      {"public_key", &event.public_key()},
+      {"detail", &event.detail()}};
+  for (const auto& [name, value] : fields) {
+    if (!value->empty()) absl::StrAppend(&line, ",\"", name, "\":", JsonString(*value));
+  }
+  line += "}\n";
   if (size_ > 0 && size_ + line.size() > options_.max_bytes && !Rotate()) return false;
   if (fd_ < 0) return false;
   size_t done = 0;

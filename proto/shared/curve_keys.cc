@@ -20,6 +20,9 @@ namespace {
 
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kKeyChars = 40;
+// ZeroMQ's Z85 (RFC 32) characters.
+constexpr absl::string_view kZ85Alphabet =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 // A key file is a few hundred bytes; anything much bigger is not one.
 constexpr size_t kMaxKeyFileBytes = 64 * 1024;
 
@@ -100,6 +103,13 @@ absl::Status ValidateCurveKey(absl::string_view key) {
     return absl::InvalidArgumentError(
         absl::StrCat("a CURVE key is ", kKeyChars, " characters of Z85, not ", key.size()));
   }
+  // Checked here, not left to zmq_z85_decode: it reads a C string, so a NUL
+  // inside would end the key early and leave the rest undecoded.
+  for (char c : key) {
+    if (kZ85Alphabet.find(c) == absl::string_view::npos) {
+      return absl::InvalidArgumentError("a CURVE key is Z85 text; this one has other characters");
+    }
+  }
   uint8_t bytes[kKeyBytes];
   const std::string text(key);
   if (zmq_z85_decode(bytes, text.c_str()) == nullptr) {
@@ -109,9 +119,10 @@ absl::Status ValidateCurveKey(absl::string_view key) {
 }
 
 std::string CurveKeyBytes(absl::string_view key) {
+  if (!ValidateCurveKey(key).ok()) return "";
   uint8_t bytes[kKeyBytes];
   const std::string text(key);
-  if (key.size() != kKeyChars || zmq_z85_decode(bytes, text.c_str()) == nullptr) return "";
+  (void)zmq_z85_decode(bytes, text.c_str());
   return std::string(reinterpret_cast<const char*>(bytes), kKeyBytes);
 }
 

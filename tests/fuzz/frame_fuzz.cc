@@ -1,7 +1,8 @@
 // Fuzz entry point for the bytes a peer controls: a frame body goes through
 // DecodeFrame (size limit, protobuf parse, body check), and every topic or
-// pattern string it carries through the validators and the trie, as the core
-// loop would. Must never crash, hang or leak, whatever the input.
+// pattern string it carries through the validators, the trie and the grant
+// check (PatternCovers), as the core loop would. Must never crash, hang or leak, whatever the
+// input.
 #include <cstddef>
 #include <cstdint>
 
@@ -31,6 +32,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (frame.has_publish()) exercise(frame.publish().topic());
   if (frame.has_subscribe()) {
     for (const std::string& p : frame.subscribe().patterns()) exercise(p);
+    // Grants: a pattern covers itself, and a covered literal topic matches.
+    for (const std::string& grant : frame.subscribe().patterns()) {
+      if (!zonecast::ValidatePattern(grant).ok()) continue;
+      if (!zonecast::PatternCovers(grant, grant)) __builtin_trap();
+      for (const std::string& other : frame.subscribe().patterns()) {
+        if (!zonecast::ValidatePattern(other).ok() || !zonecast::PatternCovers(grant, other)) {
+          continue;
+        }
+        if (zonecast::ValidateTopic(other).ok() && !zonecast::PatternMatches(grant, other)) {
+          __builtin_trap();
+        }
+      }
+    }
   }
   if (trie.node_count() != 0) __builtin_trap();  // removal must prune everything
   (void)zonecast::EncodeFrame(frame);

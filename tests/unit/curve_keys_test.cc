@@ -87,5 +87,21 @@ TEST_F(CurveKeysTest, BadFilesAreNamed) {
   EXPECT_FALSE(ValidateCurveKey(std::string(40, '"')).ok());
 }
 
+// Found by fuzzing: a NUL inside a 40-character key ended the decode early
+// and left most of the key's bytes undefined; two parses of one keys file
+// then disagreed about the key.
+TEST_F(CurveKeysTest, RefusesAKeyWithANulOrAnotherCharacterInside) {
+  absl::StatusOr<CurveKeys> keys = GenerateCurveKeys();
+  ASSERT_TRUE(keys.ok());
+  std::string with_nul = keys->public_key;
+  with_nul[15] = '\0';
+  EXPECT_FALSE(ValidateCurveKey(with_nul).ok());
+  EXPECT_EQ(CurveKeyBytes(with_nul), "");
+  std::string with_space = keys->public_key;
+  with_space[3] = ' ';
+  EXPECT_FALSE(ValidateCurveKey(with_space).ok());
+  EXPECT_EQ(CurveKeyBytes(keys->public_key).size(), 32u);
+}
+
 }  // namespace
 }  // namespace zonecast

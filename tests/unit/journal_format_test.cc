@@ -206,7 +206,9 @@ TEST_F(JournalFormatTest, PublishRecordRoundTrips) {
 TEST_F(JournalFormatTest, PublishRecordWithEmptyFieldsRoundTrips) {
   PublishRecord in{7, -5, "", "radio.jincheng.z03.u12", "f"};
   PublishRecord out;
-  ASSERT_TRUE(DecodePublish(Encode(in), &out));
+  // The record's fields are views into the bytes: keep them alive.
+  const std::string bytes = Encode(in);
+  ASSERT_TRUE(DecodePublish(bytes, &out));
   EXPECT_EQ(out.seq, 7u);
   EXPECT_EQ(out.unix_ms, -5);
   EXPECT_EQ(out.alert_id, "");
@@ -263,7 +265,8 @@ TEST_F(JournalFormatTest, DecodePublishRejectsLengthsThatDoNotAddUp) {
 TEST_F(JournalFormatTest, LongestEncodableAlertIdRoundTrips) {
   const std::string alert_id(65535, 'a');
   PublishRecord out;
-  const bool ok = DecodePublish(Encode(PublishRecord{1, 2, alert_id, "alert.x.y", "f"}), &out);
+  const std::string bytes = Encode(PublishRecord{1, 2, alert_id, "alert.x.y", "f"});
+  const bool ok = DecodePublish(bytes, &out);
   ASSERT_TRUE(ok);
   EXPECT_EQ(out.alert_id.size(), alert_id.size());
   EXPECT_EQ(out.topic, "alert.x.y");
