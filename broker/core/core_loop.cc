@@ -47,7 +47,7 @@ absl::Status CoreLoop::Start() {
                  << " from " << options_.zones_path;
   }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
-  StartupRecovery recovery(zones_, clock_, unresolved_alerts_, escalator_, delivered_);
+  StartupRecovery recovery(zones_, clock_, unresolved_alerts_, escalator_, received_);
   const journal::RecoveryVisitor alerts = recovery.Visitor();
   if (exchange_ != nullptr) exchange_->SetPhase(MonitoringExchange::Phase::kRecovering);
   if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
@@ -61,7 +61,7 @@ absl::Status CoreLoop::Start() {
   parts.router = &router_;
   parts.counters = &counters_;
   parts.latency = &latency_;
-  parts.delivered = &delivered_;
+  parts.received = &received_;
   parts.replay = [this](HistoryReader::ReplayRequest request) {
     history_->SubmitReplay(std::move(request));
   };
@@ -821,6 +821,9 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   }
   ++counters_.acks_received;
   ++counters_.acks_by_level[ack.level()];
+  if (session.restricted() && session.role() == v1::TERMINAL && !ack.alert_id().empty()) {
+    received_.Record(session.unit_id(), ack.seq(), ack.alert_id());
+  }
   unresolved_alerts_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
                            absl::ToUnixMillis(clock_.NowWall()));
   if (ack.level() != v1::RECEIVED && ack.seq() != 0) {
@@ -849,12 +852,16 @@ absl::Status CoreLoop::CheckAck(const Session& session, const v1::AckFrame& ack)
     return absl::PermissionDeniedError(
         absl::StrCat(session.unit_id(), " may not ack messages of ", ack.topic()));
   }
-  // A unit responds to alerts it was sent: else its ACCEPTED would stop the
-  // escalation of an alert nobody who got it has taken.
-  if (session.role() == v1::TERMINAL && !ack.alert_id().empty() &&
-      !delivered_.Contains(session.unit_id(), ack.seq(), ack.alert_id())) {
-    return absl::PermissionDeniedError(absl::StrCat(session.unit_id(), " was not sent alert ",
-                                                    ack.alert_id(), " (seq ", ack.seq(), ")"));
+  // A unit acks alerts it was sent (awaiting its RECEIVED) or confirmed
+  // before: else its ACCEPTED would stop the escalation of an alert nobody
+  // who got it has taken.
+  if (session.role() == v1::TERMINAL && !ack.alert_id().empty()) {
+    const PendingDelivery* sent = durable_->tracker().Find(session.id(), ack.seq());
+    if ((sent == nullptr || sent->alert_id != ack.alert_id()) &&
+        !received_.Contains(session.unit_id(), ack.seq(), ack.alert_id())) {
+      return absl::PermissionDeniedError(absl::StrCat(session.unit_id(), " was not sent alert ",
+                                                      ack.alert_id(), " (seq ", ack.seq(), ")"));
+    }
   }
   return absl::OkStatus();
 }

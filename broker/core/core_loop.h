@@ -199,7 +199,7 @@ class CoreLoop {
   MonoNanos next_tick_ = 0;
   MonitoringExchange* exchange_;
   LatencyTracker latency_;
-  DeliveredLog delivered_;  // which alerts each unit was sent
+  ReceivedAlerts received_;  // which alerts each unit confirmed
   UnresolvedAlerts unresolved_alerts_;
   MonoNanos started_at_ = 0;
   MonoNanos next_stats_ = INT64_MAX;

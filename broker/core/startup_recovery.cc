@@ -12,8 +12,8 @@ namespace zonecast {
 
 StartupRecovery::StartupRecovery(const ZoneIndex& zones, const Clock& clock,
                                  UnresolvedAlerts& status, Escalator& escalator,
-                                 DeliveredLog& delivered)
-    : zones_(zones), clock_(clock), status_(status), escalator_(escalator), delivered_(delivered) {}
+                                 ReceivedAlerts& received)
+    : zones_(zones), clock_(clock), status_(status), escalator_(escalator), received_(received) {}
 
 void StartupRecovery::Finish(const std::vector<journal::SegmentInfo>& segments) {
   ReopenAlerts();
@@ -65,11 +65,8 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
           delivery.alert_id().empty()) {
         return;
       }
-      if (delivery.kind() == v1::JournalDelivery::DELIVERED) {
-        delivered_.Record(delivery.unit(), delivery.seq(), delivery.alert_id());
-        return;
-      }
       if (delivery.kind() != v1::JournalDelivery::ACK) return;
+      received_.Record(delivery.unit(), delivery.seq(), delivery.alert_id());
       acks_.push_back(
           Ack{delivery.alert_id(), delivery.unit(), delivery.level(), delivery.unix_ms()});
       if (Escalator::IsResponse(delivery.level())) alerts_.erase(delivery.alert_id());

@@ -5,8 +5,8 @@
 //    (passed less than 10 minutes ago, or ahead), for the Escalator;
 //  - the sequence numbers of the last alert publishes, and the acks and
 //    escalations, for the open-alerts list (UnresolvedAlerts);
-//  - which alerts each unit was sent, so it may still respond after a
-//    restart (DeliveredLog).
+//  - which alerts each unit confirmed, so it may still respond after a
+//    restart (ReceivedAlerts).
 // Finish() then reopens the alerts and reads only the noted publishes again:
 // copying or parsing each of a million alerts during the scan would slow
 // recovery by a third.
@@ -22,7 +22,7 @@
 #include "alerts/unresolved_alerts.h"
 #include "alerts/zones.h"
 #include "common/clock.h"
-#include "delivery/delivered_log.h"
+#include "delivery/received_alerts.h"
 #include "journal/journal_recovery.h"
 #include "journal/journal_writer.h"
 
@@ -32,7 +32,7 @@ class StartupRecovery {
  public:
   // Everything must outlive this object.
   StartupRecovery(const ZoneIndex& zones, const Clock& clock, UnresolvedAlerts& status,
-                  Escalator& escalator, DeliveredLog& delivered);
+                  Escalator& escalator, ReceivedAlerts& received);
 
   // For Journal::Open: sees every record as recovery reads it.
   journal::RecoveryVisitor Visitor();
@@ -57,7 +57,7 @@ class StartupRecovery {
   const Clock& clock_;
   UnresolvedAlerts& status_;
   Escalator& escalator_;
-  DeliveredLog& delivered_;
+  ReceivedAlerts& received_;
   absl::flat_hash_map<std::string, OpenAlert> alerts_;
   std::vector<uint64_t> publishes_;  // a ring of the last alert publishes' seqs
   uint64_t publish_count_ = 0;

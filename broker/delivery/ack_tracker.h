@@ -56,6 +56,11 @@ class AckTracker {
   std::optional<MonoNanos> OnReceived(SessionId session, uint64_t seq);
   // Deliveries sent to `session` and not yet RECEIVED.
   size_t PendingFor(SessionId session) const;
+  // The delivery of `seq` to `session` awaiting RECEIVED, or nullptr.
+  const PendingDelivery* Find(SessionId session, uint64_t seq) const {
+    auto it = pending_.find(Key(session, seq));
+    return it == pending_.end() ? nullptr : &it->second;
+  }
   // The session is gone: forget its deliveries.
   void DropSession(SessionId session);
 

@@ -196,7 +196,7 @@ void DurableDelivery::ExpireAndCompact() {
     ZC_LOG(INFO) << "durable session of unit " << unit << " expired (unused for "
                  << absl::FormatDuration(session_expiry_) << ")";
     parts_.journal->ExpireDurableSession(unit);
-    parts_.delivered->Forget(unit);
+    parts_.received->Forget(unit);
   }
   const uint64_t durable = parts_.journal->last_durable_seq();
   parts_.sessions->ForEach([&](Session& session) {
@@ -223,11 +223,9 @@ void DurableDelivery::CatchUpBehind() {
 void DurableDelivery::JournalDelivered(const Session& session, uint64_t seq,
                                        const std::string& topic, const std::string& alert_id,
                                        uint32_t delivery_count) {
-  // Only alerts have timelines (and responses); other durable traffic is
-  // not worth a record per recipient.
+  // Only alerts have timelines; other durable traffic is not worth a record
+  // per recipient.
   if (alert_id.empty()) return;
-  // Only sessions whose identity is checked have their acks checked.
-  if (session.restricted()) parts_.delivered->Record(session.unit_id(), seq, alert_id);
   v1::JournalDelivery record;
   record.set_unit(session.unit_id());
   record.set_seq(seq);

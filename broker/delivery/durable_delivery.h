@@ -24,7 +24,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "delivery/ack_tracker.h"
-#include "delivery/delivered_log.h"
+#include "delivery/received_alerts.h"
 #include "journal/history.h"
 #include "journal/journal.h"
 #include "monitoring/broker_counters.h"
@@ -50,7 +50,7 @@ class DurableDelivery {
     Router* router = nullptr;
     BrokerCounters* counters = nullptr;
     LatencyTracker* latency = nullptr;
-    DeliveredLog* delivered = nullptr;  // which alerts each unit was sent
+    ReceivedAlerts* received = nullptr;  // forgotten with the unit's session
     ReplayFn replay;
     PublishFn publish;
   };

@@ -27,7 +27,7 @@ class DurableDeliveryTest : public ::testing::Test {
     parts.router = &router_;
     parts.counters = &counters_;
     parts.latency = &latency_;
-    parts.delivered = &delivered_;
+    parts.received = &received_;
     parts.replay = [this](HistoryReader::ReplayRequest request) {
       replays_.push_back(std::move(request));
     };
@@ -72,7 +72,7 @@ class DurableDeliveryTest : public ::testing::Test {
   BrokerCounters counters_;
   Router router_;
   LatencyTracker latency_;
-  DeliveredLog delivered_;
+  ReceivedAlerts received_;
   std::unique_ptr<DurableDelivery> durable_;
   std::vector<HistoryReader::ReplayRequest> replays_;
   std::vector<std::pair<std::string, v1::Event>> published_;

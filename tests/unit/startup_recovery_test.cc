@@ -68,13 +68,13 @@ class StartupRecoveryTest : public ::testing::Test {
   ZoneIndex zones_;
   Escalator escalator_;
   UnresolvedAlerts status_;
-  DeliveredLog delivered_;
+  ReceivedAlerts received_;
   std::deque<std::string> frames_;
   std::deque<std::string> ids_;
 };
 
 TEST_F(StartupRecoveryTest, AlertsStillWaitingAreReopenedWithTheirDeadlineLeft) {
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, delivered_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   Publish(visitor, 1, "waiting", absl::Seconds(10));  // 20 s left
   Publish(visitor, 2, "accepted", absl::Seconds(5));  // taken: not reopened
@@ -106,7 +106,7 @@ TEST_F(StartupRecoveryTest, AlertsStillWaitingAreReopenedWithTheirDeadlineLeft) 
 }
 
 TEST_F(StartupRecoveryTest, DeadlinePassedWhileDownEscalatesAtOnce) {
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, delivered_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   Publish(visitor, 1, "overdue", absl::Minutes(5));  // deadline passed 4.5 min ago
   recovery.Finish({});
@@ -116,7 +116,7 @@ TEST_F(StartupRecoveryTest, DeadlinePassedWhileDownEscalatesAtOnce) {
 TEST_F(StartupRecoveryTest, WithoutZonesNothingWaits) {
   ZoneIndex none;
   Escalator escalator(none, clock_);
-  StartupRecovery recovery(none, clock_, status_, escalator, delivered_);
+  StartupRecovery recovery(none, clock_, status_, escalator, received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   Publish(visitor, 1, "a", absl::Seconds(1));
   recovery.Finish({});
@@ -163,7 +163,7 @@ TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
     ASSERT_EQ(stored, 3u);
   }
   Journal journal(options, clock_);
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, delivered_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   ASSERT_TRUE(journal.Open(&visitor).ok());
   recovery.Finish(journal.Segments());
@@ -184,21 +184,25 @@ TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
   std::filesystem::remove_all(dir);
 }
 
-// A unit may respond after a restart to an alert it was sent before it.
-TEST_F(StartupRecoveryTest, RemembersWhichAlertsEachUnitWasSent) {
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, delivered_);
+// A unit may respond after a restart to an alert it confirmed before it.
+TEST_F(StartupRecoveryTest, RemembersWhichAlertsEachUnitConfirmed) {
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   Publish(visitor, 1, "bridge", absl::Seconds(10));
   v1::JournalDelivery delivery;
-  delivery.set_kind(v1::JournalDelivery::DELIVERED);
+  delivery.set_kind(v1::JournalDelivery::DELIVERED);  // sent: not yet confirmed
   delivery.set_alert_id("bridge");
-  delivery.set_unit("jc-z01-v1");
+  delivery.set_unit("jc-z01-v2");
   delivery.set_seq(1);
   visitor.on_other(journal::RecordType::kDelivery, delivery.SerializeAsString());
+  delivery.set_kind(v1::JournalDelivery::ACK);
+  delivery.set_level(v1::RECEIVED);
+  delivery.set_unit("jc-z01-v1");
+  visitor.on_other(journal::RecordType::kDelivery, delivery.SerializeAsString());
   recovery.Finish({});
-  EXPECT_TRUE(delivered_.Contains("jc-z01-v1", 1, "bridge"));
-  EXPECT_FALSE(delivered_.Contains("jc-z01-v2", 1, "bridge"));
-  EXPECT_FALSE(delivered_.Contains("jc-z01-v1", 2, "bridge"));
+  EXPECT_TRUE(received_.Contains("jc-z01-v1", 1, "bridge"));
+  EXPECT_FALSE(received_.Contains("jc-z01-v2", 1, "bridge"));
+  EXPECT_FALSE(received_.Contains("jc-z01-v1", 2, "bridge"));
 }
 
 }  // namespace

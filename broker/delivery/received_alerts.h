@@ -1,9 +1,10 @@
 #pragma once
-// DeliveredLog: which alerts each patrol unit was sent lately, so that a
-// unit may respond only to an alert it actually received (an ACCEPTED from
-// a unit that never got the alert would stop its escalation). Kept per unit
-// id, so it outlives reconnects and take-overs, and rebuilt from the
-// journal's delivery records at start.
+// ReceivedAlerts: which alerts each patrol unit confirmed it received (its
+// acks), so that it may respond to those later - after a reconnect, a
+// take-over or a broker restart (rebuilt from the journal's ack records) -
+// and to no other: an ACCEPTED from a unit that never got the alert would
+// stop its escalation. What is sent and not yet confirmed is the ack
+// tracker's to know.
 //
 // Bounded: the last kPerUnit alerts of each unit; an older one may no
 // longer be answered (by then it has escalated or been resolved).
@@ -21,13 +22,13 @@
 
 namespace zonecast {
 
-class DeliveredLog {
+class ReceivedAlerts {
  public:
   static constexpr size_t kPerUnit = 256;
 
-  // `unit` was sent the alert `alert_id` stored as `seq` (again or first).
+  // `unit` confirmed the alert `alert_id` stored as `seq` (again or first).
   void Record(absl::string_view unit, uint64_t seq, absl::string_view alert_id);
-  // True if `unit` was sent that alert as `seq`.
+  // True if `unit` confirmed that alert as `seq`.
   bool Contains(absl::string_view unit, uint64_t seq, absl::string_view alert_id) const;
   // The unit's durable session expired.
   void Forget(absl::string_view unit) { units_.erase(unit); }

@@ -1,10 +1,10 @@
-#include "delivery/delivered_log.h"
+#include "delivery/received_alerts.h"
 
 #include "absl/hash/hash.h"
 
 namespace zonecast {
 
-void DeliveredLog::Record(absl::string_view unit, uint64_t seq, absl::string_view alert_id) {
+void ReceivedAlerts::Record(absl::string_view unit, uint64_t seq, absl::string_view alert_id) {
   const Entry entry(seq, absl::Hash<absl::string_view>()(alert_id));
   Unit& log = units_[unit];
   if (!log.entries.insert(entry).second) return;  // a redelivery: there already
@@ -17,8 +17,8 @@ void DeliveredLog::Record(absl::string_view unit, uint64_t seq, absl::string_vie
   log.next = (log.next + 1) % kPerUnit;
 }
 
-bool DeliveredLog::Contains(absl::string_view unit, uint64_t seq,
-                            absl::string_view alert_id) const {
+bool ReceivedAlerts::Contains(absl::string_view unit, uint64_t seq,
+                              absl::string_view alert_id) const {
   auto it = units_.find(unit);
   return it != units_.end() &&
          it->second.entries.contains(Entry(seq, absl::Hash<absl::string_view>()(alert_id)));
