@@ -29,6 +29,8 @@ bool IsLoopbackHostPort(absl::string_view host_port) {
   return octets == 4;
 }
 
+// One independent check per option, in the order of the flags: long, but
+// flat, and each refusal names its flag.
 absl::Status BrokerOptions::Validate() const {
   if (!absl::StartsWith(listen, "tcp://") && !absl::StartsWith(listen, "ipc://") &&
       !absl::StartsWith(listen, "inproc://")) {
