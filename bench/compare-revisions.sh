@@ -92,36 +92,11 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 # run_one ROUND REV WORKLOAD FSYNC: one measurement, appended to results.tsv.
 run_one() {
   local round="$1" rev="$2" workload="$3" fsync="$4"
-  local name="$round-$rev-$workload-$fsync" dir="$root/run/$round-$rev-$workload-$fsync"
-  local bin="${bin_dir[$rev]}" port
-  mkdir -p "$dir"
-  port="$(free_port)"
-  "$bin/broker/zonecastd" --listen "tcp://127.0.0.1:$port" --http "127.0.0.1:$(free_port)" \
-    --data_dir "$dir/data" --fsync="$fsync" --log_level warning --ready_file "$dir/ready" \
-    >"$dir/broker.log" 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 100); do
-    grep -q '^zmq=' "$dir/ready" 2>/dev/null && break
-    sleep 0.1
-  done
-  local terminals=0
-  [ "$workload" = B ] && terminals=1
-  local rc=0
-  timeout 120 "$bin/bench/route_bench" --broker "tcp://127.0.0.1:$port" --zones 1 \
-    --terminals_per_zone "$terminals" --alerts "$messages" --window 256 --body_bytes 256 \
-    >"$root/logs/$name.out" 2>&1 || rc=$?
-  stop_broker
-  if [ "$rc" -ne 0 ]; then
-    log "round $round $rev $workload fsync=$fsync: failed (exit $rc)"
-    echo "$round $rev $workload-$fsync failed 1" >>"$results"
-    return 0
-  fi
-  awk -v r="$round" -v rev="$rev" -v w="$workload-$fsync" '
-    /^published\+acked:/ { print r, rev, w, "acked_per_s", $2; print r, rev, w, "delivered_per_s", $5 }
-    /^publish->terminal latency us:/ {
-      for (i = 4; i <= NF; ++i) { split($i, kv, "="); print r, rev, w, kv[1] "_us", kv[2] }
-    }' "$root/logs/$name.out" >>"$results"
-  rm -rf "$dir"
+  local name="$round-$rev-$workload-$fsync"
+  broker_args=(--http "127.0.0.1:$(free_port)" --fsync="$fsync")
+  driver_args=()
+  route_bench_run "${bin_dir[$rev]}" "$root/run/$name" "$root/logs/$name.out" "$round" "$rev" \
+    "$workload-$fsync" "$messages"
 }
 
 # ------------------------------------------------------------------- runs

@@ -77,40 +77,15 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 # run_one ROUND MODE WORKLOAD: one measurement, appended to results.tsv.
 run_one() {
   local round="$1" mode="$2" workload="$3"
-  local dir="$root/run/$round-$mode-$workload" port
-  mkdir -p "$dir"
-  port="$(free_port)"
-  local broker_keys=() driver_keys=()
+  broker_args=(--http off --fsync=never --audit_log off --center_publish_rate 0)
+  driver_args=()
   if [ "$mode" = curve ]; then
-    broker_keys=(--keys_file "$keys/keys.json" --key_file "$keys/broker.key")
-    driver_keys=(--keys_dir "$keys")
+    broker_args+=(--keys_file "$keys/keys.json" --key_file "$keys/broker.key")
+    driver_args=(--keys_dir "$keys")
   fi
-  "$bin/broker/zonecastd" --listen "tcp://127.0.0.1:$port" --http off --data_dir "$dir/data" \
-    --fsync=never --log_level warning --ready_file "$dir/ready" --audit_log off \
-    --center_publish_rate 0 "${broker_keys[@]}" >"$dir/broker.log" 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 100); do
-    grep -q '^zmq=' "$dir/ready" 2>/dev/null && break
-    sleep 0.1
-  done
-  local terminals=0
-  [ "$workload" = B ] && terminals=1
-  local rc=0
-  timeout 120 "$bin/bench/route_bench" --broker "tcp://127.0.0.1:$port" --zones 1 \
-    --terminals_per_zone "$terminals" --alerts "$messages" --window 256 --body_bytes 256 \
-    "${driver_keys[@]}" >"$dir/out" 2>&1 || rc=$?
-  stop_broker
-  if [ "$rc" -ne 0 ]; then
-    log "round $round $mode $workload: failed (exit $rc): $(tail -1 "$dir/out")"
-    echo "$round $mode $workload failed 1" >>"$results"
-    return 0
-  fi
-  awk -v r="$round" -v m="$mode" -v w="$workload" '
-    /^published\+acked:/ { print r, m, w, "acked_per_s", $2; print r, m, w, "delivered_per_s", $5 }
-    /^publish->terminal latency us:/ {
-      for (i = 4; i <= NF; ++i) { split($i, kv, "="); print r, m, w, kv[1] "_us", kv[2] }
-    }' "$dir/out" >>"$results"
-  rm -rf "$dir"
+  mkdir -p "$root/logs"
+  route_bench_run "$bin" "$root/run/$round-$mode-$workload" "$root/logs/$round-$mode-$workload.out" \
+    "$round" "$mode" "$workload" "$messages"
 }
 
 for round in $(seq "$rounds"); do

@@ -69,6 +69,43 @@ finish_run() {
   exit "$status"
 }
 
+# route_bench_run BIN DIR OUT ROUND LABEL WORKLOAD MESSAGES: one measurement
+# of a side-by-side run. Starts BIN's zonecastd on a free port with its data
+# in DIR and the extra flags of the array broker_args, runs BIN's
+# route_bench (one zone, window 256, 256 B bodies; workload A...: no
+# subscriber, B...: one terminal) with the extra flags of driver_args and
+# its output in OUT, stops the broker, and appends "ROUND LABEL WORKLOAD
+# METRIC VALUE" lines to $results (a "failed" line if the driver failed).
+route_bench_run() {
+  local bin="$1" dir="$2" out_file="$3" round="$4" label="$5" workload="$6" messages="$7" port
+  mkdir -p "$dir"
+  port="$(free_port)"
+  "$bin/broker/zonecastd" --listen "tcp://127.0.0.1:$port" --data_dir "$dir/data" \
+    --log_level warning --ready_file "$dir/ready" "${broker_args[@]}" >"$dir/broker.log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 100); do
+    grep -q '^zmq=' "$dir/ready" 2>/dev/null && break
+    sleep 0.1
+  done
+  local terminals=0 rc=0
+  [ "${workload:0:1}" = B ] && terminals=1
+  timeout 120 "$bin/bench/route_bench" --broker "tcp://127.0.0.1:$port" --zones 1 \
+    --terminals_per_zone "$terminals" --alerts "$messages" --window 256 --body_bytes 256 \
+    "${driver_args[@]}" >"$out_file" 2>&1 || rc=$?
+  stop_broker
+  if [ "$rc" -ne 0 ]; then
+    log "round $round $label $workload: failed (exit $rc): $(tail -1 "$out_file")"
+    echo "$round $label $workload failed 1" >>"$results"
+    return 0
+  fi
+  awk -v r="$round" -v l="$label" -v w="$workload" '
+    /^published\+acked:/ { print r, l, w, "acked_per_s", $2; print r, l, w, "delivered_per_s", $5 }
+    /^publish->terminal latency us:/ {
+      for (i = 4; i <= NF; ++i) { split($i, kv, "="); print r, l, w, kv[1] "_us", kv[2] }
+    }' "$out_file" >>"$results"
+  rm -rf "$dir"
+}
+
 # ratio_table RESULTS ROUNDS A B: the markdown rows (sorted) of a side-by-side
 # run whose RESULTS lines are "ROUND LABEL WORKLOAD METRIC VALUE" (or
 # "ROUND LABEL WORKLOAD failed 1"), LABEL being A or B: per workload and

@@ -15,6 +15,10 @@ class TokenBucket {
   TokenBucket(double rate, double burst, MonoNanos now)
       : rate_(rate), burst_(std::max(1.0, burst)), tokens_(burst_), last_(now) {}
 
+  // Takes a token if one is there now; reads `clock` only when limited, so
+  // an unlimited bucket costs a publish nothing.
+  bool Take(const Clock& clock) { return rate_ <= 0 || Take(clock.NowMono()); }
+
   // Takes a token if one is there at `now`.
   bool Take(MonoNanos now) {
     if (rate_ <= 0) return true;

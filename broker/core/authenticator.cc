@@ -38,10 +38,11 @@ bool Authenticator::MayLogRefusal() {
   return refusals_logged_++ < kRefusalLogsPerMinute;
 }
 
-void Authenticator::AnswerHandshakes(BrokerCounters& counters, AuditLog* audit) {
+std::vector<ZapHandler::Decision> Authenticator::AnswerHandshakes(BrokerCounters& counters) {
+  std::vector<ZapHandler::Decision> refused;
   for (int i = 0; i < kHandshakesPerTurn; ++i) {
     std::optional<ZapHandler::Decision> decision = zap_->AnswerOne(keys_);
-    if (!decision) return;
+    if (!decision) break;
     switch (decision->verdict) {
       case ZapHandler::Verdict::kAccepted:
         ++counters.auth_accepted;
@@ -49,19 +50,12 @@ void Authenticator::AnswerHandshakes(BrokerCounters& counters, AuditLog* audit) 
         break;
       case ZapHandler::Verdict::kUnknownKey:
         ++counters.auth_refused_unknown_key;
-        if (audit != nullptr) {
-          v1::AuditEvent event;
-          event.set_event("refused_key");
-          event.set_address(decision->address);
-          event.set_public_key(decision->public_key);
-          event.set_detail("the key is in no grant of the keys file");
-          audit->Record(std::move(event));
-        }
         if (MayLogRefusal()) {
           ZC_LOG(WARNING) << "refused a client from " << decision->address
                           << ": its key is in no grant of the keys file (" << decision->public_key
                           << ")";
         }
+        refused.push_back(*std::move(decision));
         break;
       case ZapHandler::Verdict::kMalformed:
         ++counters.auth_refused_malformed;
@@ -72,6 +66,7 @@ void Authenticator::AnswerHandshakes(BrokerCounters& counters, AuditLog* audit) 
         break;
     }
   }
+  return refused;
 }
 
 absl::StatusOr<const Identity*> Authenticator::BindHello(const zmq::message_t& message,

@@ -10,9 +10,9 @@
 // Core loop thread only.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "auth/audit_log.h"
 #include "auth/key_ring.h"
 #include "auth/zap_handler.h"
 #include "common/clock.h"
@@ -41,9 +41,9 @@ class Authenticator {
   zmq::socket_t& zap_socket() { return zap_->socket(); }
 
   // Answers the handshakes waiting for a verdict (a bounded number per
-  // call, so a flood of unknown keys cannot starve the loop).
-  // Refusals go to `audit` (may be null).
-  void AnswerHandshakes(BrokerCounters& counters, AuditLog* audit);
+  // call, so a flood of unknown keys cannot starve the loop). Returns the
+  // keys it refused, for the audit log.
+  std::vector<ZapHandler::Decision> AnswerHandshakes(BrokerCounters& counters);
 
   // Makes `hello` (read from `message`) that of the identity the connection
   // authenticated as: its role, unit id and patrol group. IDENTITY_MISMATCH

@@ -47,7 +47,9 @@ absl::Status CoreLoop::Start() {
                  << " from " << options_.zones_path;
   }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
-  StartupRecovery recovery(zones_, clock_, unresolved_alerts_, escalator_, received_);
+  // Acks are checked only against keys: without, nothing to remember.
+  StartupRecovery recovery(zones_, clock_, unresolved_alerts_, escalator_,
+                           options_.secure() ? &received_ : nullptr);
   const journal::RecoveryVisitor alerts = recovery.Visitor();
   if (exchange_ != nullptr) exchange_->SetPhase(MonitoringExchange::Phase::kRecovering);
   if (absl::Status status = journal_->Open(&alerts); !status.ok()) return status;
@@ -143,7 +145,8 @@ absl::Status CoreLoop::OpenAuditLog() {
 }
 
 void CoreLoop::Audit(absl::string_view event, absl::string_view identity, v1::Role role,
-                     absl::string_view address, absl::string_view detail) {
+                     absl::string_view address, absl::string_view detail,
+                     absl::string_view public_key) {
   if (audit_ == nullptr) return;
   v1::AuditEvent entry;
   entry.set_event(std::string(event));
@@ -151,10 +154,18 @@ void CoreLoop::Audit(absl::string_view event, absl::string_view identity, v1::Ro
   if (role != v1::ROLE_UNSPECIFIED) entry.set_role(std::string(RoleName(role)));
   entry.set_address(std::string(address));
   entry.set_detail(std::string(detail));
+  entry.set_public_key(std::string(public_key));
   if (audit_->Record(std::move(entry))) {
     ++counters_.audit_events;
   } else {
     ++counters_.audit_failures;
+  }
+}
+
+void CoreLoop::AnswerHandshakes() {
+  for (const ZapHandler::Decision& refused : auth_->AnswerHandshakes(counters_)) {
+    Audit("refused_key", "", v1::ROLE_UNSPECIFIED, refused.address,
+          "the key is in no grant of the keys file", refused.public_key);
   }
 }
 
@@ -224,7 +235,7 @@ void CoreLoop::Run(int stop_fd) {
       }
       AnswerTimelineQueries();
     }
-    if (ready(zap_item)) auth_->AnswerHandshakes(counters_, audit_.get());
+    if (ready(zap_item)) AnswerHandshakes();
     if (ready(0)) ReadBatch();
     durable_->ExpireDeliveries();
     for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
@@ -424,10 +435,14 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
     SendError(routing_id, same_connection, status, 0);
     return;
   }
-  // A repeated Hello, or a take-over, frees the session it replaces.
-  const bool replaces =
-      same_connection != nullptr || sessions_.FindByUnit(hello.unit_id()) != nullptr;
-  if (!replaces && sessions_.size() >= options_.max_sessions) {
+  // A repeated Hello on one connection restarts its session; a new
+  // connection with a unit id in use takes that session over (the terminal
+  // moved to another mobile cell and its old connection is stale). Either
+  // frees the session it replaces.
+  Session* previous = sessions_.FindByUnit(hello.unit_id());
+  if (previous == same_connection) previous = nullptr;  // closed below as a re-Hello
+  if (same_connection == nullptr && previous == nullptr &&
+      sessions_.size() >= options_.max_sessions) {
     ++counters_.sessions_refused;
     Audit("denied", hello.unit_id(), hello.role(), PeerAddress(body), "TOO_MANY_SESSIONS");
     SendError(
@@ -437,11 +452,8 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
         0);
     return;
   }
-  // A repeated Hello on one connection restarts its session.
   if (same_connection != nullptr) CloseSession(*same_connection, "rehello");
-  // A new connection with a unit id in use takes the session over: the
-  // terminal moved to another mobile cell and its old connection is stale.
-  if (Session* previous = sessions_.FindByUnit(hello.unit_id())) TakeOver(*previous);
+  if (previous != nullptr) TakeOver(*previous);
   Session& session = sessions_.Add(routing_id, hello, options_.queue_limits, clock_.NowMono());
   if (identity != nullptr) session.RestrictSubscriptions(identity->subscribe);
   const double rate =
@@ -582,7 +594,7 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
   // An officer's distress button is never held back by a rate limit.
   const bool emergency =
       publish.event().has_radio() && publish.event().radio().kind() == v1::RadioEvent::EMERGENCY;
-  if (!emergency && !session.publish_limit().Take(clock_.NowMono())) {
+  if (!emergency && !session.publish_limit().Take(clock_)) {
     ++counters_.publishes_rate_limited;
     SendError(session.routing_id(), &session,
               ProtocolError(v1::RATE_LIMITED,

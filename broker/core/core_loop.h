@@ -75,8 +75,11 @@ class CoreLoop {
   // Appends to the audit log (if any); counted as audit_events or
   // audit_failures.
   void Audit(absl::string_view event, absl::string_view identity, v1::Role role,
-             absl::string_view address, absl::string_view detail);
+             absl::string_view address, absl::string_view detail,
+             absl::string_view public_key = "");
   void CountHandshakeFailures();
+  // Answers libzmq's questions about client keys; audits the refused ones.
+  void AnswerHandshakes();
   void Dispatch(Session& session, v1::Frame& frame);
   // Checks a Hello's version, role and unit id (naming anonymous consoles).
   absl::Status CheckHello(v1::Hello& hello);

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -17,7 +16,6 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/log.h"
@@ -211,12 +209,9 @@ void QuietProtobufLog(google::protobuf::LogLevel level, const char* filename, in
 // The bearer token in `path`: its first line, trimmed; at least 16
 // characters, so that it cannot be guessed by trying.
 absl::StatusOr<std::string> ReadToken(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::string line;
-  std::getline(in, line);
-  const std::string token(absl::StripAsciiWhitespace(line));
-  if (token.size() < 16) {
+  absl::StatusOr<std::string> token = zonecast::ReadTokenFile(path);
+  if (!token.ok()) return token.status();
+  if (token->size() < 16) {
     return absl::InvalidArgumentError(absl::StrCat(path, " holds no token of 16+ characters"));
   }
   return token;

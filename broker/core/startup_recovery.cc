@@ -12,7 +12,7 @@ namespace zonecast {
 
 StartupRecovery::StartupRecovery(const ZoneIndex& zones, const Clock& clock,
                                  UnresolvedAlerts& status, Escalator& escalator,
-                                 ReceivedAlerts& received)
+                                 ReceivedAlerts* received)
     : zones_(zones), clock_(clock), status_(status), escalator_(escalator), received_(received) {}
 
 void StartupRecovery::Finish(const std::vector<journal::SegmentInfo>& segments) {
@@ -66,7 +66,8 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
         return;
       }
       if (delivery.kind() != v1::JournalDelivery::ACK) return;
-      received_.Record(delivery.unit(), delivery.seq(), delivery.alert_id());
+      if (received_ != nullptr)
+        received_->Record(delivery.unit(), delivery.seq(), delivery.alert_id());
       acks_.push_back(
           Ack{delivery.alert_id(), delivery.unit(), delivery.level(), delivery.unix_ms()});
       if (Escalator::IsResponse(delivery.level())) alerts_.erase(delivery.alert_id());

@@ -6,7 +6,7 @@
 //  - the sequence numbers of the last alert publishes, and the acks and
 //    escalations, for the open-alerts list (UnresolvedAlerts);
 //  - which alerts each unit confirmed, so it may still respond after a
-//    restart (ReceivedAlerts).
+//    restart (ReceivedAlerts; only when acks are checked).
 // Finish() then reopens the alerts and reads only the noted publishes again:
 // copying or parsing each of a million alerts during the scan would slow
 // recovery by a third.
@@ -32,7 +32,7 @@ class StartupRecovery {
  public:
   // Everything must outlive this object.
   StartupRecovery(const ZoneIndex& zones, const Clock& clock, UnresolvedAlerts& status,
-                  Escalator& escalator, ReceivedAlerts& received);
+                  Escalator& escalator, ReceivedAlerts* received);
 
   // For Journal::Open: sees every record as recovery reads it.
   journal::RecoveryVisitor Visitor();
@@ -57,7 +57,7 @@ class StartupRecovery {
   const Clock& clock_;
   UnresolvedAlerts& status_;
   Escalator& escalator_;
-  ReceivedAlerts& received_;
+  ReceivedAlerts* received_;  // null: acks are not checked (no keys file)
   absl::flat_hash_map<std::string, OpenAlert> alerts_;
   std::vector<uint64_t> publishes_;  // a ring of the last alert publishes' seqs
   uint64_t publish_count_ = 0;

@@ -3,14 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli_flags.h"
+#include "shared/flags.h"
 #include "zonecast/version.h"
 
 namespace zonecast::cli {
@@ -55,11 +54,12 @@ absl::StatusOr<ClientOptions> BaseOptions() {
 absl::StatusOr<std::string> HttpToken() {
   const std::string path = absl::GetFlag(FLAGS_http_token_file);
   if (path.empty()) return std::string();
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("--http_token_file: cannot read ", path));
-  std::string line;
-  std::getline(in, line);
-  return std::string(absl::StripAsciiWhitespace(line));
+  absl::StatusOr<std::string> token = ReadTokenFile(path);
+  if (!token.ok()) {
+    return absl::Status(token.status().code(),
+                        absl::StrCat("--http_token_file: ", token.status().message()));
+  }
+  return token;
 }
 
 std::string DefaultUnitId(const std::string& prefix) {

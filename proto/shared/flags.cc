@@ -1,11 +1,13 @@
 #include "shared/flags.h"
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -158,6 +160,14 @@ std::vector<std::string> FlagsDefinedIn(std::initializer_list<absl::string_view>
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::string line;
+  std::getline(in, line);
+  return std::string(absl::StripAsciiWhitespace(line));
 }
 
 }  // namespace zonecast

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace zonecast {
@@ -41,5 +42,9 @@ void PrintFlagHelp(std::ostream& out, absl::string_view usage,
 // The names of the flags defined in source files whose paths end with one
 // of `file_suffixes`, sorted.
 std::vector<std::string> FlagsDefinedIn(std::initializer_list<absl::string_view> file_suffixes);
+
+// The bearer token in the file a flag names (--http_token_file): its first
+// line, trimmed. NotFound naming the file if it cannot be read.
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 
 }  // namespace zonecast

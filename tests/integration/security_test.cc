@@ -128,6 +128,16 @@ class SecurityTest : public ::testing::Test {
     return error;
   }
 
+  // The center publishes the P1 alert "bridge" for zone z10, which `unit`
+  // (a z10 terminal) subscribes to first; the delivery `unit` gets.
+  static std::optional<Message> BridgeAlertTo(Client& center, Client& unit) {
+    EXPECT_TRUE(unit.Subscribe({kZ10}).ok());
+    absl::StatusOr<zonecast::PublishResult> sent =
+        center.PublishAlert(kZ10, MakeAlert("bridge", v1::P1));
+    EXPECT_TRUE(sent.ok()) << sent.status();
+    return sent.ok() ? NextDeliver(unit, kWait) : std::nullopt;
+  }
+
   uint64_t CenterCounter(Client& center, const std::string& name) {
     absl::StatusOr<v1::StatsSnapshot> stats = center.Stats();
     EXPECT_TRUE(stats.ok()) << stats.status();
@@ -269,9 +279,7 @@ TEST_F(SecurityTest, TerminalCannotAckAlertsOfAnotherZone) {
   ASSERT_NE(center, nullptr);
   ASSERT_NE(z10, nullptr);
   ASSERT_NE(z03, nullptr);
-  ASSERT_TRUE(z10->Subscribe({kZ10}).ok());
-  ASSERT_TRUE(center->PublishAlert(kZ10, MakeAlert("bridge", v1::P1)).ok());
-  std::optional<Message> delivered = NextDeliver(*z10, kWait);
+  std::optional<Message> delivered = BridgeAlertTo(*center, *z10);
   ASSERT_TRUE(delivered.has_value());
 
   // The z03 unit forges an ACCEPTED for the z10 alert it never received.
@@ -295,9 +303,7 @@ TEST_F(SecurityTest, TerminalRespondsOnlyToAlertsItWasSent) {
   ASSERT_NE(center, nullptr);
   ASSERT_NE(listening, nullptr);
   ASSERT_NE(deaf, nullptr);
-  ASSERT_TRUE(listening->Subscribe({kZ10}).ok());
-  ASSERT_TRUE(center->PublishAlert(kZ10, MakeAlert("bridge", v1::P1)).ok());
-  std::optional<Message> delivered = NextDeliver(*listening, kWait);
+  std::optional<Message> delivered = BridgeAlertTo(*center, *listening);
   ASSERT_TRUE(delivered.has_value());
 
   ASSERT_TRUE(deaf->SendAck(*delivered, v1::ACCEPTED).ok());

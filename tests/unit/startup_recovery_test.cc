@@ -74,7 +74,7 @@ class StartupRecoveryTest : public ::testing::Test {
 };
 
 TEST_F(StartupRecoveryTest, AlertsStillWaitingAreReopenedWithTheirDeadlineLeft) {
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, received_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   Publish(visitor, 1, "waiting", absl::Seconds(10));  // 20 s left
   Publish(visitor, 2, "accepted", absl::Seconds(5));  // taken: not reopened
@@ -106,7 +106,7 @@ TEST_F(StartupRecoveryTest, AlertsStillWaitingAreReopenedWithTheirDeadlineLeft) 
 }
 
 TEST_F(StartupRecoveryTest, DeadlinePassedWhileDownEscalatesAtOnce) {
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, received_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   Publish(visitor, 1, "overdue", absl::Minutes(5));  // deadline passed 4.5 min ago
   recovery.Finish({});
@@ -116,7 +116,7 @@ TEST_F(StartupRecoveryTest, DeadlinePassedWhileDownEscalatesAtOnce) {
 TEST_F(StartupRecoveryTest, WithoutZonesNothingWaits) {
   ZoneIndex none;
   Escalator escalator(none, clock_);
-  StartupRecovery recovery(none, clock_, status_, escalator, received_);
+  StartupRecovery recovery(none, clock_, status_, escalator, &received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   Publish(visitor, 1, "a", absl::Seconds(1));
   recovery.Finish({});
@@ -163,7 +163,7 @@ TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
     ASSERT_EQ(stored, 3u);
   }
   Journal journal(options, clock_);
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, received_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   ASSERT_TRUE(journal.Open(&visitor).ok());
   recovery.Finish(journal.Segments());
@@ -186,7 +186,7 @@ TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
 
 // A unit may respond after a restart to an alert it confirmed before it.
 TEST_F(StartupRecoveryTest, RemembersWhichAlertsEachUnitConfirmed) {
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, received_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
   const journal::RecoveryVisitor visitor = recovery.Visitor();
   Publish(visitor, 1, "bridge", absl::Seconds(10));
   v1::JournalDelivery delivery;
