@@ -1086,6 +1086,7 @@ void CoreLoop::OnTick() {
   next_tick_ = now + period;
   const MonoNanos dead_after = period * options_.heartbeat_misses;
   journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
+  journal_->ProbeIfUnhealthy();
   unresolved_alerts_.Expire(absl::ToUnixMillis(clock_.NowWall()));
   if (now >= next_expiry_check_) {
     // Once a minute, or more often when sessions expire sooner than that.

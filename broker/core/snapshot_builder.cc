@@ -84,6 +84,7 @@ journal::WriterStats SnapshotBuilder::FillJournal(v1::StatsSnapshot* stats) cons
   gauges["recovery_torn_tails"] = static_cast<int64_t>(recovery.torn_tails);
   gauges["recovery_torn_bytes"] = static_cast<int64_t>(recovery.torn_bytes);
   gauges["recovery_damaged_segments"] = static_cast<int64_t>(recovery.damaged_segments);
+  gauges["recovery_losses"] = static_cast<int64_t>(recovery.losses);
   gauges["recovery_ms"] = absl::ToInt64Milliseconds(recovery.took);
   return journal_stats;
 }

@@ -1,5 +1,8 @@
 #include "journal/dedup_window.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace zonecast {
 
 const DedupWindow::Entry* DedupWindow::Find(absl::string_view alert_id) const {
@@ -28,6 +31,19 @@ void DedupWindow::Expire(int64_t now_unix_ms) {
   while (!stragglers_.empty() && stragglers_.begin()->first < cutoff) {
     entries_.erase(stragglers_.begin()->second.id);
     stragglers_.erase(stragglers_.begin());
+  }
+}
+
+void DedupWindow::EraseSeqs(uint64_t first, uint64_t last) {
+  // Each predicate call sees one entry once, so it may forget it too.
+  auto forget = [this, first, last](const Timed& t) {
+    if (t.entry.seq < first || t.entry.seq > last) return false;
+    entries_.erase(t.id);
+    return true;
+  };
+  in_order_.erase(std::remove_if(in_order_.begin(), in_order_.end(), forget), in_order_.end());
+  for (auto it = stragglers_.begin(); it != stragglers_.end();) {
+    it = forget(it->second) ? stragglers_.erase(it) : std::next(it);
   }
 }
 

@@ -33,6 +33,8 @@ class DedupWindow {
   // Forgets ids older than the window, relative to `now_unix_ms`.
   void Expire(int64_t now_unix_ms);
   void Clear();
+  // Forgets the ids whose seq is in [first, last]: their records were lost.
+  void EraseSeqs(uint64_t first, uint64_t last);
 
   size_t size() const { return entries_.size(); }
   // Calls fn(id, entry) oldest first (stragglers after the in-order run),

@@ -26,6 +26,9 @@ absl::Status Journal::Open(const journal::RecoveryVisitor* extra) {
       RecoveryVisitorFor(extra, dedup_cutoff));
   if (!report.ok()) return Fail(report.status());
   dedup_.Expire(now_ms);
+  // A lost alert id must not answer "duplicate" for a record that is gone:
+  // a retry is stored again.
+  for (const auto& [first, last] : report->lost_seqs) dedup_.EraseSeqs(first, last);
   last_seq_ = report->last_seq;
   last_durable_seq_ = last_seq_;
   LogRecovered(*report);
@@ -107,16 +110,38 @@ absl::Status Journal::StartWriter(const journal::RecoveryReport& report) {
   writer_options.fsync = options_.fsync;
   writer_options.retention_bytes = options_.retention_bytes;
   writer_options.retention_age = options_.retention_age;
-  const std::vector<std::string> checkpoint = BuildCheckpoint();
-  absl::StatusOr<std::unique_ptr<journal::Writer>> writer = journal::Writer::Start(
-      writer_options, report.segments_kept, report.next_index, last_seq_ + 1, checkpoint[0], clock_,
-      std::vector<std::string>(checkpoint.begin() + 1, checkpoint.end()));
+  journal::WriterStart start;
+  start.segments = report.segments_kept;
+  // After damage or loss a new segment starts, with a checkpoint of what
+  // survived and a first seq past everything lost, so the finding is not
+  // reported again at the next start.
+  start.reopen_newest = !report.segments_kept.empty() && report.losses == 0 &&
+                        report.damaged_segments == 0 && report.segments_kept.back().first_seq > 0;
+  start.next_index = report.next_index;
+  start.first_seq = last_seq_ + 1;
+  if (!start.reopen_newest) start.checkpoint = BuildCheckpoint();
+  segment_bytes_used_ = journal::kSegmentHeaderBytes;
+  if (start.reopen_newest) {
+    segment_bytes_used_ = report.segments_kept.back().bytes;
+  } else {
+    for (const std::string& part : start.checkpoint)
+      segment_bytes_used_ += journal::FramedSize(part.size());
+  }
+  absl::StatusOr<std::unique_ptr<journal::Writer>> writer =
+      journal::Writer::Start(writer_options, std::move(start), clock_);
   if (!writer.ok()) return writer.status();
   writer_ = std::move(writer).value();
-  segment_bytes_used_ = journal::kSegmentHeaderBytes;
-  for (const std::string& part : checkpoint)
-    segment_bytes_used_ += journal::FramedSize(part.size());
+  // A full disk at start: the broker comes up not ready, and the first
+  // batch (a probe from the loop, or a publish) starts a new segment.
+  if (!writer_->Stats().healthy) need_roll_ = true;
   return absl::OkStatus();
+}
+
+void Journal::ProbeIfUnhealthy() {
+  if (writer_ == nullptr || !inflight_.empty() || open_batch_ != nullptr) return;
+  if (writer_->Stats().healthy) return;
+  open_batch_ = std::make_unique<journal::Batch>();
+  Flush();
 }
 
 absl::Status Journal::Fail(absl::Status status) {

@@ -81,6 +81,11 @@ class Journal {
 
   // Submits the open batch, if any.
   void Flush();
+  // While the writer is unhealthy and nothing is in flight: submits an empty
+  // batch, which tries the disk again (and starts the new segment a failure
+  // asked for), so the journal heals when space returns even if nobody
+  // publishes. Call now and then (the loop's tick).
+  void ProbeIfUnhealthy();
   // Appends one record to the open batch.
   void AddRecord(journal::RecordType type, const std::string& payload);
   // True while too much is waiting for the disk: the loop stops reading.
@@ -130,7 +135,8 @@ class Journal {
   // Deliveries settle and touch durable sessions; expiries erase them.
   void ApplyRecoveredSessionRecord(journal::RecordType type, absl::string_view payload);
   void LogRecovered(const journal::RecoveryReport& report) const;
-  // Starts the writer after the recovered segments, opening with a checkpoint.
+  // Starts the writer on the newest recovered segment or, after damage or
+  // loss, on a new one opening with a checkpoint.
   absl::Status StartWriter(const journal::RecoveryReport& report);
   // Marks the journal failed with `status`, and returns it.
   absl::Status Fail(absl::Status status);

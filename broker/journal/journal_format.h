@@ -61,6 +61,9 @@
 //    broker then starts, or with --recovery=strict refuses to.
 //  - A bad record at the tail of a sealed segment is damage too: a sealed
 //    segment was complete and synced when it was sealed.
+//  - Records gone without a bad byte (a cut at a record boundary, a removed
+//    segment) are found with HIGH_WATER and MANIFEST beside the segments
+//    (journal_manifest.h) and reported as loss, like damage.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -13,14 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
+#include "journal/journal_manifest.h"
 #include "journal/journal_reader.h"
+#include "journal/sync_file.h"
 
 namespace zonecast::journal {
 namespace {
-
-absl::Status Errno(absl::string_view what) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
-}
 
 // A read-only mapping of a whole file.
 class MappedFile {
@@ -31,16 +29,16 @@ class MappedFile {
   }
   absl::Status Open(const std::string& path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return Errno(absl::StrCat("open ", path));
+    if (fd_ < 0) return ErrnoStatus(absl::StrCat("open ", path));
     struct stat st;
-    if (::fstat(fd_, &st) != 0) return Errno(absl::StrCat("stat ", path));
+    if (::fstat(fd_, &st) != 0) return ErrnoStatus(absl::StrCat("stat ", path));
     size_ = static_cast<size_t>(st.st_size);
     mtime_ = absl::FromUnixSeconds(st.st_mtim.tv_sec);
     if (size_ == 0) return absl::OkStatus();
     data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
     if (data_ == MAP_FAILED) {
       data_ = nullptr;
-      return Errno(absl::StrCat("mmap ", path));
+      return ErrnoStatus(absl::StrCat("mmap ", path));
     }
     ::madvise(data_, size_, MADV_SEQUENTIAL);
     return absl::OkStatus();
@@ -57,35 +55,6 @@ class MappedFile {
   size_t size_ = 0;
   absl::Time mtime_;
 };
-
-// Writes bytes to a new file at `path` and syncs it.
-absl::Status WriteNewFile(const std::string& path, absl::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno(absl::StrCat("create ", path));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      absl::Status status = Errno(absl::StrCat("write ", path));
-      ::close(fd);
-      return status;
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return Errno(absl::StrCat("fsync ", path));
-  return absl::OkStatus();
-}
-
-absl::Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno(absl::StrCat("open ", dir));
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok ? absl::OkStatus() : Errno(absl::StrCat("fsync ", dir));
-}
 
 struct Found {
   uint64_t index;
@@ -112,8 +81,9 @@ absl::Status ListSegments(const std::string& journal_dir, std::vector<Found>* fo
 
 // Counts one good record and hands it to the visitor; payloads that do not
 // decode are counted and skipped.
+// *segment_last_seq: the highest publish seq seen in the segment.
 void ReplayRecord(const ScannedRecord& record, const RecoveryVisitor& visitor,
-                  RecoveryReport* report) {
+                  RecoveryReport* report, uint64_t* segment_last_seq) {
   ++report->records;
   switch (record.type) {
     case RecordType::kPublish: {
@@ -124,6 +94,7 @@ void ReplayRecord(const ScannedRecord& record, const RecoveryVisitor& visitor,
       }
       ++report->publishes;
       report->last_seq = std::max(report->last_seq, publish.seq);
+      *segment_last_seq = std::max(*segment_last_seq, publish.seq);
       if (visitor.on_publish) visitor.on_publish(publish);
       break;
     }
@@ -167,7 +138,7 @@ absl::Status CutTornTail(const Found& segment, uint64_t segment_bytes,
                   << scanner.good_bytes() << " (" << scanner.problem() << "): cutting " << cut
                   << " bytes that were never acknowledged";
   if (::truncate(segment.path.c_str(), static_cast<off_t>(scanner.good_bytes())) != 0) {
-    return Errno(absl::StrCat("truncate ", segment.path));
+    return ErrnoStatus(absl::StrCat("truncate ", segment.path));
   }
   ++report->torn_tails;
   report->torn_bytes += cut;
@@ -184,7 +155,8 @@ absl::Status RemoveInterruptedSegment(const Found& segment, uint64_t segment_byt
                                       RecoveryReport* report) {
   ZC_LOG(WARNING) << "journal: removing " << segment.path << ", a segment of " << segment_bytes
                   << " bytes whose creation a crash interrupted";
-  if (::unlink(segment.path.c_str()) != 0) return Errno(absl::StrCat("remove ", segment.path));
+  if (::unlink(segment.path.c_str()) != 0)
+    return ErrnoStatus(absl::StrCat("remove ", segment.path));
   ++report->torn_tails;
   report->torn_bytes += segment_bytes;
   return absl::OkStatus();
@@ -224,7 +196,7 @@ absl::Status SetDamagedSegmentAside(const std::string& journal_dir, const Found&
   const std::string aside = UnusedAsideName(segment.path);
   const std::string prefix(data.substr(0, good));
   if (::rename(segment.path.c_str(), aside.c_str()) != 0) {
-    return Errno(absl::StrCat("rename ", segment.path));
+    return ErrnoStatus(absl::StrCat("rename ", segment.path));
   }
   ZC_LOG(ERROR) << "journal: moved " << segment.path << " aside to " << aside;
   if (good > kSegmentHeaderBytes) {
@@ -272,9 +244,11 @@ absl::Status RecoverSegment(const std::string& journal_dir, const Found& segment
   SegmentScanner scanner(data);
   ++report->segments;
   ScannedRecord record;
-  while (scanner.Next(&record)) ReplayRecord(record, visitor, report);
+  uint64_t segment_last_seq = 0;
+  while (scanner.Next(&record)) ReplayRecord(record, visitor, report, &segment_last_seq);
   if (scanner.header_status().ok() && scanner.header().first_seq > 0) {
     report->last_seq = std::max(report->last_seq, scanner.header().first_seq - 1);
+    segment_last_seq = std::max(segment_last_seq, scanner.header().first_seq - 1);
   }
   SegmentScanner::End end = scanner.end();
   // A sealed segment was complete when sealed: a bad tail there is damage.
@@ -290,6 +264,7 @@ absl::Status RecoverSegment(const std::string& journal_dir, const Found& segment
     // header: it never held a record. Not damage; remove it.
     return RemoveInterruptedSegment(segment, data.size(), report);
   } else if (end == SegmentScanner::End::kDamaged) {
+    report->damaged_indexes.push_back(segment.index);
     if (absl::Status status =
             HandleDamagedSegment(journal_dir, segment, data, mode, &scanner, report, &kept_bytes);
         !status.ok()) {
@@ -300,9 +275,97 @@ absl::Status RecoverSegment(const std::string& journal_dir, const Found& segment
   if (kept_bytes > 0) {
     report->segments_kept.push_back(SegmentInfo{
         segment.index, segment.path, scanner.header_status().ok() ? scanner.header().first_seq : 0,
-        kept_bytes, file.mtime()});
+        kept_bytes, file.mtime(), segment_last_seq});
   }
   return absl::OkStatus();
+}
+
+// Records a loss of the stored seqs [first, last] (first may be 0: from
+// the beginning), found as `line`. Strict mode refuses it.
+absl::Status ReportLoss(RecoveryMode mode, uint64_t first, uint64_t last, const std::string& line,
+                        RecoveryReport* report) {
+  ++report->losses;
+  report->damage.push_back(line);
+  if (last >= first) report->lost_seqs.emplace_back(first, last);
+  report->last_seq = std::max(report->last_seq, last);
+  ZC_LOG(ERROR) << "journal: " << line;
+  if (mode == RecoveryMode::kStrict) {
+    return absl::DataLossError(absl::StrCat("journal lost data (--recovery=strict): ", line));
+  }
+  return absl::OkStatus();
+}
+
+// Compares the sealed segments the manifest lists with what recovery kept:
+// one shorter than when it was sealed, or missing while an older one is
+// still there (so not removed by retention), lost records.
+absl::Status CheckSealedSegments(const std::string& journal_dir, RecoveryMode mode,
+                                 RecoveryReport* report) {
+  absl::StatusOr<v1::JournalManifest> manifest = ReadManifest(journal_dir);
+  if (absl::IsNotFound(manifest.status())) return absl::OkStatus();
+  if (!manifest.ok()) {
+    report->damage.push_back(std::string(manifest.status().message()));
+    ZC_LOG(ERROR) << "journal: " << manifest.status().message()
+                  << "; sealed segments cannot be checked this time";
+    if (mode == RecoveryMode::kStrict) return manifest.status();
+    return absl::OkStatus();
+  }
+  const uint64_t oldest_kept =
+      report->segments_kept.empty() ? UINT64_MAX : report->segments_kept.front().index;
+  uint64_t previous_last_seq = 0;
+  for (const v1::JournalManifest::Sealed& sealed : manifest->sealed()) {
+    const uint64_t first_lost = previous_last_seq + 1;
+    previous_last_seq = sealed.last_seq();
+    auto kept = std::find_if(report->segments_kept.begin(), report->segments_kept.end(),
+                             [&](const SegmentInfo& s) { return s.index == sealed.index(); });
+    const bool damaged_now =
+        std::find(report->damaged_indexes.begin(), report->damaged_indexes.end(), sealed.index()) !=
+        report->damaged_indexes.end();
+    if (damaged_now) continue;  // reported as damage already
+    const std::string name = SegmentFileName(sealed.index());
+    if (kept == report->segments_kept.end()) {
+      // Retention deletes the oldest segments first; a gap above the oldest
+      // one kept is not retention.
+      if (sealed.index() < oldest_kept && oldest_kept != UINT64_MAX) continue;
+      absl::Status status =
+          ReportLoss(mode, first_lost, sealed.last_seq(),
+                     absl::StrCat("sealed segment ", name, " (", sealed.bytes(),
+                                  " bytes, seqs up to ", sealed.last_seq(), ") is missing"),
+                     report);
+      if (!status.ok()) return status;
+    } else if (kept->bytes < sealed.bytes()) {
+      absl::Status status =
+          ReportLoss(mode, kept->last_seq + 1, sealed.last_seq(),
+                     absl::StrCat("sealed segment ", name, " is ", kept->bytes, " bytes but was ",
+                                  sealed.bytes(), " when sealed: seqs ", kept->last_seq + 1, "..",
+                                  sealed.last_seq(), " are gone"),
+                     report);
+      if (!status.ok()) return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The high-water mark names the highest seq that was on disk; a journal
+// that ends below it lost its tail (cut at a record boundary, or the
+// newest segment removed).
+absl::Status CheckHighWater(const std::string& journal_dir, RecoveryMode mode,
+                            RecoveryReport* report) {
+  absl::StatusOr<uint64_t> high_water = ReadHighWater(journal_dir);
+  if (!high_water.ok()) {
+    report->damage.push_back(std::string(high_water.status().message()));
+    ZC_LOG(ERROR) << "journal: " << high_water.status().message()
+                  << "; the journal's tail cannot be checked this time";
+    if (mode == RecoveryMode::kStrict) return high_water.status();
+    return absl::OkStatus();
+  }
+  report->high_water = *high_water;
+  if (*high_water <= report->last_seq) return absl::OkStatus();
+  const uint64_t first = report->last_seq + 1;
+  return ReportLoss(mode, first, *high_water,
+                    absl::StrCat("the journal ends at seq ", report->last_seq, " but seqs up to ",
+                                 *high_water, " were on disk: seqs ", first, "..", *high_water,
+                                 " are gone (the newest segment was cut or removed)"),
+                    report);
 }
 
 }  // namespace
@@ -324,6 +387,12 @@ absl::StatusOr<RecoveryReport> RecoverJournal(const std::string& journal_dir, Re
         !status.ok()) {
       return status;
     }
+  }
+  if (absl::Status status = CheckSealedSegments(journal_dir, mode, &report); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = CheckHighWater(journal_dir, mode, &report); !status.ok()) {
+    return status;
   }
   report.took = absl::Now() - start;
   return report;

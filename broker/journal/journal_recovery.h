@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,8 +44,15 @@ struct RecoveryReport {
   uint64_t torn_bytes = 0;
   uint64_t damaged_segments = 0;
   uint64_t unknown_records = 0;
-  uint64_t bad_payloads = 0;        // good CRC, payload that does not decode
-  std::vector<std::string> damage;  // one line per damaged segment
+  uint64_t bad_payloads = 0;  // good CRC, payload that does not decode
+  // Records that vanished without damage (a segment cut at a record
+  // boundary or removed), found with the manifest and the high-water mark.
+  uint64_t losses = 0;
+  // The stored seqs lost, as inclusive ranges.
+  std::vector<std::pair<uint64_t, uint64_t>> lost_seqs;
+  uint64_t high_water = 0;                // as HIGH_WATER said
+  std::vector<uint64_t> damaged_indexes;  // segments found damaged
+  std::vector<std::string> damage;        // one line per damage or loss
   absl::Duration took;
   // For the writer:
   std::vector<SegmentInfo> segments_kept;  // oldest first

@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -51,26 +52,41 @@ bool WriteAll(int fd, std::vector<iovec>& iov) {
 Writer::Writer(WriterOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
 
-absl::StatusOr<std::unique_ptr<Writer>> Writer::Start(
-    WriterOptions options, std::vector<SegmentInfo> sealed, uint64_t next_index, uint64_t first_seq,
-    const std::string& checkpoint, const Clock& clock,
-    const std::vector<std::string>& more_checkpoints) {
+absl::StatusOr<std::unique_ptr<Writer>> Writer::Start(WriterOptions options, WriterStart start,
+                                                      const Clock& clock) {
   std::unique_ptr<Writer> writer(new Writer(std::move(options), clock));
   writer->event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (writer->event_fd_ < 0) return Errno("eventfd", errno);
   writer->dir_fd_ =
       ::open(writer->options_.journal_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (writer->dir_fd_ < 0) return Errno(absl::StrCat("open ", writer->options_.journal_dir), errno);
+  if (absl::Status status = writer->high_water_.Open(writer->options_.journal_dir); !status.ok()) {
+    // Without it a cut tail goes unnoticed, but nothing stored is at risk.
+    ZC_LOG(ERROR) << "journal: " << status.message();
+  }
+  const bool reopen = start.reopen_newest && !start.segments.empty();
+  const SegmentInfo newest = reopen ? start.segments.back() : SegmentInfo();
+  writer->next_index_ = start.next_index;
+  for (const SegmentInfo& segment : start.segments) {
+    writer->next_index_ = std::max(writer->next_index_, segment.index + 1);
+  }
   {
     // No other thread yet; the lock keeps the analysis (and any reader) honest.
     AnnotatedLock lock(&writer->mutex_);
-    writer->segments_ = std::move(sealed);
+    writer->segments_ = std::move(start.segments);
   }
-  if (absl::Status status =
-          writer->OpenSegment(next_index, first_seq, checkpoint, more_checkpoints);
-      !status.ok()) {
-    return status;
+  absl::Status status;
+  if (reopen) {
+    status = writer->ReopenSegment(newest);
+  } else {
+    const std::string first = start.checkpoint.empty() ? std::string() : start.checkpoint[0];
+    const std::vector<std::string> more(
+        start.checkpoint.empty() ? start.checkpoint.end() : start.checkpoint.begin() + 1,
+        start.checkpoint.end());
+    status = writer->OpenSegment(start.next_index, start.first_seq, first, more);
   }
+  if (status.ok()) status = writer->WriteManifestOfSealed();
+  if (!status.ok()) writer->MarkFailed(status);
   writer->thread_ = std::thread([w = writer.get()] { w->Run(); });
   return writer;
 }
@@ -155,8 +171,14 @@ void Writer::WriteGroup(std::vector<std::unique_ptr<Batch>>& group) {
     Batch& first = *group[begin];
     if (first.roll_before) {
       SealActive();
-      status = OpenSegment(active_index_ + 1, first.roll_first_seq, first.roll_checkpoint,
-                           first.roll_checkpoint_more);
+      // The sealed segment's size goes to the manifest before anything
+      // follows it, so a later cut of it is noticed.
+      status = WriteManifestOfSealed();
+      if (status.ok()) {
+        status = OpenSegment(NextIndex(), first.roll_first_seq, first.roll_checkpoint,
+                             first.roll_checkpoint_more);
+      }
+      if (!status.ok()) MarkFailed(status);
       if (status.ok()) ApplyRetention();
     } else if (must_roll_) {
       // The active segment is unusable; only the loop can provide a fresh
@@ -201,7 +223,16 @@ absl::Status Writer::Append(const std::vector<std::unique_ptr<Batch>>& group, si
     iov.push_back(iovec{records.data(), records.size()});
     bytes += records.size();
   }
-  if (bytes == 0) return absl::OkStatus();
+  if (bytes == 0) {
+    bool healthy = false;
+    {
+      AnnotatedLock lock(&mutex_);
+      healthy = stats_.healthy;
+    }
+    return healthy ? absl::OkStatus() : Probe();
+  }
+  uint64_t max_seq = 0;
+  for (size_t i = begin; i < end; ++i) max_seq = std::max(max_seq, group[i]->max_seq);
   absl::Status status;
   if (!WriteAll(active_fd_, iov)) {
     status = Errno("journal write", errno);
@@ -231,6 +262,14 @@ absl::Status Writer::Append(const std::vector<std::unique_ptr<Batch>>& group, si
   if (!segments_.empty()) {
     segments_.back().bytes = active_size_;
     segments_.back().last_write = clock_.NowWall();
+    segments_.back().last_seq = std::max(segments_.back().last_seq, max_seq);
+  }
+  if (max_seq > 0) {
+    // After the fdatasync above, so the mark never runs ahead of the disk.
+    if (absl::Status marked = high_water_.Store(max_seq); !marked.ok() && !high_water_failed_) {
+      ZC_LOG(ERROR) << "journal: " << marked.message();
+      high_water_failed_ = true;
+    }
   }
   return absl::OkStatus();
 }
@@ -240,12 +279,11 @@ absl::Status Writer::OpenSegment(uint64_t index, uint64_t first_seq, const std::
   const std::string path = absl::StrCat(options_.journal_dir, "/", SegmentFileName(index));
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) {
+    const int error = errno;
     must_roll_ = true;
-    AnnotatedLock lock(&mutex_);
-    ++stats_.failures;
-    stats_.healthy = false;
-    stats_.last_error = absl::StrCat("create ", path, ": ", std::strerror(errno));
-    return Errno(absl::StrCat("create journal segment ", path), errno);
+    // Someone else's file: the next roll tries the next index.
+    if (error == EEXIST) next_index_ = index + 1;
+    return Errno(absl::StrCat("create journal segment ", path), error);
   }
   std::string head = EncodeSegmentHeader(SegmentHeader{index, first_seq});
   AppendRecord(&head, RecordType::kCheckpoint, checkpoint);
@@ -258,19 +296,75 @@ absl::Status Writer::OpenSegment(uint64_t index, uint64_t first_seq, const std::
     ::close(fd);
     ::unlink(path.c_str());
     must_roll_ = true;
-    AnnotatedLock lock(&mutex_);
-    ++stats_.failures;
-    stats_.healthy = false;
-    stats_.last_error = absl::StrCat("start ", path, ": ", std::strerror(error));
     return Errno(absl::StrCat("start journal segment ", path), error);
   }
   active_fd_ = fd;
   active_index_ = index;
   active_size_ = head.size();
+  next_index_ = index + 1;
   must_roll_ = false;
   AnnotatedLock lock(&mutex_);
   ++stats_.segments_created;
-  segments_.push_back(SegmentInfo{index, path, first_seq, active_size_, clock_.NowWall()});
+  segments_.push_back(SegmentInfo{index, path, first_seq, active_size_, clock_.NowWall(),
+                                  first_seq > 0 ? first_seq - 1 : 0});
+  if (!stats_.healthy) ZC_LOG(INFO) << "journal writable again: started " << path;
+  stats_.healthy = true;
+  return absl::OkStatus();
+}
+
+absl::Status Writer::ReopenSegment(const SegmentInfo& segment) {
+  const int fd = ::open(segment.path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    must_roll_ = true;
+    return Errno(absl::StrCat("reopen journal segment ", segment.path), errno);
+  }
+  // Recovery cut the file to its good bytes; append right after them.
+  if (::lseek(fd, static_cast<off_t>(segment.bytes), SEEK_SET) < 0) {
+    const int error = errno;
+    ::close(fd);
+    must_roll_ = true;
+    return Errno(absl::StrCat("seek in journal segment ", segment.path), error);
+  }
+  active_fd_ = fd;
+  active_index_ = segment.index;
+  active_size_ = segment.bytes;
+  must_roll_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status Writer::WriteManifestOfSealed() {
+  v1::JournalManifest manifest;
+  {
+    AnnotatedLock lock(&mutex_);
+    for (const SegmentInfo& segment : segments_) {
+      if (active_fd_ >= 0 && segment.index == active_index_) continue;
+      v1::JournalManifest::Sealed* sealed = manifest.add_sealed();
+      sealed->set_index(segment.index);
+      sealed->set_bytes(segment.bytes);
+      sealed->set_last_seq(segment.last_seq);
+    }
+  }
+  return WriteManifest(options_.journal_dir, manifest);
+}
+
+void Writer::MarkFailed(const absl::Status& status) {
+  AnnotatedLock lock(&mutex_);
+  ++stats_.failures;
+  stats_.last_error = std::string(status.message());
+  if (stats_.healthy) ZC_LOG(ERROR) << "journal unavailable: " << status.message();
+  stats_.healthy = false;
+}
+
+absl::Status Writer::Probe() {
+  if (active_fd_ < 0) return absl::UnavailableError("no active journal segment");
+  absl::Status status = WriteManifestOfSealed();
+  if (!status.ok()) {
+    MarkFailed(status);
+    return status;
+  }
+  AnnotatedLock lock(&mutex_);
+  if (!stats_.healthy) ZC_LOG(INFO) << "journal writable again";
+  stats_.healthy = true;
   return absl::OkStatus();
 }
 

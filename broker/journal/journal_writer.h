@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "journal/journal_format.h"
+#include "journal/journal_manifest.h"
 #include "shared/annotated_mutex.h"
 
 namespace zonecast::journal {
@@ -60,6 +61,7 @@ struct SegmentInfo {
   uint64_t first_seq = 0;
   uint64_t bytes = 0;     // durable bytes
   absl::Time last_write;  // for retention by age
+  uint64_t last_seq = 0;  // highest publish seq inside (or first_seq - 1)
 };
 
 struct WriterOptions {
@@ -84,21 +86,39 @@ struct WriterStats {
   std::string last_error;
 };
 
+// Where the writer starts.
+struct WriterStart {
+  std::vector<SegmentInfo> segments;  // what recovery kept, oldest first
+  // Append to segments.back() (its state is already on disk) instead of
+  // starting a new segment: restarts then write nothing, so neither start
+  // time nor the journal grows with the number of restarts.
+  bool reopen_newest = false;
+  // A new segment's index, header first_seq, and checkpoint records (the
+  // first replaces, the rest continue it).
+  uint64_t next_index = 1;
+  uint64_t first_seq = 1;
+  std::vector<std::string> checkpoint;
+};
+
 class Writer {
  public:
-  // Starts the thread and a new active segment with index `next_index`
-  // (header first_seq = `first_seq`, first record `checkpoint`). `sealed`
-  // lists the segments recovery found, oldest first, for retention and
-  // history. Unavailable if the segment cannot be created.
-  static absl::StatusOr<std::unique_ptr<Writer>> Start(
-      WriterOptions options, std::vector<SegmentInfo> sealed, uint64_t next_index,
-      uint64_t first_seq, const std::string& checkpoint, const Clock& clock,
-      const std::vector<std::string>& more_checkpoints = {});
+  // Starts the thread on the active segment `start` names, and writes the
+  // manifest of the sealed ones (journal_manifest.h). If the segment cannot
+  // be opened or the manifest not written (a full disk), the writer starts
+  // unhealthy: batches fail until one that starts a new segment (roll_before)
+  // succeeds or, with a segment open, until Probe() finds the disk writable.
+  // Errors only for what no retry would mend (eventfd, the directory).
+  static absl::StatusOr<std::unique_ptr<Writer>> Start(WriterOptions options, WriterStart start,
+                                                       const Clock& clock);
 
   ~Writer();  // Stop()s
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  // A batch without records is a probe: when the writer is unhealthy it
+  // tries a small synced write (the manifest) and is healthy again if that
+  // works, so a broker with nothing to store notices a disk that has room
+  // again.
   void Submit(std::unique_ptr<Batch> batch);
   // Batches done since the last call, in submission order.
   std::vector<std::unique_ptr<Batch>> TakeCompleted();
@@ -120,7 +140,15 @@ class Writer {
   absl::Status Append(const std::vector<std::unique_ptr<Batch>>& group, size_t begin, size_t end);
   absl::Status OpenSegment(uint64_t index, uint64_t first_seq, const std::string& checkpoint,
                            const std::vector<std::string>& more_checkpoints);
+  absl::Status ReopenSegment(const SegmentInfo& segment);
+  uint64_t NextIndex() const { return next_index_; }
   void SealActive();
+  // Replaces MANIFEST with every segment but the active one.
+  absl::Status WriteManifestOfSealed();
+  // Counts a failure and makes the writer unhealthy with `status`.
+  void MarkFailed(const absl::Status& status);
+  // With no segment open or the disk refusing: tries a small synced write.
+  absl::Status Probe();
   void ApplyRetention();
 
   const WriterOptions options_;
@@ -140,6 +168,9 @@ class Writer {
   int active_fd_ = -1;
   uint64_t active_index_ = 0;
   uint64_t active_size_ = 0;  // durable bytes
+  uint64_t next_index_ = 1;   // of the next segment started
+  HighWaterFile high_water_;
+  bool high_water_failed_ = false;  // logged once
   bool must_roll_ = false;
   absl::Time last_retention_ = absl::InfinitePast();
 };

@@ -13,6 +13,12 @@ absl::StatusOr<PublishClass> ClassifyAlert(v1::Role role, const v1::Publish& pub
                          absl::StrCat("a ", RoleName(role), " may not publish alerts ('",
                                       publish.topic(), "'); only the center may"));
   }
+  // Routing, escalation and the zones map all key on the zone: an alert
+  // without one would be stored but reach nobody and escalate nowhere.
+  if (SplitTopic(publish.topic()).size() != 3) {
+    return ProtocolError(v1::INVALID_TOPIC, absl::StrCat("alert topic '", publish.topic(),
+                                                         "' must be alert.<city>.<zone>"));
+  }
   if (!publish.event().has_alert()) {
     return ProtocolError(v1::INVALID_ARGUMENT, "a publish to alert.> must carry an Alert");
   }
@@ -94,6 +100,9 @@ absl::StatusOr<PublishClass> ClassifyPublish(v1::Role role, absl::string_view un
   if (family == "alert") return ClassifyAlert(role, publish);
   if (family == "radio") return ClassifyRadio(role, unit_id, publish);
   if (family == "probe") {
+    if (SplitTopic(publish.topic()).size() < 2) {
+      return ProtocolError(v1::INVALID_TOPIC, "probe topics are probe.<name>[.<more>]");
+    }
     const v1::Priority asked = publish.priority();
     return PublishClass{asked >= v1::P1 && asked <= v1::P4 ? asked : v1::P4, false};
   }

@@ -103,6 +103,11 @@ std::vector<BadInput> Cases() {
          peer.Send(PublishFrame(AlertPublish("alert.jincheng.Z03", MakeAlert("upper-case")), 14));
          return 14;
        }},
+      {"AlertTopicWithoutCityAndZone", v1::INVALID_TOPIC, true, v1::CENTER,
+       [](RawPeer& peer) -> uint64_t {
+         peer.Send(PublishFrame(AlertPublish("alert", MakeAlert("no-zone")), 18));
+         return 18;
+       }},
       {"WildcardInPublishTopic", v1::WILDCARD_IN_PUBLISH, true, v1::CENTER,
        [](RawPeer& peer) -> uint64_t {
          peer.Send(PublishFrame(AlertPublish("alert.jincheng.*", MakeAlert("wildcard")), 15));

@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "http_get.h"
 #include "integration/durability_support.h"
 #include "support/broker_process.h"
 #include "support/test_clients.h"
@@ -167,6 +168,84 @@ TEST_F(DurabilityTest, DiskFullGivesStorageUnavailableThenRecovers) {
     EXPECT_TRUE(segment.clean()) << path << ": " << segment.problem << " at " << segment.good_bytes
                                  << " of " << segment.size;
   }
+}
+
+// A broker restarted while its disk is still full comes up: not ready (it
+// says why), serving history and best-effort traffic, refusing durable
+// publishes; once there is room it heals by itself, with no publish needed
+// to find out, and stores again after every seq it used.
+TEST_F(DurabilityTest, RestartOnAFullDiskComesUpNotReadyAndHeals) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "needs root to mount a small tmpfs as --data_dir (running as uid " << geteuid()
+                 << "); the full-disk restart is not tested here";
+  }
+  tmpfs_ = std::make_unique<Tmpfs>("2m");
+  if (!tmpfs_->mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << tmpfs_->error()
+                 << "); the full-disk restart is not tested";
+  }
+  const std::string data_dir = tmpfs_->dir() + "/data";
+  const std::string filler = tmpfs_->dir() + "/filler";
+  std::map<std::string, uint64_t> acked;
+  {
+    BrokerProcess* broker = Start(data_dir);
+    ASSERT_NE(broker, nullptr);
+    std::unique_ptr<Client> center = Center(*broker, "center-before");
+    ASSERT_NE(center, nullptr);
+    PublishOutcome out = PublishWindow(*center, kTopic, AlertIdRange("fr-", 0, 10), 200);
+    ASSERT_EQ(out.acked.size(), 10u) << out.Summary();
+    acked = out.acked;
+    center.reset();
+    TerminateCleanly(*broker);
+  }
+  const int64_t filled = FillUntilFull(filler);
+  ASSERT_GT(filled, 0) << "filling the tmpfs failed: " << -filled;
+
+  BrokerProcess* broker = Start(data_dir);
+  ASSERT_NE(broker, nullptr) << "a full disk kept the broker from starting";
+  std::unique_ptr<Client> center = Center(*broker, "center-full-start");
+  ASSERT_NE(center, nullptr);
+  absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Gauge(*stats, "journal_healthy"), 0);
+  auto ready = zonecast::cli::HttpGet(absl::StrCat("http://", broker->http_endpoint(), "/readyz"),
+                                      absl::Seconds(10));
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(ready->status, 503) << ready->body;
+  EXPECT_THAT(ready->body, HasSubstr("journal"));
+  absl::StatusOr<std::vector<Message>> history = FullHistory(*center, "alert.>");
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->size(), acked.size());
+
+  std::unique_ptr<Client> watcher = Center(*broker, "center-radio-watch");
+  ASSERT_NE(watcher, nullptr);
+  ASSERT_TRUE(watcher->Subscribe({"radio.>"}).ok());
+  auto unit = ConnectClient(broker->endpoint(), v1::TERMINAL, "jc-z07-v04");
+  ASSERT_TRUE(unit.ok()) << unit.status();
+  ASSERT_TRUE(
+      (*unit)->PublishRadio("radio.jincheng.z07.jc-z07-v04", MakePosition("jc-z07-v04")).ok());
+  std::optional<Message> seen = NextDeliver(*watcher, absl::Seconds(5));
+  ASSERT_TRUE(seen.has_value()) << "best-effort traffic stopped on a full disk";
+
+  absl::StatusOr<PublishResult> refused =
+      center->PublishAlert(kTopic, MakeAlert("fr-refused", v1::P1, 8192));
+  ASSERT_FALSE(refused.ok()) << Describe(*refused);
+  EXPECT_THAT(refused.status().message(), HasSubstr("STORAGE_UNAVAILABLE"));
+
+  ASSERT_TRUE(fs::remove(filler));
+  EXPECT_TRUE(WaitForGauge(*center, "journal_healthy", 1, absl::Seconds(10)))
+      << "the journal did not notice the room by itself";
+  ready = zonecast::cli::HttpGet(absl::StrCat("http://", broker->http_endpoint(), "/readyz"),
+                                 absl::Seconds(10));
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  uint64_t max_seq = 0;
+  for (const auto& [id, seq] : acked) max_seq = std::max(max_seq, seq);
+  absl::StatusOr<PublishResult> stored =
+      center->PublishAlert(kTopic, MakeAlert("fr-refused", v1::P1, 8192));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->duplicate());
+  EXPECT_GT(stored->seq(), max_seq);
 }
 
 // Retention deletes whole segments, oldest first, only when the journal is

@@ -113,6 +113,19 @@ TEST_F(AccessPolicyTest, AlertWithOutOfRangePriorityIsInvalidArgument) {
               absl::StatusCode::kInvalidArgument, v1::INVALID_ARGUMENT);
 }
 
+TEST_F(AccessPolicyTest, AlertTopicMustNameCityAndZone) {
+  for (const char* topic : {"alert", "alert.jincheng", "alert.jincheng.z03.extra"}) {
+    SCOPED_TRACE(topic);
+    ExpectError(ClassifyPublish(v1::CENTER, "center-1", AlertPublish(topic, "a-1", v1::P1)),
+                absl::StatusCode::kInvalidArgument, v1::INVALID_TOPIC);
+  }
+}
+
+TEST_F(AccessPolicyTest, ProbeTopicNeedsANameAfterTheFamily) {
+  ExpectError(ClassifyPublish(v1::PROBE, "probe-1", CanaryPublish("probe")),
+              absl::StatusCode::kInvalidArgument, v1::INVALID_TOPIC);
+}
+
 TEST_F(AccessPolicyTest, AlertTopicWithoutAlertPayloadIsInvalidArgument) {
   v1::Publish empty;
   empty.set_topic(kAlertTopic);

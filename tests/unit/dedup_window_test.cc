@@ -128,5 +128,24 @@ TEST_F(DedupWindowTest, ForEachVisitsEveryEntry) {
   EXPECT_EQ(seen, (std::map<std::string, uint64_t>{{"A-1", 1}, {"A-2", 2}}));
 }
 
+TEST_F(DedupWindowTest, EraseSeqsForgetsExactlyThatRange) {
+  for (uint64_t seq = 1; seq <= 6; ++seq) {
+    window_.Insert("A-" + std::to_string(seq), seq, kStartMs + static_cast<int64_t>(seq));
+  }
+  window_.Insert("late", 7, kStartMs - 100);  // a straggler, older than the rest
+  window_.EraseSeqs(3, 4);
+  window_.EraseSeqs(7, 7);
+  for (uint64_t seq = 1; seq <= 6; ++seq) {
+    const bool lost = seq == 3 || seq == 4;
+    EXPECT_EQ(window_.Find("A-" + std::to_string(seq)) == nullptr, lost) << seq;
+  }
+  EXPECT_EQ(window_.Find("late"), nullptr);
+  EXPECT_EQ(window_.size(), 4u);
+  // What is left still expires in time order.
+  window_.Expire(kStartMs + kWindowMs + 2);
+  EXPECT_EQ(window_.size(), 3u);
+  EXPECT_EQ(window_.Find("A-1"), nullptr);
+}
+
 }  // namespace
 }  // namespace zonecast

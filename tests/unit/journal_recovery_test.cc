@@ -18,6 +18,7 @@
 
 #include "gtest/gtest.h"
 #include "journal/journal_format.h"
+#include "journal/journal_manifest.h"
 #include "zonecast/journal.pb.h"
 
 namespace zonecast {
@@ -611,6 +612,121 @@ TEST_F(JournalRecoveryTest, UnknownTypesAndBadPayloadsAreCountedNotDamage) {
   EXPECT_EQ(report->damaged_segments, 0u);
   EXPECT_TRUE(checkpoints_.empty());
   EXPECT_EQ(ReadFile(PathOf(1)), segment.bytes);
+}
+
+// The manifest says how large each sealed segment was; one cut since, even
+// at a record boundary (so nothing looks torn), is a loss with its seqs.
+TEST_F(JournalRecoveryTest, SealedSegmentShorterThanTheManifestSaysIsALoss) {
+  Segment first(1, 1);
+  first.AddCheckpoint(v1::JournalCheckpoint());
+  for (uint64_t seq = 1; seq <= 5; ++seq) first.AddPublish(seq);
+  const size_t three_records = first.bytes.size();
+  Segment second(2, 6);
+  second.AddCheckpoint(v1::JournalCheckpoint());
+  for (uint64_t seq = 6; seq <= 8; ++seq) second.AddPublish(seq);
+  v1::JournalManifest manifest;
+  v1::JournalManifest::Sealed* sealed = manifest.add_sealed();
+  sealed->set_index(1);
+  sealed->set_bytes(first.bytes.size());
+  sealed->set_last_seq(5);
+  ASSERT_TRUE(journal::WriteManifest(dir_, manifest).ok());
+  // Segment 1 without its last two publishes.
+  Segment cut(1, 1);
+  cut.AddCheckpoint(v1::JournalCheckpoint());
+  for (uint64_t seq = 1; seq <= 3; ++seq) cut.AddPublish(seq);
+  ASSERT_LT(cut.bytes.size(), three_records);
+  WriteSegment(1, cut.bytes);
+  WriteSegment(2, second.bytes);
+  const auto before = Snapshot();
+
+  absl::StatusOr<RecoveryReport> strict = Recover(RecoveryMode::kStrict);
+  EXPECT_EQ(strict.status().code(), absl::StatusCode::kDataLoss) << strict.status();
+  EXPECT_EQ(Snapshot(), before) << "strict recovery changed the journal";
+
+  absl::StatusOr<RecoveryReport> report = Recover();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->losses, 1u);
+  EXPECT_EQ(report->damaged_segments, 0u);
+  ASSERT_EQ(report->lost_seqs.size(), 1u);
+  EXPECT_EQ(report->lost_seqs[0], (std::pair<uint64_t, uint64_t>{4, 5}));
+  ASSERT_EQ(report->damage.size(), 1u);
+  EXPECT_NE(report->damage[0].find(journal::SegmentFileName(1)), std::string::npos)
+      << report->damage[0];
+  EXPECT_EQ(seqs_, (std::vector<uint64_t>{1, 2, 3, 6, 7, 8}));
+}
+
+// Retention deletes the oldest segments; one missing above the oldest kept
+// was not retention.
+TEST_F(JournalRecoveryTest, SealedSegmentMissingAboveTheOldestKeptIsALoss) {
+  v1::JournalManifest manifest;
+  for (uint64_t index = 1; index <= 3; ++index) {
+    Segment segment(index, index * 10);
+    segment.AddCheckpoint(v1::JournalCheckpoint());
+    segment.AddPublish(index * 10);
+    if (index != 2) WriteSegment(index, segment.bytes);
+    v1::JournalManifest::Sealed* sealed = manifest.add_sealed();
+    sealed->set_index(index);
+    sealed->set_bytes(segment.bytes.size());
+    sealed->set_last_seq(index * 10);
+  }
+  ASSERT_TRUE(journal::WriteManifest(dir_, manifest).ok());
+  absl::StatusOr<RecoveryReport> report = Recover();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->losses, 1u);
+  ASSERT_EQ(report->lost_seqs.size(), 1u);
+  EXPECT_EQ(report->lost_seqs[0], (std::pair<uint64_t, uint64_t>{11, 20}));
+
+  // The oldest gone is retention, not loss.
+  fs::remove(PathOf(1));
+  Segment second(2, 20);
+  second.AddCheckpoint(v1::JournalCheckpoint());
+  second.AddPublish(20);
+  WriteSegment(2, second.bytes);
+  report = Recover();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->losses, 0u) << (report->damage.empty() ? "" : report->damage[0]);
+}
+
+// The high-water mark names the highest seq that was on disk: a journal
+// that ends below it lost its tail, and the seqs are not used again.
+TEST_F(JournalRecoveryTest, JournalEndingBelowTheHighWaterMarkIsALoss) {
+  Segment segment(1, 1);
+  segment.AddCheckpoint(v1::JournalCheckpoint());
+  for (uint64_t seq = 1; seq <= 4; ++seq) segment.AddPublish(seq);
+  WriteSegment(1, segment.bytes);
+  journal::HighWaterFile high_water;
+  ASSERT_TRUE(high_water.Open(dir_).ok());
+  ASSERT_TRUE(high_water.Store(9).ok());
+
+  EXPECT_EQ(Recover(RecoveryMode::kStrict).status().code(), absl::StatusCode::kDataLoss);
+  absl::StatusOr<RecoveryReport> report = Recover();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->losses, 1u);
+  EXPECT_EQ(report->high_water, 9u);
+  EXPECT_EQ(report->last_seq, 9u) << "lost seqs must not be reused";
+  ASSERT_EQ(report->lost_seqs.size(), 1u);
+  EXPECT_EQ(report->lost_seqs[0], (std::pair<uint64_t, uint64_t>{5, 9}));
+
+  // At the mark (or below it): nothing lost.
+  ASSERT_TRUE(high_water.Store(4).ok());
+  report = Recover(RecoveryMode::kStrict);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->losses, 0u);
+}
+
+TEST_F(JournalRecoveryTest, DamagedManifestOrHighWaterFileIsReportedNotFatal) {
+  Segment segment(1, 1);
+  segment.AddCheckpoint(v1::JournalCheckpoint());
+  segment.AddPublish(1);
+  WriteSegment(1, segment.bytes);
+  WriteFile(PathOf(journal::kManifestFileName), "not a manifest");
+  WriteFile(PathOf(journal::kHighWaterFileName), "short");
+  EXPECT_EQ(Recover(RecoveryMode::kStrict).status().code(), absl::StatusCode::kDataLoss);
+  absl::StatusOr<RecoveryReport> report = Recover();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->damage.size(), 2u);
+  EXPECT_EQ(report->losses, 0u);
+  EXPECT_EQ(seqs_, (std::vector<uint64_t>{1}));
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "journal/journal_format.h"
+#include "journal/journal_manifest.h"
 #include "journal/journal_reader.h"
 #include "journal/journal_recovery.h"
 #include "zonecast/journal.pb.h"
@@ -37,6 +38,7 @@ using journal::RecordType;
 using journal::SegmentInfo;
 using journal::Writer;
 using journal::WriterOptions;
+using journal::WriterStart;
 using journal::WriterStats;
 using Batches = std::vector<std::unique_ptr<Batch>>;
 
@@ -108,8 +110,13 @@ class JournalWriterTest : public ::testing::Test {
 
   void Start(WriterOptions options, std::vector<SegmentInfo> sealed = {}, uint64_t next_index = 1,
              uint64_t first_seq = 1, const std::string& checkpoint = Checkpoint(0)) {
-    absl::StatusOr<std::unique_ptr<Writer>> writer = Writer::Start(
-        std::move(options), std::move(sealed), next_index, first_seq, checkpoint, clock_);
+    WriterStart start;
+    start.segments = std::move(sealed);
+    start.next_index = next_index;
+    start.first_seq = first_seq;
+    start.checkpoint = {checkpoint};
+    absl::StatusOr<std::unique_ptr<Writer>> writer =
+        Writer::Start(std::move(options), std::move(start), clock_);
     ASSERT_TRUE(writer.ok()) << writer.status();
     writer_ = std::move(writer).value();
   }
@@ -293,12 +300,28 @@ TEST_F(JournalWriterTest, StopDrainsQueuedBatches) {
   EXPECT_EQ(seqs_, Range(1, 5));
 }
 
-TEST_F(JournalWriterTest, StartFailsWhenTheSegmentExists) {
+// A segment that cannot be started (here: the name is taken) leaves the
+// writer up but unhealthy: batches fail until a roll starts a new segment,
+// and nothing is written over the file that was there.
+TEST_F(JournalWriterTest, StartWithoutASegmentIsUnhealthyUntilARoll) {
   std::ofstream(PathOf(1)) << "someone else's";
-  absl::StatusOr<std::unique_ptr<Writer>> writer =
-      Writer::Start(Options(), {}, 1, 1, Checkpoint(0), clock_);
-  EXPECT_EQ(writer.status().code(), absl::StatusCode::kUnavailable);
+  Start(Options());
+  EXPECT_FALSE(writer_->Stats().healthy);
+  writer_->Submit(MakeBatch(1, {1}));
+  Batches failed = WaitForCompleted(1);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]->status.code(), absl::StatusCode::kUnavailable) << failed[0]->status;
+  auto roll = MakeBatch(2, {2});
+  roll->roll_before = true;
+  roll->roll_first_seq = 2;
+  roll->roll_checkpoint = Checkpoint(1);
+  writer_->Submit(std::move(roll));
+  Batches rolled = WaitForCompleted(1);
+  ASSERT_EQ(rolled.size(), 1u);
+  EXPECT_TRUE(rolled[0]->status.ok()) << rolled[0]->status;
+  EXPECT_TRUE(writer_->Stats().healthy);
   EXPECT_EQ(ReadFile(PathOf(1)), "someone else's");
+  EXPECT_TRUE(fs::exists(PathOf(2)));
 }
 
 TEST_F(JournalWriterTest, RollBeforeStartsANewSegment) {
@@ -492,12 +515,14 @@ TEST_F(JournalWriterTest, FailedRollIsUnavailableAndRetried) {
   EXPECT_EQ(SubmitAndWait(MakeBatch(4, Range(7, 8)))->status.code(),
             absl::StatusCode::kUnavailable);
   // ...and the next one that brings a fresh checkpoint (the Journal asks for
-  // a roll after any failure) starts the segment and succeeds.
+  // a roll after any failure) starts the segment and succeeds. The index
+  // that was taken is skipped, so a file that stays in the way cannot stop
+  // the journal for good.
   std::unique_ptr<Batch> next = SubmitAndWait(RollBatch(5, Range(9, 10), Checkpoint(8)));
   ASSERT_TRUE(next->status.ok()) << next->status;
   EXPECT_TRUE(writer_->Stats().healthy);
-  EXPECT_EQ(Indexes(writer_->Segments()), (std::vector<uint64_t>{1, 2}));
-  const std::string bytes = ReadFile(PathOf(2));
+  EXPECT_EQ(Indexes(writer_->Segments()), (std::vector<uint64_t>{1, 3}));
+  const std::string bytes = ReadFile(PathOf(3));
   journal::SegmentScanner scanner(bytes);
   ASSERT_TRUE(scanner.header_status().ok());
   EXPECT_EQ(scanner.header().first_seq, 9u);
@@ -531,6 +556,45 @@ TEST_F(JournalWriterTest, RetriedRollKeepsDurableSubscriptions) {
   EXPECT_EQ(seqs_, (std::vector<uint64_t>{1, 3}));
   const std::map<std::string, std::set<std::string>> expected = {{"u1", {"alert.jincheng.>"}}};
   EXPECT_EQ(state_, expected);
+}
+
+// A restart that reopens the newest segment appends to it and writes no new
+// checkpoint; the manifest lists the sealed segments with their sizes.
+TEST_F(JournalWriterTest, ReopenedNewestSegmentIsAppendedTo) {
+  Start(Options());
+  ASSERT_TRUE(SubmitAndWait(MakeBatch(1, Range(1, 3)))->status.ok());
+  ASSERT_TRUE(SubmitAndWait(RollBatch(2, Range(4, 5), Checkpoint(3)))->status.ok());
+  writer_->Stop();
+  const journal::RecoveryReport report = Recover();
+  ASSERT_EQ(Indexes(report.segments_kept), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(report.segments_kept[1].last_seq, 5u);
+  const uint64_t newest_bytes = fs::file_size(PathOf(2));
+
+  WriterStart start;
+  start.segments = report.segments_kept;
+  start.reopen_newest = true;
+  start.next_index = report.next_index;
+  absl::StatusOr<std::unique_ptr<Writer>> writer =
+      Writer::Start(Options(), std::move(start), clock_);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  writer_ = std::move(writer).value();
+  EXPECT_TRUE(writer_->Stats().healthy);
+  EXPECT_EQ(fs::file_size(PathOf(2)), newest_bytes) << "a start wrote into the segment";
+  ASSERT_TRUE(SubmitAndWait(MakeBatch(3, Range(6, 7)))->status.ok());
+  writer_->Stop();
+  EXPECT_EQ(SegmentFiles(), (std::vector<uint64_t>{1, 2}));
+  Recover();
+  EXPECT_EQ(seqs_, Range(1, 7));
+
+  absl::StatusOr<v1::JournalManifest> manifest = journal::ReadManifest(dir_);
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  ASSERT_EQ(manifest->sealed_size(), 1);
+  EXPECT_EQ(manifest->sealed(0).index(), 1u);
+  EXPECT_EQ(manifest->sealed(0).bytes(), fs::file_size(PathOf(1)));
+  EXPECT_EQ(manifest->sealed(0).last_seq(), 3u);
+  absl::StatusOr<uint64_t> high_water = journal::ReadHighWater(dir_);
+  ASSERT_TRUE(high_water.ok()) << high_water.status();
+  EXPECT_EQ(*high_water, 7u);
 }
 
 }  // namespace

@@ -314,7 +314,7 @@ TEST_F(PrometheusTextTest, PromtoolAcceptsEveryKnownCounterAndGauge) {
   for (const char* name :
        {"sessions", "sessions_slow", "queued_messages", "queued_bytes", "subscriptions",
         "journal_bytes", "journal_segments", "journal_healthy", "durable_lag", "pending_acks",
-        "open_alerts", "last_seq", "recovery_ms"}) {
+        "open_alerts", "last_seq", "recovery_ms", "recovery_damaged_segments", "recovery_losses"}) {
     (*snapshot.stats.mutable_gauges())[name] = 2;
   }
   const std::string text = RenderPrometheus(snapshot);
