@@ -65,13 +65,13 @@ start_run restart-time
 data="$root/data"
 port="$(free_port)"
 
-# start_broker LOG: starts zonecastd on $data and waits (up to 60 s) for its
-# ready file; prints the milliseconds that took.
+# start_broker LOG: starts zonecastd on $data (its pid in $broker_pid) and
+# waits (up to 60 s) for its ready file; sets $ready_ms to how long that took.
 start_broker() {
   rm -f "$root/ready"
   local t0 t1
   t0=$(date +%s%N)
-  "$zonecastd" --listen "tcp://127.0.0.1:$port" --data_dir "$data" --fsync=batch \
+  "$zonecastd" --listen "tcp://127.0.0.1:$port" --http 127.0.0.1:0 --data_dir "$data" --fsync=batch \
     --log_level warning --ready_file "$root/ready" >"$1" 2>&1 &
   broker_pid=$!
   for _ in $(seq 12000); do
@@ -81,13 +81,13 @@ start_broker() {
   done
   grep -q '^zmq=' "$root/ready" 2>/dev/null || { log "zonecastd not ready in 60 s"; exit 1; }
   t1=$(date +%s%N)
-  echo $(((t1 - t0) / 1000000))
+  ready_ms=$(((t1 - t0) / 1000000))
 }
 
 journal_bytes() { du -sb "$data/journal" | cut -f1; }
 
 log "filling: $alerts alerts"
-start_broker "$root/logs/fill.log" >/dev/null
+start_broker "$root/logs/fill.log"
 timeout 300 "$build/bench/route_bench" --broker "tcp://127.0.0.1:$port" --zones 1 \
   --terminals_per_zone 1 --alerts "$alerts" --window 256 --body_bytes 256 \
   >"$root/logs/fill-route_bench.txt" 2>&1 || { log "fill failed: $(tail -1 "$root/logs/fill-route_bench.txt")"; exit 1; }
@@ -97,7 +97,8 @@ log "journal after the fill: $bytes_before bytes"
 
 echo "restart ready_ms journal_bytes" >"$root/restarts.txt"
 for n in $(seq "$restarts"); do
-  ms=$(start_broker "$root/logs/restart.log")
+  start_broker "$root/logs/restart.log"
+  ms=$ready_ms
   if [ "$kill_every_other" = 1 ] && [ $((n % 2)) = 0 ]; then
     kill -KILL "$broker_pid"
     wait "$broker_pid" 2>/dev/null || true

@@ -30,7 +30,10 @@ CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringExchange
       context_(1),
       router_(sessions_, counters_, options_.match_cache_entries,
               options_.max_subscriptions_per_session),
-      exchange_(exchange) {}
+      exchange_(exchange) {
+  reply_budget_.limit = options_.replies_total_bytes;
+  options_.queue_limits.shared_replies = &reply_budget_;
+}
 
 CoreLoop::~CoreLoop() {
   transport_.reset();  // close the sockets before the context
@@ -237,6 +240,7 @@ void CoreLoop::Run(int stop_fd) {
     }
     if (ready(zap_item)) AnswerHandshakes();
     if (ready(0)) ReadBatch();
+    if (!to_cut_.empty()) CutSessions();
     durable_->ExpireDeliveries();
     for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
     journal_->Flush();
@@ -389,6 +393,7 @@ void CoreLoop::HandleTimeline(Session& session, v1::TimelineRequest& request) {
            request.request_id());
     return;
   }
+  if (!AdmitHistoryRequest(session, request.request_id())) return;
   const OpenAlert* open = escalator_.Find(request.alert_id());
   ++counters_.timeline_requests;
   history_->SubmitTimeline(session.id(), std::move(request),
@@ -932,8 +937,26 @@ void CoreLoop::HandleHistory(Session& session, v1::HistoryRequest& request) {
            request.request_id());
     return;
   }
+  if (!AdmitHistoryRequest(session, request.request_id())) return;
   ++counters_.history_requests;
   history_->Submit(session.id(), std::move(request));
+}
+
+bool CoreLoop::AdmitHistoryRequest(Session& session, uint64_t request_id) {
+  // The reader's queue and the replies it makes are bounded per session:
+  // a few requests in flight, then wait for their answers.
+  if (session.history_in_flight >= options_.max_history_in_flight) {
+    ++counters_.history_requests_refused;
+    SendError(session.routing_id(), &session,
+              ProtocolError(v1::RATE_LIMITED,
+                            absl::StrCat(session.history_in_flight,
+                                         " history or timeline requests are still unanswered; "
+                                         "read their replies first")),
+              request_id);
+    return false;
+  }
+  ++session.history_in_flight;
+  return true;
 }
 
 void CoreLoop::AnswerTimelineQueries() {
@@ -952,10 +975,12 @@ void CoreLoop::SendHistoryReplies() {
     }
     Session* session = sessions_.Find(reply.session);
     if (session == nullptr) continue;  // it left meanwhile
+    if (reply.last && session->history_in_flight > 0) --session->history_in_flight;
     OutboundMessage message;
     message.frame = std::move(reply.frame);
     message.priority = v1::P3;
-    router_.Enqueue(*session, std::move(message));
+    message.reply = true;
+    SendReply(*session, std::move(message), /*droppable=*/false);
   }
 }
 
@@ -988,11 +1013,43 @@ void CoreLoop::CloseSession(Session& session, absl::string_view reason) {
   sessions_.Remove(session);
 }
 
-void CoreLoop::SendControl(Session& session, const v1::Frame& frame) {
+bool CoreLoop::SendControl(Session& session, const v1::Frame& frame, bool droppable) {
   OutboundMessage message;
   message.frame = EncodeFrame(frame);
-  message.priority = v1::P1;  // control frames are small and never dropped
-  router_.Enqueue(session, std::move(message));
+  message.priority = v1::P1;  // control frames go first
+  message.reply = true;
+  return SendReply(session, std::move(message), droppable);
+}
+
+bool CoreLoop::SendReply(Session& session, OutboundMessage&& message, bool droppable) {
+  if (session.cut) return false;
+  if (router_.Enqueue(session, std::move(message))) return true;
+  // Over the reply limits: the session asks and does not read.
+  if (droppable) {
+    ++counters_.replies_dropped;
+    return false;
+  }
+  // Ended at the end of the turn, not here: the caller may still hold it.
+  session.cut = true;
+  to_cut_.push_back(session.id());
+  return false;
+}
+
+void CoreLoop::CutSessions() {
+  std::vector<SessionId> cut;
+  cut.swap(to_cut_);
+  for (SessionId id : cut) {
+    Session* session = sessions_.Find(id);
+    if (session == nullptr) continue;
+    ++counters_.sessions_cut_unread_replies;
+    ZC_LOG(WARNING) << "unit " << session->unit_id() << " left " << session->queue().reply_bytes()
+                    << " bytes of replies unread: ending it";
+    EndSession(*session, v1::REPLIES_NOT_READ,
+               absl::StrCat("over ", options_.queue_limits.reply_bytes,
+                            " bytes of replies left unread (or the broker's total for all "
+                            "sessions reached): read the replies to what you ask"),
+               "unread_replies");
+  }
 }
 
 void CoreLoop::SendError(const std::string& routing_id, Session* session,
@@ -1004,8 +1061,9 @@ void CoreLoop::SendError(const std::string& routing_id, Session* session,
                 << v1::ErrorCode_Name(code) << ": " << status.message();
   v1::Frame frame = MakeErrorFrame(code, status.message(), request_id);
   if (session != nullptr) {
-    SendControl(*session, frame);
-    ++counters_.errors_sent;
+    // An error is the cheapest reply: dropped, not queued, for a session
+    // that leaves its replies unread.
+    if (SendControl(*session, frame, /*droppable=*/true)) ++counters_.errors_sent;
     return;
   }
   zmq::message_t bytes = EncodeFrame(frame);

@@ -163,7 +163,17 @@ class CoreLoop {
 
   // Sending: Send* go to one session (through its queue), Route* to every
   // session whose subscriptions match a topic.
-  void SendControl(Session& session, const v1::Frame& frame);
+  // Control frames and other replies are bounded (QueueLimits::reply_bytes,
+  // --replies_total_bytes): over the limits a `droppable` one (an Error) is
+  // dropped and counted, anything else marks the session to be cut at the
+  // end of the turn (CutSessions). False if not queued.
+  bool SendControl(Session& session, const v1::Frame& frame, bool droppable = false);
+  bool SendReply(Session& session, OutboundMessage&& message, bool droppable);
+  // Ends the sessions SendReply marked, with REPLIES_NOT_READ.
+  void CutSessions();
+  // A history or timeline request may go to the reader: fewer than
+  // max_history_in_flight of the session's are unanswered. Else refused.
+  bool AdmitHistoryRequest(Session& session, uint64_t request_id);
   // Answers a failed request: counts it by wire code and sends an Error frame,
   // through the session's queue when there is a session, directly otherwise.
   void SendError(const std::string& routing_id, Session* session, const absl::Status& status,
@@ -183,6 +193,9 @@ class CoreLoop {
   std::unique_ptr<AuditLog> audit_;      // unless --audit_log=off
   std::unique_ptr<Authenticator> auth_;  // with a keys file only
   std::unique_ptr<Transport> transport_;
+  // Unread replies of all sessions; before sessions_, whose queues give
+  // their bytes back when destroyed.
+  ReplyBudget reply_budget_;
   SessionTable sessions_;
   BrokerCounters counters_;
   Router router_;
@@ -199,6 +212,7 @@ class CoreLoop {
   std::unique_ptr<SnapshotBuilder> snapshots_;  // from Start() on
   uint64_t anonymous_sessions_ = 0;             // names consoles that gave none
   std::vector<SessionId> blocked_;              // sessions whose pipe was full
+  std::vector<SessionId> to_cut_;               // sessions SendReply marked
   MonoNanos next_tick_ = 0;
   MonitoringExchange* exchange_;
   LatencyTracker latency_;

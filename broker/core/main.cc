@@ -50,6 +50,11 @@ ABSL_FLAG(uint64_t, session_queue_messages, 65536,
 ABSL_FLAG(uint64_t, session_queue_hard_bytes, 64 << 20,
           "Hard limit: beyond it durable P2-P4 messages wait in the journal, not in memory; "
           "P1 is always kept");
+ABSL_FLAG(uint64_t, session_reply_bytes, 4 << 20,
+          "Replies (PubAcks, errors, history pages, stats) one session may leave unread: over "
+          "it errors are dropped (counted) and for anything else the session is cut (counted)");
+ABSL_FLAG(uint64_t, replies_total_bytes, 256 << 20,
+          "Unread replies of all sessions together, with the same policy as --session_reply_bytes");
 ABSL_FLAG(int32_t, pipe_hwm, 1000, "ZeroMQ per-peer send pipe size, in messages");
 ABSL_FLAG(uint64_t, match_cache_entries, 4096, "Topic match cache size; 0 disables it");
 ABSL_FLAG(uint64_t, read_batch, 512, "Frames read per core loop turn");
@@ -151,6 +156,8 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.queue_limits.soft_bytes = absl::GetFlag(FLAGS_session_queue_bytes);
   options.queue_limits.soft_messages = absl::GetFlag(FLAGS_session_queue_messages);
   options.queue_limits.hard_bytes = absl::GetFlag(FLAGS_session_queue_hard_bytes);
+  options.queue_limits.reply_bytes = absl::GetFlag(FLAGS_session_reply_bytes);
+  options.replies_total_bytes = absl::GetFlag(FLAGS_replies_total_bytes);
   options.pipe_hwm = absl::GetFlag(FLAGS_pipe_hwm);
   options.match_cache_entries = absl::GetFlag(FLAGS_match_cache_entries);
   options.read_batch = absl::GetFlag(FLAGS_read_batch);

@@ -70,6 +70,11 @@ absl::Status BrokerOptions::Validate() const {
     return absl::InvalidArgumentError(
         "--session_queue_bytes must be > 0 and not above --session_queue_hard_bytes");
   }
+  // A history page (up to 48 KiB of messages, framed) must fit.
+  if (queue_limits.reply_bytes < (64u << 10) || replies_total_bytes < queue_limits.reply_bytes) {
+    return absl::InvalidArgumentError(
+        "--session_reply_bytes must be at least 64 KiB, and --replies_total_bytes at least that");
+  }
   if (queue_limits.soft_messages < 2) {
     return absl::InvalidArgumentError("--session_queue_messages must be >= 2");
   }

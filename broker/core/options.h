@@ -46,7 +46,11 @@ struct BrokerOptions {
   uint32_t TransportMaxBytes() const {
     return std::max<uint32_t>(transport_max_bytes, 2 * max_frame_bytes);
   }
-  QueueLimits queue_limits;
+  QueueLimits queue_limits;  // its reply_bytes is --session_reply_bytes
+  // Replies queued across all sessions at most (--replies_total_bytes).
+  size_t replies_total_bytes = 256 << 20;
+  // History and timeline requests of one session awaiting their answer.
+  size_t max_history_in_flight = 4;
   int pipe_hwm = 1000;  // ZeroMQ per-peer send pipe, in messages
   size_t match_cache_entries = 4096;
   size_t read_batch = 512;  // frames drained per loop turn

@@ -256,9 +256,10 @@ void HistoryReader::Push(Reply reply) {
   (void)ignored;
 }
 
-void HistoryReader::Emit(SessionId session, v1::Frame& frame) {
+void HistoryReader::Emit(SessionId session, v1::Frame& frame, bool last) {
   Reply reply;
   reply.session = session;
+  reply.last = last;
   reply.frame = EncodeFrame(frame);
   Push(std::move(reply));
   frame.mutable_history_reply()->clear_messages();
@@ -398,13 +399,13 @@ void HistoryReader::Serve(SessionId session, const v1::HistoryRequest& request) 
     ++count;
     chunk_bytes += publish.frame.size();
     if (chunk_bytes >= kChunkBytes) {
-      Emit(session, frame);
+      Emit(session, frame, /*last=*/false);
       chunk_bytes = 0;
     }
     return true;
   });
   reply->set_done(true);
-  Emit(session, frame);
+  Emit(session, frame, /*last=*/true);
 }
 
 }  // namespace zonecast

@@ -56,6 +56,7 @@ class HistoryReader {
   struct Reply {
     SessionId session = 0;
     zmq::message_t frame;  // history: encoded Frame{history_reply}
+    bool last = true;      // the request's last reply (a history page's done)
     bool replay = false;
     std::vector<ReplayItem> items;  // replay: the next messages
     bool replay_done = false;
@@ -99,7 +100,7 @@ class HistoryReader {
   // returns false.
   void ScanPublishes(uint64_t from_seq,
                      const std::function<bool(const journal::PublishRecord&)>& fn);
-  void Emit(SessionId session, v1::Frame& frame);
+  void Emit(SessionId session, v1::Frame& frame, bool last);
 
   SegmentSource segments_;
   int event_fd_ = -1;

@@ -65,7 +65,10 @@ namespace zonecast {
   X(audit_events)                   \
   X(audit_failures)                 \
   X(sessions_refused)               \
-  X(publishes_rate_limited)
+  X(publishes_rate_limited)         \
+  X(replies_dropped)                \
+  X(sessions_cut_unread_replies)    \
+  X(history_requests_refused)
 // clang-format on
 
 struct BrokerCounters {

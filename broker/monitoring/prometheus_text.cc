@@ -220,6 +220,13 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"audit_failures", "Audit log lines that could not be written."},
     {"sessions_refused", "Hellos refused because the broker held --max_sessions sessions."},
     {"publishes_rate_limited", "Publishes refused over a session's --publish_rate."},
+    {"replies_dropped",
+     "Error replies dropped because the session left --session_reply_bytes of replies unread."},
+    {"sessions_cut_unread_replies",
+     "Sessions ended because their unread replies went over --session_reply_bytes or "
+     "--replies_total_bytes."},
+    {"history_requests_refused",
+     "History or timeline requests refused while the session had too many unanswered."},
     {"journal_batches", "Batches written to the journal."},
     {"journal_fsyncs", "fdatasync calls on the journal."},
     {"journal_failures", "Journal writes or syncs that failed."},

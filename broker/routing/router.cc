@@ -99,6 +99,9 @@ bool Router::Enqueue(Session& session, OutboundMessage&& message) {
       ++counters_.dropped_behind;
       queued = false;
       break;
+    case SessionQueue::PushResult::kReplyOverLimit:
+      queued = false;  // the caller drops the reply or cuts the session
+      break;
   }
   if (transition == SessionQueue::Transition::kBecameSlow) {
     ++counters_.slow_consumer_detected;

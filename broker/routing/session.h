@@ -61,6 +61,11 @@ class Session {
   bool dirty = false;
   // Set when its ZeroMQ pipe refused a message (full); retried every turn.
   bool blocked = false;
+  // Set when it is to be ended at the end of the turn (its unread replies
+  // went over the limits); nothing more is queued for it meanwhile.
+  bool cut = false;
+  // History and timeline requests sent to the reader and not answered yet.
+  size_t history_in_flight = 0;
 
   // A durable message held back while the session's replay from the journal
   // runs, so that it goes out after the older replayed ones (per-topic

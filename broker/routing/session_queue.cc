@@ -6,6 +6,10 @@ namespace zonecast {
 
 SessionQueue::SessionQueue(QueueLimits limits) : limits_(limits) {}
 
+SessionQueue::~SessionQueue() {
+  if (limits_.shared_replies != nullptr) limits_.shared_replies->used -= reply_bytes_;
+}
+
 size_t SessionQueue::LaneOf(const OutboundMessage& message) {
   if (message.best_effort) return kBestEffortLane;
   switch (message.priority) {
@@ -23,13 +27,22 @@ size_t SessionQueue::LaneOf(const OutboundMessage& message) {
 void SessionQueue::Append(size_t lane, OutboundMessage&& message) {
   message.bytes = message.frame.size();
   bytes_ += message.bytes;
+  if (message.reply) {
+    reply_bytes_ += message.bytes;
+    if (limits_.shared_replies != nullptr) limits_.shared_replies->used += message.bytes;
+  }
   ++messages_;
   lanes_[lane].push_back(std::move(message));
 }
 
 void SessionQueue::PopLane(size_t lane) {
   ZC_DCHECK(!lanes_[lane].empty());
-  bytes_ -= lanes_[lane].front().bytes;
+  const OutboundMessage& front = lanes_[lane].front();
+  bytes_ -= front.bytes;
+  if (front.reply) {
+    reply_bytes_ -= front.bytes;
+    if (limits_.shared_replies != nullptr) limits_.shared_replies->used -= front.bytes;
+  }
   --messages_;
   lanes_[lane].pop_front();
 }
@@ -58,6 +71,19 @@ SessionQueue::PushResult SessionQueue::Push(OutboundMessage&& message, Transitio
     return bytes_ + size > limits_.soft_bytes || messages_ + 1 > limits_.soft_messages;
   };
   PushResult result = PushResult::kQueued;
+  if (message.reply) {
+    const ReplyBudget* shared = limits_.shared_replies;
+    if (reply_bytes_ + size > limits_.reply_bytes ||
+        (shared != nullptr && shared->used + size > shared->limit)) {
+      *transition = Transition::kNone;
+      return PushResult::kReplyOverLimit;
+    }
+    // Replies are small or paged, and bounded above: the delivery policy
+    // below (which would drop a page and replay the session) is not theirs.
+    Append(lane, std::move(message));
+    *transition = UpdateSlow();
+    return result;
+  }
   if (over_soft()) {
     if (message.best_effort) {
       // The newest position is worth more than the oldest ones: evict

@@ -30,6 +30,13 @@
 
 namespace zonecast {
 
+// Bytes of replies queued across all sessions, against one limit, so that
+// many sessions that never read cannot add up to more than it either.
+struct ReplyBudget {
+  size_t used = 0;
+  size_t limit = SIZE_MAX;
+};
+
 struct QueueLimits {
   size_t soft_bytes = 8 << 20;
   size_t soft_messages = 65536;
@@ -37,6 +44,10 @@ struct QueueLimits {
   // Watermarks as fractions of soft_bytes.
   double high_watermark = 0.75;
   double low_watermark = 0.375;
+  // Replies (answers to the session's own requests) queued at most; and the
+  // budget shared by every session (may be null: none). Not owned.
+  size_t reply_bytes = 4 << 20;
+  ReplyBudget* shared_replies = nullptr;
 };
 
 struct OutboundMessage {
@@ -49,6 +60,10 @@ struct OutboundMessage {
   // A terminal's copy the AckTracker follows: its wait for RECEIVED starts
   // when the copy is handed to the socket, not when queued.
   bool ack_tracked = false;
+  // An answer to the session's own request (PubAck, Error, history page,
+  // stats): bounded by the reply limits, not by the delivery policy, so a
+  // peer that asks and never reads cannot grow the broker.
+  bool reply = false;
   // Size accounted for this message; set by Push. Kept apart from frame
   // because a successful send empties the frame before Pop.
   size_t bytes = 0;
@@ -62,6 +77,7 @@ class SessionQueue {
     kDroppedBestEffort,        // the new best-effort message was dropped
     kRetainedOverLimit,        // durable, queued beyond the soft limit
     kDroppedBehind,            // durable P2..P4 over the hard limit: dropped, session behind
+    kReplyOverLimit,           // a reply over the session's or the shared reply limit: not queued
   };
   // Watermark crossings reported by Push and Pop, each exactly once.
   enum class Transition { kNone, kBecameSlow, kRecovered };
@@ -75,6 +91,7 @@ class SessionQueue {
   };
 
   explicit SessionQueue(QueueLimits limits = {});
+  ~SessionQueue();  // gives its replies' bytes back to the shared budget
   SessionQueue(const SessionQueue&) = delete;
   SessionQueue& operator=(const SessionQueue&) = delete;
 
@@ -89,6 +106,7 @@ class SessionQueue {
   bool empty() const { return messages_ == 0; }
   size_t bytes() const { return bytes_; }
   size_t messages() const { return messages_; }
+  size_t reply_bytes() const { return reply_bytes_; }
   size_t lane_messages(size_t lane) const { return lanes_[lane].size(); }
   bool slow() const { return slow_; }
   // True once a durable message was dropped over the hard limit; cleared by
@@ -110,6 +128,7 @@ class SessionQueue {
   std::array<std::deque<OutboundMessage>, kLaneCount> lanes_;
   size_t bytes_ = 0;
   size_t messages_ = 0;
+  size_t reply_bytes_ = 0;
   bool slow_ = false;
   bool behind_ = false;
   Counters counters_;

@@ -19,6 +19,7 @@ absl::StatusCode CanonicalCode(v1::ErrorCode code) {
     case v1::TOO_MANY_SUBSCRIPTIONS:
     case v1::TOO_MANY_SESSIONS:
     case v1::RATE_LIMITED:
+    case v1::REPLIES_NOT_READ:
       return absl::StatusCode::kResourceExhausted;
     case v1::HELLO_REQUIRED:
     case v1::SESSION_TAKEN_OVER:

@@ -1,14 +1,18 @@
 // Limits against abuse on the real zonecastd: each exceeded limit is an
 // Error with its own code and a counter, the session stays up, and an
 // officer's emergency button is never held back.
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "support/broker_process.h"
+#include "support/raw_peer.h"
 #include "support/test_clients.h"
 #include "zonecast/client.h"
 
@@ -19,7 +23,9 @@ using zonecast::Client;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectClient;
 using zonecast::testing::Counter;
+using zonecast::testing::MakeAlert;
 using zonecast::testing::MakePosition;
+using zonecast::testing::RawPeer;
 
 constexpr char kRadio[] = "radio.jincheng.z03.jc-z03-v01";
 
@@ -92,6 +98,93 @@ TEST(LimitsTest, MaxSessionsRefusesNewOnesButNotATakeOver) {
   auto moved = ConnectClient(broker->endpoint(), v1::TERMINAL, "jc-z03-v01");
   EXPECT_TRUE(moved.ok()) << moved.status();
   EXPECT_EQ(CounterOf(**center, "sessions_refused"), 1u);
+}
+
+// Resident memory of process `pid`, in bytes (0 if unreadable).
+uint64_t RssBytes(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (!absl::StartsWith(line, "VmRSS:")) continue;
+    uint64_t kib = 0;
+    std::string number = line.substr(6);
+    number.erase(0, number.find_first_not_of(" \t"));
+    number = number.substr(0, number.find(' '));
+    return absl::SimpleAtoi(number, &kib) ? kib * 1024 : 0;
+  }
+  return 0;
+}
+
+// Polls `name` until it reaches `at_least` (bounded); its last value.
+uint64_t WaitForCounter(Client& client, const std::string& name, uint64_t at_least,
+                        absl::Duration timeout = absl::Seconds(30)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  uint64_t value = CounterOf(client, name);
+  while (value < at_least && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+    value = CounterOf(client, name);
+  }
+  return value;
+}
+
+// A peer that sends bad frames and never reads what it is told: once its
+// unread replies reach --session_reply_bytes the errors it earns are
+// dropped and counted, and the broker's memory stays flat (with every
+// error kept, this flood grows the broker by about 60 MB).
+TEST(LimitsTest, ErrorFloodToAPeerThatNeverReadsKeepsMemoryFlat) {
+  constexpr uint64_t kFrames = 300000;
+  std::unique_ptr<BrokerProcess> broker =
+      Start({"--heartbeat_ms=60000", "--session_reply_bytes=65536", "--pipe_hwm=16"});
+  ASSERT_NE(broker, nullptr);
+  auto center = ConnectClient(broker->endpoint(), v1::CENTER, "center-watch");
+  ASSERT_TRUE(center.ok()) << center.status();
+  RawPeer flood(broker->endpoint(), /*receive_hwm=*/1, /*receive_buffer_bytes=*/4096);
+  ASSERT_TRUE(flood.Hello(v1::CENTER, "center-flood"));
+  const uint64_t rss_before = RssBytes(broker->pid());
+  ASSERT_GT(rss_before, 0u);
+  for (uint64_t i = 0; i < kFrames; ++i) flood.SendBytes(std::string(6, '\xff'));
+  EXPECT_EQ(WaitForCounter(**center, "errors.MALFORMED_FRAME", kFrames), kFrames);
+  const uint64_t dropped = CounterOf(**center, "replies_dropped");
+  EXPECT_GT(dropped, kFrames / 2) << "the errors of a peer that does not read were kept";
+  EXPECT_EQ(CounterOf(**center, "errors_sent") + dropped, kFrames);
+  const uint64_t rss_after = RssBytes(broker->pid());
+  EXPECT_LT(rss_after, rss_before + (32u << 20))
+      << "RSS grew from " << rss_before << " to " << rss_after << " bytes";
+  EXPECT_TRUE((*center)->connected());
+}
+
+// History requests: a few may wait for the reader, more are refused; a
+// session whose history pages pile up unread is ended with
+// REPLIES_NOT_READ, counted, and everyone else is served on.
+TEST(LimitsTest, HistoryPagesNobodyReadsEndTheSession) {
+  std::unique_ptr<BrokerProcess> broker =
+      Start({"--heartbeat_ms=60000", "--session_reply_bytes=65536", "--pipe_hwm=2"});
+  ASSERT_NE(broker, nullptr);
+  auto center = ConnectClient(broker->endpoint(), v1::CENTER, "center-1");
+  ASSERT_TRUE(center.ok()) << center.status();
+  for (int i = 0; i < 300; ++i) {
+    absl::StatusOr<zonecast::PublishResult> stored = (*center)->PublishAlert(
+        "alert.jincheng.z03", MakeAlert(absl::StrCat("hist-", i), v1::P3, 1000));
+    ASSERT_TRUE(stored.ok()) << stored.status();
+  }
+  RawPeer reader(broker->endpoint(), /*receive_hwm=*/1, /*receive_buffer_bytes=*/4096);
+  ASSERT_TRUE(reader.Hello(v1::CENTER, "center-reader"));
+  const uint64_t rss_before = RssBytes(broker->pid());
+  for (uint64_t id = 1; id <= 400; ++id) {
+    v1::Frame frame;
+    v1::HistoryRequest* request = frame.mutable_history_request();
+    request->set_request_id(id);
+    request->set_pattern("alert.>");
+    request->set_limit(1000);
+    reader.Send(frame);
+  }
+  EXPECT_EQ(WaitForCounter(**center, "sessions_cut_unread_replies", 1), 1u);
+  EXPECT_GT(CounterOf(**center, "history_requests_refused"), 0u);
+  EXPECT_LT(RssBytes(broker->pid()), rss_before + (64u << 20));
+  // The broker serves on.
+  absl::StatusOr<zonecast::PublishResult> after =
+      (*center)->PublishAlert("alert.jincheng.z03", MakeAlert("hist-after", v1::P1));
+  ASSERT_TRUE(after.ok()) << after.status();
 }
 
 }  // namespace

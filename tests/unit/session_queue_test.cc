@@ -440,5 +440,57 @@ TEST_F(SessionQueueTest, EmptyFrameIsQueuedWithZeroBytes) {
   EXPECT_TRUE(queue_.empty());
 }
 
+// Replies (answers to the session's own requests) have their own limit,
+// per session and shared by all; over it they are not queued, and the
+// delivery policy (drop, behind) never applies to them.
+TEST_F(SessionQueueTest, RepliesAreBoundedPerSessionAndTogether) {
+  ReplyBudget shared;
+  shared.limit = 700;
+  QueueLimits limits = SmallLimits();
+  limits.reply_bytes = 500;
+  limits.shared_replies = &shared;
+  auto reply = [](size_t bytes) {
+    OutboundMessage message = Message(bytes, v1::P1, /*best_effort=*/false);
+    message.reply = true;
+    return message;
+  };
+  Transition transition = Transition::kNone;
+  {
+    SessionQueue first(limits);
+    EXPECT_EQ(first.Push(reply(300), &transition), PushResult::kQueued);
+    EXPECT_EQ(first.Push(reply(300), &transition), PushResult::kReplyOverLimit);
+    EXPECT_EQ(first.Push(reply(200), &transition), PushResult::kQueued);
+    EXPECT_EQ(first.reply_bytes(), 500u);
+    EXPECT_EQ(shared.used, 500u);
+    // A delivery is not a reply: the reply limit does not hold it back.
+    EXPECT_EQ(first.Push(Durable(v1::P2), &transition), PushResult::kQueued);
+
+    SessionQueue second(limits);
+    EXPECT_EQ(second.Push(reply(300), &transition), PushResult::kReplyOverLimit)
+        << "over the shared budget";
+    EXPECT_EQ(second.Push(reply(200), &transition), PushResult::kQueued);
+    EXPECT_EQ(shared.used, 700u);
+
+    first.Pop();  // the first reply was sent
+    EXPECT_EQ(first.reply_bytes(), 200u);
+    EXPECT_EQ(shared.used, 400u);
+  }
+  EXPECT_EQ(shared.used, 0u) << "queues give their replies' bytes back when they go";
+}
+
+TEST_F(SessionQueueTest, ReplyOverTheSoftLimitIsNeitherDroppedNorBehind) {
+  QueueLimits limits = SmallLimits();
+  limits.reply_bytes = 3000;
+  SessionQueue queue(limits);
+  Transition transition = Transition::kNone;
+  for (int i = 0; i < 5; ++i) {
+    OutboundMessage page = Message(500, v1::P3, /*best_effort=*/false);
+    page.reply = true;
+    EXPECT_EQ(queue.Push(std::move(page), &transition), PushResult::kQueued);
+  }
+  EXPECT_FALSE(queue.behind());
+  EXPECT_EQ(queue.bytes(), 2500u);
+}
+
 }  // namespace
 }  // namespace zonecast
