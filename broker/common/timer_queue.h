@@ -19,14 +19,18 @@ class TimerQueue {
   void Schedule(MonoNanos due, Key key) { heap_.push(Entry{due, std::move(key)}); }
   // The earliest deadline, or INT64_MAX when empty.
   MonoNanos NextDue() const { return heap_.empty() ? INT64_MAX : heap_.top().due; }
-  // Pops every timer due at `now` and calls fn(key, due) for each.
+  // Pops the timers due at `now`, at most `limit` of them (the earliest),
+  // and calls fn(key, due) for each. Returns how many it popped.
   template <typename Fn>
-  void PopDue(MonoNanos now, Fn&& fn) {
-    while (!heap_.empty() && heap_.top().due <= now) {
+  size_t PopDue(MonoNanos now, Fn&& fn, size_t limit = SIZE_MAX) {
+    size_t popped = 0;
+    while (popped < limit && !heap_.empty() && heap_.top().due <= now) {
       Entry entry = heap_.top();
       heap_.pop();
+      ++popped;
       fn(entry.key, entry.due);
     }
+    return popped;
   }
   size_t size() const { return heap_.size(); }
 

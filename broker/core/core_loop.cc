@@ -208,6 +208,7 @@ void CoreLoop::Run(int stop_fd) {
   if (auth_ != nullptr) items.push_back({auth_->zap_socket().handle(), 0, ZMQ_POLLIN, 0});
   auto ready = [&items](size_t i) { return i < items.size() && (items[i].revents & ZMQ_POLLIN); };
   auto on_durable = [this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); };
+  const MonoNanos heartbeat_period = static_cast<MonoNanos>(options_.heartbeat_ms) * 1'000'000;
   while (true) {
     const MonoNanos now = clock_.NowMono();
     long timeout_ms = std::max<long>(0, (next_tick_ - now + 999'999) / 1'000'000);
@@ -218,9 +219,9 @@ void CoreLoop::Run(int stop_fd) {
     }
     // A full peer pipe gives no writable event per peer, so retry soon.
     if (!blocked_.empty()) timeout_ms = std::min<long>(timeout_ms, 1);
-    // Backpressure: while too much waits for the disk, leave new frames in
-    // the socket (and so in the publishers' windows).
-    items[0].events = journal_->Backlogged() ? 0 : ZMQ_POLLIN;
+    // The socket is always read, also while the disk is slow: heartbeats,
+    // acks and best-effort traffic go on, and durable publishes over the
+    // journal's in-flight limit are answered STORAGE_BUSY (PublishDurable).
     try {
       zmq::poll(items, std::chrono::milliseconds(timeout_ms));
     } catch (const zmq::error_t& e) {
@@ -239,9 +240,18 @@ void CoreLoop::Run(int stop_fd) {
       AnswerTimelineQueries();
     }
     if (ready(zap_item)) AnswerHandshakes();
-    if (ready(0)) ReadBatch();
+    // Liveness counts only silence we could have heard: once every frame
+    // that had arrived was read (see OnTick).
+    const bool drained = !ready(0) || ReadBatch();
+    if (drained) input_drained_at_ = now;
     if (!to_cut_.empty()) CutSessions();
-    durable_->ExpireDeliveries();
+    // Redelivery in slices, and only once the acks that have arrived were
+    // read (an ack in the socket wins over a redelivery of its message),
+    // unless input never drains for a heartbeat period.
+    if (drained || now - last_redelivery_ >= heartbeat_period) {
+      last_redelivery_ = now;
+      durable_->ExpireDeliveries(options_.redeliveries_per_turn);
+    }
     for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
     journal_->Flush();
     FlushDirty();
@@ -255,14 +265,15 @@ void CoreLoop::Run(int stop_fd) {
   Shutdown();
 }
 
-void CoreLoop::ReadBatch() {
+bool CoreLoop::ReadBatch() {
   std::string routing_id;
   zmq::message_t body;
   int parts = 0;
   for (size_t i = 0; i < options_.read_batch; ++i) {
-    if (!transport_->Receive(&routing_id, &body, &parts)) break;
+    if (!transport_->Receive(&routing_id, &body, &parts)) return true;
     HandleMessage(routing_id, body, parts);
   }
+  return false;
 }
 
 void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts) {
@@ -651,6 +662,20 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
       return;
     }
   }
+  // A slow or stalled disk: push back on durable publishers with a clear
+  // answer instead of growing without bound or going deaf. A P1 gets twice
+  // the room: it is small, and the last thing to turn away.
+  const uint64_t room = journal_->max_inflight_bytes() * (deliver->priority() == v1::P1 ? 2 : 1);
+  if (journal_->inflight_bytes() > room) {
+    ++counters_.publishes_storage_busy;
+    SendError(session.routing_id(), &session,
+              ProtocolError(v1::STORAGE_BUSY,
+                            absl::StrCat("the journal is ", journal_->inflight_bytes() >> 20,
+                                         " MiB behind the disk (slow or stalled); publish "
+                                         "again shortly")),
+              request_id);
+    return;
+  }
   ++counters_.published_durable;
   PendingPublish& pending = AppendDurable(frame, alert_id);
   pending.publisher = session.id();
@@ -745,6 +770,12 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
   }
   SendPubAck(publish.publisher, publish.request_id, publish.seq, publish.alert_id,
              /*duplicate=*/false, recipients);
+  // From the publisher's send: time spent in sockets and queues before the
+  // loop read the frame counts too.
+  if (publish.sent_unix_ms > 0 && publish.request_id != 0) {
+    latency_.OnPubAck(publish.topic, publish.priority, publish.sent_unix_ms,
+                      absl::ToUnixMillis(clock_.NowWall()));
+  }
   for (const auto& [id, request] : publish.duplicates) {
     SendPubAck(id, request, publish.seq, publish.alert_id, /*duplicate=*/true, 0);
   }
@@ -1161,7 +1192,9 @@ void CoreLoop::OnTick() {
   beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
   zmq::message_t beat_bytes = EncodeFrame(beat);
   sessions_.ForEach([&](Session& session) {
-    if (now - session.last_heard() > dead_after) {
+    // Silent only up to the last time all input was read: frames waiting
+    // in the broker's own socket buffers are not the peer's silence.
+    if (input_drained_at_ - session.last_heard() > dead_after) {
       dead.push_back(&session);
       return;
     }

@@ -65,7 +65,9 @@ class CoreLoop {
   const BrokerCounters& counters() const { return counters_; }
 
  private:
-  void ReadBatch();
+  // Reads up to read_batch frames and handles them; true if the socket had
+  // no more.
+  bool ReadBatch();
   // Decodes one message and hands it to its handler.
   void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
   // With a keys file: the key's identity, and the socket's handshake
@@ -214,6 +216,8 @@ class CoreLoop {
   std::vector<SessionId> blocked_;              // sessions whose pipe was full
   std::vector<SessionId> to_cut_;               // sessions SendReply marked
   MonoNanos next_tick_ = 0;
+  MonoNanos input_drained_at_ = 0;  // turn start when every waiting frame was read
+  MonoNanos last_redelivery_ = 0;   // turn start of the last redelivery slice
   MonitoringExchange* exchange_;
   LatencyTracker latency_;
   ReceivedAlerts received_;  // which alerts each unit confirmed

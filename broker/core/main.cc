@@ -55,9 +55,15 @@ ABSL_FLAG(uint64_t, session_reply_bytes, 4 << 20,
           "it errors are dropped (counted) and for anything else the session is cut (counted)");
 ABSL_FLAG(uint64_t, replies_total_bytes, 256 << 20,
           "Unread replies of all sessions together, with the same policy as --session_reply_bytes");
+ABSL_FLAG(uint64_t, max_inflight_bytes, 64 << 20,
+          "Journal bytes waiting for the disk beyond which durable publishes get STORAGE_BUSY "
+          "(P1 at twice this); the broker keeps reading, heartbeating and routing best-effort");
 ABSL_FLAG(int32_t, pipe_hwm, 1000, "ZeroMQ per-peer send pipe size, in messages");
 ABSL_FLAG(uint64_t, match_cache_entries, 4096, "Topic match cache size; 0 disables it");
 ABSL_FLAG(uint64_t, read_batch, 512, "Frames read per core loop turn");
+ABSL_FLAG(uint64_t, redeliveries_per_turn, 1024,
+          "Redeliveries per core loop turn at most; more wait for the next turn, after the "
+          "socket was read again");
 ABSL_FLAG(std::string, ready_file, "",
           "If set, write 'http=HOST:PORT' to this file once the HTTP endpoint listens (during "
           "recovery already) and add 'zmq=<bound endpoint>' once the broker serves");
@@ -145,6 +151,7 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.audit_log_bytes = absl::GetFlag(FLAGS_audit_log_bytes);
   options.journal.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.journal.segment_bytes = absl::GetFlag(FLAGS_segment_bytes);
+  options.journal.max_inflight_bytes = absl::GetFlag(FLAGS_max_inflight_bytes);
   options.journal.retention_bytes = absl::GetFlag(FLAGS_retention_bytes);
   options.journal.retention_age = absl::Hours(absl::GetFlag(FLAGS_retention_hours));
   options.journal.dedup_window = absl::GetFlag(FLAGS_dedup_window);
@@ -161,6 +168,7 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.pipe_hwm = absl::GetFlag(FLAGS_pipe_hwm);
   options.match_cache_entries = absl::GetFlag(FLAGS_match_cache_entries);
   options.read_batch = absl::GetFlag(FLAGS_read_batch);
+  options.redeliveries_per_turn = absl::GetFlag(FLAGS_redeliveries_per_turn);
   options.ready_file = absl::GetFlag(FLAGS_ready_file);
   options.broker_id = absl::GetFlag(FLAGS_broker_id);
   return options;

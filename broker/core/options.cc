@@ -78,6 +78,12 @@ absl::Status BrokerOptions::Validate() const {
   if (queue_limits.soft_messages < 2) {
     return absl::InvalidArgumentError("--session_queue_messages must be >= 2");
   }
+  if (journal.max_inflight_bytes < (1u << 20)) {
+    return absl::InvalidArgumentError("--max_inflight_bytes must be at least 1 MiB");
+  }
+  if (redeliveries_per_turn < 1) {
+    return absl::InvalidArgumentError("--redeliveries_per_turn must be >= 1");
+  }
   if (pipe_hwm < 1) return absl::InvalidArgumentError("--pipe_hwm must be >= 1");
   if (journal.segment_bytes < (64u << 10)) {
     return absl::InvalidArgumentError("--segment_bytes must be at least 64 KiB");

@@ -54,6 +54,9 @@ struct BrokerOptions {
   int pipe_hwm = 1000;  // ZeroMQ per-peer send pipe, in messages
   size_t match_cache_entries = 4096;
   size_t read_batch = 512;  // frames drained per loop turn
+  // Deliveries redelivered (or dead-lettered) per loop turn at most, so a
+  // burst of expired waits is spread over turns between reads.
+  size_t redeliveries_per_turn = 1024;
   size_t max_subscriptions_per_session = 256;
   // Sessions at most; a Hello beyond gets TOO_MANY_SESSIONS.
   size_t max_sessions = 20000;

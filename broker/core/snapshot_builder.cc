@@ -57,10 +57,16 @@ void SnapshotBuilder::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   gauges["open_alerts"] = static_cast<int64_t>(loop_.escalator->open());
   gauges["unresolved_alerts"] = static_cast<int64_t>(loop_.unresolved_alerts->size());
   gauges["latency_tracked_messages"] = static_cast<int64_t>(loop_.latency->tracked_messages());
-  stats->set_ready(journal_stats.healthy);
+  gauges["journal_inflight_bytes"] = static_cast<int64_t>(loop_.journal->inflight_bytes());
+  const bool backlogged = loop_.journal->Backlogged();
+  stats->set_ready(journal_stats.healthy && !backlogged);
   if (!journal_stats.healthy) {
     stats->set_not_ready_reason(
         absl::StrCat("the journal cannot write: ", journal_stats.last_error));
+  } else if (backlogged) {
+    stats->set_not_ready_reason(absl::StrCat(
+        "the journal is ", loop_.journal->inflight_bytes() >> 20,
+        " MiB behind the disk (writes slow or stalled): durable publishes get STORAGE_BUSY"));
   }
 }
 

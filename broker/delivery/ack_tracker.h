@@ -68,9 +68,10 @@ class AckTracker {
   // For every delivery whose wait ran out: fn(Action, PendingDelivery&).
   // kRedeliver: delivery_count was incremented; the caller queues it again
   // (with seq and ack_tracked set) and its next wait starts when it is sent. kDeadLetter: it
-  // reached max_deliveries and is no longer tracked.
+  // reached max_deliveries and is no longer tracked. At most `limit` waits
+  // are looked at (the earliest); the rest stay due for the next call.
   template <typename Fn>
-  void Expire(MonoNanos now, Fn&& fn);
+  void Expire(MonoNanos now, Fn&& fn, size_t limit = SIZE_MAX);
 
   // Lowest seq still waiting for RECEIVED from `session`, 0 if none.
   uint64_t LowestPending(SessionId session) const;
@@ -88,22 +89,26 @@ class AckTracker {
 };
 
 template <typename Fn>
-void AckTracker::Expire(MonoNanos now, Fn&& fn) {
-  timers_.PopDue(now, [&](const Key& key, MonoNanos due) {
-    auto it = pending_.find(key);
-    if (it == pending_.end() || it->second.due != due) return;  // acked or rescheduled
-    PendingDelivery& delivery = it->second;
-    if (delivery.delivery_count >= policy_.max_deliveries) {
-      PendingDelivery dead = std::move(delivery);
-      pending_.erase(it);
-      if (auto s = by_session_.find(key.first); s != by_session_.end()) s->second.erase(key.second);
-      fn(Action::kDeadLetter, dead);
-      return;
-    }
-    delivery.delivery_count++;
-    delivery.due = 0;  // until OnSent
-    fn(Action::kRedeliver, delivery);
-  });
+void AckTracker::Expire(MonoNanos now, Fn&& fn, size_t limit) {
+  timers_.PopDue(
+      now,
+      [&](const Key& key, MonoNanos due) {
+        auto it = pending_.find(key);
+        if (it == pending_.end() || it->second.due != due) return;  // acked or rescheduled
+        PendingDelivery& delivery = it->second;
+        if (delivery.delivery_count >= policy_.max_deliveries) {
+          PendingDelivery dead = std::move(delivery);
+          pending_.erase(it);
+          if (auto s = by_session_.find(key.first); s != by_session_.end())
+            s->second.erase(key.second);
+          fn(Action::kDeadLetter, dead);
+          return;
+        }
+        delivery.delivery_count++;
+        delivery.due = 0;  // until OnSent
+        fn(Action::kRedeliver, delivery);
+      },
+      limit);
 }
 
 }  // namespace zonecast

@@ -126,14 +126,17 @@ void DurableDelivery::OnClosed(const Session& session) {
   }
 }
 
-void DurableDelivery::ExpireDeliveries() {
-  tracker_.Expire(parts_.clock->NowMono(), [&](AckTracker::Action action, PendingDelivery& d) {
-    if (action == AckTracker::Action::kDeadLetter) {
-      DeadLetter(d);
-    } else {
-      Redeliver(d);
-    }
-  });
+void DurableDelivery::ExpireDeliveries(size_t budget) {
+  tracker_.Expire(
+      parts_.clock->NowMono(),
+      [&](AckTracker::Action action, PendingDelivery& d) {
+        if (action == AckTracker::Action::kDeadLetter) {
+          DeadLetter(d);
+        } else {
+          Redeliver(d);
+        }
+      },
+      budget);
 }
 
 void DurableDelivery::Redeliver(PendingDelivery& d) {

@@ -81,7 +81,9 @@ class DurableDelivery {
 
   // Redelivers what waited too long for RECEIVED, dead-letters what was
   // delivered too often.
-  void ExpireDeliveries();
+  // Redelivers (or dead-letters) at most `budget` deliveries whose wait ran
+  // out, earliest first; the rest wait for the next call.
+  void ExpireDeliveries(size_t budget = SIZE_MAX);
   // Forgets durable sessions unused for the session expiry, and raises the
   // settled floor of terminals that are caught up (keeps settled sets small).
   void ExpireAndCompact();

@@ -89,7 +89,12 @@ class Journal {
   // Appends one record to the open batch.
   void AddRecord(journal::RecordType type, const std::string& payload);
   // True while too much is waiting for the disk: the loop stops reading.
-  bool Backlogged() const { return inflight_bytes_ > options_.max_inflight_bytes; }
+  bool Backlogged() const { return inflight_bytes() > options_.max_inflight_bytes; }
+  // Bytes not yet on disk: handed to the writer, or in this turn's batch.
+  uint64_t inflight_bytes() const {
+    return inflight_bytes_ + (open_batch_ != nullptr ? open_batch_->records.size() : 0);
+  }
+  uint64_t max_inflight_bytes() const { return options_.max_inflight_bytes; }
   bool HasInflight() const { return !inflight_.empty(); }
 
   // Readable when batches completed.

@@ -68,7 +68,8 @@ namespace zonecast {
   X(publishes_rate_limited)         \
   X(replies_dropped)                \
   X(sessions_cut_unread_replies)    \
-  X(history_requests_refused)
+  X(history_requests_refused)       \
+  X(publishes_storage_busy)
 // clang-format on
 
 struct BrokerCounters {

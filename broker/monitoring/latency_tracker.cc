@@ -65,6 +65,16 @@ void LatencyTracker::Record(LatencyStage stage, int priority, uint16_t zone, int
   by_zone[zone]->Record(nanos);
 }
 
+void LatencyTracker::OnPubAck(absl::string_view topic, v1::Priority priority, int64_t sent_unix_ms,
+                              int64_t now_unix_ms) {
+  int64_t millis = now_unix_ms - sent_unix_ms;
+  if (millis < 0) {
+    ++negative_cross_clock_;
+    millis = 0;
+  }
+  Record(LatencyStage::kPubAck, static_cast<uint8_t>(priority), ZoneId(topic), millis * 1'000'000);
+}
+
 void LatencyTracker::OnDurable(uint64_t seq, absl::string_view topic, v1::Priority priority,
                                MonoNanos ingress, MonoNanos durable, int64_t sent_unix_ms,
                                bool alert) {

@@ -10,8 +10,9 @@
 // durable; delivery_rtt = a copy sent -> its RECEIVED; end_to_end =
 // publisher's Publish.sent_unix_ms -> RECEIVED on the broker's wall clock
 // (two machines' clocks: labelled "cross", negative values counted and
-// recorded as 0); response_* = first copy sent -> the first response of that
-// level.
+// recorded as 0); pub_ack = Publish.sent_unix_ms -> PubAck sent (cross, so
+// time the frame waited in sockets before the loop read it shows);
+// response_* = first copy sent -> the first response of that level.
 //
 // Stage times live in bounded FIFO maps (the most recent messages, and the
 // most recent alerts for the slower human responses), so memory is fixed.
@@ -50,6 +51,10 @@ class LatencyTracker {
   // time for the response stages.
   void OnDurable(uint64_t seq, absl::string_view topic, v1::Priority priority, MonoNanos ingress,
                  MonoNanos durable, int64_t sent_unix_ms, bool alert);
+  // A durable publish was answered with its PubAck at `now_unix_ms`; the
+  // publisher sent it at `sent_unix_ms` (its clock).
+  void OnPubAck(absl::string_view topic, v1::Priority priority, int64_t sent_unix_ms,
+                int64_t now_unix_ms);
   // A copy of durable message `seq` went to the socket (any recipient).
   void OnSent(uint64_t seq, MonoNanos now);
   // A terminal's RECEIVED for a copy sent at `sent_at` (0 if unknown).

@@ -45,12 +45,14 @@ const char* LatencyStageName(LatencyStage stage) {
       return "response_on_scene";
     case LatencyStage::kResponseResolved:
       return "response_resolved";
+    case LatencyStage::kPubAck:
+      return "pub_ack";
   }
   return "unknown";
 }
 
 const char* LatencyStageClock(LatencyStage stage) {
-  return stage == LatencyStage::kEndToEnd ? "cross" : "broker";
+  return stage == LatencyStage::kEndToEnd || stage == LatencyStage::kPubAck ? "cross" : "broker";
 }
 
 void SummarizeLatency(const std::vector<LatencySeries>& series, v1::StatsSnapshot* stats) {

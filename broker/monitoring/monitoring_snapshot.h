@@ -24,12 +24,14 @@ enum class LatencyStage : uint8_t {
   kResponseEnRoute,
   kResponseOnScene,
   kResponseResolved,
+  kPubAck,
 };
-inline constexpr int kLatencyStageCount = 8;
+inline constexpr int kLatencyStageCount = 9;
 
 // "routing", "durable", "delivery_rtt", "end_to_end", "response_accepted", ...
 const char* LatencyStageName(LatencyStage stage);
-// "cross" for end_to_end (publisher wall clock to broker wall clock), else
+// "cross" for end_to_end and pub_ack (publisher wall clock to broker wall
+// clock), else
 // "broker" (the broker's monotonic clock at both ends).
 const char* LatencyStageClock(LatencyStage stage);
 

@@ -225,6 +225,9 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"sessions_cut_unread_replies",
      "Sessions ended because their unread replies went over --session_reply_bytes or "
      "--replies_total_bytes."},
+    {"publishes_storage_busy",
+     "Durable publishes refused with STORAGE_BUSY while the journal was too far behind the "
+     "disk."},
     {"history_requests_refused",
      "History or timeline requests refused while the session had too many unanswered."},
     {"journal_batches", "Batches written to the journal."},
@@ -248,6 +251,9 @@ constexpr std::pair<absl::string_view, absl::string_view> kGaugeHelp[] = {
     {"recovery_losses",
      "Stored records the last start found missing without damage (a segment cut or removed)."},
     {"durable_lag", "Durable publishes waiting for the disk."},
+    {"journal_inflight_bytes",
+     "Journal bytes handed to the writer and not yet on disk (over --max_inflight_bytes: "
+     "STORAGE_BUSY)."},
     {"pending_acks", "Deliveries sent and not yet acknowledged RECEIVED."},
     {"open_alerts", "Alerts not resolved yet."},
     {"last_seq", "Sequence number of the last journaled message."},

@@ -32,6 +32,7 @@ absl::StatusCode CanonicalCode(v1::ErrorCode code) {
     case v1::KEY_REVOKED:
       return absl::StatusCode::kPermissionDenied;
     case v1::STORAGE_UNAVAILABLE:
+    case v1::STORAGE_BUSY:
       return absl::StatusCode::kUnavailable;
     case v1::INTERNAL:
       return absl::StatusCode::kInternal;

@@ -116,6 +116,29 @@ TEST_F(DurableDeliveryTest, RedeliversWithBackoffThenDeadLetters) {
   EXPECT_EQ(durable_->tracker().pending(), 0u);
 }
 
+// A burst of expired waits is redelivered in slices, earliest first; the
+// rest stay due for the next turn (after the loop read its socket again).
+TEST_F(DurableDeliveryTest, RedeliveryIsSpreadOverTurnsByItsBudget) {
+  Session& unit = Terminal("jc-pg10-v1");
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    durable_->Send(unit, seq, "alert.jincheng.z10", "a" + std::to_string(seq), v1::P2,
+                   Frame(seq, "a" + std::to_string(seq)));
+    ASSERT_EQ(Send(unit).size(), 1u);
+    clock_.Advance(absl::Milliseconds(1));  // each wait ends a little later
+  }
+  clock_.Advance(absl::Minutes(1));
+  durable_->ExpireDeliveries(/*budget=*/2);
+  std::vector<v1::Deliver> first = Send(unit);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].seq(), 1u);
+  EXPECT_EQ(first[1].seq(), 2u);
+  EXPECT_LE(durable_->NextDue(), clock_.NowMono()) << "the rest are still due";
+  durable_->ExpireDeliveries(/*budget=*/2);
+  durable_->ExpireDeliveries(/*budget=*/2);
+  EXPECT_EQ(Send(unit).size(), 3u);
+  EXPECT_EQ(counters_.redelivered, 5u);
+}
+
 TEST_F(DurableDeliveryTest, ReceivedStopsRedelivery) {
   Session& unit = Terminal("jc-pg10-v1");
   durable_->Send(unit, 7, "alert.jincheng.z10", "a7", v1::P2, Frame(7, "a7"));

@@ -47,6 +47,20 @@ TEST(LatencyTrackerTest, EveryStageOfOneAlert) {
   EXPECT_EQ(all.size(), 6u);
 }
 
+// Publish -> PubAck from the publisher's own send time: what waited in
+// sockets before the loop read the frame is in it.
+TEST(LatencyTrackerTest, PubAckIsMeasuredFromThePublishersSend) {
+  LatencyTracker tracker;
+  tracker.OnPubAck("alert.jincheng.z10", v1::P1, /*sent_unix_ms=*/1'000, /*now_unix_ms=*/1'750);
+  tracker.OnPubAck("alert.jincheng.z10", v1::P1, /*sent_unix_ms=*/2'000, /*now_unix_ms=*/1'990);
+  const std::vector<LatencySeries> all = tracker.Series();
+  const LatencySeries* s = Find(all, LatencyStage::kPubAck, 1, "z10");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->histogram.count(), 2u);
+  EXPECT_EQ(s->histogram.max(), 750 * kMs);
+  EXPECT_EQ(tracker.negative_cross_clock(), 1u);
+}
+
 TEST(LatencyTrackerTest, CrossClockValuesBelowZeroAreCountedNotRecordedNegative) {
   LatencyTracker tracker;
   tracker.OnDurable(1, "alert.jincheng.z01", v1::P2, 1, 2, /*sent_unix_ms=*/5'000, false);

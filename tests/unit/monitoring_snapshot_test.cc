@@ -21,11 +21,12 @@ class MonitoringSnapshotTest : public ::testing::Test {};
 TEST_F(MonitoringSnapshotTest, StageNamesAndClocks) {
   const char* const names[] = {"routing",           "durable",           "delivery_rtt",
                                "end_to_end",        "response_accepted", "response_en_route",
-                               "response_on_scene", "response_resolved"};
+                               "response_on_scene", "response_resolved", "pub_ack"};
   for (int i = 0; i < kLatencyStageCount; ++i) {
     const auto stage = static_cast<LatencyStage>(i);
     EXPECT_STREQ(LatencyStageName(stage), names[i]);
-    EXPECT_STREQ(LatencyStageClock(stage), stage == LatencyStage::kEndToEnd ? "cross" : "broker");
+    const bool cross = stage == LatencyStage::kEndToEnd || stage == LatencyStage::kPubAck;
+    EXPECT_STREQ(LatencyStageClock(stage), cross ? "cross" : "broker");
   }
 }
 

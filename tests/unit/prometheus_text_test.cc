@@ -306,6 +306,7 @@ TEST_F(PrometheusTextTest, PromtoolAcceptsEveryKnownCounterAndGauge) {
                            "replies_dropped",
                            "sessions_cut_unread_replies",
                            "history_requests_refused",
+                           "publishes_storage_busy",
                            "journal_batches",
                            "journal_fsyncs",
                            "journal_failures",
@@ -317,7 +318,8 @@ TEST_F(PrometheusTextTest, PromtoolAcceptsEveryKnownCounterAndGauge) {
   for (const char* name :
        {"sessions", "sessions_slow", "queued_messages", "queued_bytes", "subscriptions",
         "journal_bytes", "journal_segments", "journal_healthy", "durable_lag", "pending_acks",
-        "open_alerts", "last_seq", "recovery_ms", "recovery_damaged_segments", "recovery_losses"}) {
+        "open_alerts", "last_seq", "recovery_ms", "recovery_damaged_segments",
+        "journal_inflight_bytes", "recovery_losses"}) {
     (*snapshot.stats.mutable_gauges())[name] = 2;
   }
   const std::string text = RenderPrometheus(snapshot);

@@ -69,6 +69,21 @@ TEST_F(TimerQueueTest, PopDueOnlyPopsDueEntries) {
   EXPECT_EQ(timers_.NextDue(), INT64_MAX);
 }
 
+TEST_F(TimerQueueTest, PopDueStopsAtItsLimitEarliestFirst) {
+  for (int i = 5; i >= 1; --i)
+    timers_.Schedule(i * 10, std::string(1, static_cast<char>('a' + i - 1)));
+  std::vector<std::string> keys;
+  EXPECT_EQ(timers_.PopDue(
+                100, [&](const std::string& key, MonoNanos) { keys.push_back(key); }, 2),
+            2u);
+  EXPECT_THAT(keys, ElementsAre("a", "b"));
+  EXPECT_EQ(timers_.NextDue(), 30) << "the rest stay due";
+  EXPECT_EQ(timers_.PopDue(
+                100, [&](const std::string& key, MonoNanos) { keys.push_back(key); }, 10),
+            3u);
+  EXPECT_THAT(keys, ElementsAre("a", "b", "c", "d", "e"));
+}
+
 TEST_F(TimerQueueTest, TiesAllPopTogether) {
   timers_.Schedule(50, "x");
   timers_.Schedule(50, "y");
