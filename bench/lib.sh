@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shell helpers shared by the benchmark scripts (sourced, not run):
-# run-side-by-side.sh, compare-revisions.sh, curve-cost.sh and scrape-overhead.sh.
+# run-side-by-side.sh, compare-revisions.sh, curve-cost.sh, scrape-overhead.sh,
+# restart-time.sh and soak.sh.
 
 # log MESSAGE...: a time-stamped line on stderr.
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }

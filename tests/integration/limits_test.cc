@@ -100,6 +100,14 @@ TEST(LimitsTest, MaxSessionsRefusesNewOnesButNotATakeOver) {
   EXPECT_EQ(CounterOf(**center, "sessions_refused"), 1u);
 }
 
+// AddressSanitizer keeps freed memory in quarantine (256 MiB), so the
+// broker's RSS says nothing about its bounds there; the counters still do.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderAddressSanitizer = true;
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+
 // Resident memory of process `pid`, in bytes (0 if unreadable).
 uint64_t RssBytes(pid_t pid) {
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
@@ -148,8 +156,10 @@ TEST(LimitsTest, ErrorFloodToAPeerThatNeverReadsKeepsMemoryFlat) {
   EXPECT_GT(dropped, kFrames / 2) << "the errors of a peer that does not read were kept";
   EXPECT_EQ(CounterOf(**center, "errors_sent") + dropped, kFrames);
   const uint64_t rss_after = RssBytes(broker->pid());
-  EXPECT_LT(rss_after, rss_before + (32u << 20))
-      << "RSS grew from " << rss_before << " to " << rss_after << " bytes";
+  if (!kUnderAddressSanitizer) {
+    EXPECT_LT(rss_after, rss_before + (32u << 20))
+        << "RSS grew from " << rss_before << " to " << rss_after << " bytes";
+  }
   EXPECT_TRUE((*center)->connected());
 }
 
@@ -180,7 +190,9 @@ TEST(LimitsTest, HistoryPagesNobodyReadsEndTheSession) {
   }
   EXPECT_EQ(WaitForCounter(**center, "sessions_cut_unread_replies", 1), 1u);
   EXPECT_GT(CounterOf(**center, "history_requests_refused"), 0u);
-  EXPECT_LT(RssBytes(broker->pid()), rss_before + (64u << 20));
+  if (!kUnderAddressSanitizer) {
+    EXPECT_LT(RssBytes(broker->pid()), rss_before + (64u << 20));
+  }
   // The broker serves on.
   absl::StatusOr<zonecast::PublishResult> after =
       (*center)->PublishAlert("alert.jincheng.z03", MakeAlert("hist-after", v1::P1));

@@ -1,0 +1,264 @@
+// soak_center: the command center of bench/soak.sh. Publishes --bursts
+// bursts of --burst alerts (zones alert.jincheng.z01.. in turn, every
+// --p1_every-th a P1, the rest P2) as fast as a window of --window async
+// publishes allows, --gap_ms apart. An alert refused (STORAGE_BUSY, a
+// timeout while the broker restarts) is published again with the same id
+// until it is acknowledged or --give_up_s passes. Measures publish ->
+// PubAck per priority on its own clock, and writes to --report:
+//
+//   published <alert id> <zone> <P1|P2>      (each acknowledged alert)
+//   failed <alert id> <zone> <last error>    (never acknowledged)
+//
+// and to stdout, per priority: "puback P1 n=.. p50_ms=.. p99_ms=.. max_ms=..".
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "zonecast/client.h"
+
+ABSL_FLAG(std::string, broker, "tcp://127.0.0.1:7400", "zonecastd endpoint");
+ABSL_FLAG(int32_t, bursts, 5, "Bursts of alerts");
+ABSL_FLAG(int32_t, burst, 1000, "Alerts per burst");
+ABSL_FLAG(int32_t, gap_ms, 5000, "Pause between bursts");
+ABSL_FLAG(int32_t, zones, 10, "Zones alert.jincheng.z01..");
+ABSL_FLAG(int32_t, p1_every, 10, "Every K-th alert is a P1");
+ABSL_FLAG(int32_t, window, 256, "Publishes outstanding at most");
+ABSL_FLAG(int32_t, body_bytes, 256, "Alert body size");
+ABSL_FLAG(int32_t, give_up_s, 120, "Stop retrying an alert after this long");
+ABSL_FLAG(std::string, id_prefix, "soak-", "Alert id prefix");
+ABSL_FLAG(std::string, report, "", "Where the published ids go (default: stdout)");
+ABSL_FLAG(int32_t, console_every_ms, 200,
+          "A second console publishes one P1 alert this often, each waiting for its PubAck, "
+          "for the whole run (0: none): the latency a dispatcher sees while the bursts load "
+          "the broker");
+ABSL_FLAG(std::string, console_report, "",
+          "Where the console writes '<unix ms sent> <PubAck ms or error>' per alert");
+
+namespace {
+
+struct Pending {
+  std::string id;
+  std::string zone;
+  zonecast::v1::Priority priority = zonecast::v1::P2;
+  absl::Time first_sent = absl::InfinitePast();
+  std::string last_error;
+};
+
+struct Outcome {
+  std::vector<Pending> published;
+  std::vector<Pending> failed;
+  std::map<zonecast::v1::Priority, std::vector<double>> puback_ms;
+  std::vector<double> console_ms;
+  uint64_t retries = 0;
+};
+
+zonecast::v1::Event AlertEvent(const Pending& p, int body_bytes) {
+  zonecast::v1::Event event;
+  zonecast::v1::Alert* alert = event.mutable_alert();
+  alert->set_alert_id(p.id);
+  alert->set_priority(p.priority);
+  alert->set_title("soak: person on the Lanhua bridge railing");
+  alert->set_body(std::string(static_cast<size_t>(body_bytes), 'x'));
+  return event;
+}
+
+// Publishes everything in `queue` with a window, retrying refusals.
+// `lock` guards `out` (the console thread adds to it too): held while the
+// client may run callbacks, released while sleeping.
+void PublishAll(zonecast::Client& client, std::deque<Pending> queue, Outcome& out,
+                std::unique_lock<std::mutex>& lock) {
+  const size_t window = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_window)));
+  const int body = absl::GetFlag(FLAGS_body_bytes);
+  const absl::Duration give_up = absl::Seconds(absl::GetFlag(FLAGS_give_up_s));
+  std::deque<Pending> retry;
+  while (!queue.empty() || !retry.empty() || client.outstanding_publishes() > 0) {
+    if (queue.empty() && !retry.empty()) {
+      absl::SleepFor(absl::Milliseconds(100));  // let a busy journal or a restart pass
+      queue.swap(retry);
+    }
+    lock.lock();
+    while (!queue.empty() && client.outstanding_publishes() < window) {
+      Pending p = std::move(queue.front());
+      queue.pop_front();
+      // Latency runs from the first send, retries included.
+      if (p.first_sent == absl::InfinitePast()) p.first_sent = absl::Now();
+      auto done = [&out, &retry, p, give_up](absl::StatusOr<zonecast::PublishResult> result) {
+        if (result.ok()) {
+          out.puback_ms[p.priority].push_back(
+              absl::ToDoubleMilliseconds(absl::Now() - p.first_sent));
+          out.published.push_back(p);
+          return;
+        }
+        Pending again = p;
+        again.last_error = std::string(result.status().message());
+        if (absl::Now() - p.first_sent > give_up) {
+          out.failed.push_back(std::move(again));
+        } else {
+          ++out.retries;
+          retry.push_back(std::move(again));
+        }
+      };
+      const std::string topic = "alert.jincheng." + p.zone;
+      absl::Status sent = client.PublishAsync(topic, AlertEvent(p, body), p.priority, done);
+      if (!sent.ok()) {
+        // No session right now (the broker restarts): try again shortly.
+        p.last_error = std::string(sent.message());
+        retry.push_back(std::move(p));
+        break;
+      }
+    }
+    (void)client.AwaitPubAcks(window > 1 ? window - 1 : 0, absl::Milliseconds(200));
+    if (queue.empty() && retry.empty()) (void)client.AwaitPubAcks(0, absl::Seconds(1));
+    lock.unlock();
+  }
+}
+
+// The second console: one P1 at a time, until `stop`. Its alerts count as
+// published too (they go to zone z01's terminals).
+void RunConsole(const std::string& broker, const std::atomic<bool>& stop, Outcome& out,
+                std::mutex& out_mutex) {
+  zonecast::ClientOptions options;
+  options.broker = broker;
+  options.role = zonecast::v1::CENTER;
+  options.unit_id = "soak-console";
+  options.request_timeout = absl::Seconds(10);
+  absl::StatusOr<std::unique_ptr<zonecast::Client>> client = zonecast::Client::Connect(options);
+  if (!client.ok()) {
+    std::cerr << "soak_center: console: " << client.status() << "\n";
+    return;
+  }
+  std::ofstream report;
+  if (!absl::GetFlag(FLAGS_console_report).empty())
+    report.open(absl::GetFlag(FLAGS_console_report));
+  const absl::Duration every = absl::Milliseconds(absl::GetFlag(FLAGS_console_every_ms));
+  for (int n = 0; !stop.load(); ++n) {
+    Pending p;
+    p.id = absl::StrCat(absl::GetFlag(FLAGS_id_prefix), "console-", n);
+    p.zone = "z01";
+    p.priority = zonecast::v1::P1;
+    p.first_sent = absl::Now();
+    // Retried with the same id until stored (a stall, a restart).
+    while (!stop.load()) {
+      absl::StatusOr<zonecast::PublishResult> result =
+          (*client)->Publish("alert.jincheng.z01", AlertEvent(p, 64), zonecast::v1::P1);
+      if (result.ok()) break;
+      p.last_error = std::string(result.status().message());
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    const double ms = absl::ToDoubleMilliseconds(absl::Now() - p.first_sent);
+    report << absl::ToUnixMillis(p.first_sent) << " " << ms << "\n";
+    {
+      std::lock_guard<std::mutex> lock(out_mutex);
+      out.published.push_back(p);
+      out.console_ms.push_back(ms);
+    }
+    absl::SleepFor(every);
+  }
+}
+
+double Percentile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t at = std::min(values.size() - 1, static_cast<size_t>(q * values.size()));
+  return values[at];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "soak_center --broker EP [--bursts B --burst N --gap_ms MS --report FILE]\n"
+      "The command center of bench/soak.sh: bursts of alerts, PubAck latency per priority.");
+  absl::ParseCommandLine(argc, argv);
+  zonecast::ClientOptions options;
+  options.broker = absl::GetFlag(FLAGS_broker);
+  options.role = zonecast::v1::CENTER;
+  options.unit_id = "soak-center";
+  options.request_timeout = absl::Seconds(10);
+  absl::StatusOr<std::unique_ptr<zonecast::Client>> client = zonecast::Client::Connect(options);
+  if (!client.ok()) {
+    std::cerr << "soak_center: " << client.status() << "\n";
+    return 1;
+  }
+  const int zones = std::max(1, absl::GetFlag(FLAGS_zones));
+  const int p1_every = std::max(1, absl::GetFlag(FLAGS_p1_every));
+  Outcome out;
+  std::mutex out_mutex;  // the console adds to `out` from its own thread
+  std::atomic<bool> stop_console{false};
+  std::thread console;
+  if (absl::GetFlag(FLAGS_console_every_ms) > 0) {
+    console = std::thread(RunConsole, options.broker, std::cref(stop_console), std::ref(out),
+                          std::ref(out_mutex));
+  }
+  int n = 0;
+  for (int burst = 0; burst < absl::GetFlag(FLAGS_bursts); ++burst) {
+    if (burst > 0) absl::SleepFor(absl::Milliseconds(absl::GetFlag(FLAGS_gap_ms)));
+    std::deque<Pending> queue;
+    for (int i = 0; i < absl::GetFlag(FLAGS_burst); ++i, ++n) {
+      Pending p;
+      p.id = absl::StrCat(absl::GetFlag(FLAGS_id_prefix), n);
+      p.zone = absl::StrFormat("z%02d", n % zones + 1);
+      p.priority = n % p1_every == 0 ? zonecast::v1::P1 : zonecast::v1::P2;
+      queue.push_back(std::move(p));
+    }
+    size_t p1_before = 0;
+    {
+      std::lock_guard<std::mutex> lock(out_mutex);
+      p1_before = out.puback_ms[zonecast::v1::P1].size();
+    }
+    {
+      // Callbacks add to `out` inside PublishAll: hold the lock across it,
+      // the console takes it only between its publishes.
+      std::unique_lock<std::mutex> lock(out_mutex, std::defer_lock);
+      PublishAll(**client, std::move(queue), out, lock);
+    }
+    const std::vector<double>& p1 = out.puback_ms[zonecast::v1::P1];
+    const std::vector<double> this_burst(p1.begin() + static_cast<ptrdiff_t>(p1_before), p1.end());
+    // One line per burst, flushed: the driver times its chaos by them.
+    std::cout << absl::StrFormat(
+                     "burst %d: %d acknowledged, %d failed, %d retries; P1 puback p99_ms=%.1f\n",
+                     burst + 1, out.published.size(), out.failed.size(), out.retries,
+                     Percentile(this_burst, 0.99))
+              << std::flush;
+  }
+  stop_console = true;
+  if (console.joinable()) console.join();
+  std::cout << absl::StrFormat("console P1 n=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n",
+                               out.console_ms.size(), Percentile(out.console_ms, 0.5),
+                               Percentile(out.console_ms, 0.99), Percentile(out.console_ms, 1.0));
+  for (const auto& [priority, values] : out.puback_ms) {
+    std::cout << absl::StrFormat("puback %s n=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n",
+                                 zonecast::v1::Priority_Name(priority), values.size(),
+                                 Percentile(values, 0.5), Percentile(values, 0.99),
+                                 Percentile(values, 1.0));
+  }
+  std::cout << "retries " << out.retries << "\n";
+  std::ofstream file;
+  const std::string report = absl::GetFlag(FLAGS_report);
+  if (!report.empty()) file.open(report);
+  std::ostream& sink = report.empty() ? std::cout : file;
+  for (const Pending& p : out.published) {
+    sink << "published " << p.id << " " << p.zone << " " << zonecast::v1::Priority_Name(p.priority)
+         << "\n";
+  }
+  for (const Pending& p : out.failed) {
+    sink << "failed " << p.id << " " << p.zone << " " << p.last_error << "\n";
+  }
+  return out.failed.empty() ? 0 : 1;
+}
