@@ -198,8 +198,9 @@ run_once() {
   done
   wait "$center_pid" || log "run $run: the center gave up on some alerts (see center.txt)"
   center_pid=""
-  # Let it settle: every terminal back (after the kill), then no copy
-  # awaiting RECEIVED for three seconds running (replays included).
+  # Let it settle: every terminal back (after the kill), then for three
+  # seconds running no terminal being replayed, nothing queued and no copy
+  # awaiting RECEIVED.
   local connected quiet=0
   connected=$(grep -h '^connected' "$run_dir"/terminals-*.log | awk '{c += $2} END {print c}')
   until [ "$(stat sessions)" -ge "$connected" ]; do
@@ -207,7 +208,12 @@ run_once() {
     sleep 1
   done
   while [ "$quiet" -lt 3 ] && [ "$SECONDS" -lt "$deadline" ]; do
-    if [ "$(stat pending_acks)" = 0 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    if [ "$(stat pending_acks)" = 0 ] && [ "$(stat sessions_replaying)" = 0 ] &&
+      [ "$(stat queued_messages)" = 0 ]; then
+      quiet=$((quiet + 1))
+    else
+      quiet=0
+    fi
     sleep 1
   done
   timeouts=$((timeouts + $(stat heartbeat_timeouts)))

@@ -107,6 +107,11 @@ void PublishAll(zonecast::Client& client, std::deque<Pending> queue, Outcome& ou
         }
         Pending again = p;
         again.last_error = std::string(result.status().message());
+        static absl::Time last_said = absl::InfinitePast();
+        if (absl::Now() - last_said > absl::Seconds(1)) {
+          std::cerr << "publish of " << p.id << " failed: " << result.status() << "\n";
+          last_said = absl::Now();
+        }
         if (absl::Now() - p.first_sent > give_up) {
           out.failed.push_back(std::move(again));
         } else {
@@ -118,8 +123,18 @@ void PublishAll(zonecast::Client& client, std::deque<Pending> queue, Outcome& ou
       absl::Status sent = client.PublishAsync(topic, AlertEvent(p, body), p.priority, done);
       if (!sent.ok()) {
         // No session right now (the broker restarts): try again shortly.
+        static absl::Time last_said = absl::InfinitePast();
+        if (absl::Now() - last_said > absl::Seconds(1)) {
+          std::cerr << "publish refused by the library: " << sent << "\n";
+          last_said = absl::Now();
+        }
         p.last_error = std::string(sent.message());
         retry.push_back(std::move(p));
+        // The rest wait too (the retry pass pauses first).
+        while (!queue.empty()) {
+          retry.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
         break;
       }
     }

@@ -32,8 +32,10 @@ void SnapshotBuilder::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   int64_t queued_messages = 0;
   int64_t queued_bytes = 0;
   int64_t slow = 0;
+  int64_t replaying = 0;
   loop_.sessions->ForEach([&](const Session& s) {
     ++by_role[s.role()];
+    replaying += s.replaying ? 1 : 0;
     queued_messages += static_cast<int64_t>(s.queue().messages());
     queued_bytes += static_cast<int64_t>(s.queue().bytes());
     slow += s.queue().slow() ? 1 : 0;
@@ -43,6 +45,7 @@ void SnapshotBuilder::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   gauges["sessions.terminal"] = by_role[v1::TERMINAL];
   gauges["sessions.probe"] = by_role[v1::PROBE];
   gauges["sessions_slow"] = slow;
+  gauges["sessions_replaying"] = replaying;
   gauges["queued_messages"] = queued_messages;
   gauges["queued_bytes"] = queued_bytes;
   gauges["subscriptions"] = static_cast<int64_t>(loop_.router->trie().subscription_count());

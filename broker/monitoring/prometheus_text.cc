@@ -239,6 +239,7 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
 constexpr std::pair<absl::string_view, absl::string_view> kGaugeHelp[] = {
     {"sessions", "Sessions online."},
     {"sessions_slow", "Sessions currently marked slow."},
+    {"sessions_replaying", "Terminals being replayed from the journal (live messages held)."},
     {"queued_messages", "Messages waiting in session queues."},
     {"queued_bytes", "Bytes waiting in session queues."},
     {"subscriptions", "Active subscriptions."},

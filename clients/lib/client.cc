@@ -163,6 +163,10 @@ struct Client::State {
     // will get no answer, so their callers hear it now and may publish again.
     FailAsync(absl::UnavailableError("the connection to the broker was reset; publish again"));
     try {
+      // Dropped at once, not lingered over: a stale Hello still queued there
+      // would reach a broker that came back after our new Hello, take our
+      // new session over and end this client.
+      if (socket.handle() != nullptr) socket.set(zmq::sockopt::linger, 0);
       socket = zmq::socket_t(context, zmq::socket_type::dealer);
       // A short linger lets the Goodbye out at close without hanging on a
       // dead broker.
@@ -261,6 +265,10 @@ struct Client::State {
   void LoseSession(absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     if (!connected) return;
     connected = false;
+    // A publish the lost session did not answer never will be (a restarted
+    // broker never read it): its caller hears so now and publishes again,
+    // with the same alert id, instead of waiting for ever.
+    FailAsync(absl::UnavailableError(absl::StrCat(kSessionLostPrefix, why, "; publish again")));
     inbox.push_back(
         Inbound{absl::UnavailableError(absl::StrCat(kSessionLostPrefix, why)), Message()});
   }
@@ -741,7 +749,12 @@ absl::Status Client::PublishAsync(const std::string& topic, v1::Event event, v1:
   State& s = *state_;
   AnnotatedLock lock(&s.mutex);
   if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
-  if (!s.connected) return absl::UnavailableError("not connected to the broker");
+  if (!s.connected) {
+    // Serve the connection first: a caller retrying in a loop holds the
+    // lock so often that the keeper could not take the Welcome in.
+    s.ServeIfDue();
+    if (!s.connected) return absl::UnavailableError("not connected to the broker");
+  }
   const uint64_t id = s.next_request_id++;
   s.async.emplace(id, std::move(done));
   if (!s.Send(s.SendOncePublishFrame(topic, std::move(event), priority, id), /*wait=*/true)) {
@@ -781,7 +794,10 @@ absl::Status Client::PublishNoAck(const std::string& topic, v1::Event event,
   State& s = *state_;
   AnnotatedLock lock(&s.mutex);
   if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
-  if (!s.connected) return absl::UnavailableError("not connected to the broker");
+  if (!s.connected) {
+    s.ServeIfDue();  // as in PublishAsync
+    if (!s.connected) return absl::UnavailableError("not connected to the broker");
+  }
   if (!s.Send(s.SendOncePublishFrame(topic, std::move(event), priority, 0), /*wait=*/true)) {
     return absl::UnavailableError("cannot send to the broker");
   }

@@ -1,6 +1,8 @@
 // Session and process lifecycle: a clean SIGTERM with sessions open, a unit
 // taking its session over from a stale connection, and clients facing a
 // broker that was killed.
+#include <signal.h>
+
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -273,6 +275,44 @@ TEST_F(LifecycleTest, TerminalSaysHelloAgainAndResubscribesAfterBrokerRestart) {
   std::optional<Message> got = NextDeliver(**terminal, absl::Seconds(5));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->event().alert().alert_id(), "after-restart");
+}
+
+// A publish the broker took into a connection and never answered (it was
+// killed, and a new one came up on the same port before the client noticed
+// the silence) is failed when the client learns its session is gone, so the
+// caller publishes it again rather than waiting for ever.
+TEST_F(LifecycleTest, AsyncPublishLostInARestartIsFailedNotKeptForever) {
+  std::unique_ptr<BrokerProcess> broker = Start();
+  ASSERT_NE(broker, nullptr);
+  const std::string endpoint = broker->endpoint();
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(endpoint.substr(endpoint.rfind(':') + 1), &port)) << endpoint;
+  ClientOptions options = TestClientOptions(endpoint, v1::CENTER, "center-async");
+  options.request_timeout = absl::Milliseconds(500);
+  auto center = Client::Connect(options);
+  ASSERT_TRUE(center.ok()) << center.status();
+
+  // Frozen, the broker takes the publish into its socket but never answers.
+  ASSERT_EQ(::kill(broker->pid(), SIGSTOP), 0);
+  absl::Status answer = absl::UnknownError("no answer yet");
+  ASSERT_TRUE(zonecast::testing::PublishAlertAsync(
+                  **center, "alert.jincheng.z03", MakeAlert("lost-in-restart", v1::P1),
+                  [&](absl::StatusOr<PublishResult> result) { answer = result.status(); })
+                  .ok());
+  absl::SleepFor(absl::Milliseconds(100));  // into the frozen broker's socket buffer
+  broker->Kill();
+  auto restarted = BrokerProcess::Start({absl::StrCat("--listen=tcp://127.0.0.1:", port)});
+  if (!restarted.ok()) {
+    GTEST_SKIP() << "port " << port << " was taken in between: " << restarted.status();
+  }
+  EXPECT_TRUE((*center)->AwaitPubAcks(0, absl::Seconds(10)).ok())
+      << "the lost publish is still outstanding";
+  EXPECT_EQ(answer.code(), absl::StatusCode::kUnavailable) << answer;
+  // Published again, it is stored by the new broker.
+  absl::StatusOr<PublishResult> again =
+      (*center)->PublishAlert("alert.jincheng.z03", MakeAlert("lost-in-restart", v1::P1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->duplicate());
 }
 
 }  // namespace

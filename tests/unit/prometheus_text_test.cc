@@ -316,9 +316,9 @@ TEST_F(PrometheusTextTest, PromtoolAcceptsEveryKnownCounterAndGauge) {
     (*snapshot.stats.mutable_counters())[name] = 1;
   }
   for (const char* name :
-       {"sessions", "sessions_slow", "queued_messages", "queued_bytes", "subscriptions",
-        "journal_bytes", "journal_segments", "journal_healthy", "durable_lag", "pending_acks",
-        "open_alerts", "last_seq", "recovery_ms", "recovery_damaged_segments",
+       {"sessions", "sessions_slow", "sessions_replaying", "queued_messages", "queued_bytes",
+        "subscriptions", "journal_bytes", "journal_segments", "journal_healthy", "durable_lag",
+        "pending_acks", "open_alerts", "last_seq", "recovery_ms", "recovery_damaged_segments",
         "journal_inflight_bytes", "recovery_losses"}) {
     (*snapshot.stats.mutable_gauges())[name] = 2;
   }
