@@ -773,8 +773,7 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
   // From the publisher's send: time spent in sockets and queues before the
   // loop read the frame counts too.
   if (publish.sent_unix_ms > 0 && publish.request_id != 0) {
-    latency_.OnPubAck(publish.topic, publish.priority, publish.sent_unix_ms,
-                      absl::ToUnixMillis(clock_.NowWall()));
+    latency_.OnPubAck(publish.seq, absl::ToUnixMillis(clock_.NowWall()));
   }
   for (const auto& [id, request] : publish.duplicates) {
     SendPubAck(id, request, publish.seq, publish.alert_id, /*duplicate=*/true, 0);

@@ -239,13 +239,8 @@ absl::Status Writer::Append(const std::vector<std::unique_ptr<Batch>>& group, si
   } else if (options_.fsync && ::fdatasync(active_fd_) != 0) {
     status = Errno("journal fdatasync", errno);
   }
-  AnnotatedLock lock(&mutex_);
-  if (options_.fsync && status.ok()) ++stats_.fsyncs;
   if (!status.ok()) {
-    ++stats_.failures;
-    stats_.last_error = std::string(status.message());
-    if (stats_.healthy) ZC_LOG(ERROR) << "journal unavailable: " << status.message();
-    stats_.healthy = false;
+    MarkFailed(status);
     // Cut away whatever part of the group reached the file: none of it is
     // acknowledged, and a later good write must not follow garbage.
     if (::ftruncate(active_fd_, static_cast<off_t>(active_size_)) != 0 ||
@@ -256,8 +251,9 @@ absl::Status Writer::Append(const std::vector<std::unique_ptr<Batch>>& group, si
     }
     return status;
   }
-  if (!stats_.healthy) ZC_LOG(INFO) << "journal writable again";
-  stats_.healthy = true;
+  AnnotatedLock lock(&mutex_);
+  if (options_.fsync) ++stats_.fsyncs;
+  MarkWritable("");
   active_size_ += bytes;
   if (!segments_.empty()) {
     segments_.back().bytes = active_size_;
@@ -307,8 +303,7 @@ absl::Status Writer::OpenSegment(uint64_t index, uint64_t first_seq, const std::
   ++stats_.segments_created;
   segments_.push_back(SegmentInfo{index, path, first_seq, active_size_, clock_.NowWall(),
                                   first_seq > 0 ? first_seq - 1 : 0});
-  if (!stats_.healthy) ZC_LOG(INFO) << "journal writable again: started " << path;
-  stats_.healthy = true;
+  MarkWritable(absl::StrCat(": started ", path));
   return absl::OkStatus();
 }
 
@@ -347,6 +342,11 @@ absl::Status Writer::WriteManifestOfSealed() {
   return WriteManifest(options_.journal_dir, manifest);
 }
 
+void Writer::MarkWritable(absl::string_view detail) {
+  if (!stats_.healthy) ZC_LOG(INFO) << "journal writable again" << detail;
+  stats_.healthy = true;
+}
+
 void Writer::MarkFailed(const absl::Status& status) {
   AnnotatedLock lock(&mutex_);
   ++stats_.failures;
@@ -363,8 +363,7 @@ absl::Status Writer::Probe() {
     return status;
   }
   AnnotatedLock lock(&mutex_);
-  if (!stats_.healthy) ZC_LOG(INFO) << "journal writable again";
-  stats_.healthy = true;
+  MarkWritable("");
   return absl::OkStatus();
 }
 

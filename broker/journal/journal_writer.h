@@ -147,6 +147,8 @@ class Writer {
   absl::Status WriteManifestOfSealed();
   // Counts a failure and makes the writer unhealthy with `status`.
   void MarkFailed(const absl::Status& status);
+  // A write or a new segment worked: healthy again (logged once).
+  void MarkWritable(absl::string_view detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // With no segment open or the disk refusing: tries a small synced write.
   absl::Status Probe();
   void ApplyRetention();

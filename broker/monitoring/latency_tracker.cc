@@ -65,14 +65,17 @@ void LatencyTracker::Record(LatencyStage stage, int priority, uint16_t zone, int
   by_zone[zone]->Record(nanos);
 }
 
-void LatencyTracker::OnPubAck(absl::string_view topic, v1::Priority priority, int64_t sent_unix_ms,
-                              int64_t now_unix_ms) {
-  int64_t millis = now_unix_ms - sent_unix_ms;
+void LatencyTracker::OnPubAck(uint64_t seq, int64_t now_unix_ms) {
+  // Zone and priority as OnDurable found them: the topic is not split twice.
+  auto it = messages_.find(seq);
+  if (it == messages_.end() || it->second.sent_unix_ms <= 0) return;
+  const Message& message = it->second;
+  int64_t millis = now_unix_ms - message.sent_unix_ms;
   if (millis < 0) {
     ++negative_cross_clock_;
     millis = 0;
   }
-  Record(LatencyStage::kPubAck, static_cast<uint8_t>(priority), ZoneId(topic), millis * 1'000'000);
+  Record(LatencyStage::kPubAck, message.priority, message.zone, millis * 1'000'000);
 }
 
 void LatencyTracker::OnDurable(uint64_t seq, absl::string_view topic, v1::Priority priority,

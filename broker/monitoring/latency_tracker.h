@@ -51,10 +51,9 @@ class LatencyTracker {
   // time for the response stages.
   void OnDurable(uint64_t seq, absl::string_view topic, v1::Priority priority, MonoNanos ingress,
                  MonoNanos durable, int64_t sent_unix_ms, bool alert);
-  // A durable publish was answered with its PubAck at `now_unix_ms`; the
-  // publisher sent it at `sent_unix_ms` (its clock).
-  void OnPubAck(absl::string_view topic, v1::Priority priority, int64_t sent_unix_ms,
-                int64_t now_unix_ms);
+  // The PubAck of durable message `seq` (after its OnDurable, whose
+  // sent_unix_ms it is measured from) went out at `now_unix_ms`.
+  void OnPubAck(uint64_t seq, int64_t now_unix_ms);
   // A copy of durable message `seq` went to the socket (any recipient).
   void OnSent(uint64_t seq, MonoNanos now);
   // A terminal's RECEIVED for a copy sent at `sent_at` (0 if unknown).

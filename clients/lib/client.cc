@@ -546,6 +546,14 @@ struct Client::State {
 
   absl::Status CheckUsable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) { return ended; }
 
+  // For calls that send without waiting: Unavailable without a session. The
+  // connection is served first, since a caller retrying such a call in a
+  // loop holds the lock so often that the keeper could not take a Welcome in.
+  absl::Status CheckConnected() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    if (!connected) ServeIfDue();
+    return connected ? absl::OkStatus() : absl::UnavailableError("not connected to the broker");
+  }
+
   absl::StatusOr<v1::Frame> Request(const v1::Frame& frame, uint64_t request_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     const absl::Time deadline = absl::Now() + options.request_timeout;
@@ -749,12 +757,7 @@ absl::Status Client::PublishAsync(const std::string& topic, v1::Event event, v1:
   State& s = *state_;
   AnnotatedLock lock(&s.mutex);
   if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
-  if (!s.connected) {
-    // Serve the connection first: a caller retrying in a loop holds the
-    // lock so often that the keeper could not take the Welcome in.
-    s.ServeIfDue();
-    if (!s.connected) return absl::UnavailableError("not connected to the broker");
-  }
+  if (absl::Status connected = s.CheckConnected(); !connected.ok()) return connected;
   const uint64_t id = s.next_request_id++;
   s.async.emplace(id, std::move(done));
   if (!s.Send(s.SendOncePublishFrame(topic, std::move(event), priority, id), /*wait=*/true)) {
@@ -794,10 +797,7 @@ absl::Status Client::PublishNoAck(const std::string& topic, v1::Event event,
   State& s = *state_;
   AnnotatedLock lock(&s.mutex);
   if (absl::Status usable = s.CheckUsable(); !usable.ok()) return usable;
-  if (!s.connected) {
-    s.ServeIfDue();  // as in PublishAsync
-    if (!s.connected) return absl::UnavailableError("not connected to the broker");
-  }
+  if (absl::Status connected = s.CheckConnected(); !connected.ok()) return connected;
   if (!s.Send(s.SendOncePublishFrame(topic, std::move(event), priority, 0), /*wait=*/true)) {
     return absl::UnavailableError("cannot send to the broker");
   }

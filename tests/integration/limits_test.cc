@@ -22,10 +22,11 @@ namespace v1 = zonecast::v1;
 using zonecast::Client;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectClient;
-using zonecast::testing::Counter;
+using zonecast::testing::CounterNow;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::MakePosition;
 using zonecast::testing::RawPeer;
+using zonecast::testing::WaitForCounter;
 
 constexpr char kRadio[] = "radio.jincheng.z03.jc-z03-v01";
 
@@ -33,12 +34,6 @@ std::unique_ptr<BrokerProcess> Start(std::vector<std::string> args) {
   auto broker = BrokerProcess::Start(std::move(args));
   EXPECT_TRUE(broker.ok()) << broker.status();
   return broker.ok() ? *std::move(broker) : nullptr;
-}
-
-uint64_t CounterOf(Client& client, const std::string& name) {
-  absl::StatusOr<v1::StatsSnapshot> stats = client.Stats();
-  EXPECT_TRUE(stats.ok()) << stats.status();
-  return stats.ok() ? Counter(*stats, name) : 0;
 }
 
 // A terminal over its publish rate is told RATE_LIMITED, publish by
@@ -77,8 +72,8 @@ TEST(LimitsTest, PublishRateHoldsButNeverForTheEmergencyButton) {
 
   auto center = ConnectClient(broker->endpoint(), v1::CENTER, "center-1");
   ASSERT_TRUE(center.ok()) << center.status();
-  EXPECT_EQ(CounterOf(**center, "publishes_rate_limited"), static_cast<uint64_t>(limited));
-  EXPECT_EQ(CounterOf(**center, "errors.RATE_LIMITED"), static_cast<uint64_t>(limited));
+  EXPECT_EQ(CounterNow(**center, "publishes_rate_limited"), static_cast<uint64_t>(limited));
+  EXPECT_EQ(CounterNow(**center, "errors.RATE_LIMITED"), static_cast<uint64_t>(limited));
   EXPECT_TRUE((*unit)->connected());
 }
 
@@ -97,7 +92,7 @@ TEST(LimitsTest, MaxSessionsRefusesNewOnesButNotATakeOver) {
   EXPECT_TRUE(absl::StartsWith(third.status().message(), "TOO_MANY_SESSIONS")) << third.status();
   auto moved = ConnectClient(broker->endpoint(), v1::TERMINAL, "jc-z03-v01");
   EXPECT_TRUE(moved.ok()) << moved.status();
-  EXPECT_EQ(CounterOf(**center, "sessions_refused"), 1u);
+  EXPECT_EQ(CounterNow(**center, "sessions_refused"), 1u);
 }
 
 // AddressSanitizer keeps freed memory in quarantine (256 MiB), so the
@@ -123,18 +118,6 @@ uint64_t RssBytes(pid_t pid) {
   return 0;
 }
 
-// Polls `name` until it reaches `at_least` (bounded); its last value.
-uint64_t WaitForCounter(Client& client, const std::string& name, uint64_t at_least,
-                        absl::Duration timeout = absl::Seconds(30)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  uint64_t value = CounterOf(client, name);
-  while (value < at_least && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(20));
-    value = CounterOf(client, name);
-  }
-  return value;
-}
-
 // A peer that sends bad frames and never reads what it is told: once its
 // unread replies reach --session_reply_bytes the errors it earns are
 // dropped and counted, and the broker's memory stays flat (with every
@@ -152,9 +135,9 @@ TEST(LimitsTest, ErrorFloodToAPeerThatNeverReadsKeepsMemoryFlat) {
   ASSERT_GT(rss_before, 0u);
   for (uint64_t i = 0; i < kFrames; ++i) flood.SendBytes(std::string(6, '\xff'));
   EXPECT_EQ(WaitForCounter(**center, "errors.MALFORMED_FRAME", kFrames), kFrames);
-  const uint64_t dropped = CounterOf(**center, "replies_dropped");
+  const uint64_t dropped = CounterNow(**center, "replies_dropped");
   EXPECT_GT(dropped, kFrames / 2) << "the errors of a peer that does not read were kept";
-  EXPECT_EQ(CounterOf(**center, "errors_sent") + dropped, kFrames);
+  EXPECT_EQ(CounterNow(**center, "errors_sent") + dropped, kFrames);
   const uint64_t rss_after = RssBytes(broker->pid());
   if (!kUnderAddressSanitizer) {
     EXPECT_LT(rss_after, rss_before + (32u << 20))
@@ -189,7 +172,7 @@ TEST(LimitsTest, HistoryPagesNobodyReadsEndTheSession) {
     reader.Send(frame);
   }
   EXPECT_EQ(WaitForCounter(**center, "sessions_cut_unread_replies", 1), 1u);
-  EXPECT_GT(CounterOf(**center, "history_requests_refused"), 0u);
+  EXPECT_GT(CounterNow(**center, "history_requests_refused"), 0u);
   if (!kUnderAddressSanitizer) {
     EXPECT_LT(RssBytes(broker->pid()), rss_before + (64u << 20));
   }

@@ -156,6 +156,24 @@ int64_t Gauge(const v1::StatsSnapshot& stats, const std::string& name) {
 
 int64_t Gauge(const v1::StatsReply& stats, const std::string& name) { return GaugeOf(stats, name); }
 
+uint64_t CounterNow(Client& client, const std::string& name) {
+  absl::StatusOr<v1::StatsSnapshot> stats = client.Stats();
+  EXPECT_TRUE(stats.ok()) << stats.status();
+  return stats.ok() ? CounterOf(*stats, name) : 0;
+}
+
+uint64_t WaitForCounter(Client& client, const std::string& name, uint64_t at_least,
+                        absl::Duration timeout) {
+  uint64_t value = 0;
+  WaitUntil(
+      [&] {
+        value = CounterNow(client, name);
+        return value >= at_least;
+      },
+      timeout);
+  return value;
+}
+
 bool WaitForGauge(Client& client, const std::string& name, int64_t value, absl::Duration timeout) {
   return WaitUntil(
       [&] {

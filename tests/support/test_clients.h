@@ -82,6 +82,14 @@ uint64_t Counter(const v1::StatsReply& stats, const std::string& name);
 int64_t Gauge(const v1::StatsSnapshot& stats, const std::string& name);
 int64_t Gauge(const v1::StatsReply& stats, const std::string& name);
 
+// Counter `name` of the broker now, from `client.Stats()` (0, and a test
+// failure, if the stats or the counter are missing).
+uint64_t CounterNow(Client& client, const std::string& name);
+// Polls `client.Stats()` until counter `name` reaches `at_least`, up to
+// `timeout`; returns its last value.
+uint64_t WaitForCounter(Client& client, const std::string& name, uint64_t at_least,
+                        absl::Duration timeout = absl::Seconds(30));
+
 // Polls `client.Stats()` until gauge `name` equals `value`, up to `timeout`.
 bool WaitForGauge(Client& client, const std::string& name, int64_t value,
                   absl::Duration timeout = absl::Seconds(5));

@@ -51,8 +51,10 @@ TEST(LatencyTrackerTest, EveryStageOfOneAlert) {
 // sockets before the loop read the frame is in it.
 TEST(LatencyTrackerTest, PubAckIsMeasuredFromThePublishersSend) {
   LatencyTracker tracker;
-  tracker.OnPubAck("alert.jincheng.z10", v1::P1, /*sent_unix_ms=*/1'000, /*now_unix_ms=*/1'750);
-  tracker.OnPubAck("alert.jincheng.z10", v1::P1, /*sent_unix_ms=*/2'000, /*now_unix_ms=*/1'990);
+  tracker.OnDurable(1, "alert.jincheng.z10", v1::P1, 1, 2, /*sent_unix_ms=*/1'000, false);
+  tracker.OnPubAck(1, /*now_unix_ms=*/1'750);
+  tracker.OnDurable(2, "alert.jincheng.z10", v1::P1, 1, 2, /*sent_unix_ms=*/2'000, false);
+  tracker.OnPubAck(2, /*now_unix_ms=*/1'990);
   const std::vector<LatencySeries> all = tracker.Series();
   const LatencySeries* s = Find(all, LatencyStage::kPubAck, 1, "z10");
   ASSERT_NE(s, nullptr);
