@@ -35,12 +35,15 @@ wait_for_quiet() {
   done
 }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+# free_port: a TCP port on 127.0.0.1 that no socket uses now. Drawn below
+# the kernel's ephemeral range, where thousands of client connections (the
+# soak's terminals, and those still closing) take their local ports.
 free_port() {
-  local p
+  local p low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   while :; do
-    p=$((20000 + RANDOM % 40000))
-    [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
+    p=$((10000 + RANDOM % (low - 10000)))
+    [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
   done
 }
 

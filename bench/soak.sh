@@ -25,7 +25,10 @@ usage: bench/soak.sh [options]
   --no-chaos       no stall, no kill: load only
   --stall-s S      how long the disk stalls (default 10)
   --lazy-every K   every K-th terminal reads only every 2 s (default 50; 0: none)
-  --short          200 terminals in 2 processes, 3 bursts of 1000, a 3 s stall (CI)
+  --library        terminals as libzonecast Clients (three threads each; the
+                   default speaks the wire protocol, many terminals per thread)
+  --short          200 library terminals in 2 processes, 3 bursts of 1000,
+                   a 3 s stall (CI)
   --build DIR      where the binaries are (default build-release, built first)
   --no-build       use DIR as it is
   --out DIR        keep the logs and reports of each run in DIR
@@ -39,7 +42,7 @@ EOF
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 terminals=10000 procs=10 bursts=5 burst=1000 runs=1 seed=1 chaos=1 stall_s=10 lazy_every=50
-build="" do_build=1 out="" max_minutes=20
+build="" do_build=1 out="" max_minutes=20 wire=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --terminals) terminals="$2"; shift 2 ;;
@@ -51,7 +54,8 @@ while [ $# -gt 0 ]; do
     --no-chaos) chaos=0; shift ;;
     --stall-s) stall_s="$2"; shift 2 ;;
     --lazy-every) lazy_every="$2"; shift 2 ;;
-    --short) terminals=200 procs=2 bursts=3 burst=1000 stall_s=3; shift ;;
+    --library) wire=0; shift ;;
+    --short) terminals=200 procs=2 bursts=3 burst=1000 stall_s=3 wire=0; shift ;;
     --build) build="$2"; shift 2 ;;
     --no-build) do_build=0; shift ;;
     --out) out="$2"; shift 2 ;;
@@ -80,11 +84,11 @@ if [ "$chaos" = 1 ] && [ ! -f "$shim" ]; then
   echo "soak: no $shim for the disk stall (cmake --build ... --target zonecast_stall_fsync)" >&2
   exit 1
 fi
-# Every terminal is a connection (and a few descriptors) on both sides, and
-# three threads in its process (the library's keeper, ZeroMQ's I/O and
-# reaper threads).
+# Every terminal is a connection (and a few descriptors) on both sides; a
+# library terminal is also three threads in its process (the library's
+# keeper, ZeroMQ's I/O and reaper threads).
 ulimit -n "$(ulimit -Hn)"
-if [ "$(cat /proc/sys/kernel/pid_max)" -lt $((terminals * 3 + 10000)) ]; then
+if [ "$wire" = 0 ] && [ "$(cat /proc/sys/kernel/pid_max)" -lt $((terminals * 3 + 10000)) ]; then
   if [ -w /proc/sys/kernel/pid_max ]; then
     log "raising kernel.pid_max to 4194304 for $terminals terminals' threads"
     echo 4194304 >/proc/sys/kernel/pid_max
@@ -155,6 +159,7 @@ run_once() {
     [ "$k" = $((procs - 1)) ] && count=$((terminals - per * (procs - 1)))
     "$build/bench/soak_terminals" --broker "tcp://127.0.0.1:$port" --terminals "$count" \
       --first_index $((k * per)) --lazy_every "$lazy_every" --report "$run_dir/terminals-$k.txt" \
+      --wire="$([ "$wire" = 1 ] && echo true || echo false)" --seed "$seed" \
       >"$run_dir/terminals-$k.log" 2>&1 &
     terminal_pids="$terminal_pids $!"
   done

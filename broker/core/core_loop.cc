@@ -17,6 +17,7 @@
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
 #include "routing/access_policy.h"
+#include "routing/deafness.h"
 #include "shared/handshake_monitor.h"
 #include "shared/protocol_version.h"
 #include "shared/request_ids.h"
@@ -207,7 +208,7 @@ void CoreLoop::Run(int stop_fd) {
   const size_t zap_item = auth_ != nullptr ? items.size() : SIZE_MAX;
   if (auth_ != nullptr) items.push_back({auth_->zap_socket().handle(), 0, ZMQ_POLLIN, 0});
   auto ready = [&items](size_t i) { return i < items.size() && (items[i].revents & ZMQ_POLLIN); };
-  auto on_durable = [this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); };
+  auto on_durable = [this](uint64_t seq, const absl::Status& status) { QueueStored(seq, status); };
   const MonoNanos heartbeat_period = static_cast<MonoNanos>(options_.heartbeat_ms) * 1'000'000;
   while (true) {
     const MonoNanos now = clock_.NowMono();
@@ -219,6 +220,7 @@ void CoreLoop::Run(int stop_fd) {
     }
     // A full peer pipe gives no writable event per peer, so retry soon.
     if (!blocked_.empty()) timeout_ms = std::min<long>(timeout_ms, 1);
+    if (!stored_p1_.empty() || !stored_rest_.empty()) timeout_ms = 0;
     // The socket is always read, also while the disk is slow: heartbeats,
     // acks and best-effort traffic go on, and durable publishes over the
     // journal's in-flight limit are answered STORAGE_BUSY (PublishDurable).
@@ -231,6 +233,8 @@ void CoreLoop::Run(int stop_fd) {
     }
     if (ready(1) && !OnSignals(stop_fd)) break;
     if (ready(2)) journal_->Complete(on_durable);
+    turn_fanout_ = 0;
+    RouteStoredPublishes(options_.fanout_per_turn);
     if (ready(3)) SendHistoryReplies();
     if (ready(4)) CountHandshakeFailures();
     if (ready(exchange_item)) {
@@ -269,7 +273,13 @@ bool CoreLoop::ReadBatch() {
   std::string routing_id;
   zmq::message_t body;
   int parts = 0;
-  for (size_t i = 0; i < options_.read_batch; ++i) {
+  // A turn also ends once its publishes were fanned out to
+  // --fanout_per_turn recipients: a window of alerts to crowded zones is
+  // then spread over turns, and between them PubAcks of what the disk
+  // already holds go out and the socket is read again (acks, heartbeats,
+  // a console's P1).
+  turn_fanout_ = 0;
+  for (size_t i = 0; i < options_.read_batch && turn_fanout_ < options_.fanout_per_turn; ++i) {
     if (!transport_->Receive(&routing_id, &body, &parts)) return true;
     HandleMessage(routing_id, body, parts);
   }
@@ -715,6 +725,23 @@ uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priori
   return AppendDurable(frame, alert_id).seq;
 }
 
+void CoreLoop::QueueStored(uint64_t seq, const absl::Status& status) {
+  const PendingPublish* found = pending_publishes_.Find(seq);
+  const bool p1 = found != nullptr && found->priority == v1::P1;
+  (p1 ? stored_p1_ : stored_rest_).emplace_back(seq, status);
+}
+
+void CoreLoop::RouteStoredPublishes(size_t budget) {
+  // P1 first: a console's P1 stored in the same batch as a window of P2s
+  // is routed and acknowledged before them.
+  while (turn_fanout_ < budget && (!stored_p1_.empty() || !stored_rest_.empty())) {
+    auto& queue = !stored_p1_.empty() ? stored_p1_ : stored_rest_;
+    auto [seq, status] = std::move(queue.front());
+    queue.pop_front();
+    OnDurable(seq, status);
+  }
+}
+
 void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
   PendingPublish* found = pending_publishes_.Find(seq);
   ZC_CHECK(found != nullptr) << "the journal completed seq " << seq << " that nobody appended";
@@ -842,6 +869,7 @@ size_t CoreLoop::RouteToSessions(const std::vector<SessionId>& recipients, const
     if (router_.Enqueue(*session, std::move(message))) ++accepted;
   }
   counters_.delivered += accepted;
+  turn_fanout_ += recipients.size();
   return accepted;
 }
 
@@ -1190,13 +1218,21 @@ void CoreLoop::OnTick() {
   v1::Frame beat;
   beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
   zmq::message_t beat_bytes = EncodeFrame(beat);
+  // Silent only up to the last time all input was read: frames waiting in
+  // the broker's own socket are not the peer's silence. Nor are those still
+  // in ZeroMQ's I/O thread or the kernel: while even the freshest sessions
+  // have not been heard for longer than a period, everyone gets that long.
+  silences_.clear();
+  sessions_.ForEach(
+      [&](Session& session) { silences_.push_back(input_drained_at_ - session.last_heard()); });
+  const MonoNanos grace = DeafnessGrace(silences_, period);
   sessions_.ForEach([&](Session& session) {
-    // Silent only up to the last time all input was read: frames waiting
-    // in the broker's own socket buffers are not the peer's silence.
-    if (input_drained_at_ - session.last_heard() > dead_after) {
+    const MonoNanos silence = input_drained_at_ - session.last_heard();
+    if (silence > dead_after + grace) {
       dead.push_back(&session);
       return;
     }
+    if (silence > dead_after) ++counters_.heartbeat_timeouts_deferred;
     // A session with a backlog is already hearing from us (or is blocked,
     // and then a heartbeat would not get through either).
     if (!session.queue().empty()) return;
@@ -1219,6 +1255,7 @@ void CoreLoop::Shutdown() {
   if (exchange_ != nullptr) exchange_->SetPhase(MonitoringExchange::Phase::kStopping, "SIGTERM");
   ZC_LOG(INFO) << "shutting down: " << sessions_.size() << " sessions";
   // Everything read so far is stored and acknowledged before we leave.
+  RouteStoredPublishes(SIZE_MAX);
   journal_->Close([this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); });
   FlushDirty();
   v1::Frame goodbye;

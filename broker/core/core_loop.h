@@ -129,6 +129,12 @@ class CoreLoop {
   // batch is on disk) for the caller to complete.
   PendingPublish& AppendDurable(v1::Frame& frame, const std::string& alert_id);
   // The journal stored seq (or failed to).
+  // The journal's report that `seq` is on disk (or failed), queued to be
+  // routed: fanning out a whole batch at once could take a turn seconds.
+  void QueueStored(uint64_t seq, const absl::Status& status);
+  // Routes and answers queued stored publishes, P1 first, until this turn's
+  // fan-out reaches `budget` recipients.
+  void RouteStoredPublishes(size_t budget);
   void OnDurable(uint64_t seq, const absl::Status& status);
   // Stored: route it, follow it (escalation, emergency), PubAck.
   void OnStored(const PendingPublish& publish);
@@ -217,7 +223,13 @@ class CoreLoop {
   std::vector<SessionId> to_cut_;               // sessions SendReply marked
   MonoNanos next_tick_ = 0;
   MonoNanos input_drained_at_ = 0;  // turn start when every waiting frame was read
-  MonoNanos last_redelivery_ = 0;   // turn start of the last redelivery slice
+  // Stored publishes not yet routed (QueueStored): P1s, and the rest in
+  // seq order.
+  std::deque<std::pair<uint64_t, absl::Status>> stored_p1_;
+  std::deque<std::pair<uint64_t, absl::Status>> stored_rest_;
+  size_t turn_fanout_ = 0;           // recipients of this turn's routed messages so far
+  std::vector<MonoNanos> silences_;  // OnTick's scratch: each session's time since heard
+  MonoNanos last_redelivery_ = 0;    // turn start of the last redelivery slice
   MonitoringExchange* exchange_;
   LatencyTracker latency_;
   ReceivedAlerts received_;  // which alerts each unit confirmed

@@ -61,6 +61,9 @@ ABSL_FLAG(uint64_t, max_inflight_bytes, 64 << 20,
 ABSL_FLAG(int32_t, pipe_hwm, 1000, "ZeroMQ per-peer send pipe size, in messages");
 ABSL_FLAG(uint64_t, match_cache_entries, 4096, "Topic match cache size; 0 disables it");
 ABSL_FLAG(uint64_t, read_batch, 512, "Frames read per core loop turn");
+ABSL_FLAG(uint64_t, fanout_per_turn, 16384,
+          "A core loop turn stops reading once the messages it routed reached this many "
+          "recipients; the rest is read next turn, after PubAcks and timers");
 ABSL_FLAG(uint64_t, redeliveries_per_turn, 1024,
           "Redeliveries per core loop turn at most; more wait for the next turn, after the "
           "socket was read again");
@@ -168,6 +171,7 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.pipe_hwm = absl::GetFlag(FLAGS_pipe_hwm);
   options.match_cache_entries = absl::GetFlag(FLAGS_match_cache_entries);
   options.read_batch = absl::GetFlag(FLAGS_read_batch);
+  options.fanout_per_turn = absl::GetFlag(FLAGS_fanout_per_turn);
   options.redeliveries_per_turn = absl::GetFlag(FLAGS_redeliveries_per_turn);
   options.ready_file = absl::GetFlag(FLAGS_ready_file);
   options.broker_id = absl::GetFlag(FLAGS_broker_id);

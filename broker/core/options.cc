@@ -112,6 +112,7 @@ absl::Status BrokerOptions::Validate() const {
     return absl::InvalidArgumentError("--session_expiry must be > 0");
   }
   if (read_batch < 1) return absl::InvalidArgumentError("--read_batch must be >= 1");
+  if (fanout_per_turn < 1) return absl::InvalidArgumentError("--fanout_per_turn must be >= 1");
   if (max_sessions < 1) return absl::InvalidArgumentError("--max_sessions must be >= 1");
   if (max_subscriptions_per_session < 1) {
     return absl::InvalidArgumentError("--max_subscriptions must be >= 1");

@@ -54,6 +54,9 @@ struct BrokerOptions {
   int pipe_hwm = 1000;  // ZeroMQ per-peer send pipe, in messages
   size_t match_cache_entries = 4096;
   size_t read_batch = 512;  // frames drained per loop turn
+  // Recipients the messages routed in one turn may reach before the turn
+  // stops reading: bounds a turn's work when each publish fans out wide.
+  size_t fanout_per_turn = 16384;
   // Deliveries redelivered (or dead-lettered) per loop turn at most, so a
   // burst of expired waits is spread over turns between reads.
   size_t redeliveries_per_turn = 1024;

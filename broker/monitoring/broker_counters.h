@@ -22,6 +22,7 @@ namespace zonecast {
   X(sessions_closed)                \
   X(session_takeovers)              \
   X(heartbeat_timeouts)             \
+  X(heartbeat_timeouts_deferred)    \
   X(peer_unreachable)               \
   X(published_durable)              \
   X(published_best_effort)          \

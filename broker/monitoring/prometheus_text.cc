@@ -173,6 +173,9 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"sessions_closed", "Sessions that ended, for any reason."},
     {"session_takeovers", "Sessions replaced by a new connection of the same unit."},
     {"heartbeat_timeouts", "Sessions closed because their heartbeats stopped."},
+    {"heartbeat_timeouts_deferred",
+     "Heartbeat judgements put off because the broker itself heard almost nobody (behind on "
+     "its input)."},
     {"peer_unreachable", "Sends that failed because the peer was gone."},
     {"published_durable", "Durable publishes accepted (journaled before the PubAck)."},
     {"published_best_effort", "Best-effort publishes accepted."},

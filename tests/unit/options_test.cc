@@ -94,6 +94,7 @@ TEST_F(BrokerOptionsTest, RejectsSessionQueueLimits) {
                 "--session_queue_hard_bytes");
   ExpectInvalid([](BrokerOptions& o) { o.pipe_hwm = 0; }, "--pipe_hwm");
   ExpectInvalid([](BrokerOptions& o) { o.read_batch = 0; }, "--read_batch");
+  ExpectInvalid([](BrokerOptions& o) { o.fanout_per_turn = 0; }, "--fanout_per_turn");
 }
 
 TEST_F(BrokerOptionsTest, RejectsJournalSizes) {

@@ -259,6 +259,7 @@ TEST_F(PrometheusTextTest, PromtoolAcceptsEveryKnownCounterAndGauge) {
                            "sessions_closed",
                            "session_takeovers",
                            "heartbeat_timeouts",
+                           "heartbeat_timeouts_deferred",
                            "peer_unreachable",
                            "published_durable",
                            "published_best_effort",
