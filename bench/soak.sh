@@ -31,6 +31,7 @@ usage: bench/soak.sh [options]
                    a 3 s stall (CI)
   --build DIR      where the binaries are (default build-release, built first)
   --no-build       use DIR as it is
+  --broker-args A  more zonecastd flags (one string, split on spaces)
   --out DIR        keep the logs and reports of each run in DIR
   --max_minutes M  give up a run after M minutes (default 20)
   -h, --help       this text
@@ -42,7 +43,7 @@ EOF
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 terminals=10000 procs=10 bursts=5 burst=1000 runs=1 seed=1 chaos=1 stall_s=10 lazy_every=50
-build="" do_build=1 out="" max_minutes=20 wire=1
+build="" do_build=1 out="" max_minutes=20 wire=1 broker_args=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --terminals) terminals="$2"; shift 2 ;;
@@ -58,6 +59,7 @@ while [ $# -gt 0 ]; do
     --short) terminals=200 procs=2 bursts=3 burst=1000 stall_s=3 wire=0; shift ;;
     --build) build="$2"; shift 2 ;;
     --no-build) do_build=0; shift ;;
+    --broker-args) broker_args="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --max_minutes) max_minutes="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -113,7 +115,7 @@ start_broker() {
   LD_PRELOAD="$preload" ZONECAST_STALL_FILE="$stall_file" \
     "$build/broker/zonecastd" --listen "tcp://127.0.0.1:$port" --http "127.0.0.1:$http_port" \
     --data_dir "$data" --ready_file "$run_dir/ready" --log_level warning \
-    --max_sessions $((terminals + 100)) >>"$run_dir/broker.log" 2>&1 &
+    --max_sessions $((terminals + 100)) $broker_args >>"$run_dir/broker.log" 2>&1 &
   broker_pid=$!
   for _ in $(seq 600); do
     grep -q '^zmq=' "$run_dir/ready" 2>/dev/null && return 0

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <optional>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -106,7 +107,15 @@ struct Client::State {
   absl::Time last_sent ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
   absl::Time last_hello ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
   absl::Duration heartbeat ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
+  // Unanswered Hellos are sent again after hello_retry, doubling up to
+  // kMaxHelloBackoff times it, each pause drawn from its upper half: a
+  // broker that comes back to thousands of terminals is not met by all of
+  // their Hellos at once, every second.
   absl::Duration hello_retry ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
+  absl::Time next_hello ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
+  int hellos_unanswered ABSL_GUARDED_BY(mutex) = 0;
+  std::minstd_rand jitter ABSL_GUARDED_BY(mutex){std::random_device{}()};
+  static constexpr int kMaxHelloBackoff = 8;
   uint32_t heartbeat_misses ABSL_GUARDED_BY(mutex) = 3;
   uint64_t resubscribe_request ABSL_GUARDED_BY(mutex) = 0;
   v1::Frame publish_scratch ABSL_GUARDED_BY(mutex);  // see SendOncePublishFrame
@@ -236,12 +245,24 @@ struct Client::State {
     hello->set_client_name(options.client_name);
     Send(frame);
     last_hello = absl::Now();
+    const int factor = std::min(1 << std::min(hellos_unanswered, 3), kMaxHelloBackoff);
+    ++hellos_unanswered;
+    next_hello = last_hello + RandomPause(hello_retry * factor / 2, hello_retry * factor);
+  }
+
+  // A pause drawn evenly from [low, high].
+  absl::Duration RandomPause(absl::Duration low, absl::Duration high)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    const int64_t span = absl::ToInt64Microseconds(high - low);
+    if (span <= 0) return low;
+    return low + absl::Microseconds(std::uniform_int_distribution<int64_t>(0, span)(jitter));
   }
 
   void OnWelcome(const v1::Welcome& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     const bool again = !welcome.session_id().empty();
     welcome = w;
     connected = true;
+    hellos_unanswered = 0;
     if (w.heartbeat_ms() > 0) heartbeat = absl::Milliseconds(w.heartbeat_ms());
     hello_retry = std::max(heartbeat, absl::Milliseconds(500));
     if (w.heartbeat_misses() > 0) heartbeat_misses = w.heartbeat_misses();
@@ -265,6 +286,9 @@ struct Client::State {
   void LoseSession(absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     if (!connected) return;
     connected = false;
+    // The first new Hello within half a retry period, at random: all the
+    // terminals of a broker that went silent notice it at about one time.
+    next_hello = absl::Now() + RandomPause(absl::ZeroDuration(), hello_retry / 2);
     // A publish the lost session did not answer never will be (a restarted
     // broker never read it): its caller hears so now and publishes again,
     // with the same alert id, instead of waiting for ever.
@@ -399,7 +423,7 @@ struct Client::State {
     if (superseded) return;
     if (!connected) {
       // No answer to the last Hello: start over on a fresh socket.
-      if (now - last_hello >= hello_retry) {
+      if (now >= next_hello) {
         if (last_hello != absl::InfinitePast()) (void)OpenSocket().ok();
         SendHello();
       }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -16,6 +17,8 @@
 #include "support/broker_process.h"
 #include "support/raw_peer.h"
 #include "support/test_clients.h"
+#include "zmq.hpp"
+#include "zmq_addon.hpp"
 #include "zonecast/client.h"
 
 namespace {
@@ -227,6 +230,44 @@ TEST_F(LifecycleTest, ConnectToKilledBrokerFailsWithinConnectTimeout) {
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_TRUE((*fresh)->connected());
   EXPECT_EQ((*fresh)->reconnects(), 0u);
+}
+
+TEST_F(LifecycleTest, UnansweredHellosBackOffWithJitter) {
+  // Something listens but never answers (a broker still recovering, a
+  // wrong port): the library's Hellos come ever further apart, not one a
+  // second, so thousands of terminals do not keep a returning broker busy.
+  zmq::context_t context(1);
+  zmq::socket_t silent(context, zmq::socket_type::router);
+  silent.bind("tcp://127.0.0.1:*");
+  const std::string endpoint = silent.get(zmq::sockopt::last_endpoint);
+
+  ClientOptions options = TestClientOptions(endpoint, v1::TERMINAL, "jc-z03-v07");
+  options.connect_timeout = absl::Seconds(7);
+  std::thread connecting([&] { EXPECT_FALSE(Client::Connect(options).ok()); });
+  int hellos = 0;
+  std::vector<absl::Time> arrivals;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    zmq::pollitem_t item{silent.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    if ((item.revents & ZMQ_POLLIN) == 0) continue;
+    std::vector<zmq::message_t> parts;
+    ASSERT_TRUE(zmq::recv_multipart(silent, std::back_inserter(parts)).has_value());
+    v1::Frame frame;
+    ASSERT_EQ(parts.size(), 2u);
+    ASSERT_TRUE(frame.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size())));
+    if (!frame.has_hello()) continue;
+    ++hellos;
+    arrivals.push_back(absl::Now());
+  }
+  connecting.join();
+  // Every second for 7 s would be 7 Hellos; doubling pauses from 0.5-1 s
+  // give 3 or 4.
+  EXPECT_GE(hellos, 2);
+  EXPECT_LE(hellos, 4);
+  ASSERT_GE(arrivals.size(), 3u);
+  EXPECT_GT(arrivals[2] - arrivals[1], arrivals[1] - arrivals[0])
+      << "the pause before the third Hello did not grow";
 }
 
 TEST_F(LifecycleTest, TerminalSaysHelloAgainAndResubscribesAfterBrokerRestart) {
