@@ -172,6 +172,12 @@ run_once() {
     done
   done
   log "run $run: $(cat "$run_dir"/terminals-*.log | grep -h '^connected' | awk '{c += $2} END {print c}') connected; sessions $(stat sessions)"
+  # Sessions a terminal gave up on while all of them first connected (a
+  # Hello retried on a fresh socket) time out too; they are no live
+  # terminal's, and are reported apart.
+  local connect_timeouts
+  connect_timeouts=$(stat heartbeat_timeouts)
+  timeouts=$((-connect_timeouts))
 
   "$build/bench/soak_center" --broker "tcp://127.0.0.1:$port" --bursts "$bursts" --burst "$burst" \
     --gap_ms 3000 --report "$run_dir/center.txt" --console_report "$run_dir/console.txt" \
@@ -248,10 +254,10 @@ run_once() {
   # P1 PubAck p99 of the first burst (no chaos yet) and over the whole run.
   local p1
   p1="P1 PubAck p99: burst publisher $(grep -o '^burst 1:.*p99_ms=[0-9.]*' "$run_dir/center.log" | grep -o '[0-9.]*$' || echo '?') ms in burst 1 (before any chaos), $(grep -o 'puback P1 .*p99_ms=[0-9.]*' "$run_dir/center.log" | grep -o '[0-9.]*$' || echo '?') ms over the run; lone console $(grep -o 'console P1 .*p99_ms=[0-9.]*' "$run_dir/center.log" | grep -o '[0-9.]*$' || echo '?') ms over the run (stall and restart included)"
-  printf 'run %d: delivered %d of %d (%s%%), alerts acknowledged %d, never acknowledged %d, heartbeat timeouts %d, session losses seen by terminals %d, %s, broker peak RSS %d MiB\n' \
+  printf 'run %d: delivered %d of %d (%s%%), alerts acknowledged %d, never acknowledged %d, heartbeat timeouts %d (and %d of sessions abandoned while connecting), session losses seen by terminals %d, %s, broker peak RSS %d MiB\n' \
     "$run" "$delivered" "$expected" \
     "$(awk -v d="$delivered" -v e="$expected" 'BEGIN {printf "%.2f", e ? 100 * d / e : 0}')" \
-    "$published" "$failed" "$timeouts" "$lost" "$p1" $((rss / 1024)) | tee -a "$root/summary.txt"
+    "$published" "$failed" "$timeouts" "$connect_timeouts" "$lost" "$p1" $((rss / 1024)) | tee -a "$root/summary.txt"
   [ "$delivered" = "$expected" ] && [ "$expected" -gt 0 ] && [ "$timeouts" = 0 ] && [ "$failed" = 0 ]
 }
 
