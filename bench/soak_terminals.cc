@@ -81,7 +81,7 @@ struct WireSession {
   std::unique_ptr<zmq::socket_t> socket;
   bool connected = false;   // welcomed
   bool subscribed = false;  // and its zone subscription confirmed
-  bool ended = false;       // taken over: never says Hello again
+  bool ended = false;       // key revoked: never says Hello again
   int hellos_unanswered = 0;
   uint64_t subscribe_request = 0;
   absl::Time last_heard = absl::InfinitePast();
@@ -342,6 +342,11 @@ class WireFleet {
             }
             return;
           case zonecast::v1::SESSION_TAKEN_OVER:
+            // Nobody else uses this unit id: what took over was this
+            // terminal's own stale Hello, from a socket it replaced, that
+            // reached the broker late. Take the session back.
+            Lose(i, now);
+            return;
           case zonecast::v1::KEY_REVOKED:
             w.ended = true;
             w.connected = false;

@@ -88,6 +88,12 @@ ABSL_FLAG(std::vector<std::string>, ack_wait, std::vector<std::string>({"1s", "2
 ABSL_FLAG(std::vector<std::string>, redelivery_backoff,
           std::vector<std::string>({"1s", "2s", "4s", "8s"}),
           "Waits after the 1st, 2nd, ... redelivery (the last one repeats)");
+ABSL_FLAG(double, redelivery_jitter, 0.25,
+          "Each wait for RECEIVED is stretched by up to this fraction, at random, so the copies "
+          "of a burst do not all come due together (0..1)");
+ABSL_FLAG(uint64_t, redeliveries_per_session_per_turn, 64,
+          "Redeliveries to one session per core loop turn at most; its other due copies wait "
+          "100 ms more");
 ABSL_FLAG(uint32_t, max_deliveries, 5,
           "Deliveries without RECEIVED after which a message goes to dlq.<city>.<zone>");
 ABSL_FLAG(absl::Duration, session_expiry, absl::Hours(24 * 7),
@@ -140,6 +146,8 @@ zonecast::BrokerOptions OptionsFromFlags() {
   zonecast::BrokerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.redelivery.max_deliveries = absl::GetFlag(FLAGS_max_deliveries);
+  options.redelivery.jitter = absl::GetFlag(FLAGS_redelivery_jitter);
+  options.redelivery.per_session_per_pass = absl::GetFlag(FLAGS_redeliveries_per_session_per_turn);
   options.session_expiry = absl::GetFlag(FLAGS_session_expiry);
   options.zones_path = absl::GetFlag(FLAGS_zones);
   options.keys_file = absl::GetFlag(FLAGS_keys_file);

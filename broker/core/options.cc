@@ -106,6 +106,12 @@ absl::Status BrokerOptions::Validate() const {
       return absl::InvalidArgumentError("--redelivery_backoff values must be > 0");
     }
   }
+  if (!(redelivery.jitter >= 0 && redelivery.jitter <= 1)) {
+    return absl::InvalidArgumentError("--redelivery_jitter must be between 0 and 1");
+  }
+  if (redelivery.per_session_per_pass < 1) {
+    return absl::InvalidArgumentError("--redeliveries_per_session_per_turn must be >= 1");
+  }
   if (redelivery.max_deliveries < 1)
     return absl::InvalidArgumentError("--max_deliveries must be >= 1");
   if (session_expiry <= absl::ZeroDuration()) {

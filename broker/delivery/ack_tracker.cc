@@ -29,9 +29,16 @@ void AckTracker::OnSent(SessionId session, uint64_t seq, MonoNanos now) {
   const absl::Duration wait = delivery.delivery_count <= 1
                                   ? policy_.AckWait(delivery.priority)
                                   : policy_.Backoff(delivery.delivery_count - 1);
-  delivery.due = now + absl::ToInt64Nanoseconds(wait);
+  delivery.due = now + Jittered(wait);
   delivery.sent_at = now;
   timers_.Schedule(delivery.due, it->first);
+}
+
+MonoNanos AckTracker::Jittered(absl::Duration wait) {
+  const MonoNanos nanos = absl::ToInt64Nanoseconds(wait);
+  if (policy_.jitter <= 0) return nanos;
+  const auto extra = static_cast<MonoNanos>(static_cast<double>(nanos) * policy_.jitter);
+  return nanos + std::uniform_int_distribution<MonoNanos>(0, extra)(random_);
 }
 
 std::optional<MonoNanos> AckTracker::OnReceived(SessionId session, uint64_t seq) {

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,7 +70,9 @@ class AckTracker {
   // kRedeliver: delivery_count was incremented; the caller queues it again
   // (with seq and ack_tracked set) and its next wait starts when it is sent. kDeadLetter: it
   // reached max_deliveries and is no longer tracked. At most `limit` waits
-  // are looked at (the earliest); the rest stay due for the next call.
+  // are looked at (the earliest); the rest stay due for the next call. A
+  // session's redeliveries past the policy's per_session_per_pass are put
+  // off by kPostpone (counted in postponed()).
   template <typename Fn>
   void Expire(MonoNanos now, Fn&& fn, size_t limit = SIZE_MAX);
 
@@ -77,12 +80,22 @@ class AckTracker {
   uint64_t LowestPending(SessionId session) const;
 
   MonoNanos NextDue() const { return timers_.NextDue(); }
+  uint64_t postponed() const { return postponed_; }
   size_t pending() const { return pending_.size(); }
   const RedeliveryPolicy& policy() const { return policy_; }
 
  private:
   using Key = std::pair<SessionId, uint64_t>;
+  // How long a redelivery over a session's share of one pass waits.
+  static constexpr MonoNanos kPostpone = 100'000'000;
+
+  // `wait` stretched by the policy's jitter.
+  MonoNanos Jittered(absl::Duration wait);
+
   RedeliveryPolicy policy_;
+  std::minstd_rand random_;  // fixed seed: runs repeat
+  uint64_t postponed_ = 0;
+  absl::flat_hash_map<SessionId, size_t> pass_counts_;  // Expire's scratch
   absl::flat_hash_map<Key, PendingDelivery> pending_;
   absl::flat_hash_map<SessionId, absl::flat_hash_set<uint64_t>> by_session_;
   TimerQueue<Key> timers_;
@@ -90,12 +103,20 @@ class AckTracker {
 
 template <typename Fn>
 void AckTracker::Expire(MonoNanos now, Fn&& fn, size_t limit) {
+  const bool per_session = policy_.per_session_per_pass != SIZE_MAX;
+  pass_counts_.clear();
   timers_.PopDue(
       now,
       [&](const Key& key, MonoNanos due) {
         auto it = pending_.find(key);
         if (it == pending_.end() || it->second.due != due) return;  // acked or rescheduled
         PendingDelivery& delivery = it->second;
+        if (per_session && ++pass_counts_[key.first] > policy_.per_session_per_pass) {
+          delivery.due = now + kPostpone;
+          timers_.Schedule(delivery.due, key);
+          ++postponed_;
+          return;
+        }
         if (delivery.delivery_count >= policy_.max_deliveries) {
           PendingDelivery dead = std::move(delivery);
           pending_.erase(it);

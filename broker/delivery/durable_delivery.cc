@@ -127,6 +127,7 @@ void DurableDelivery::OnClosed(const Session& session) {
 }
 
 void DurableDelivery::ExpireDeliveries(size_t budget) {
+  const uint64_t postponed = tracker_.postponed();
   tracker_.Expire(
       parts_.clock->NowMono(),
       [&](AckTracker::Action action, PendingDelivery& d) {
@@ -137,6 +138,7 @@ void DurableDelivery::ExpireDeliveries(size_t budget) {
         }
       },
       budget);
+  parts_.counters->redeliveries_postponed += tracker_.postponed() - postponed;
 }
 
 void DurableDelivery::Redeliver(PendingDelivery& d) {

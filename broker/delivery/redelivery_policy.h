@@ -3,6 +3,7 @@
 // confirmed with RECEIVED is sent again, and when it is given up
 // (ARCHITECTURE.md, delivery contract 5).
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -20,6 +21,14 @@ struct RedeliveryPolicy {
                                          absl::Seconds(8)};
   // Deliveries without RECEIVED after which the message is dead-lettered.
   uint32_t max_deliveries = 5;
+  // Each wait is stretched by up to this fraction of itself, at random, so
+  // that the copies of a burst, sent together, do not all come due in the
+  // same turn (the broker sets 0.25; 0 keeps waits exact).
+  double jitter = 0;
+  // Redeliveries to one session in one pass at most; its other due copies
+  // wait a little longer, so one terminal that stopped acking does not take
+  // a whole turn's redelivery budget from the others.
+  size_t per_session_per_pass = SIZE_MAX;
 
   absl::Duration AckWait(v1::Priority priority) const;
   absl::Duration Backoff(uint32_t redeliveries) const;

@@ -352,7 +352,7 @@ void HistoryReader::Replay(const ReplayRequest& request) {
 
 void HistoryReader::ScanPublishes(uint64_t from_seq,
                                   const std::function<bool(const journal::PublishRecord&)>& fn) {
-  ScanJournalPublishes(segments_(), from_seq, fn);
+  index_.Scan(segments_(), from_seq, fn);
 }
 
 void ScanJournalPublishes(const std::vector<journal::SegmentInfo>& segments, uint64_t from_seq,

@@ -22,6 +22,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "journal/journal_writer.h"
+#include "journal/publish_index.h"
 #include "protocol/session_id.h"
 #include "shared/annotated_mutex.h"
 #include "zmq.hpp"
@@ -103,6 +104,7 @@ class HistoryReader {
   void Emit(SessionId session, v1::Frame& frame, bool last);
 
   SegmentSource segments_;
+  PublishIndex index_;  // the history thread's; kept between scans
   int event_fd_ = -1;
   std::thread thread_;
   AnnotatedMutex mutex_;

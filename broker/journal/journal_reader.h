@@ -57,6 +57,14 @@ class SegmentScanner {
   // used) without claiming it. False if there is none.
   bool ResyncPastDamage();
 
+  // Goes on from `offset`, the end of good records an earlier scan of the
+  // same (append-only) segment reached: a reader that keeps what it read
+  // checks only what was appended since.
+  void SkipTo(uint64_t offset) {
+    if (stopped_ || offset <= offset_ || offset > data_.size()) return;
+    offset_ = good_bytes_ = offset;
+  }
+
  private:
   // The problem with a record at `offset`, or empty if it is good. Sets
   // *size to its framed size when good.

@@ -46,6 +46,7 @@ namespace zonecast {
   X(replays_started)                \
   X(replayed)                       \
   X(redelivered)                    \
+  X(redeliveries_postponed)         \
   X(dead_lettered)                  \
   X(sessions_expired)               \
   X(escalations)                    \

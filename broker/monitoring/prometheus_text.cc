@@ -201,6 +201,8 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"replays_started", "Replays from the journal started."},
     {"replayed", "Messages sent again from the journal."},
     {"redelivered", "Durable messages redelivered after no RECEIVED ack."},
+    {"redeliveries_postponed",
+     "Redeliveries put off because their session had its share of the loop turn."},
     {"dead_lettered", "Durable messages given up after the last redelivery."},
     {"sessions_expired", "Durable sessions expired after being away too long."},
     {"escalations", "Alerts escalated because nobody responded in time."},

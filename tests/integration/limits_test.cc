@@ -1,6 +1,8 @@
 // Limits against abuse on the real zonecastd: each exceeded limit is an
 // Error with its own code and a counter, the session stays up, and an
 // officer's emergency button is never held back.
+#include <signal.h>
+
 #include <fstream>
 #include <memory>
 #include <string>
@@ -163,6 +165,10 @@ TEST(LimitsTest, HistoryPagesNobodyReadsEndTheSession) {
   RawPeer reader(broker->endpoint(), /*receive_hwm=*/1, /*receive_buffer_bytes=*/4096);
   ASSERT_TRUE(reader.Hello(v1::CENTER, "center-reader"));
   const uint64_t rss_before = RssBytes(broker->pid());
+  // Stopped while the requests go out, the broker reads them in one go, as
+  // from a peer sending faster than it is answered (else a fast history
+  // thread may answer each before the next arrives, and none is refused).
+  ASSERT_EQ(::kill(broker->pid(), SIGSTOP), 0);
   for (uint64_t id = 1; id <= 400; ++id) {
     v1::Frame frame;
     v1::HistoryRequest* request = frame.mutable_history_request();
@@ -171,6 +177,8 @@ TEST(LimitsTest, HistoryPagesNobodyReadsEndTheSession) {
     request->set_limit(1000);
     reader.Send(frame);
   }
+  absl::SleepFor(absl::Milliseconds(200));  // let the frames reach its socket buffer
+  ASSERT_EQ(::kill(broker->pid(), SIGCONT), 0);
   EXPECT_EQ(WaitForCounter(**center, "sessions_cut_unread_replies", 1), 1u);
   EXPECT_GT(CounterNow(**center, "history_requests_refused"), 0u);
   if (!kUnderAddressSanitizer) {

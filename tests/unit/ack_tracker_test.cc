@@ -6,6 +6,8 @@
 #include "delivery/ack_tracker.h"
 
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -474,6 +476,71 @@ TEST_F(AckTrackerTest, LowestPendingIsTheSmallestUnacknowledgedSeq) {
   ASSERT_TRUE(tracker_.OnReceived(1, 30));
   EXPECT_EQ(tracker_.LowestPending(1), 0u);
   EXPECT_EQ(tracker_.LowestPending(2), 5u);
+}
+
+}  // namespace
+}  // namespace zonecast
+
+namespace zonecast {
+namespace {
+
+TEST(AckTrackerJitterTest, WaitsAreStretchedWithinTheJitterAndSpread) {
+  RedeliveryPolicy policy;
+  policy.jitter = 0.25;
+  AckTracker tracker(policy);
+  const MonoNanos start = 1'000'000'000;
+  const MonoNanos wait = absl::ToInt64Nanoseconds(policy.AckWait(v1::P1));
+  const std::string bytes = "deliver";
+  zmq::message_t frame(bytes.data(), bytes.size());
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    tracker.OnDelivered(1, seq, "alert.jincheng.z03", "", v1::P1, frame, 1, start);
+    tracker.OnSent(1, seq, start);
+  }
+  std::set<MonoNanos> dues;
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    const PendingDelivery* d = tracker.Find(1, seq);
+    ASSERT_NE(d, nullptr);
+    EXPECT_GE(d->due, start + wait) << "a wait was shortened";
+    EXPECT_LE(d->due, start + wait + wait / 4) << "a wait was stretched past the jitter";
+    dues.insert(d->due);
+  }
+  // 200 copies sent together come due at (nearly) 200 different times.
+  EXPECT_GT(dues.size(), 150u);
+}
+
+TEST(AckTrackerJitterTest, OneSessionGetsItsShareOfAPassAndTheRestLater) {
+  RedeliveryPolicy policy;
+  policy.per_session_per_pass = 3;
+  AckTracker tracker(policy);
+  const std::string bytes = "deliver";
+  zmq::message_t frame(bytes.data(), bytes.size());
+  const MonoNanos start = 1'000'000'000;
+  // Session 1 has 10 copies due, session 2 has 2.
+  for (uint64_t seq = 1; seq <= 10; ++seq) {
+    tracker.OnDelivered(1, seq, "alert.jincheng.z03", "", v1::P1, frame, 1, start);
+    tracker.OnSent(1, seq, start);
+  }
+  for (uint64_t seq = 11; seq <= 12; ++seq) {
+    tracker.OnDelivered(2, seq, "alert.jincheng.z03", "", v1::P1, frame, 1, start);
+    tracker.OnSent(2, seq, start);
+  }
+  const MonoNanos due = start + absl::ToInt64Nanoseconds(policy.AckWait(v1::P1));
+  std::map<SessionId, int> redelivered;
+  tracker.Expire(due, [&](AckTracker::Action action, PendingDelivery& d) {
+    EXPECT_EQ(action, AckTracker::Action::kRedeliver);
+    ++redelivered[d.session];
+  });
+  EXPECT_EQ(redelivered[1], 3);
+  EXPECT_EQ(redelivered[2], 2) << "the other session's copies waited behind the first's";
+  EXPECT_EQ(tracker.postponed(), 7u);
+  // The postponed ones come due a little later, still as first redeliveries.
+  EXPECT_GT(tracker.NextDue(), due);
+  redelivered.clear();
+  tracker.Expire(tracker.NextDue(), [&](AckTracker::Action, PendingDelivery& d) {
+    EXPECT_EQ(d.delivery_count, 2u);
+    ++redelivered[d.session];
+  });
+  EXPECT_EQ(redelivered[1], 3);
 }
 
 }  // namespace

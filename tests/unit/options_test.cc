@@ -95,6 +95,9 @@ TEST_F(BrokerOptionsTest, RejectsSessionQueueLimits) {
   ExpectInvalid([](BrokerOptions& o) { o.pipe_hwm = 0; }, "--pipe_hwm");
   ExpectInvalid([](BrokerOptions& o) { o.read_batch = 0; }, "--read_batch");
   ExpectInvalid([](BrokerOptions& o) { o.fanout_per_turn = 0; }, "--fanout_per_turn");
+  ExpectInvalid([](BrokerOptions& o) { o.redelivery.jitter = 1.5; }, "--redelivery_jitter");
+  ExpectInvalid([](BrokerOptions& o) { o.redelivery.per_session_per_pass = 0; },
+                "--redeliveries_per_session_per_turn");
 }
 
 TEST_F(BrokerOptionsTest, RejectsJournalSizes) {

@@ -283,6 +283,7 @@ TEST_F(PrometheusTextTest, PromtoolAcceptsEveryKnownCounterAndGauge) {
                            "replays_started",
                            "replayed",
                            "redelivered",
+                           "redeliveries_postponed",
                            "dead_lettered",
                            "sessions_expired",
                            "escalations",
