@@ -28,6 +28,7 @@
 #include <array>
 #include <csignal>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -169,7 +170,11 @@ void ReadRange(std::vector<Terminal>& all, size_t begin, size_t end, absl::Time 
 class WireFleet {
  public:
   WireFleet(std::vector<Terminal>& all, std::string broker, uint32_t seed)
-      : all_(all), broker_(std::move(broker)), rng_(seed), epoll_(epoll_create1(EPOLL_CLOEXEC)) {
+      : all_(all),
+        broker_(std::move(broker)),
+        rng_(seed),
+        epoll_(epoll_create1(EPOLL_CLOEXEC)),
+        queued_(all.size(), false) {
     // A replaced socket counts until ZeroMQ's reaper has closed it: room
     // for a few generations of every terminal's socket.
     context_.set(zmq::ctxopt::max_sockets, static_cast<int>(all.size()) * 8 + 64);
@@ -252,13 +257,20 @@ class WireFleet {
     MarkIfReadable(i);
   }
 
+  // Puts socket i in line to be read, once.
+  void MarkReady(size_t i) {
+    if (queued_[i]) return;
+    queued_[i] = true;
+    ready_.push_back(i);
+  }
+
   // A ZeroMQ socket's descriptor signals only changes: any call on the
   // socket may take in frames without the descriptor saying so again, so
   // after each one the socket is asked, and read on the next turn if it
   // holds frames.
   void MarkIfReadable(size_t i) {
     try {
-      if ((all_[i].wire.socket->get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) ready_.push_back(i);
+      if ((all_[i].wire.socket->get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) MarkReady(i);
     } catch (const zmq::error_t&) {
       // Judged again on the next call.
     }
@@ -384,7 +396,15 @@ class WireFleet {
   void Maintain(size_t i, absl::Time now) {
     WireSession& w = all_[i].wire;
     if (w.ended) return;
-    if (w.connected && now - w.last_heard > w.heartbeat * w.heartbeat_misses) Lose(i, now);
+    if (w.connected && now - w.last_heard > w.heartbeat * w.heartbeat_misses) {
+      // Frames waiting unread are this process being behind, not a silent
+      // broker (the library judges the same way).
+      if ((w.socket->get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) {
+        w.last_heard = now;
+      } else {
+        Lose(i, now);
+      }
+    }
     if (!w.connected) {
       if (now >= w.next_hello) SendHello(i, now);
       return;
@@ -405,18 +425,13 @@ class WireFleet {
     const int n =
         epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), ready_.empty() ? 10 : 0);
     const absl::Time now = absl::Now();
-    std::vector<size_t> work;
-    work.swap(ready_);
-    for (int k = 0; k < n; ++k) work.push_back(static_cast<size_t>(events[k].data.u64));
-    // At most ~4,096 frames a turn, so heartbeats go out on time however
-    // much arrives; the sockets not reached are read first next turn.
-    size_t budget = 64;
-    for (size_t k = 0; k < work.size(); ++k) {
-      const size_t i = work[k];
-      if (budget-- == 0) {
-        ready_.insert(ready_.end(), work.begin() + static_cast<std::ptrdiff_t>(k), work.end());
-        break;
-      }
+    for (int k = 0; k < n; ++k) MarkReady(static_cast<size_t>(events[k].data.u64));
+    // At most 64 sockets of 64 frames a turn, so heartbeats go out on time
+    // however much arrives; the others wait in line for the next turns.
+    for (int budget = 64; budget > 0 && !ready_.empty(); --budget) {
+      const size_t i = ready_.front();
+      ready_.pop_front();
+      queued_[i] = false;
       Terminal& t = all_[i];
       if (t.wire.socket == nullptr) continue;
       if (respect_lazy && t.lazy) {
@@ -444,7 +459,8 @@ class WireFleet {
   std::mt19937 rng_;
   zmq::context_t context_{1};
   const int epoll_;
-  std::vector<size_t> ready_;  // sockets known to hold frames
+  std::deque<size_t> ready_;   // sockets known to hold frames, in line to be read
+  std::vector<bool> queued_;   // by terminal: in ready_
   zonecast::v1::Frame frame_;  // reused for every frame read
   std::string scratch_;        // reused for every frame sent
   uint64_t next_request_ = 0;
