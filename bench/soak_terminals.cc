@@ -496,7 +496,9 @@ void WriteReport(const std::vector<Terminal>& all, int zones, std::ostream& out)
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Runs the terminals; main() turns a ZeroMQ failure (no descriptors left,
+// a bad endpoint) into a message and exit status 1.
+int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "soak_terminals --broker EP --terminals N --first_index K [--report FILE]\n"
       "One process's share of bench/soak.sh's patrol terminals.");
@@ -567,4 +569,13 @@ int main(int argc, char** argv) {
   // Library clients say Goodbye as they go; wire terminals just close
   // (the broker notices the silence, as with a terminal switched off).
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "soak_terminals: " << e.what() << "\n";
+    return 1;
+  }
 }
