@@ -358,11 +358,7 @@ void HistoryReader::ScanPublishes(uint64_t from_seq,
 void ScanJournalPublishes(const std::vector<journal::SegmentInfo>& segments, uint64_t from_seq,
                           const std::function<bool(const journal::PublishRecord&)>& fn) {
   for (size_t i = 0; i < segments.size(); ++i) {
-    // A segment whose successor starts at or below from_seq holds nothing newer.
-    if (i + 1 < segments.size() && segments[i + 1].first_seq != 0 &&
-        segments[i + 1].first_seq <= from_seq) {
-      continue;
-    }
+    if (journal::SegmentEndsBefore(segments, i, from_seq)) continue;
     const std::string data = ReadPrefix(segments[i].path, segments[i].bytes);
     journal::SegmentScanner scanner(data);
     journal::ScannedRecord record;

@@ -64,6 +64,14 @@ struct SegmentInfo {
   uint64_t last_seq = 0;  // highest publish seq inside (or first_seq - 1)
 };
 
+// True if segments[i] (in index order) holds no publish with seq >=
+// from_seq: its successor starts at or below from_seq.
+inline bool SegmentEndsBefore(const std::vector<SegmentInfo>& segments, size_t i,
+                              uint64_t from_seq) {
+  return i + 1 < segments.size() && segments[i + 1].first_seq != 0 &&
+         segments[i + 1].first_seq <= from_seq;
+}
+
 struct WriterOptions {
   std::string journal_dir;
   uint64_t segment_bytes = 64ull << 20;

@@ -74,11 +74,7 @@ void PublishIndex::Scan(const std::vector<journal::SegmentInfo>& segments, uint6
     }
   }
   for (size_t i = 0; i < segments.size(); ++i) {
-    // A segment whose successor starts at or below from_seq holds nothing newer.
-    if (i + 1 < segments.size() && segments[i + 1].first_seq != 0 &&
-        segments[i + 1].first_seq <= from_seq) {
-      continue;
-    }
+    if (journal::SegmentEndsBefore(segments, i, from_seq)) continue;
     Segment& segment = segments_[segments[i].path];
     if (!Refresh(segments[i], &segment)) continue;
     const auto first =

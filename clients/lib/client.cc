@@ -108,14 +108,14 @@ struct Client::State {
   absl::Time last_hello ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
   absl::Duration heartbeat ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
   // Unanswered Hellos are sent again after hello_retry, doubling up to
-  // kMaxHelloBackoff times it, each pause drawn from its upper half: a
+  // eight times it, each pause drawn from its upper half: a
   // broker that comes back to thousands of terminals is not met by all of
   // their Hellos at once, every second.
   absl::Duration hello_retry ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
   absl::Time next_hello ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
   int hellos_unanswered ABSL_GUARDED_BY(mutex) = 0;
   std::minstd_rand jitter ABSL_GUARDED_BY(mutex){std::random_device{}()};
-  static constexpr int kMaxHelloBackoff = 8;
+  static constexpr int kHelloBackoffDoublings = 3;  // up to 8x hello_retry
   uint32_t heartbeat_misses ABSL_GUARDED_BY(mutex) = 3;
   uint64_t resubscribe_request ABSL_GUARDED_BY(mutex) = 0;
   v1::Frame publish_scratch ABSL_GUARDED_BY(mutex);  // see SendOncePublishFrame
@@ -245,7 +245,7 @@ struct Client::State {
     hello->set_client_name(options.client_name);
     Send(frame);
     last_hello = absl::Now();
-    const int factor = std::min(1 << std::min(hellos_unanswered, 3), kMaxHelloBackoff);
+    const int factor = 1 << std::min(hellos_unanswered, kHelloBackoffDoublings);
     ++hellos_unanswered;
     next_hello = last_hello + RandomPause(hello_retry * factor / 2, hello_retry * factor);
   }
