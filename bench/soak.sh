@@ -25,6 +25,8 @@ usage: bench/soak.sh [options]
   --no-chaos       no stall, no kill: load only
   --stall-s S      how long the disk stalls (default 10)
   --lazy-every K   every K-th terminal reads only every 2 s (default 50; 0: none)
+  --no-dispatch    the center on the terminals' endpoint (default: on the
+                   broker's --dispatch_listen consoles' endpoint)
   --library        terminals as libzonecast Clients (three threads each; the
                    default speaks the wire protocol, many terminals per thread)
   --short          200 library terminals in 2 processes, 3 bursts of 1000,
@@ -43,7 +45,7 @@ EOF
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 terminals=10000 procs=10 bursts=5 burst=1000 runs=1 seed=1 chaos=1 stall_s=10 lazy_every=50
-build="" do_build=1 out="" max_minutes=20 wire=1 broker_args=""
+build="" do_build=1 out="" max_minutes=20 wire=1 broker_args="" dispatch=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --terminals) terminals="$2"; shift 2 ;;
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --no-chaos) chaos=0; shift ;;
+    --no-dispatch) dispatch=0; shift ;;
     --stall-s) stall_s="$2"; shift 2 ;;
     --lazy-every) lazy_every="$2"; shift 2 ;;
     --library) wire=0; shift ;;
@@ -112,8 +115,11 @@ start_broker() {
   rm -f "$run_dir/ready"
   local preload=""
   [ "$chaos" = 1 ] && preload="$shim"
+  local lanes=()
+  [ "$dispatch" = 1 ] && lanes=(--dispatch_listen "tcp://127.0.0.1:$dispatch_port")
   LD_PRELOAD="$preload" ZONECAST_STALL_FILE="$stall_file" \
-    "$build/broker/zonecastd" --listen "tcp://127.0.0.1:$port" --http "127.0.0.1:$http_port" \
+    "$build/broker/zonecastd" --listen "tcp://127.0.0.1:$port" "${lanes[@]}" \
+    --http "127.0.0.1:$http_port" \
     --data_dir "$data" --ready_file "$run_dir/ready" --log_level warning \
     --max_sessions $((terminals + 100)) $broker_args >>"$run_dir/broker.log" 2>&1 &
   broker_pid=$!
@@ -149,7 +155,9 @@ run_once() {
   run_dir="$root/run-$run"
   mkdir -p "$run_dir"
   data="$run_dir/data" stall_file="$run_dir/stall"
-  port="$(free_port)" http_port="$(free_port)"
+  port="$(free_port)" http_port="$(free_port)" dispatch_port="$(free_port)"
+  local center_endpoint="tcp://127.0.0.1:$port"
+  [ "$dispatch" = 1 ] && center_endpoint="tcp://127.0.0.1:$dispatch_port"
   local timeouts=0 rss=0 deadline=$((SECONDS + max_minutes * 60))
   start_broker || return 1
 
@@ -159,7 +167,9 @@ run_once() {
   for k in $(seq 0 $((procs - 1))); do
     local count=$per
     [ "$k" = $((procs - 1)) ] && count=$((terminals - per * (procs - 1)))
-    "$build/bench/soak_terminals" --broker "tcp://127.0.0.1:$port" --terminals "$count" \
+    # Niced: on one small machine the simulated terminals (separate devices
+    # in the field) would otherwise take the CPU the broker under test needs.
+    nice -n 10 "$build/bench/soak_terminals" --broker "tcp://127.0.0.1:$port" --terminals "$count" \
       --first_index $((k * per)) --lazy_every "$lazy_every" --report "$run_dir/terminals-$k.txt" \
       --wire="$([ "$wire" = 1 ] && echo true || echo false)" --seed "$seed" \
       >"$run_dir/terminals-$k.log" 2>&1 &
@@ -179,7 +189,7 @@ run_once() {
   connect_timeouts=$(stat heartbeat_timeouts)
   timeouts=$((-connect_timeouts))
 
-  "$build/bench/soak_center" --broker "tcp://127.0.0.1:$port" --bursts "$bursts" --burst "$burst" \
+  "$build/bench/soak_center" --broker "$center_endpoint" --bursts "$bursts" --burst "$burst" \
     --gap_ms 3000 --report "$run_dir/center.txt" --console_report "$run_dir/console.txt" \
     >"$run_dir/center.log" 2>&1 &
   center_pid=$!

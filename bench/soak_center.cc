@@ -78,6 +78,14 @@ zonecast::v1::Event AlertEvent(const Pending& p, int body_bytes) {
   return event;
 }
 
+// Takes in the acks (and anything else) that arrived, as a center's wall
+// does: the broker sends each alert's publisher every ack of it, and a
+// center that left them unread would hold its own PubAcks up behind them.
+void ReadAcks(zonecast::Client& client) {
+  while (client.Next(absl::ZeroDuration()).ok()) {
+  }
+}
+
 // Publishes everything in `queue` with a window, retrying refusals.
 // `lock` guards `out` (the console thread adds to it too): held while the
 // client may run callbacks, released while sleeping.
@@ -139,7 +147,9 @@ void PublishAll(zonecast::Client& client, std::deque<Pending> queue, Outcome& ou
       }
     }
     (void)client.AwaitPubAcks(window > 1 ? window - 1 : 0, absl::Milliseconds(200));
+    ReadAcks(client);
     if (queue.empty() && retry.empty()) (void)client.AwaitPubAcks(0, absl::Seconds(1));
+    ReadAcks(client);
     lock.unlock();
   }
 }
@@ -184,6 +194,7 @@ void RunConsole(const std::string& broker, const std::atomic<bool>& stop, Outcom
     if (!stored) break;
     const double ms = absl::ToDoubleMilliseconds(absl::Now() - p.first_sent);
     report << absl::ToUnixMillis(p.first_sent) << " " << ms << "\n";
+    ReadAcks(**client);
     {
       std::lock_guard<std::mutex> lock(out_mutex);
       out.published.push_back(p);

@@ -28,7 +28,8 @@ namespace zonecast {
 CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringExchange* exchange)
     : options_(std::move(options)),
       clock_(clock),
-      context_(1),
+      // The dispatch lane gets an I/O thread of its own (Transport).
+      context_(options_.dispatch_listen.empty() ? 1 : 2),
       router_(sessions_, counters_, options_.match_cache_entries,
               options_.max_subscriptions_per_session),
       exchange_(exchange) {
@@ -78,6 +79,7 @@ absl::Status CoreLoop::Start() {
                                                options_.session_expiry);
   TransportOptions transport_options;
   transport_options.endpoint = options_.listen;
+  transport_options.dispatch_endpoint = options_.dispatch_listen;
   transport_options.send_hwm = options_.pipe_hwm;
   transport_options.max_message_bytes = options_.TransportMaxBytes();
   if (absl::Status status = OpenAuditLog(); !status.ok()) return status;
@@ -86,6 +88,9 @@ absl::Status CoreLoop::Start() {
   if (!transport.ok()) return transport.status();
   transport_ = std::move(transport).value();
   ZC_LOG(INFO) << "listening on " << transport_->endpoint();
+  if (transport_->has_dispatch()) {
+    ZC_LOG(INFO) << "dispatch consoles on " << transport_->dispatch_endpoint();
+  }
   next_tick_ = clock_.NowMono();
   started_at_ = next_tick_;
   snapshots_ = std::make_unique<SnapshotBuilder>(
@@ -100,7 +105,8 @@ absl::Status CoreLoop::Start() {
   }
   // Last: whoever waits for the ready file may send and probe at once.
   if (!options_.ready_file.empty()) {
-    return WriteReadyFile(options_.ready_file, options_.http, transport_->endpoint());
+    return WriteReadyFile(options_.ready_file, options_.http, transport_->endpoint(),
+                          transport_->dispatch_endpoint());
   }
   return absl::OkStatus();
 }
@@ -173,9 +179,9 @@ void CoreLoop::AnswerHandshakes() {
   }
 }
 
-void CoreLoop::CountHandshakeFailures() {
+void CoreLoop::CountHandshakeFailures(Transport::Lane lane) {
   while (true) {
-    switch (NextHandshakeFailure(transport_->events())) {
+    switch (NextHandshakeFailure(transport_->events(lane))) {
       case HandshakeFailure::kNone:
         return;
       case HandshakeFailure::kMechanism:
@@ -195,14 +201,20 @@ void CoreLoop::CountHandshakeFailures() {
 
 void CoreLoop::Run(int stop_fd) {
   ZC_CHECK(transport_ != nullptr) << "Run() before a successful Start()";
+  using Lane = Transport::Lane;
   std::vector<zmq::pollitem_t> items = {
-      {transport_->socket().handle(), 0, ZMQ_POLLIN, 0},
+      {transport_->socket(Lane::kMain).handle(), 0, ZMQ_POLLIN, 0},
       {nullptr, stop_fd, ZMQ_POLLIN, 0},
       {nullptr, journal_->completion_fd(), ZMQ_POLLIN, 0},
       {nullptr, history_->reply_fd(), ZMQ_POLLIN, 0},
-      {transport_->events().handle(), 0, ZMQ_POLLIN, 0},
+      {transport_->events(Lane::kMain).handle(), 0, ZMQ_POLLIN, 0},
   };
   // Optional parts poll after the fixed ones; SIZE_MAX: absent.
+  const size_t dispatch_item = transport_->has_dispatch() ? items.size() : SIZE_MAX;
+  if (transport_->has_dispatch()) {
+    items.push_back({transport_->socket(Lane::kDispatch).handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({transport_->events(Lane::kDispatch).handle(), 0, ZMQ_POLLIN, 0});
+  }
   const size_t exchange_item = exchange_ != nullptr ? items.size() : SIZE_MAX;
   if (exchange_ != nullptr) items.push_back({nullptr, exchange_->request_fd(), ZMQ_POLLIN, 0});
   const size_t zap_item = auth_ != nullptr ? items.size() : SIZE_MAX;
@@ -231,12 +243,14 @@ void CoreLoop::Run(int stop_fd) {
       ZC_LOG(ERROR) << "poll failed: " << e.what();
       break;
     }
+    turn_now_ = clock_.NowMono();  // when this turn's frames go out
     if (ready(1) && !OnSignals(stop_fd)) break;
     if (ready(2)) journal_->Complete(on_durable);
     turn_fanout_ = 0;
     RouteStoredPublishes(options_.fanout_per_turn);
     if (ready(3)) SendHistoryReplies();
-    if (ready(4)) CountHandshakeFailures();
+    if (ready(4)) CountHandshakeFailures(Lane::kMain);
+    if (ready(dispatch_item + 1)) CountHandshakeFailures(Lane::kDispatch);
     if (ready(exchange_item)) {
       if (std::optional<uint32_t> parts = exchange_->TakeRequest()) {
         ShareSnapshot(/*to_subscribers=*/false, *parts);
@@ -246,7 +260,10 @@ void CoreLoop::Run(int stop_fd) {
     if (ready(zap_item)) AnswerHandshakes();
     // Liveness counts only silence we could have heard: once every frame
     // that had arrived was read (see OnTick).
-    const bool drained = !ready(0) || ReadBatch();
+    // The consoles' lane first: a dispatcher's P1 waits for no terminal.
+    turn_fanout_ = 0;
+    if (ready(dispatch_item)) (void)ReadBatch(Lane::kDispatch);
+    const bool drained = !ready(0) || ReadBatch(Lane::kMain);
     if (drained) input_drained_at_ = now;
     if (!to_cut_.empty()) CutSessions();
     // Redelivery in slices, and only once the acks that have arrived were
@@ -269,7 +286,7 @@ void CoreLoop::Run(int stop_fd) {
   Shutdown();
 }
 
-bool CoreLoop::ReadBatch() {
+bool CoreLoop::ReadBatch(Transport::Lane lane) {
   std::string routing_id;
   zmq::message_t body;
   int parts = 0;
@@ -278,9 +295,8 @@ bool CoreLoop::ReadBatch() {
   // then spread over turns, and between them PubAcks of what the disk
   // already holds go out and the socket is read again (acks, heartbeats,
   // a console's P1).
-  turn_fanout_ = 0;
   for (size_t i = 0; i < options_.read_batch && turn_fanout_ < options_.fanout_per_turn; ++i) {
-    if (!transport_->Receive(&routing_id, &body, &parts)) return true;
+    if (!transport_->Receive(lane, &routing_id, &body, &parts)) return true;
     HandleMessage(routing_id, body, parts);
   }
   return false;
@@ -459,6 +475,15 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   }
   if (absl::Status status = CheckHello(hello); !status.ok()) {
     SendError(routing_id, same_connection, status, 0);
+    return;
+  }
+  if (hello.role() == v1::TERMINAL && Transport::LaneOf(routing_id) == Transport::Lane::kDispatch) {
+    // Thousands of terminals there would put the consoles back in line.
+    SendError(routing_id, same_connection,
+              ProtocolError(v1::PERMISSION_DENIED,
+                            "this is the consoles' endpoint (--dispatch_listen): terminals "
+                            "connect to the broker's --listen endpoint"),
+              0);
     return;
   }
   // A repeated Hello on one connection restarts its session; a new
@@ -820,6 +845,9 @@ void CoreLoop::SendPubAck(SessionId session_id, uint64_t request_id, uint64_t se
   ack->set_duplicate(duplicate);
   ack->set_recipients(static_cast<uint32_t>(recipients));
   SendControl(*session, reply);
+  // Out now, ahead of the fan-out this turn queued for thousands of
+  // terminals: the publisher waits for it.
+  if (!session->blocked) FlushSession(*session);
 }
 
 size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
@@ -1163,6 +1191,7 @@ void CoreLoop::FlushSession(Session& session) {
     switch (result) {
       case Transport::SendResult::kSent: {
         ++counters_.frames_sent;
+        session.last_sent = turn_now_;
         if (seq != 0) {
           const MonoNanos now = clock_.NowMono();
           if (ack_tracked) durable_->OnSent(session.id(), seq, now);
@@ -1234,12 +1263,15 @@ void CoreLoop::OnTick() {
     }
     if (silence > dead_after) ++counters_.heartbeat_timeouts_deferred;
     // A session with a backlog is already hearing from us (or is blocked,
-    // and then a heartbeat would not get through either).
-    if (!session.queue().empty()) return;
+    // and then a heartbeat would not get through either); one sent a frame
+    // within the period heard from us too. In an alert burst that spares
+    // thousands of sends in one turn.
+    if (!session.queue().empty() || now - session.last_sent < period) return;
     zmq::message_t copy;
     copy.copy(beat_bytes);
     if (transport_->Send(session.routing_id(), copy) == Transport::SendResult::kSent) {
       ++counters_.frames_sent;
+      session.last_sent = now;
     }
   });
   for (Session* session : dead) {

@@ -67,7 +67,7 @@ class CoreLoop {
  private:
   // Reads up to read_batch frames and handles them; true if the socket had
   // no more.
-  bool ReadBatch();
+  bool ReadBatch(Transport::Lane lane);
   // Decodes one message and hands it to its handler.
   void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
   // With a keys file: the key's identity, and the socket's handshake
@@ -79,7 +79,7 @@ class CoreLoop {
   void Audit(absl::string_view event, absl::string_view identity, v1::Role role,
              absl::string_view address, absl::string_view detail,
              absl::string_view public_key = "");
-  void CountHandshakeFailures();
+  void CountHandshakeFailures(Transport::Lane lane);
   // Answers libzmq's questions about client keys; audits the refused ones.
   void AnswerHandshakes();
   void Dispatch(Session& session, v1::Frame& frame);
@@ -227,6 +227,7 @@ class CoreLoop {
   // seq order.
   std::deque<std::pair<uint64_t, absl::Status>> stored_p1_;
   std::deque<std::pair<uint64_t, absl::Status>> stored_rest_;
+  MonoNanos turn_now_ = 0;           // this turn's clock, after its poll
   size_t turn_fanout_ = 0;           // recipients of this turn's routed messages so far
   std::vector<MonoNanos> silences_;  // OnTick's scratch: each session's time since heard
   MonoNanos last_redelivery_ = 0;    // turn start of the last redelivery slice

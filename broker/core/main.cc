@@ -31,6 +31,10 @@
 
 ABSL_FLAG(std::string, listen, "tcp://127.0.0.1:7400",
           "ZeroMQ endpoint to bind; tcp://127.0.0.1:* picks a free port (see --ready_file)");
+ABSL_FLAG(std::string, dispatch_listen, "",
+          "Optional ZeroMQ endpoint for the center's consoles only (no terminals): read ahead "
+          "of --listen every turn, so a dispatcher's P1 never waits behind thousands of "
+          "terminals' acks; empty: none");
 ABSL_FLAG(std::string, data_dir, "./var/zonecast", "Directory of the journal (created if absent)");
 ABSL_FLAG(std::string, http, "127.0.0.1:7480",
           "HOST:PORT of the monitoring HTTP endpoint (/metrics, /readyz, /v1/...); port 0 picks "
@@ -61,7 +65,7 @@ ABSL_FLAG(uint64_t, max_inflight_bytes, 64 << 20,
 ABSL_FLAG(int32_t, pipe_hwm, 1000, "ZeroMQ per-peer send pipe size, in messages");
 ABSL_FLAG(uint64_t, match_cache_entries, 4096, "Topic match cache size; 0 disables it");
 ABSL_FLAG(uint64_t, read_batch, 512, "Frames read per core loop turn");
-ABSL_FLAG(uint64_t, fanout_per_turn, 16384,
+ABSL_FLAG(uint64_t, fanout_per_turn, 4096,
           "A core loop turn stops reading once the messages it routed reached this many "
           "recipients; the rest is read next turn, after PubAcks and timers");
 ABSL_FLAG(uint64_t, redeliveries_per_turn, 1024,
@@ -145,6 +149,7 @@ constexpr char kUsage[] =
 zonecast::BrokerOptions OptionsFromFlags() {
   zonecast::BrokerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.dispatch_listen = absl::GetFlag(FLAGS_dispatch_listen);
   options.redelivery.max_deliveries = absl::GetFlag(FLAGS_max_deliveries);
   options.redelivery.jitter = absl::GetFlag(FLAGS_redelivery_jitter);
   options.redelivery.per_session_per_pass = absl::GetFlag(FLAGS_redeliveries_per_session_per_turn);
@@ -342,7 +347,7 @@ absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> StartMonitoring(
   options->http = (*server)->endpoint();
   ZC_LOG(INFO) << "monitoring on http://" << options->http << "/";
   if (!options->ready_file.empty()) {
-    if (absl::Status status = zonecast::WriteReadyFile(options->ready_file, options->http, "");
+    if (absl::Status status = zonecast::WriteReadyFile(options->ready_file, options->http, "", "");
         !status.ok()) {
       return status;
     }

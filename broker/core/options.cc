@@ -29,13 +29,25 @@ bool IsLoopbackHostPort(absl::string_view host_port) {
   return octets == 4;
 }
 
+namespace {
+
+bool IsZeroMqEndpoint(absl::string_view endpoint) {
+  return absl::StartsWith(endpoint, "tcp://") || absl::StartsWith(endpoint, "ipc://") ||
+         absl::StartsWith(endpoint, "inproc://");
+}
+
+}  // namespace
+
 // One independent check per option, in the order of the flags: long, but
 // flat, and each refusal names its flag.
 absl::Status BrokerOptions::Validate() const {
-  if (!absl::StartsWith(listen, "tcp://") && !absl::StartsWith(listen, "ipc://") &&
-      !absl::StartsWith(listen, "inproc://")) {
+  if (!IsZeroMqEndpoint(listen)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--listen '", listen, "' is not a ZeroMQ endpoint (tcp://HOST:PORT)"));
+  }
+  if (!dispatch_listen.empty() && !IsZeroMqEndpoint(dispatch_listen)) {
+    return absl::InvalidArgumentError(absl::StrCat("--dispatch_listen '", dispatch_listen,
+                                                   "' is not a ZeroMQ endpoint (tcp://HOST:PORT)"));
   }
   if (keys_file.empty() != key_file.empty()) {
     return absl::InvalidArgumentError(
@@ -47,6 +59,11 @@ absl::Status BrokerOptions::Validate() const {
         " without --keys_file: anyone who reaches it could read and publish alerts unencrypted. "
         "Give --keys_file and --key_file (see README, Security), listen on 127.0.0.1, or pass "
         "--insecure"));
+  }
+  if (!dispatch_listen.empty() && !secure() && !insecure && !IsLoopbackEndpoint(dispatch_listen)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("refusing to listen on ", dispatch_listen,
+                     " (--dispatch_listen) without --keys_file: see --listen"));
   }
   if (!http.empty() && http != "off" && http_token.empty() && !insecure &&
       !IsLoopbackHostPort(http)) {

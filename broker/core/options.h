@@ -29,6 +29,10 @@ struct BrokerOptions {
   // ephemeral port (tests); the bound endpoint is logged and written to
   // ready_file.
   std::string listen = "tcp://127.0.0.1:7400";
+  // Optional second endpoint for the center's consoles (no terminals): read
+  // ahead of `listen` every turn, so a dispatcher's P1 never waits in line
+  // behind thousands of terminals' acks. Empty: none.
+  std::string dispatch_listen;
   std::string http = "127.0.0.1:7480";  // monitoring endpoint (HTTP), HOST:PORT
   // Bearer token the HTTP endpoint asks of every request but /healthz (read
   // from --http_token_file); alert data is served only with it.
@@ -56,7 +60,7 @@ struct BrokerOptions {
   size_t read_batch = 512;  // frames drained per loop turn
   // Recipients the messages routed in one turn may reach before the turn
   // stops reading: bounds a turn's work when each publish fans out wide.
-  size_t fanout_per_turn = 16384;
+  size_t fanout_per_turn = 4096;
   // Deliveries redelivered (or dead-lettered) per loop turn at most, so a
   // burst of expired waits is spread over turns between reads.
   size_t redeliveries_per_turn = 1024;

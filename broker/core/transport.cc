@@ -6,44 +6,59 @@
 
 namespace zonecast {
 
+Transport::Socket Transport::BindOne(zmq::context_t& context, const TransportOptions& options,
+                                     const std::string& endpoint, uint64_t io_thread) {
+  zmq::socket_t socket(context, zmq::socket_type::router);
+  // Connections accepted on this endpoint are served by this I/O thread of
+  // the context (when it has that many).
+  socket.set(zmq::sockopt::affinity, io_thread);
+  socket.set(zmq::sockopt::router_mandatory, 1);
+  socket.set(zmq::sockopt::sndhwm, options.send_hwm);
+  socket.set(zmq::sockopt::rcvhwm, options.receive_hwm);
+  socket.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
+  socket.set(zmq::sockopt::linger, 0);
+  if (!options.curve_secret_key.empty()) {
+    socket.set(zmq::sockopt::curve_server, 1);
+    socket.set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
+    socket.set(zmq::sockopt::zap_domain, "zonecast");
+  }
+  zmq::socket_t events = MonitorHandshakes(context, socket);
+  socket.bind(endpoint);
+  std::string bound = socket.get(zmq::sockopt::last_endpoint);
+  return Socket{std::move(socket), std::move(events), std::move(bound)};
+}
+
 absl::StatusOr<std::unique_ptr<Transport>> Transport::Bind(zmq::context_t& context,
                                                            const TransportOptions& options) {
+  const std::string* binding = &options.endpoint;
   try {
-    zmq::socket_t socket(context, zmq::socket_type::router);
-    socket.set(zmq::sockopt::router_mandatory, 1);
-    socket.set(zmq::sockopt::sndhwm, options.send_hwm);
-    socket.set(zmq::sockopt::rcvhwm, options.receive_hwm);
-    socket.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
-    socket.set(zmq::sockopt::linger, 0);
-    if (!options.curve_secret_key.empty()) {
-      socket.set(zmq::sockopt::curve_server, 1);
-      socket.set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
-      socket.set(zmq::sockopt::zap_domain, "zonecast");
+    Socket main = BindOne(context, options, options.endpoint, /*io_thread=*/1);
+    Socket dispatch;
+    if (!options.dispatch_endpoint.empty()) {
+      binding = &options.dispatch_endpoint;
+      // Its own ZeroMQ I/O thread: one thread serving 10,000 terminals'
+      // connections reaches a console's bytes only in its turn among them.
+      dispatch = BindOne(context, options, options.dispatch_endpoint, /*io_thread=*/2);
     }
-    zmq::socket_t events = MonitorHandshakes(context, socket);
-    socket.bind(options.endpoint);
-    std::string endpoint = socket.get(zmq::sockopt::last_endpoint);
-    return std::unique_ptr<Transport>(
-        new Transport(std::move(socket), std::move(events), std::move(endpoint)));
+    return std::unique_ptr<Transport>(new Transport(std::move(main), std::move(dispatch)));
   } catch (const zmq::error_t& e) {
-    return absl::UnavailableError(absl::StrCat("cannot bind ", options.endpoint, ": ", e.what()));
+    return absl::UnavailableError(absl::StrCat("cannot bind ", *binding, ": ", e.what()));
   }
 }
 
-Transport::Transport(zmq::socket_t socket, zmq::socket_t events, std::string endpoint)
-    : socket_(std::move(socket)), events_(std::move(events)), endpoint_(std::move(endpoint)) {}
-
-bool Transport::Receive(std::string* routing_id, zmq::message_t* body, int* parts) {
+bool Transport::Receive(Lane lane, std::string* routing_id, zmq::message_t* body, int* parts) {
+  zmq::socket_t& socket = Of(lane).socket;
   try {
     zmq::message_t id;
-    if (!socket_.recv(id, zmq::recv_flags::dontwait)) return false;
-    routing_id->assign(static_cast<const char*>(id.data()), id.size());
+    if (!socket.recv(id, zmq::recv_flags::dontwait)) return false;
+    routing_id->assign(1, static_cast<char>(lane));
+    routing_id->append(static_cast<const char*>(id.data()), id.size());
     *parts = 0;
     // Always drain every part so a malformed multipart message cannot wedge
     // the socket; the caller rejects anything but exactly one body part.
     bool more = id.more();
     while (more) {
-      if (!socket_.recv(*body, zmq::recv_flags::none)) break;
+      if (!socket.recv(*body, zmq::recv_flags::none)) break;
       ++*parts;
       more = body->more();
     }
@@ -56,13 +71,18 @@ bool Transport::Receive(std::string* routing_id, zmq::message_t* body, int* part
 }
 
 Transport::SendResult Transport::Send(absl::string_view routing_id, zmq::message_t& body) {
+  if (routing_id.empty()) return SendResult::kUnreachable;
+  const Lane lane = LaneOf(routing_id);
+  if (lane == Lane::kDispatch && !has_dispatch()) return SendResult::kUnreachable;
+  zmq::socket_t& socket = Of(lane).socket;
+  routing_id.remove_prefix(1);
   try {
     zmq::const_buffer id(routing_id.data(), routing_id.size());
-    if (!socket_.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+    if (!socket.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return SendResult::kWouldBlock;
     }
     // Once the routing part is accepted the pipe has room for the body.
-    socket_.send(body, zmq::send_flags::none);
+    socket.send(body, zmq::send_flags::none);
     return SendResult::kSent;
   } catch (const zmq::error_t& e) {
     if (e.num() == EHOSTUNREACH) {

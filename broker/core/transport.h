@@ -1,6 +1,14 @@
 #pragma once
-// Transport: the broker's single ZeroMQ ROUTER socket. This is the only file
-// that touches zmq::error_t; everything above it sees Status and enums.
+// Transport: the broker's ZeroMQ ROUTER sockets. This is the only file that
+// touches zmq::error_t; everything above it sees Status and enums.
+//
+// Two lanes: the main socket (--listen) for everyone, and optionally a
+// dispatch socket (--dispatch_listen) for the command center's consoles. A
+// ROUTER reads its peers' pipes in turn, so with 10,000 terminals acking an
+// alert burst a console's P1 waits behind one frame of every terminal; on
+// its own socket, read first every turn, it waits for nobody. A routing id
+// the loop sees starts with its lane's byte, so the sessions above need not
+// know which socket a peer is on.
 //
 // The ROUTER is set to ROUTER_MANDATORY so that a full or vanished peer is
 // reported (EAGAIN / EHOSTUNREACH) instead of being dropped silently, and all
@@ -19,6 +27,7 @@ namespace zonecast {
 
 struct TransportOptions {
   std::string endpoint;
+  std::string dispatch_endpoint;  // empty: no dispatch lane
   int send_hwm = 1000;
   int receive_hwm = 10000;
   int64_t max_message_bytes = 4 << 20;
@@ -33,35 +42,60 @@ class Transport {
   // kUnreachable: ZeroMQ has no ready pipe for that routing id: the peer is
   // gone, or (libzmq 4.3) its pipe is being reactivated after being full.
   enum class SendResult { kSent, kWouldBlock, kUnreachable };
+  // The first byte of every routing id the loop sees.
+  enum class Lane : char { kMain = 'm', kDispatch = 'd' };
 
-  // Binds a ROUTER on options.endpoint. Unavailable if the bind fails
-  // (address in use, bad interface), with ZeroMQ's reason.
+  // Binds a ROUTER on options.endpoint, and one on dispatch_endpoint if set.
+  // Unavailable if a bind fails (address in use, bad interface), with
+  // ZeroMQ's reason.
   static absl::StatusOr<std::unique_ptr<Transport>> Bind(zmq::context_t& context,
                                                          const TransportOptions& options);
 
-  // The bound endpoint with the real port ("tcp://127.0.0.1:41234").
-  const std::string& endpoint() const { return endpoint_; }
-  // For zmq::poll.
-  zmq::socket_t& socket() { return socket_; }
+  // The bound endpoints with the real port ("tcp://127.0.0.1:41234");
+  // dispatch_endpoint() is empty without a dispatch lane.
+  const std::string& endpoint() const { return main_.endpoint; }
+  const std::string& dispatch_endpoint() const { return dispatch_.endpoint; }
+  bool has_dispatch() const { return dispatch_.socket.handle() != nullptr; }
 
-  // Handshake failures of the socket's peers (shared/handshake_monitor.h):
-  // poll events(), read them with NextHandshakeFailure(events()).
-  zmq::socket_t& events() { return events_; }
+  // For zmq::poll. REQUIRES: has_dispatch() for the dispatch lane.
+  zmq::socket_t& socket(Lane lane) { return Of(lane).socket; }
+  // Handshake failures of the lane's peers (shared/handshake_monitor.h):
+  // poll events(lane), read them with NextHandshakeFailure(events(lane)).
+  zmq::socket_t& events(Lane lane) { return Of(lane).events; }
 
-  // Receives one message without blocking. Returns false when none is ready.
-  // `*body` receives the last part; `*parts` counts the parts after the
-  // routing id (1 for a well-formed client frame).
-  bool Receive(std::string* routing_id, zmq::message_t* body, int* parts);
+  // The lane a routing id from Receive() came in on.
+  static Lane LaneOf(absl::string_view routing_id) {
+    return !routing_id.empty() && routing_id[0] == static_cast<char>(Lane::kDispatch)
+               ? Lane::kDispatch
+               : Lane::kMain;
+  }
 
-  // Sends body to the peer without blocking. On kSent the body was consumed;
-  // otherwise it is left intact for a later retry.
+  // Receives one message from `lane` without blocking. Returns false when
+  // none is ready. `*routing_id` starts with the lane's byte; `*body`
+  // receives the last part; `*parts` counts the parts after the routing id
+  // (1 for a well-formed client frame).
+  bool Receive(Lane lane, std::string* routing_id, zmq::message_t* body, int* parts);
+
+  // Sends body to the peer (on the lane its routing id names) without
+  // blocking. On kSent the body was consumed; otherwise it is left intact
+  // for a later retry.
   SendResult Send(absl::string_view routing_id, zmq::message_t& body);
 
  private:
-  Transport(zmq::socket_t socket, zmq::socket_t events, std::string endpoint);
-  zmq::socket_t socket_;
-  zmq::socket_t events_;  // PAIR, connected to the socket's monitor
-  std::string endpoint_;
+  struct Socket {
+    zmq::socket_t socket;
+    zmq::socket_t events;  // PAIR, connected to the socket's monitor
+    std::string endpoint;
+  };
+  // io_thread: ZeroMQ affinity bit mask (1: the context's first I/O thread).
+  static Socket BindOne(zmq::context_t& context, const TransportOptions& options,
+                        const std::string& endpoint, uint64_t io_thread);
+  Transport(Socket main, Socket dispatch)
+      : main_(std::move(main)), dispatch_(std::move(dispatch)) {}
+  Socket& Of(Lane lane) { return lane == Lane::kDispatch ? dispatch_ : main_; }
+
+  Socket main_;
+  Socket dispatch_;  // unset sockets without a dispatch lane
 };
 
 }  // namespace zonecast

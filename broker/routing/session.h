@@ -54,6 +54,9 @@ class Session {
 
   MonoNanos last_heard() const { return last_heard_; }
   void set_last_heard(MonoNanos t) { last_heard_ = t; }
+  // When a frame last went to its socket: a peer that got one within the
+  // heartbeat period needs no heartbeat to know the broker lives.
+  MonoNanos last_sent = 0;
 
   int64_t online_since_unix_ms = 0;
 

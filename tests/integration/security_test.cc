@@ -70,7 +70,8 @@ class SecurityTest : public ::testing::Test {
                    Grant(kUnitZ10b, "TERMINAL", R"("zones": ["z10"])"),
                    Grant(kUnitZ03, "TERMINAL", R"("zones": ["z03"])"), Grant(kProbe, "PROBE")});
     auto broker = BrokerProcess::Start({absl::StrCat("--keys_file=", dir_, "/keys.json"),
-                                        absl::StrCat("--key_file=", KeyFile("broker"))});
+                                        absl::StrCat("--key_file=", KeyFile("broker")),
+                                        "--dispatch_listen=tcp://127.0.0.1:*"});
     ASSERT_TRUE(broker.ok()) << broker.status();
     broker_ = *std::move(broker);
   }
@@ -98,9 +99,11 @@ class SecurityTest : public ::testing::Test {
   }
 
   // Options of a client holding `key`'s secret key file, claiming `role`
-  // and `unit_id` in its Hello.
-  ClientOptions Options(const std::string& key, v1::Role role, const std::string& unit_id) {
-    ClientOptions options = TestClientOptions(broker_->endpoint(), role, unit_id);
+  // and `unit_id` in its Hello; on the consoles' endpoint with `dispatch`.
+  ClientOptions Options(const std::string& key, v1::Role role, const std::string& unit_id,
+                        bool dispatch = false) {
+    ClientOptions options = TestClientOptions(
+        dispatch ? broker_->dispatch_endpoint() : broker_->endpoint(), role, unit_id);
     absl::Status loaded =
         zonecast::LoadKeyFiles(KeyFile(key), absl::StrCat(dir_, "/broker.pub"), &options);
     EXPECT_TRUE(loaded.ok()) << loaded;
@@ -204,6 +207,50 @@ TEST_F(SecurityTest, PlainClientIsRefusedAndCounted) {
       },
       kWait));
   EXPECT_EQ(CenterCounter(*center, "sessions_opened"), 1u) << "the plain client got a session";
+}
+
+// The consoles' endpoint (--dispatch_listen) is as closed as the main one:
+// same keys, same identities, and no terminal may queue up there.
+TEST_F(SecurityTest, DispatchEndpointTakesConsolesWithKeysOnly) {
+  ASSERT_FALSE(broker_->dispatch_endpoint().empty()) << "no dispatch= in the ready file";
+  ASSERT_NE(broker_->dispatch_endpoint(), broker_->endpoint());
+
+  absl::StatusOr<std::unique_ptr<Client>> plain =
+      Client::Connect(TestClientOptions(broker_->dispatch_endpoint(), v1::CENTER, "center-plain"));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.status().code(), absl::StatusCode::kFailedPrecondition) << plain.status();
+
+  absl::StatusOr<std::unique_ptr<Client>> terminal_there =
+      Client::Connect(Options(kUnitZ10b, v1::TERMINAL, kUnitZ10b, /*dispatch=*/true));
+  ASSERT_FALSE(terminal_there.ok());
+  EXPECT_EQ(terminal_there.status().code(), absl::StatusCode::kPermissionDenied)
+      << terminal_there.status();
+  EXPECT_THAT(std::string(terminal_there.status().message()), HasSubstr("--listen"));
+
+  // A console there publishes as its key's identity to terminals on the
+  // main endpoint, and hears their acks.
+  absl::StatusOr<std::unique_ptr<Client>> center =
+      Client::Connect(Options(kCenter, v1::CENTER, "", /*dispatch=*/true));
+  ASSERT_TRUE(center.ok()) << center.status();
+  EXPECT_EQ((*center)->session().unit_id, kCenter);
+  std::unique_ptr<Client> terminal = Connect(kUnitZ10, v1::TERMINAL, kUnitZ10);
+  ASSERT_NE(terminal, nullptr);
+  std::optional<Message> got = BridgeAlertTo(**center, *terminal);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->publisher(), kCenter);
+  bool heard_received = false;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        absl::StatusOr<Message> event = (*center)->Next(absl::Milliseconds(100));
+        heard_received = event.ok() && event->event().has_ack() &&
+                         event->event().ack().level() == v1::RECEIVED &&
+                         event->event().ack().unit() == kUnitZ10;
+        return heard_received;
+      },
+      kWait));
+  EXPECT_GE(CenterCounter(**center, "handshakes_failed_plain") +
+                CenterCounter(**center, "handshakes_failed_protocol"),
+            1u);
 }
 
 TEST_F(SecurityTest, HelloCannotClaimAnotherUnitOrRole) {

@@ -11,7 +11,9 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 extern char** environ;
@@ -113,12 +115,19 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(
           return true;
         }
         const std::string text = ReadFile(ready);
-        const size_t at = text.find("zmq=");
-        if (at == std::string::npos) return false;
-        broker->endpoint_ = text.substr(at + 4, text.find('\n', at) - at - 4);
-        if (const size_t http = text.find("http="); http != std::string::npos) {
-          broker->http_endpoint_ = text.substr(http + 5, text.find('\n', http) - http - 5);
-        }
+        // The value of the line "key=value", or empty.
+        auto value = [&text](absl::string_view key) {
+          for (absl::string_view line : absl::StrSplit(text, '\n')) {
+            if (absl::ConsumePrefix(&line, key) && absl::ConsumePrefix(&line, "=")) {
+              return std::string(line);
+            }
+          }
+          return std::string();
+        };
+        broker->endpoint_ = value("zmq");
+        if (broker->endpoint_.empty()) return false;
+        broker->http_endpoint_ = value("http");
+        broker->dispatch_endpoint_ = value("dispatch");
         return true;
       },
       absl::Seconds(10));

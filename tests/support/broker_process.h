@@ -28,6 +28,8 @@ class BrokerProcess {
   BrokerProcess& operator=(const BrokerProcess&) = delete;
 
   const std::string& endpoint() const { return endpoint_; }
+  // The consoles' endpoint (--dispatch_listen), empty without one.
+  const std::string& dispatch_endpoint() const { return dispatch_endpoint_; }
   // HOST:PORT of the monitoring HTTP endpoint (from the ready file's http=).
   const std::string& http_endpoint() const { return http_endpoint_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -52,6 +54,7 @@ class BrokerProcess {
   std::string data_dir_;
   std::string log_path_;
   std::string endpoint_;
+  std::string dispatch_endpoint_;
   std::string http_endpoint_;
 };
 

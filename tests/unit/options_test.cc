@@ -161,6 +161,20 @@ TEST_F(BrokerOptionsTest, BeyondLoopbackNeedsKeysOrInsecure) {
               }).ok());
 }
 
+TEST_F(BrokerOptionsTest, DispatchEndpointIsCheckedLikeTheMainOne) {
+  EXPECT_TRUE(
+      ValidateWith([](BrokerOptions& o) { o.dispatch_listen = "tcp://127.0.0.1:7401"; }).ok());
+  ExpectInvalid([](BrokerOptions& o) { o.dispatch_listen = "127.0.0.1:7401"; },
+                "--dispatch_listen");
+  ExpectInvalid([](BrokerOptions& o) { o.dispatch_listen = "tcp://0.0.0.0:7401"; },
+                "--dispatch_listen");
+  EXPECT_TRUE(ValidateWith([](BrokerOptions& o) {
+                o.dispatch_listen = "tcp://0.0.0.0:7401";
+                o.keys_file = "/etc/zonecast/keys.json";
+                o.key_file = "/etc/zonecast/broker.key";
+              }).ok());
+}
+
 TEST_F(BrokerOptionsTest, KeysFileNeedsTheBrokersKey) {
   ExpectInvalid([](BrokerOptions& o) { o.keys_file = "/etc/zonecast/keys.json"; }, "--key_file");
   ExpectInvalid([](BrokerOptions& o) { o.key_file = "/etc/zonecast/broker.key"; }, "--keys_file");
