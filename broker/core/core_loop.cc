@@ -274,6 +274,10 @@ void CoreLoop::Run(int stop_fd) {
       durable_->ExpireDeliveries(options_.redeliveries_per_turn);
     }
     for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
+    // What the disk finished while this turn read and redelivered: its P1s
+    // are routed and acknowledged now, not a whole turn later.
+    journal_->Complete(on_durable);
+    RouteStoredP1(options_.fanout_per_turn);
     journal_->Flush();
     FlushDirty();
     const MonoNanos after = clock_.NowMono();  // one clock read for both timers
@@ -763,6 +767,15 @@ void CoreLoop::RouteStoredPublishes(size_t budget) {
     auto& queue = !stored_p1_.empty() ? stored_p1_ : stored_rest_;
     auto [seq, status] = std::move(queue.front());
     queue.pop_front();
+    OnDurable(seq, status);
+  }
+}
+
+void CoreLoop::RouteStoredP1(size_t budget) {
+  const size_t before = turn_fanout_;
+  while (!stored_p1_.empty() && turn_fanout_ - before < budget) {
+    auto [seq, status] = std::move(stored_p1_.front());
+    stored_p1_.pop_front();
     OnDurable(seq, status);
   }
 }

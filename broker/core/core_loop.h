@@ -128,13 +128,15 @@ class CoreLoop {
   // journal and returns its entry in pending_publishes_ (kept until its
   // batch is on disk) for the caller to complete.
   PendingPublish& AppendDurable(v1::Frame& frame, const std::string& alert_id);
-  // The journal stored seq (or failed to).
   // The journal's report that `seq` is on disk (or failed), queued to be
   // routed: fanning out a whole batch at once could take a turn seconds.
   void QueueStored(uint64_t seq, const absl::Status& status);
   // Routes and answers queued stored publishes, P1 first, until this turn's
   // fan-out reaches `budget` recipients.
   void RouteStoredPublishes(size_t budget);
+  // Routes and answers queued stored P1s only, up to `budget` more
+  // recipients: mid-turn, for what the disk finished during the turn.
+  void RouteStoredP1(size_t budget);
   void OnDurable(uint64_t seq, const absl::Status& status);
   // Stored: route it, follow it (escalation, emergency), PubAck.
   void OnStored(const PendingPublish& publish);
