@@ -25,6 +25,8 @@ usage: bench/soak.sh [options]
   --no-chaos       no stall, no kill: load only
   --stall-s S      how long the disk stalls (default 10)
   --lazy-every K   every K-th terminal reads only every 2 s (default 50; 0: none)
+  --floods N       hostile peers flooding bad frames and history requests
+                   they never read (default 2; 0: none)
   --no-dispatch    the center on the terminals' endpoint (default: on the
                    broker's --dispatch_listen consoles' endpoint)
   --library        terminals as libzonecast Clients (three threads each; the
@@ -45,7 +47,7 @@ EOF
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 terminals=10000 procs=10 bursts=5 burst=1000 runs=1 seed=1 chaos=1 stall_s=10 lazy_every=50
-build="" do_build=1 out="" max_minutes=20 wire=1 broker_args="" dispatch=1
+build="" do_build=1 out="" max_minutes=20 wire=1 broker_args="" dispatch=1 floods=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --terminals) terminals="$2"; shift 2 ;;
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --no-dispatch) dispatch=0; shift ;;
     --stall-s) stall_s="$2"; shift 2 ;;
     --lazy-every) lazy_every="$2"; shift 2 ;;
+    --floods) floods="$2"; shift 2 ;;
     --library) wire=0; shift ;;
     --short) terminals=200 procs=2 bursts=3 burst=1000 stall_s=3 wire=0; shift ;;
     --build) build="$2"; shift 2 ;;
@@ -147,6 +150,14 @@ wait_for_line() {
   done
 }
 
+# count_floods: adds the running broker's answers to the flooders (and to
+# anyone else's bad frames) to the run's totals.
+count_floods() {
+  bad_frames=$((bad_frames + $(stat protocol_errors)))
+  replies_dropped=$((replies_dropped + $(stat replies_dropped) + $(stat errors_unsent)))
+  sessions_cut=$((sessions_cut + $(stat sessions_cut_unread_replies)))
+}
+
 # peak_rss: the running broker's peak resident set, in KiB.
 peak_rss() { awk '/^VmHWM:/ {print $2}' "/proc/$broker_pid/status" 2>/dev/null || echo 0; }
 
@@ -158,7 +169,7 @@ run_once() {
   port="$(free_port)" http_port="$(free_port)" dispatch_port="$(free_port)"
   local center_endpoint="tcp://127.0.0.1:$port"
   [ "$dispatch" = 1 ] && center_endpoint="tcp://127.0.0.1:$dispatch_port"
-  local timeouts=0 rss=0 deadline=$((SECONDS + max_minutes * 60))
+  local timeouts=0 rss=0 bad_frames=0 replies_dropped=0 sessions_cut=0 deadline=$((SECONDS + max_minutes * 60))
   start_broker || return 1
 
   log "run $run: connecting $terminals terminals in $procs processes"
@@ -190,7 +201,8 @@ run_once() {
   timeouts=$((-connect_timeouts))
 
   "$build/bench/soak_center" --broker "$center_endpoint" --bursts "$bursts" --burst "$burst" \
-    --gap_ms 3000 --report "$run_dir/center.txt" --console_report "$run_dir/console.txt" \
+    --gap_ms 3000 --flooders "$floods" --flood_broker "tcp://127.0.0.1:$port" \
+    --report "$run_dir/center.txt" --console_report "$run_dir/console.txt" \
     >"$run_dir/center.log" 2>&1 &
   center_pid=$!
 
@@ -207,6 +219,7 @@ run_once() {
     wait_for_line "$run_dir/center.log" '^burst 2:' "$deadline" || return 1
     sleep "$(awk -v r=$((RANDOM % 100)) 'BEGIN {print 3 + r / 100}')"
     timeouts=$((timeouts + $(stat heartbeat_timeouts)))
+    count_floods
     rss=$(( $(peak_rss) > rss ? $(peak_rss) : rss ))
     log "run $run: kill -9 of the broker, restart on the same journal"
     kill -KILL "$broker_pid"
@@ -240,6 +253,7 @@ run_once() {
     sleep 1
   done
   timeouts=$((timeouts + $(stat heartbeat_timeouts)))
+  count_floods
   rss=$(( $(peak_rss) > rss ? $(peak_rss) : rss ))
   kill -TERM $terminal_pids 2>/dev/null || true
   for pid in $terminal_pids; do wait "$pid" 2>/dev/null || true; done
@@ -264,10 +278,11 @@ run_once() {
   # P1 PubAck p99 of the first burst (no chaos yet) and over the whole run.
   local p1
   p1="P1 PubAck p99: burst publisher $(grep -o '^burst 1:.*p99_ms=[0-9.]*' "$run_dir/center.log" | grep -o '[0-9.]*$' || echo '?') ms in burst 1 (before any chaos), $(grep -o 'puback P1 .*p99_ms=[0-9.]*' "$run_dir/center.log" | grep -o '[0-9.]*$' || echo '?') ms over the run; lone console $(grep -o 'console P1 .*p99_ms=[0-9.]*' "$run_dir/center.log" | grep -o '[0-9.]*$' || echo '?') ms over the run (stall and restart included)"
-  printf 'run %d: delivered %d of %d (%s%%), alerts acknowledged %d, never acknowledged %d, heartbeat timeouts %d (and %d of sessions abandoned while connecting), session losses seen by terminals %d, %s, broker peak RSS %d MiB\n' \
+  printf 'run %d: delivered %d of %d (%s%%), alerts acknowledged %d, never acknowledged %d, heartbeat timeouts %d (and %d of sessions abandoned while connecting), session losses seen by terminals %d, %s, floods: %d bad frames answered, %d unread answers dropped, %d sessions cut for unread replies, broker peak RSS %d MiB\n' \
     "$run" "$delivered" "$expected" \
     "$(awk -v d="$delivered" -v e="$expected" 'BEGIN {printf "%.2f", e ? 100 * d / e : 0}')" \
-    "$published" "$failed" "$timeouts" "$connect_timeouts" "$lost" "$p1" $((rss / 1024)) | tee -a "$root/summary.txt"
+    "$published" "$failed" "$timeouts" "$connect_timeouts" "$lost" "$p1" \
+    "$bad_frames" "$replies_dropped" "$sessions_cut" $((rss / 1024)) | tee -a "$root/summary.txt"
   [ "$delivered" = "$expected" ] && [ "$expected" -gt 0 ] && [ "$timeouts" = 0 ] && [ "$failed" = 0 ]
 }
 

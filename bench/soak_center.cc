@@ -10,6 +10,11 @@
 //   failed <alert id> <zone> <last error>    (never acknowledged)
 //
 // and to stdout, per priority: "puback P1 n=.. p50_ms=.. p99_ms=.. max_ms=..".
+//
+// With --flooders N, as many hostile peers run beside it for the whole run:
+// each says Hello, then sends --flood_rate frames a second, malformed bytes
+// (each drawing an error) and history requests for every alert, and never
+// reads a byte of the answers (see README, "Limits").
 #include <algorithm>
 #include <atomic>
 #include <deque>
@@ -30,7 +35,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "shared/protocol_version.h"
+#include "zmq.hpp"
 #include "zonecast/client.h"
+#include "zonecast/wire.pb.h"
 
 ABSL_FLAG(std::string, broker, "tcp://127.0.0.1:7400", "zonecastd endpoint");
 ABSL_FLAG(int32_t, bursts, 5, "Bursts of alerts");
@@ -47,6 +55,13 @@ ABSL_FLAG(int32_t, console_every_ms, 200,
           "A second console publishes one P1 alert this often, each waiting for its PubAck, "
           "for the whole run (0: none): the latency a dispatcher sees while the bursts load "
           "the broker");
+ABSL_FLAG(int32_t, flooders, 0,
+          "Hostile peers that flood the broker with bad frames and history requests and never "
+          "read (0: none)");
+ABSL_FLAG(int32_t, flood_rate, 500, "Frames a second each flooder sends");
+ABSL_FLAG(std::string, flood_broker, "",
+          "Where the flooders connect (default: --broker); the terminals' endpoint, when the "
+          "center uses the consoles' one");
 ABSL_FLAG(std::string, console_report, "",
           "Where the console writes '<unix ms sent> <PubAck ms or error>' per alert");
 
@@ -204,6 +219,60 @@ void RunConsole(const std::string& broker, const std::atomic<bool>& stop, Outcom
   }
 }
 
+// The flooders: `count` DEALERs that never read, until `stop`. A broker
+// that cuts one (REPLIES_NOT_READ) gets its next frames answered
+// HELLO_REQUIRED, which it cannot deliver either; so the Hello is repeated
+// every few seconds, to come back and ask again.
+void RunFlooders(const std::string& broker, int count, int rate, const std::atomic<bool>& stop) {
+  zmq::context_t context(1);
+  std::vector<zmq::socket_t> peers;
+  for (int i = 0; i < count; ++i) {
+    peers.emplace_back(context, zmq::socket_type::dealer);
+    peers.back().set(zmq::sockopt::linger, 0);
+    peers.back().set(zmq::sockopt::sndhwm, 100000);
+    peers.back().connect(broker);
+  }
+  auto send = [](zmq::socket_t& peer, const std::string& bytes) {
+    (void)peer.send(zmq::buffer(bytes), zmq::send_flags::dontwait);  // full: dropped
+  };
+  std::string hello;
+  std::string history;
+  const std::string garbage(200, '\xff');  // no Frame parses from this
+  uint64_t request_id = 0;
+  const absl::Duration tick = absl::Milliseconds(20);
+  const int per_tick = std::max(1, rate / 50);
+  absl::Time next_hello = absl::InfinitePast();
+  while (!stop.load()) {
+    const absl::Time now = absl::Now();
+    for (int i = 0; i < count; ++i) {
+      if (now >= next_hello) {
+        zonecast::v1::Frame frame;
+        zonecast::v1::Hello* h = frame.mutable_hello();
+        h->set_protocol_version(zonecast::kProtocolVersion);
+        h->set_role(zonecast::v1::CENTER);
+        h->set_unit_id(absl::StrCat("soak-flood-", i));
+        frame.SerializeToString(&hello);
+        send(peers[static_cast<size_t>(i)], hello);
+      }
+      for (int k = 0; k < per_tick; ++k) {
+        if (k % 10 == 0) {
+          zonecast::v1::Frame frame;
+          zonecast::v1::HistoryRequest* request = frame.mutable_history_request();
+          request->set_request_id(++request_id);
+          request->set_pattern("alert.>");
+          request->set_limit(10000);
+          frame.SerializeToString(&history);
+          send(peers[static_cast<size_t>(i)], history);
+        } else {
+          send(peers[static_cast<size_t>(i)], garbage);
+        }
+      }
+    }
+    if (now >= next_hello) next_hello = now + absl::Seconds(5);
+    absl::SleepFor(tick);
+  }
+}
+
 double Percentile(std::vector<double> values, double q) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -233,6 +302,13 @@ int main(int argc, char** argv) {
   Outcome out;
   std::mutex out_mutex;  // the console adds to `out` from its own thread
   std::atomic<bool> stop_console{false};
+  std::thread flooders;
+  if (absl::GetFlag(FLAGS_flooders) > 0) {
+    const std::string flood_broker = absl::GetFlag(FLAGS_flood_broker);
+    flooders = std::thread(RunFlooders, flood_broker.empty() ? options.broker : flood_broker,
+                           absl::GetFlag(FLAGS_flooders), absl::GetFlag(FLAGS_flood_rate),
+                           std::cref(stop_console));
+  }
   std::thread console;
   if (absl::GetFlag(FLAGS_console_every_ms) > 0) {
     console = std::thread(RunConsole, options.broker, std::cref(stop_console), std::ref(out),
@@ -271,6 +347,7 @@ int main(int argc, char** argv) {
   }
   stop_console = true;
   if (console.joinable()) console.join();
+  if (flooders.joinable()) flooders.join();
   std::cout << absl::StrFormat("console P1 n=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n",
                                out.console_ms.size(), Percentile(out.console_ms, 0.5),
                                Percentile(out.console_ms, 0.99), Percentile(out.console_ms, 1.0));
