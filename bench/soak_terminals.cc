@@ -84,6 +84,10 @@ struct WireSession {
   bool subscribed = false;  // and its zone subscription confirmed
   bool ended = false;       // key revoked: never says Hello again
   int hellos_unanswered = 0;
+  // Hello's instance (this process, nonzero) and attempt, as the library
+  // sends them: a late copy of an older Hello then takes nothing over.
+  uint64_t instance = 0;
+  uint64_t hellos_sent = 0;
   uint64_t subscribe_request = 0;
   absl::Time last_heard = absl::InfinitePast();
   absl::Time last_sent = absl::InfinitePast();
@@ -288,6 +292,8 @@ class WireFleet {
     hello->set_unit_id(t.unit_id);
     hello->set_zone(t.zone);
     hello->set_client_name("soak_terminals --wire");
+    hello->set_instance(w.instance);
+    hello->set_attempt(++w.hellos_sent);
     Send(i, frame, now);
     w.last_hello = now;
     w.next_hello = now + HelloDelay(w.hellos_unanswered++);
@@ -514,10 +520,12 @@ int Run(int argc, char** argv) {
     return 2;
   }
   std::vector<Terminal> all(static_cast<size_t>(count));
+  const uint64_t instance = (uint64_t{std::random_device{}()} << 32) | std::random_device{}() | 1;
   for (int i = 0; i < count; ++i) {
     all[i].unit_id = absl::StrCat("soak-t", first + i);
     all[i].zone = ZoneName(first + i, zones);
     all[i].lazy = lazy_every > 0 && (first + i) % lazy_every == lazy_every - 1;
+    all[i].wire.instance = instance;
   }
   const absl::Time started = absl::Now();
   const absl::Time deadline = started + absl::Seconds(absl::GetFlag(FLAGS_duration_s));

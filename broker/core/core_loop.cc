@@ -496,6 +496,17 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
   // frees the session it replaces.
   Session* previous = sessions_.FindByUnit(hello.unit_id());
   if (previous == same_connection) previous = nullptr;  // closed below as a re-Hello
+  if (previous != nullptr && previous->IsOlderThanMine(hello)) {
+    // The client's own earlier Hello, from a connection it has abandoned,
+    // read after the Hello it retried with: taking the session over would
+    // move it to a dead connection, where it would only time out.
+    ++counters_.stale_hellos;
+    SendError(routing_id, same_connection,
+              ProtocolError(v1::SESSION_TAKEN_OVER,
+                            "a newer Hello of this client already holds the session"),
+              0);
+    return;
+  }
   if (same_connection == nullptr && previous == nullptr &&
       sessions_.size() >= options_.max_sessions) {
     ++counters_.sessions_refused;
@@ -816,10 +827,17 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
                                    publish.priority, publish.publisher_unit,
                                    absl::ToUnixMillis(clock_.NowWall()));
   }
+  // A P1 is acknowledged before its fan-out: no copy of a durable P1 is
+  // ever dropped, so every matched session will get it, and the dispatcher
+  // need not wait while a batch of P1s is queued for thousands of terminals.
+  const bool ack_first = publish.priority == v1::P1;
+  if (ack_first) AnswerPublisher(publish, router_.Match(publish.topic)->size());
   size_t terminals = 0;
   const size_t recipients =
       RouteEncoded(publish.topic, publish.priority, publish.frame,
                    /*best_effort=*/false, publish.seq, publish.alert_id, &terminals);
+  ZC_DCHECK(!ack_first || recipients == router_.Match(publish.topic)->size())
+      << "a P1 acknowledged for more sessions than it was queued for";
   std::optional<Escalation> escalation;
   if (publish.awaits_response) {
     escalation = escalator_.OnStored(publish.seq, publish.topic, publish.priority,
@@ -833,6 +851,10 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
       RememberPublisher(publish.seq, publisher->unit_id());
     }
   }
+  if (!ack_first) AnswerPublisher(publish, recipients);
+}
+
+void CoreLoop::AnswerPublisher(const PendingPublish& publish, size_t recipients) {
   SendPubAck(publish.publisher, publish.request_id, publish.seq, publish.alert_id,
              /*duplicate=*/false, recipients);
   // From the publisher's send: time spent in sockets and queues before the

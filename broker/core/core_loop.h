@@ -138,8 +138,11 @@ class CoreLoop {
   // recipients: mid-turn, for what the disk finished during the turn.
   void RouteStoredP1(size_t budget);
   void OnDurable(uint64_t seq, const absl::Status& status);
-  // Stored: route it, follow it (escalation, emergency), PubAck.
+  // Stored: route it, follow it (escalation, emergency), PubAck (a P1's
+  // before its fan-out).
   void OnStored(const PendingPublish& publish);
+  // The PubAck to the publisher and to repeats of the same alert id.
+  void AnswerPublisher(const PendingPublish& publish, size_t recipients);
   // Not stored: STORAGE_UNAVAILABLE to whoever waits.
   void OnNotStored(const PendingPublish& publish, const absl::Status& status);
   void SendPubAck(SessionId session, uint64_t request_id, uint64_t seq, const std::string& alert_id,

@@ -21,6 +21,7 @@ namespace zonecast {
   X(sessions_opened)                \
   X(sessions_closed)                \
   X(session_takeovers)              \
+  X(stale_hellos)                   \
   X(heartbeat_timeouts)             \
   X(heartbeat_timeouts_deferred)    \
   X(peer_unreachable)               \

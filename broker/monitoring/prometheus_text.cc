@@ -172,6 +172,9 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"sessions_opened", "Sessions that completed Hello."},
     {"sessions_closed", "Sessions that ended, for any reason."},
     {"session_takeovers", "Sessions replaced by a new connection of the same unit."},
+    {"stale_hellos",
+     "Hellos a client had already retried on a newer connection, refused instead of taking "
+     "its session back to the abandoned one."},
     {"heartbeat_timeouts", "Sessions closed because their heartbeats stopped."},
     {"heartbeat_timeouts_deferred",
      "Heartbeat judgements put off because the broker itself heard almost nobody (behind on "

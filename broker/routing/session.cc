@@ -14,6 +14,8 @@ Session::Session(SessionId id, std::string routing_id, const v1::Hello& hello, Q
       unit_id_(hello.unit_id()),
       patrol_group_(hello.patrol_group()),
       zone_(hello.zone()),
+      hello_instance_(hello.instance()),
+      hello_attempt_(hello.attempt()),
       queue_(limits),
       last_heard_(now) {}
 

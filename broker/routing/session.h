@@ -32,6 +32,15 @@ class Session {
   const std::string& unit_id() const { return unit_id_; }
   const std::string& patrol_group() const { return patrol_group_; }
   const std::string& zone() const { return zone_; }
+  // Hello's `instance` and `attempt` (0 when not given).
+  uint64_t hello_instance() const { return hello_instance_; }
+  uint64_t hello_attempt() const { return hello_attempt_; }
+  // Whether `hello`, from another connection of the same unit, was sent
+  // by this session's client before the Hello that opened this session.
+  bool IsOlderThanMine(const v1::Hello& hello) const {
+    return hello_instance_ != 0 && hello.instance() == hello_instance_ &&
+           hello.attempt() < hello_attempt_;
+  }
 
   // What the session may subscribe to and read from history: patterns from
   // its identity's grants (see PatternCovers). Unrestricted when the broker
@@ -91,6 +100,8 @@ class Session {
   std::string unit_id_;
   std::string patrol_group_;
   std::string zone_;
+  uint64_t hello_instance_;
+  uint64_t hello_attempt_;
   bool restricted_ = false;
   std::vector<std::string> grants_;
   absl::flat_hash_set<std::string> patterns_;

@@ -114,6 +114,11 @@ struct Client::State {
   absl::Duration hello_retry ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
   absl::Time next_hello ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
   int hellos_unanswered ABSL_GUARDED_BY(mutex) = 0;
+  // Hello's instance and attempt: each retry goes on a fresh connection,
+  // and these let the broker tell a late copy of an older Hello from the
+  // newest one.
+  const uint64_t instance = (uint64_t{std::random_device{}()} << 32) | std::random_device{}() | 1;
+  uint64_t hellos_sent ABSL_GUARDED_BY(mutex) = 0;
   std::minstd_rand jitter ABSL_GUARDED_BY(mutex){std::random_device{}()};
   static constexpr int kHelloBackoffDoublings = 3;  // up to 8x hello_retry
   uint32_t heartbeat_misses ABSL_GUARDED_BY(mutex) = 3;
@@ -243,6 +248,8 @@ struct Client::State {
     hello->set_patrol_group(options.patrol_group);
     hello->set_zone(options.zone);
     hello->set_client_name(options.client_name);
+    hello->set_instance(instance);
+    hello->set_attempt(++hellos_sent);
     Send(frame);
     last_hello = absl::Now();
     const int factor = 1 << std::min(hellos_unanswered, kHelloBackoffDoublings);

@@ -35,6 +35,7 @@ using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectClient;
 using zonecast::testing::Counter;
 using zonecast::testing::Describe;
+using zonecast::testing::HelloFrame;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::NextDeliver;
 using zonecast::testing::RawPeer;
@@ -167,6 +168,53 @@ TEST_F(LifecycleTest, SecondConnectionWithSameUnitTakesTheSessionOver) {
 
   absl::StatusOr<v1::StatsSnapshot> stats = (*watcher)->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Counter(*stats, "session_takeovers"), 1u);
+}
+
+// A client retries an unanswered Hello on a fresh connection; its first
+// Hello can still reach the broker after the retry. That late copy (same
+// instance, lower attempt) must not take the session back to the abandoned
+// connection, where it would only time out; another instance of the unit
+// (a restarted terminal) still takes over.
+TEST_F(LifecycleTest, LateCopyOfAnOlderHelloTakesNothingOver) {
+  std::unique_ptr<BrokerProcess> broker = Start();
+  ASSERT_NE(broker, nullptr);
+  auto hello = [](uint64_t instance, uint64_t attempt) {
+    v1::Frame frame = HelloFrame(v1::TERMINAL, "jc-z03-v08");
+    frame.mutable_hello()->set_instance(instance);
+    frame.mutable_hello()->set_attempt(attempt);
+    return frame;
+  };
+  auto welcome_or_error = [](const v1::Frame& f) { return f.has_welcome() || f.has_error(); };
+
+  RawPeer retried(broker->endpoint());
+  retried.Send(hello(/*instance=*/77, /*attempt=*/2));
+  std::optional<v1::Frame> welcome = retried.ReceiveUntil(welcome_or_error);
+  ASSERT_TRUE(welcome.has_value() && welcome->has_welcome()) << "no Welcome for attempt 2";
+
+  RawPeer abandoned(broker->endpoint());
+  abandoned.Send(hello(/*instance=*/77, /*attempt=*/1));
+  std::optional<v1::Frame> stale = abandoned.ReceiveUntil(welcome_or_error);
+  ASSERT_TRUE(stale.has_value()) << "the late Hello got no answer";
+  EXPECT_EQ(stale->error().code(), v1::SESSION_TAKEN_OVER) << Describe(*stale);
+  // The session stayed with the newer connection.
+  EXPECT_EQ(RawRoundTrip(retried, "stale-hello"), "");
+
+  RawPeer restarted(broker->endpoint());
+  restarted.Send(hello(/*instance=*/78, /*attempt=*/1));
+  std::optional<v1::Frame> taken_over = restarted.ReceiveUntil(welcome_or_error);
+  ASSERT_TRUE(taken_over.has_value() && taken_over->has_welcome())
+      << "another instance of the unit was refused";
+  std::optional<v1::Frame> told =
+      retried.ReceiveUntil([](const v1::Frame& f) { return f.has_error(); }, absl::Seconds(3));
+  ASSERT_TRUE(told.has_value());
+  EXPECT_EQ(told->error().code(), v1::SESSION_TAKEN_OVER) << Describe(*told);
+
+  auto probe = ConnectClient(broker->endpoint(), v1::PROBE, "stale-probe");
+  ASSERT_TRUE(probe.ok()) << probe.status();
+  absl::StatusOr<v1::StatsSnapshot> stats = (*probe)->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Counter(*stats, "stale_hellos"), 1u);
   EXPECT_EQ(Counter(*stats, "session_takeovers"), 1u);
 }
 
