@@ -29,7 +29,7 @@ CoreLoop::CoreLoop(BrokerOptions options, const Clock& clock, MonitoringExchange
     : options_(std::move(options)),
       clock_(clock),
       // The dispatch lane gets an I/O thread of its own (Transport).
-      context_(options_.dispatch_listen.empty() ? 1 : 2),
+      context_(options_.io_threads + (options_.dispatch_listen.empty() ? 0 : 1)),
       router_(sessions_, counters_, options_.match_cache_entries,
               options_.max_subscriptions_per_session),
       exchange_(exchange) {
@@ -81,6 +81,8 @@ absl::Status CoreLoop::Start() {
   transport_options.endpoint = options_.listen;
   transport_options.dispatch_endpoint = options_.dispatch_listen;
   transport_options.send_hwm = options_.pipe_hwm;
+  transport_options.backlog = options_.listen_backlog;
+  transport_options.io_threads = options_.io_threads;
   transport_options.max_message_bytes = options_.TransportMaxBytes();
   if (absl::Status status = OpenAuditLog(); !status.ok()) return status;
   if (absl::Status status = StartAuthentication(transport_options); !status.ok()) return status;

@@ -63,6 +63,12 @@ ABSL_FLAG(uint64_t, max_inflight_bytes, 64 << 20,
           "Journal bytes waiting for the disk beyond which durable publishes get STORAGE_BUSY "
           "(P1 at twice this); the broker keeps reading, heartbeating and routing best-effort");
 ABSL_FLAG(int32_t, pipe_hwm, 1000, "ZeroMQ per-peer send pipe size, in messages");
+ABSL_FLAG(int32_t, io_threads, 2,
+          "ZeroMQ I/O threads for --listen's connections (--dispatch_listen gets one more of "
+          "its own): TCP, framing and CURVE for thousands of terminals");
+ABSL_FLAG(int32_t, listen_backlog, 4096,
+          "TCP connections the kernel may hold before the broker accepts them (capped by "
+          "net.core.somaxconn): room for every terminal coming back at once after a restart");
 ABSL_FLAG(uint64_t, match_cache_entries, 4096, "Topic match cache size; 0 disables it");
 ABSL_FLAG(uint64_t, read_batch, 512, "Frames read per core loop turn");
 ABSL_FLAG(uint64_t, fanout_per_turn, 4096,
@@ -182,6 +188,8 @@ zonecast::BrokerOptions OptionsFromFlags() {
   options.queue_limits.reply_bytes = absl::GetFlag(FLAGS_session_reply_bytes);
   options.replies_total_bytes = absl::GetFlag(FLAGS_replies_total_bytes);
   options.pipe_hwm = absl::GetFlag(FLAGS_pipe_hwm);
+  options.listen_backlog = absl::GetFlag(FLAGS_listen_backlog);
+  options.io_threads = absl::GetFlag(FLAGS_io_threads);
   options.match_cache_entries = absl::GetFlag(FLAGS_match_cache_entries);
   options.read_batch = absl::GetFlag(FLAGS_read_batch);
   options.fanout_per_turn = absl::GetFlag(FLAGS_fanout_per_turn);

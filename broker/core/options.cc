@@ -102,6 +102,10 @@ absl::Status BrokerOptions::Validate() const {
     return absl::InvalidArgumentError("--redeliveries_per_turn must be >= 1");
   }
   if (pipe_hwm < 1) return absl::InvalidArgumentError("--pipe_hwm must be >= 1");
+  if (listen_backlog < 1) return absl::InvalidArgumentError("--listen_backlog must be >= 1");
+  if (io_threads < 1 || io_threads > 16) {
+    return absl::InvalidArgumentError("--io_threads must be within [1, 16]");
+  }
   if (journal.segment_bytes < (64u << 10)) {
     return absl::InvalidArgumentError("--segment_bytes must be at least 64 KiB");
   }

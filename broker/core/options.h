@@ -55,7 +55,10 @@ struct BrokerOptions {
   size_t replies_total_bytes = 256 << 20;
   // History and timeline requests of one session awaiting their answer.
   size_t max_history_in_flight = 4;
-  int pipe_hwm = 1000;  // ZeroMQ per-peer send pipe, in messages
+  int pipe_hwm = 1000;
+  int listen_backlog = 4096;  // pending TCP connections the kernel may hold
+  int io_threads = 2;  // libzmq I/O threads for --listen's connections  // ZeroMQ per-peer send
+                       // pipe, in messages
   size_t match_cache_entries = 4096;
   size_t read_batch = 512;  // frames drained per loop turn
   // Recipients the messages routed in one turn may reach before the turn

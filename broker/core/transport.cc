@@ -7,16 +7,19 @@
 namespace zonecast {
 
 Transport::Socket Transport::BindOne(zmq::context_t& context, const TransportOptions& options,
-                                     const std::string& endpoint, uint64_t io_thread) {
+                                     const std::string& endpoint, uint64_t io_threads) {
   zmq::socket_t socket(context, zmq::socket_type::router);
-  // Connections accepted on this endpoint are served by this I/O thread of
-  // the context (when it has that many).
-  socket.set(zmq::sockopt::affinity, io_thread);
+  socket.set(zmq::sockopt::affinity, io_threads);
   socket.set(zmq::sockopt::router_mandatory, 1);
   socket.set(zmq::sockopt::sndhwm, options.send_hwm);
   socket.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
   socket.set(zmq::sockopt::linger, 0);
+  // libzmq's default of 100 overflows when thousands of terminals come
+  // back at once after a restart: the kernel drops their handshakes, and
+  // TCP retries them after 1, 3, 7, 15 s, so Hellos reach the broker many
+  // seconds late and a session can time out before its Welcome lands.
+  socket.set(zmq::sockopt::backlog, options.backlog);
   if (!options.curve_secret_key.empty()) {
     socket.set(zmq::sockopt::curve_server, 1);
     socket.set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
@@ -32,13 +35,17 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Bind(zmq::context_t& conte
                                                            const TransportOptions& options) {
   const std::string* binding = &options.endpoint;
   try {
-    Socket main = BindOne(context, options, options.endpoint, /*io_thread=*/1);
+    // More than one I/O thread for the terminals: after a restart ten
+    // thousand connections are accepted and shaken hands with at once.
+    const uint64_t main_threads = (uint64_t{1} << options.io_threads) - 1;
+    Socket main = BindOne(context, options, options.endpoint, main_threads);
     Socket dispatch;
     if (!options.dispatch_endpoint.empty()) {
       binding = &options.dispatch_endpoint;
       // Its own ZeroMQ I/O thread: one thread serving 10,000 terminals'
       // connections reaches a console's bytes only in its turn among them.
-      dispatch = BindOne(context, options, options.dispatch_endpoint, /*io_thread=*/2);
+      dispatch =
+          BindOne(context, options, options.dispatch_endpoint, uint64_t{1} << options.io_threads);
     }
     return std::unique_ptr<Transport>(new Transport(std::move(main), std::move(dispatch)));
   } catch (const zmq::error_t& e) {

@@ -31,6 +31,13 @@ struct TransportOptions {
   int send_hwm = 1000;
   int receive_hwm = 10000;
   int64_t max_message_bytes = 4 << 20;
+  // Connections the kernel may hold before they are accepted (listen(2);
+  // the kernel caps it at net.core.somaxconn).
+  int backlog = 4096;
+  // libzmq I/O threads serving the main endpoint's connections (the
+  // context's first ones); the dispatch lane gets the next one to itself.
+  // REQUIRES: the context has io_threads (+ 1 with a dispatch lane).
+  int io_threads = 1;
   // The broker's CURVE secret key (Z85). Set: the socket is a CURVE server,
   // plain peers fail the handshake, and libzmq asks the context's ZAP
   // handler about every client key.
@@ -87,9 +94,10 @@ class Transport {
     zmq::socket_t events;  // PAIR, connected to the socket's monitor
     std::string endpoint;
   };
-  // io_thread: ZeroMQ affinity bit mask (1: the context's first I/O thread).
+  // io_threads: ZeroMQ affinity bit mask (bit k: the context's I/O thread
+  // k), spread over by the connections accepted on `endpoint`.
   static Socket BindOne(zmq::context_t& context, const TransportOptions& options,
-                        const std::string& endpoint, uint64_t io_thread);
+                        const std::string& endpoint, uint64_t io_threads);
   Transport(Socket main, Socket dispatch)
       : main_(std::move(main)), dispatch_(std::move(dispatch)) {}
   Socket& Of(Lane lane) { return lane == Lane::kDispatch ? dispatch_ : main_; }

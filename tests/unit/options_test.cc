@@ -175,6 +175,12 @@ TEST_F(BrokerOptionsTest, DispatchEndpointIsCheckedLikeTheMainOne) {
               }).ok());
 }
 
+TEST_F(BrokerOptionsTest, RejectsTransportThreadsAndBacklogOutOfRange) {
+  ExpectInvalid([](BrokerOptions& o) { o.io_threads = 0; }, "--io_threads");
+  ExpectInvalid([](BrokerOptions& o) { o.io_threads = 17; }, "--io_threads");
+  ExpectInvalid([](BrokerOptions& o) { o.listen_backlog = 0; }, "--listen_backlog");
+}
+
 TEST_F(BrokerOptionsTest, KeysFileNeedsTheBrokersKey) {
   ExpectInvalid([](BrokerOptions& o) { o.keys_file = "/etc/zonecast/keys.json"; }, "--key_file");
   ExpectInvalid([](BrokerOptions& o) { o.key_file = "/etc/zonecast/broker.key"; }, "--keys_file");
