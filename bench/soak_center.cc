@@ -121,7 +121,8 @@ void PublishAll(zonecast::Client& client, std::deque<Pending> queue, Outcome& ou
       queue.pop_front();
       // Latency runs from the first send, retries included.
       if (p.first_sent == absl::InfinitePast()) p.first_sent = absl::Now();
-      auto done = [&out, &retry, p, give_up](absl::StatusOr<zonecast::PublishResult> result) {
+      auto done = [&out, &retry, p,
+                   give_up](const absl::StatusOr<zonecast::PublishResult>& result) {
         if (result.ok()) {
           out.puback_ms[p.priority].push_back(
               absl::ToDoubleMilliseconds(absl::Now() - p.first_sent));
