@@ -36,6 +36,7 @@ usage: bench/soak.sh [options]
   --build DIR      where the binaries are (default build-release, built first)
   --no-build       use DIR as it is
   --broker-args A  more zonecastd flags (one string, split on spaces)
+  --terminal-args A  more soak_terminals flags (likewise)
   --out DIR        keep the logs and reports of each run in DIR
   --max_minutes M  give up a run after M minutes (default 20)
   -h, --help       this text
@@ -47,7 +48,7 @@ EOF
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 terminals=10000 procs=10 bursts=5 burst=1000 runs=1 seed=1 chaos=1 stall_s=10 lazy_every=50
-build="" do_build=1 out="" max_minutes=20 wire=1 broker_args="" dispatch=1 floods=2
+build="" do_build=1 out="" max_minutes=20 wire=1 broker_args="" terminal_args="" dispatch=1 floods=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --terminals) terminals="$2"; shift 2 ;;
@@ -66,6 +67,7 @@ while [ $# -gt 0 ]; do
     --build) build="$2"; shift 2 ;;
     --no-build) do_build=0; shift ;;
     --broker-args) broker_args="$2"; shift 2 ;;
+    --terminal-args) terminal_args="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --max_minutes) max_minutes="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -182,7 +184,7 @@ run_once() {
     # in the field) would otherwise take the CPU the broker under test needs.
     nice -n 10 "$build/bench/soak_terminals" --broker "tcp://127.0.0.1:$port" --terminals "$count" \
       --first_index $((k * per)) --lazy_every "$lazy_every" --report "$run_dir/terminals-$k.txt" \
-      --wire="$([ "$wire" = 1 ] && echo true || echo false)" --seed "$seed" \
+      --wire="$([ "$wire" = 1 ] && echo true || echo false)" --seed "$seed" $terminal_args \
       >"$run_dir/terminals-$k.log" 2>&1 &
     terminal_pids="$terminal_pids $!"
   done

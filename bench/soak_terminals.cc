@@ -71,6 +71,9 @@ ABSL_FLAG(bool, wire, false,
           "instead of one library Client (three threads) each");
 ABSL_FLAG(int32_t, seed, 1, "Seeds the wire terminals' reconnect jitter");
 ABSL_FLAG(int32_t, connect_spread_ms, 2000, "Wire terminals' first Hellos spread over this long");
+ABSL_FLAG(bool, fresh_socket_per_hello, false,
+          "Wire terminals retry an unanswered Hello on a fresh socket (the Lazy Pirate way, "
+          "which the library once followed); default: on the same one, as the library does");
 
 namespace {
 
@@ -283,8 +286,11 @@ class WireFleet {
   void SendHello(size_t i, absl::Time now) {
     Terminal& t = all_[i];
     WireSession& w = t.wire;
-    // A fresh socket for every Hello after the first, as the library does.
-    if (w.socket == nullptr || w.last_hello != absl::InfinitePast()) Open(i);
+    // The same socket for every Hello, as the library does (or a fresh one
+    // per retry, to compare).
+    if (w.socket == nullptr || (fresh_socket_per_hello_ && w.last_hello != absl::InfinitePast())) {
+      Open(i);
+    }
     zonecast::v1::Frame frame;
     zonecast::v1::Hello* hello = frame.mutable_hello();
     hello->set_protocol_version(zonecast::kProtocolVersion);
@@ -471,6 +477,7 @@ class WireFleet {
   std::string scratch_;        // reused for every frame sent
   uint64_t next_request_ = 0;
   absl::Time last_upkeep_ = absl::InfinitePast();
+  const bool fresh_socket_per_hello_ = absl::GetFlag(FLAGS_fresh_socket_per_hello);
 };
 
 void WriteReport(const std::vector<Terminal>& all, int zones, std::ostream& out) {

@@ -169,18 +169,9 @@ struct Client::State {
     return true;
   }
 
-  // (Re)creates the DEALER and connects it. A fresh socket also discards
-  // whatever the old one still queued for a broker that went away (stale
-  // Hellos and heartbeats), as the Lazy Pirate pattern does.
+  // Creates the DEALER and connects it (once: Hellos are retried on it).
   absl::Status OpenSocket() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
-    // What the old socket still queued is discarded: async publishes on it
-    // will get no answer, so their callers hear it now and may publish again.
-    FailAsync(absl::UnavailableError("the connection to the broker was reset; publish again"));
     try {
-      // Dropped at once, not lingered over: a stale Hello still queued there
-      // would reach a broker that came back after our new Hello, take our
-      // new session over and end this client.
-      if (socket.handle() != nullptr) socket.set(zmq::sockopt::linger, 0);
       socket = zmq::socket_t(context, zmq::socket_type::dealer);
       // A short linger lets the Goodbye out at close without hanging on a
       // dead broker.
@@ -429,11 +420,15 @@ struct Client::State {
     }
     if (superseded) return;
     if (!connected) {
-      // No answer to the last Hello: start over on a fresh socket.
-      if (now >= next_hello) {
-        if (last_hello != absl::InfinitePast()) (void)OpenSocket().ok();
-        SendHello();
-      }
+      // No answer to the last Hello: say it again, on the same socket
+      // (ZeroMQ reconnects it underneath). A fresh socket per retry meant a
+      // new TCP connection per retry: after a broker restart thousands of
+      // terminals' retries overflowed its listen queue, and a Welcome that
+      // came late went to a socket already closed. Frames the old session
+      // left queued reach the broker before this Hello and are answered
+      // HELLO_REQUIRED; a late copy of an older Hello takes nothing over
+      // (Hello's instance and attempt).
+      if (now >= next_hello) SendHello();
       return;
     }
     if (now - last_sent >= heartbeat) {
