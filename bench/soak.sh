@@ -195,9 +195,9 @@ run_once() {
     done
   done
   log "run $run: $(cat "$run_dir"/terminals-*.log | grep -h '^connected' | awk '{c += $2} END {print c}') connected; sessions $(stat sessions)"
-  # Sessions a terminal gave up on while all of them first connected (a
-  # Hello retried on a fresh socket) time out too; they are no live
-  # terminal's, and are reported apart.
+  # Sessions a terminal gave up on while all of them first connected (its
+  # Hello retried on a fresh socket after three unanswered) time out too;
+  # they are no live terminal's, and are reported apart.
   local connect_timeouts
   connect_timeouts=$(stat heartbeat_timeouts)
   timeouts=$((-connect_timeouts))

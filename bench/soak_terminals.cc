@@ -91,6 +91,10 @@ struct WireSession {
   // sends them: a late copy of an older Hello then takes nothing over.
   uint64_t instance = 0;
   uint64_t hellos_sent = 0;
+  // As the library: one socket for Hellos until a session is lost or a
+  // socket answered three with nothing.
+  bool fresh_socket_due = false;
+  int hellos_on_socket = 0;
   uint64_t subscribe_request = 0;
   absl::Time last_heard = absl::InfinitePast();
   absl::Time last_sent = absl::InfinitePast();
@@ -286,11 +290,15 @@ class WireFleet {
   void SendHello(size_t i, absl::Time now) {
     Terminal& t = all_[i];
     WireSession& w = t.wire;
-    // The same socket for every Hello, as the library does (or a fresh one
-    // per retry, to compare).
-    if (w.socket == nullptr || (fresh_socket_per_hello_ && w.last_hello != absl::InfinitePast())) {
+    // Retries on the same socket, as the library does (or a fresh one per
+    // retry, to compare).
+    if (w.socket == nullptr || w.fresh_socket_due || w.hellos_on_socket >= 3 ||
+        (fresh_socket_per_hello_ && w.last_hello != absl::InfinitePast())) {
       Open(i);
+      w.fresh_socket_due = false;
+      w.hellos_on_socket = 0;
     }
+    ++w.hellos_on_socket;
     zonecast::v1::Frame frame;
     zonecast::v1::Hello* hello = frame.mutable_hello();
     hello->set_protocol_version(zonecast::kProtocolVersion);
@@ -310,6 +318,7 @@ class WireFleet {
     WireSession& w = all_[i].wire;
     if (w.connected) ++all_[i].lost;
     w.connected = false;
+    w.fresh_socket_due = true;
     w.subscribed = false;
     w.hellos_unanswered = 0;
     w.next_hello = now + absl::Milliseconds(std::uniform_int_distribution<int64_t>(0, 500)(rng_));
@@ -363,6 +372,7 @@ class WireFleet {
             if (w.connected) {
               Lose(i, now);
               w.next_hello = now;
+              w.fresh_socket_due = false;  // this connection works
             }
             return;
           case zonecast::v1::SESSION_TAKEN_OVER:

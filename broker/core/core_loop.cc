@@ -213,6 +213,7 @@ void CoreLoop::Run(int stop_fd) {
   };
   // Optional parts poll after the fixed ones; SIZE_MAX: absent.
   const size_t dispatch_item = transport_->has_dispatch() ? items.size() : SIZE_MAX;
+  const size_t dispatch_events_item = transport_->has_dispatch() ? items.size() + 1 : SIZE_MAX;
   if (transport_->has_dispatch()) {
     items.push_back({transport_->socket(Lane::kDispatch).handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({transport_->events(Lane::kDispatch).handle(), 0, ZMQ_POLLIN, 0});
@@ -252,7 +253,7 @@ void CoreLoop::Run(int stop_fd) {
     RouteStoredPublishes(options_.fanout_per_turn);
     if (ready(3)) SendHistoryReplies();
     if (ready(4)) CountHandshakeFailures(Lane::kMain);
-    if (ready(dispatch_item + 1)) CountHandshakeFailures(Lane::kDispatch);
+    if (ready(dispatch_events_item)) CountHandshakeFailures(Lane::kDispatch);
     if (ready(exchange_item)) {
       if (std::optional<uint32_t> parts = exchange_->TakeRequest()) {
         ShareSnapshot(/*to_subscribers=*/false, *parts);
@@ -518,6 +519,13 @@ void CoreLoop::HandleHello(const std::string& routing_id, const v1::Hello& hello
         ProtocolError(v1::TOO_MANY_SESSIONS, absl::StrCat("the broker holds ", sessions_.size(),
                                                           " sessions, its --max_sessions")),
         0);
+    return;
+  }
+  if (same_connection != nullptr && same_connection->IsRetryOfMine(hello)) {
+    // The client said Hello again before our Welcome reached it: the
+    // session stands (no replay from scratch); it gets the Welcome again.
+    same_connection->set_hello_attempt(hello.attempt());
+    SendWelcome(*same_connection);
     return;
   }
   if (same_connection != nullptr) CloseSession(*same_connection, "rehello");
@@ -1301,9 +1309,10 @@ void CoreLoop::OnTick() {
     if (silence > dead_after) ++counters_.heartbeat_timeouts_deferred;
     // A session with a backlog is already hearing from us (or is blocked,
     // and then a heartbeat would not get through either); one sent a frame
-    // within the period heard from us too. In an alert burst that spares
-    // thousands of sends in one turn.
-    if (!session.queue().empty() || now - session.last_sent < period) return;
+    // within the last half period heard from us recently enough (the next
+    // tick comes within a period, so the gap stays under two). In an alert
+    // burst that spares thousands of sends in one turn.
+    if (!session.queue().empty() || now - session.last_sent < period / 2) return;
     zmq::message_t copy;
     copy.copy(beat_bytes);
     if (transport_->Send(session.routing_id(), copy) == Transport::SendResult::kSent) {

@@ -41,6 +41,13 @@ class Session {
     return hello_instance_ != 0 && hello.instance() == hello_instance_ &&
            hello.attempt() < hello_attempt_;
   }
+  // Whether `hello`, on this session's own connection, is its client's
+  // retry of the Hello that opened it (sent before that Welcome arrived).
+  bool IsRetryOfMine(const v1::Hello& hello) const {
+    return hello_instance_ != 0 && hello.instance() == hello_instance_ &&
+           hello.attempt() > hello_attempt_;
+  }
+  void set_hello_attempt(uint64_t attempt) { hello_attempt_ = attempt; }
 
   // What the session may subscribe to and read from history: patterns from
   // its identity's grants (see PatternCovers). Unrestricted when the broker

@@ -114,11 +114,20 @@ struct Client::State {
   absl::Duration hello_retry ABSL_GUARDED_BY(mutex) = absl::Seconds(1);
   absl::Time next_hello ABSL_GUARDED_BY(mutex) = absl::InfinitePast();
   int hellos_unanswered ABSL_GUARDED_BY(mutex) = 0;
-  // Hello's instance and attempt: each retry goes on a fresh connection,
-  // and these let the broker tell a late copy of an older Hello from the
-  // newest one.
+  // Hello's instance and attempt: they let the broker tell a retry on the
+  // same connection (answered with the Welcome again) and a late copy of
+  // an older Hello from another connection (takes nothing over) from a
+  // new client.
   const uint64_t instance = (uint64_t{std::random_device{}()} << 32) | std::random_device{}() | 1;
   uint64_t hellos_sent ABSL_GUARDED_BY(mutex) = 0;
+  // Hellos go on one socket until a session is lost (then a fresh socket
+  // drops what the lost session left queued: heartbeats, acks, publishes
+  // whose callers were told to publish again) or until a socket answers
+  // kHellosPerSocket of them with nothing (its connection may be dead
+  // without a reset, a NAT that forgot it).
+  bool fresh_socket_due ABSL_GUARDED_BY(mutex) = false;
+  int hellos_on_socket ABSL_GUARDED_BY(mutex) = 0;
+  static constexpr int kHellosPerSocket = 3;
   std::minstd_rand jitter ABSL_GUARDED_BY(mutex){std::random_device{}()};
   static constexpr int kHelloBackoffDoublings = 3;  // up to 8x hello_retry
   uint32_t heartbeat_misses ABSL_GUARDED_BY(mutex) = 3;
@@ -169,10 +178,19 @@ struct Client::State {
     return true;
   }
 
-  // Creates the DEALER and connects it (once: Hellos are retried on it).
+  // (Re)creates the DEALER and connects it, discarding whatever the old
+  // one still queued (see fresh_socket_due).
   absl::Status OpenSocket() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    // Async publishes on the old socket will get no answer: their callers
+    // hear it now and may publish again.
+    FailAsync(absl::UnavailableError("the connection to the broker was reset; publish again"));
     try {
+      // Dropped at once, not lingered over: a stale Hello still queued
+      // there would only reach the broker after our new one.
+      if (socket.handle() != nullptr) socket.set(zmq::sockopt::linger, 0);
       socket = zmq::socket_t(context, zmq::socket_type::dealer);
+      fresh_socket_due = false;
+      hellos_on_socket = 0;
       // A short linger lets the Goodbye out at close without hanging on a
       // dead broker.
       socket.set(zmq::sockopt::linger, 200);
@@ -242,6 +260,7 @@ struct Client::State {
     hello->set_instance(instance);
     hello->set_attempt(++hellos_sent);
     Send(frame);
+    ++hellos_on_socket;
     last_hello = absl::Now();
     const int factor = 1 << std::min(hellos_unanswered, kHelloBackoffDoublings);
     ++hellos_unanswered;
@@ -257,7 +276,11 @@ struct Client::State {
   }
 
   void OnWelcome(const v1::Welcome& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
-    const bool again = !welcome.session_id().empty();
+    // The same session's Welcome again, while connected (the broker's
+    // answer to a Hello we retried before its first Welcome came), is no
+    // reconnect. (Session ids repeat across broker restarts.)
+    const bool repeat = connected && welcome.session_id() == w.session_id();
+    const bool again = !welcome.session_id().empty() && !repeat;
     welcome = w;
     connected = true;
     hellos_unanswered = 0;
@@ -284,6 +307,7 @@ struct Client::State {
   void LoseSession(absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     if (!connected) return;
     connected = false;
+    fresh_socket_due = true;
     // The first new Hello within half a retry period, at random: all the
     // terminals of a broker that went silent notice it at about one time.
     next_hello = absl::Now() + RandomPause(absl::ZeroDuration(), hello_retry / 2);
@@ -348,6 +372,9 @@ struct Client::State {
       // is sent again by Request(); an async publish is told to retry.
       LoseSession(
           "the broker no longer knows this session (it restarted, or heard nothing for too long)");
+      // This connection works, and what the lost session queued on it has
+      // arrived (it drew this answer): the new Hello goes on it.
+      fresh_socket_due = false;
       if (absl::Now() - last_hello >= absl::Milliseconds(500)) SendHello();
     }
     if (error.request_id() != 0) {
@@ -421,14 +448,17 @@ struct Client::State {
     if (superseded) return;
     if (!connected) {
       // No answer to the last Hello: say it again, on the same socket
-      // (ZeroMQ reconnects it underneath). A fresh socket per retry meant a
-      // new TCP connection per retry: after a broker restart thousands of
-      // terminals' retries overflowed its listen queue, and a Welcome that
-      // came late went to a socket already closed. Frames the old session
-      // left queued reach the broker before this Hello and are answered
-      // HELLO_REQUIRED; a late copy of an older Hello takes nothing over
-      // (Hello's instance and attempt).
-      if (now >= next_hello) SendHello();
+      // (ZeroMQ reconnects it underneath) unless a fresh one is due. A
+      // fresh socket per retry meant a new TCP connection per retry: after
+      // a broker restart thousands of terminals' retries overflowed its
+      // listen queue, and a Welcome that came late went to a socket already
+      // closed. The broker answers a retry on the same connection with the
+      // Welcome again, and lets a late copy of an older Hello take nothing
+      // over (Hello's instance and attempt).
+      if (now >= next_hello) {
+        if (fresh_socket_due || hellos_on_socket >= kHellosPerSocket) (void)OpenSocket().ok();
+        SendHello();
+      }
       return;
     }
     if (now - last_sent >= heartbeat) {

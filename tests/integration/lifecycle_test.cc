@@ -171,19 +171,26 @@ TEST_F(LifecycleTest, SecondConnectionWithSameUnitTakesTheSessionOver) {
   EXPECT_EQ(Counter(*stats, "session_takeovers"), 1u);
 }
 
-// A client retries an unanswered Hello on a fresh connection; its first
-// Hello can still reach the broker after the retry. That late copy (same
+// A terminal's Hello with the client's instance and attempt.
+v1::Frame RetriableHello(const std::string& unit, uint64_t instance, uint64_t attempt) {
+  v1::Frame frame = HelloFrame(v1::TERMINAL, unit);
+  frame.mutable_hello()->set_instance(instance);
+  frame.mutable_hello()->set_attempt(attempt);
+  return frame;
+}
+
+// A client that lost its session, or whose connection answered three
+// Hellos with nothing, says Hello on a fresh connection; its earlier Hello
+// can still reach the broker after that one. That late copy (same
 // instance, lower attempt) must not take the session back to the abandoned
 // connection, where it would only time out; another instance of the unit
 // (a restarted terminal) still takes over.
+
 TEST_F(LifecycleTest, LateCopyOfAnOlderHelloTakesNothingOver) {
   std::unique_ptr<BrokerProcess> broker = Start();
   ASSERT_NE(broker, nullptr);
   auto hello = [](uint64_t instance, uint64_t attempt) {
-    v1::Frame frame = HelloFrame(v1::TERMINAL, "jc-z03-v08");
-    frame.mutable_hello()->set_instance(instance);
-    frame.mutable_hello()->set_attempt(attempt);
-    return frame;
+    return RetriableHello("jc-z03-v08", instance, attempt);
   };
   auto welcome_or_error = [](const v1::Frame& f) { return f.has_welcome() || f.has_error(); };
 
@@ -216,6 +223,32 @@ TEST_F(LifecycleTest, LateCopyOfAnOlderHelloTakesNothingOver) {
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(Counter(*stats, "stale_hellos"), 1u);
   EXPECT_EQ(Counter(*stats, "session_takeovers"), 1u);
+}
+
+// The client library retries an unanswered Hello on the same connection;
+// when the first one's Welcome was only late, the retry finds the session
+// standing and gets the same Welcome again (no restart, no replay from
+// scratch, no OFFLINE/ONLINE).
+TEST_F(LifecycleTest, RetriedHelloOnTheSameConnectionKeepsTheSession) {
+  std::unique_ptr<BrokerProcess> broker = Start();
+  ASSERT_NE(broker, nullptr);
+  RawPeer terminal(broker->endpoint());
+  terminal.Send(RetriableHello("jc-z03-v09", /*instance=*/91, /*attempt=*/1));
+  terminal.Send(RetriableHello("jc-z03-v09", /*instance=*/91, /*attempt=*/2));
+  auto welcome = [](const v1::Frame& f) { return f.has_welcome() || f.has_error(); };
+  std::optional<v1::Frame> first = terminal.ReceiveUntil(welcome);
+  std::optional<v1::Frame> second = terminal.ReceiveUntil(welcome);
+  ASSERT_TRUE(first.has_value() && first->has_welcome());
+  ASSERT_TRUE(second.has_value() && second->has_welcome()) << "the retry got no Welcome";
+  EXPECT_EQ(second->welcome().session_id(), first->welcome().session_id());
+  EXPECT_EQ(RawRoundTrip(terminal, "retried-hello"), "");
+
+  auto probe = ConnectClient(broker->endpoint(), v1::PROBE, "retry-probe");
+  ASSERT_TRUE(probe.ok()) << probe.status();
+  absl::StatusOr<v1::StatsSnapshot> stats = (*probe)->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Counter(*stats, "sessions_opened"), 2u) << "the terminal's and the probe's";
+  EXPECT_EQ(Counter(*stats, "sessions_closed"), 0u);
 }
 
 // A connected client notices a killed broker after heartbeat_misses silent
