@@ -280,7 +280,7 @@ void CoreLoop::Run(int stop_fd) {
     // What the disk finished while this turn read and redelivered: its P1s
     // are routed and acknowledged now, not a whole turn later.
     journal_->Complete(on_durable);
-    RouteStoredP1(options_.fanout_per_turn);
+    RouteStored(stored_p1_, turn_fanout_ + options_.fanout_per_turn);
     journal_->Flush();
     FlushDirty();
     const MonoNanos after = clock_.NowMono();  // one clock read for both timers
@@ -783,20 +783,16 @@ void CoreLoop::QueueStored(uint64_t seq, const absl::Status& status) {
 
 void CoreLoop::RouteStoredPublishes(size_t budget) {
   // P1 first: a console's P1 stored in the same batch as a window of P2s
-  // is routed and acknowledged before them.
-  while (turn_fanout_ < budget && (!stored_p1_.empty() || !stored_rest_.empty())) {
-    auto& queue = !stored_p1_.empty() ? stored_p1_ : stored_rest_;
-    auto [seq, status] = std::move(queue.front());
-    queue.pop_front();
-    OnDurable(seq, status);
-  }
+  // is routed and acknowledged before them. (Routing one adds nothing to
+  // either queue: what it publishes itself waits for the disk first.)
+  RouteStored(stored_p1_, budget);
+  RouteStored(stored_rest_, budget);
 }
 
-void CoreLoop::RouteStoredP1(size_t budget) {
-  const size_t before = turn_fanout_;
-  while (!stored_p1_.empty() && turn_fanout_ - before < budget) {
-    auto [seq, status] = std::move(stored_p1_.front());
-    stored_p1_.pop_front();
+void CoreLoop::RouteStored(std::deque<std::pair<uint64_t, absl::Status>>& queue, size_t until) {
+  while (turn_fanout_ < until && !queue.empty()) {
+    auto [seq, status] = std::move(queue.front());
+    queue.pop_front();
     OnDurable(seq, status);
   }
 }

@@ -134,9 +134,9 @@ class CoreLoop {
   // Routes and answers queued stored publishes, P1 first, until this turn's
   // fan-out reaches `budget` recipients.
   void RouteStoredPublishes(size_t budget);
-  // Routes and answers queued stored P1s only, up to `budget` more
-  // recipients: mid-turn, for what the disk finished during the turn.
-  void RouteStoredP1(size_t budget);
+  // Routes and answers the stored publishes of `queue`, oldest first, until
+  // this turn's fan-out reaches `until` recipients.
+  void RouteStored(std::deque<std::pair<uint64_t, absl::Status>>& queue, size_t until);
   void OnDurable(uint64_t seq, const absl::Status& status);
   // Stored: route it, follow it (escalation, emergency), PubAck (a P1's
   // before its fan-out).

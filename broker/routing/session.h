@@ -32,9 +32,6 @@ class Session {
   const std::string& unit_id() const { return unit_id_; }
   const std::string& patrol_group() const { return patrol_group_; }
   const std::string& zone() const { return zone_; }
-  // Hello's `instance` and `attempt` (0 when not given).
-  uint64_t hello_instance() const { return hello_instance_; }
-  uint64_t hello_attempt() const { return hello_attempt_; }
   // Whether `hello`, from another connection of the same unit, was sent
   // by this session's client before the Hello that opened this session.
   bool IsOlderThanMine(const v1::Hello& hello) const {
@@ -70,8 +67,8 @@ class Session {
 
   MonoNanos last_heard() const { return last_heard_; }
   void set_last_heard(MonoNanos t) { last_heard_ = t; }
-  // When a frame last went to its socket: a peer that got one within the
-  // heartbeat period needs no heartbeat to know the broker lives.
+  // When a frame last went to its socket: a peer that got one lately needs
+  // no heartbeat to know the broker lives (see CoreLoop::OnTick).
   MonoNanos last_sent = 0;
 
   int64_t online_since_unix_ms = 0;
@@ -107,7 +104,7 @@ class Session {
   std::string unit_id_;
   std::string patrol_group_;
   std::string zone_;
-  uint64_t hello_instance_;
+  uint64_t hello_instance_;  // Hello's `instance` and `attempt` (0: not given)
   uint64_t hello_attempt_;
   bool restricted_ = false;
   std::vector<std::string> grants_;
