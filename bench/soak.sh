@@ -257,6 +257,9 @@ run_once() {
   timeouts=$((timeouts + $(stat heartbeat_timeouts)))
   count_floods
   rss=$(( $(peak_rss) > rss ? $(peak_rss) : rss ))
+  # The broker's own view (PubAck latency per priority from the frame's
+  # read, queues, drops), kept beside the run's reports.
+  "$build/clients/zonecast" stats --http "http://127.0.0.1:$http_port" >"$run_dir/broker-stats.txt" 2>&1 || true
   kill -TERM $terminal_pids 2>/dev/null || true
   for pid in $terminal_pids; do wait "$pid" 2>/dev/null || true; done
   terminal_pids=""

@@ -223,7 +223,6 @@ void CoreLoop::Run(int stop_fd) {
   const size_t zap_item = auth_ != nullptr ? items.size() : SIZE_MAX;
   if (auth_ != nullptr) items.push_back({auth_->zap_socket().handle(), 0, ZMQ_POLLIN, 0});
   auto ready = [&items](size_t i) { return i < items.size() && (items[i].revents & ZMQ_POLLIN); };
-  auto on_durable = [this](uint64_t seq, const absl::Status& status) { QueueStored(seq, status); };
   const MonoNanos heartbeat_period = static_cast<MonoNanos>(options_.heartbeat_ms) * 1'000'000;
   while (true) {
     const MonoNanos now = clock_.NowMono();
@@ -248,7 +247,7 @@ void CoreLoop::Run(int stop_fd) {
     }
     turn_now_ = clock_.NowMono();  // when this turn's frames go out
     if (ready(1) && !OnSignals(stop_fd)) break;
-    if (ready(2)) journal_->Complete(on_durable);
+    if (ready(2)) TakeCompletions();
     turn_fanout_ = 0;
     RouteStoredPublishes(options_.fanout_per_turn);
     if (ready(3)) SendHistoryReplies();
@@ -279,8 +278,9 @@ void CoreLoop::Run(int stop_fd) {
     for (Escalation& escalation : escalator_.Expire()) CarryOut(std::move(escalation), 0);
     // What the disk finished while this turn read and redelivered: its P1s
     // are routed and acknowledged now, not a whole turn later.
-    journal_->Complete(on_durable);
-    RouteStored(stored_p1_, turn_fanout_ + options_.fanout_per_turn);
+    TakeCompletions();
+    RouteStoredP1s();
+    for (auto& [to, batch] : notices_.TakeAll()) SendNotices(to, std::move(batch));
     journal_->Flush();
     FlushDirty();
     const MonoNanos after = clock_.NowMono();  // one clock read for both timers
@@ -305,8 +305,37 @@ bool CoreLoop::ReadBatch(Transport::Lane lane) {
   for (size_t i = 0; i < options_.read_batch && turn_fanout_ < options_.fanout_per_turn; ++i) {
     if (!transport_->Receive(lane, &routing_id, &body, &parts)) return true;
     HandleMessage(routing_id, body, parts);
+    if (lane == Transport::Lane::kMain) ServeUrgent();
   }
   return false;
+}
+
+void CoreLoop::ServeUrgent() {
+  constexpr MonoNanos kUrgentEvery = 2'000'000;
+  const MonoNanos now = clock_.NowMono();
+  if (in_urgent_ || now - last_urgent_ < kUrgentEvery) return;
+  in_urgent_ = true;
+  last_urgent_ = now;
+  if (transport_->has_dispatch()) {
+    std::string routing_id;
+    zmq::message_t body;
+    int parts = 0;
+    // A few: a console sends one publish at a time, or a window of them.
+    for (int i = 0;
+         i < 64 && transport_->Receive(Transport::Lane::kDispatch, &routing_id, &body, &parts);
+         ++i) {
+      HandleMessage(routing_id, body, parts);
+    }
+  }
+  journal_->Flush();
+  TakeCompletions();
+  RouteStoredP1s();
+  in_urgent_ = false;
+}
+
+void CoreLoop::TakeCompletions() {
+  journal_->Complete(
+      [this](uint64_t seq, const absl::Status& status) { QueueStored(seq, status); });
 }
 
 void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts) {
@@ -785,8 +814,24 @@ void CoreLoop::RouteStoredPublishes(size_t budget) {
   // P1 first: a console's P1 stored in the same batch as a window of P2s
   // is routed and acknowledged before them. (Routing one adds nothing to
   // either queue: what it publishes itself waits for the disk first.)
-  RouteStored(stored_p1_, budget);
+  RouteStoredP1s();
   RouteStored(stored_rest_, budget);
+}
+
+void CoreLoop::RouteStoredP1s() {
+  // Every stored P1 is acknowledged before any is fanned out: the last of
+  // a window of P1s to crowded zones waited for the fan-out of all before
+  // it. No copy of a durable P1 is ever dropped, so every matched session
+  // will get it; and P1s are routed whatever the turn's budget.
+  for (const auto& [seq, status] : stored_p1_) {
+    if (!status.ok()) continue;
+    PendingPublish* found = pending_publishes_.Find(seq);
+    ZC_CHECK(found != nullptr) << "the journal completed seq " << seq << " that nobody appended";
+    NoteStored(*found);
+    AnswerPublisher(*found, router_.Match(found->topic)->size());
+    found->answered = true;
+  }
+  RouteStored(stored_p1_, SIZE_MAX);
 }
 
 void CoreLoop::RouteStored(std::deque<std::pair<uint64_t, absl::Status>>& queue, size_t until) {
@@ -794,6 +839,8 @@ void CoreLoop::RouteStored(std::deque<std::pair<uint64_t, absl::Status>>& queue,
     auto [seq, status] = std::move(queue.front());
     queue.pop_front();
     OnDurable(seq, status);
+    // A P1's fan-out is the urgent work itself.
+    if (&queue != &stored_p1_) ServeUrgent();
   }
 }
 
@@ -824,20 +871,24 @@ void CoreLoop::OnNotStored(const PendingPublish& publish, const absl::Status& st
   }
 }
 
-void CoreLoop::OnStored(const PendingPublish& publish) {
-  const MonoNanos now = clock_.NowMono();
-  latency_.OnDurable(publish.seq, publish.topic, publish.priority, publish.ingress, now,
-                     publish.sent_unix_ms, publish.awaits_response);
+void CoreLoop::NoteStored(const PendingPublish& publish) {
+  latency_.OnDurable(publish.seq, publish.topic, publish.priority, publish.ingress,
+                     clock_.NowMono(), publish.sent_unix_ms, publish.awaits_response);
   if (publish.awaits_response) {
     unresolved_alerts_.OnPublished(publish.alert_id, publish.title, publish.seq, publish.topic,
                                    publish.priority, publish.publisher_unit,
                                    absl::ToUnixMillis(clock_.NowWall()));
   }
-  // A P1 is acknowledged before its fan-out: no copy of a durable P1 is
-  // ever dropped, so every matched session will get it, and the dispatcher
-  // need not wait while a batch of P1s is queued for thousands of terminals.
+}
+
+void CoreLoop::OnStored(const PendingPublish& publish) {
+  // A P1 is acknowledged before its fan-out (RouteStoredP1s); the dispatcher
+  // need not wait while it is queued for thousands of terminals.
   const bool ack_first = publish.priority == v1::P1;
-  if (ack_first) AnswerPublisher(publish, router_.Match(publish.topic)->size());
+  if (!publish.answered) {
+    NoteStored(publish);
+    if (ack_first) AnswerPublisher(publish, router_.Match(publish.topic)->size());
+  }
   size_t terminals = 0;
   const size_t recipients =
       RouteEncoded(publish.topic, publish.priority, publish.frame,
@@ -1035,10 +1086,25 @@ void CoreLoop::RouteAckEvent(const Session& session, const v1::AckFrame& ack) {
   if (center == nullptr || std::binary_search(watchers->begin(), watchers->end(), center->id())) {
     return;
   }
+  if (center->reads_deliveries()) {
+    if (std::optional<v1::Frame> full = notices_.Add(center->id(), frame.deliver())) {
+      SendNotices(center->id(), std::move(*full));
+    }
+    return;
+  }
   OutboundMessage message;
   message.frame = EncodeFrame(frame);
   message.priority = v1::P2;
   router_.Enqueue(*center, std::move(message));
+}
+
+void CoreLoop::SendNotices(SessionId to, v1::Frame batch) {
+  Session* publisher = sessions_.Find(to);
+  if (publisher == nullptr) return;  // gone: its acks are in the journal and on ack.>
+  OutboundMessage message;
+  message.frame = EncodeFrame(batch);
+  message.priority = v1::P2;
+  router_.Enqueue(*publisher, std::move(message));
 }
 
 void CoreLoop::HandleStats(Session& session, const v1::StatsRequest& request) {

@@ -29,6 +29,7 @@
 #include "core/snapshot_builder.h"
 #include "core/transport.h"
 #include "delivery/durable_delivery.h"
+#include "delivery/notice_batches.h"
 #include "journal/history.h"
 #include "journal/journal.h"
 #include "monitoring/broker_counters.h"
@@ -131,16 +132,29 @@ class CoreLoop {
   // The journal's report that `seq` is on disk (or failed), queued to be
   // routed: fanning out a whole batch at once could take a turn seconds.
   void QueueStored(uint64_t seq, const absl::Status& status);
-  // Routes and answers queued stored publishes, P1 first, until this turn's
-  // fan-out reaches `budget` recipients.
+  // Routes and answers queued stored publishes: every P1, then the rest
+  // until this turn's fan-out reaches `budget` recipients.
   void RouteStoredPublishes(size_t budget);
   // Routes and answers the stored publishes of `queue`, oldest first, until
   // this turn's fan-out reaches `until` recipients.
   void RouteStored(std::deque<std::pair<uint64_t, absl::Status>>& queue, size_t until);
+  // PubAcks every stored P1, then routes them all.
+  void RouteStoredP1s();
+  // Called between the frames and the messages of a long turn: at most
+  // every kUrgentEvery, reads the consoles' lane, hands what this turn
+  // appended to the disk, and PubAcks and routes the P1s the disk stored.
+  // A turn of a burst's fan-out and acks lasts tens of milliseconds; a
+  // dispatcher's P1 would wait for its end once to be journaled and once
+  // more to be acknowledged.
+  void ServeUrgent();
+  // Takes the journal's completed batches into stored_p1_ / stored_rest_.
+  void TakeCompletions();
   void OnDurable(uint64_t seq, const absl::Status& status);
   // Stored: route it, follow it (escalation, emergency), PubAck (a P1's
   // before its fan-out).
   void OnStored(const PendingPublish& publish);
+  // Stored: its latency stage, and an alert into the open-alerts list.
+  void NoteStored(const PendingPublish& publish);
   // The PubAck to the publisher and to repeats of the same alert id.
   void AnswerPublisher(const PendingPublish& publish, size_t recipients);
   // Not stored: STORAGE_UNAVAILABLE to whoever waits.
@@ -191,6 +205,8 @@ class CoreLoop {
   // through the session's queue when there is a session, directly otherwise.
   void SendError(const std::string& routing_id, Session* session, const absl::Status& status,
                  uint64_t request_id);
+  // Queues a batch of ack notices for its publisher, if still connected.
+  void SendNotices(SessionId to, v1::Frame batch);
   void FlushDirty();
   void FlushSession(Session& session);
   void OnTick();
@@ -236,9 +252,12 @@ class CoreLoop {
   size_t turn_fanout_ = 0;           // recipients of this turn's routed messages so far
   std::vector<MonoNanos> silences_;  // OnTick's scratch: each session's time since heard
   MonoNanos last_redelivery_ = 0;    // turn start of the last redelivery slice
+  MonoNanos last_urgent_ = 0;        // when ServeUrgent last ran
+  bool in_urgent_ = false;           // ServeUrgent runs (it never nests)
   MonitoringExchange* exchange_;
   LatencyTracker latency_;
   ReceivedAlerts received_;  // which alerts each unit confirmed
+  NoticeBatches notices_;    // this turn's acks for publishers that read Deliveries
   UnresolvedAlerts unresolved_alerts_;
   MonoNanos started_at_ = 0;
   MonoNanos next_stats_ = INT64_MAX;

@@ -50,6 +50,9 @@ struct PendingPublish {
   std::vector<std::pair<SessionId, uint64_t>> duplicates;
   MonoNanos ingress = 0;
   int64_t sent_unix_ms = 0;  // the publisher's clock, for end-to-end latency
+  // A P1 acknowledged (and noted as stored) ahead of its fan-out, with the
+  // other P1s stored with it (see CoreLoop::RouteStoredP1s).
+  bool answered = false;
 };
 
 // The journal completes publishes in the order they were appended, which is

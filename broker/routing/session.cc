@@ -16,6 +16,7 @@ Session::Session(SessionId id, std::string routing_id, const v1::Hello& hello, Q
       zone_(hello.zone()),
       hello_instance_(hello.instance()),
       hello_attempt_(hello.attempt()),
+      reads_deliveries_(hello.reads_deliveries()),
       queue_(limits),
       last_heard_(now) {}
 

@@ -45,6 +45,8 @@ class Session {
            hello.attempt() > hello_attempt_;
   }
   void set_hello_attempt(uint64_t attempt) { hello_attempt_ = attempt; }
+  // Whether its client reads Deliveries frames (Hello.reads_deliveries).
+  bool reads_deliveries() const { return reads_deliveries_; }
 
   // What the session may subscribe to and read from history: patterns from
   // its identity's grants (see PatternCovers). Unrestricted when the broker
@@ -106,6 +108,7 @@ class Session {
   std::string zone_;
   uint64_t hello_instance_;  // Hello's `instance` and `attempt` (0: not given)
   uint64_t hello_attempt_;
+  bool reads_deliveries_;
   bool restricted_ = false;
   std::vector<std::string> grants_;
   absl::flat_hash_set<std::string> patterns_;

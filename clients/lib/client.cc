@@ -259,6 +259,7 @@ struct Client::State {
     hello->set_client_name(options.client_name);
     hello->set_instance(instance);
     hello->set_attempt(++hellos_sent);
+    hello->set_reads_deliveries(true);
     Send(frame);
     ++hellos_on_socket;
     last_hello = absl::Now();
@@ -384,8 +385,7 @@ struct Client::State {
     }
   }
 
-  void OnDeliver(v1::Frame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
-    v1::Deliver& deliver = *frame.mutable_deliver();
+  void OnDeliver(v1::Deliver& deliver) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     // RECEIVED says a terminal's software has the message: only terminals
     // send it (a console or a probe watching alerts must not look like a
     // unit that got them), and only for durable messages (seq > 0).
@@ -419,7 +419,12 @@ struct Client::State {
                     Message()});
         return;
       case v1::Frame::kDeliver:
-        OnDeliver(std::move(frame));
+        OnDeliver(*frame.mutable_deliver());
+        return;
+      case v1::Frame::kDeliveries:
+        for (v1::Deliver& deliver : *frame.mutable_deliveries()->mutable_delivers()) {
+          OnDeliver(deliver);
+        }
         return;
       case v1::Frame::kError:
         OnError(std::move(frame));

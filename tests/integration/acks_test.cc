@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/broker_process.h"
+#include "support/raw_peer.h"
 #include "support/test_clients.h"
 #include "zonecast/client.h"
 #include "zonecast/testing.h"
@@ -52,6 +53,7 @@ using zonecast::testing::Gauge;
 using zonecast::testing::HasAlert;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::NextDeliver;
+using zonecast::testing::RawPeer;
 using zonecast::testing::RunCli;
 using zonecast::testing::TestClientOptions;
 using zonecast::testing::WaitForGauge;
@@ -229,6 +231,84 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
   EXPECT_EQ(Counter(stats, "acks.ACCEPTED"), 2u);
   EXPECT_EQ(Counter(stats, "redelivered"), 0u);
   EXPECT_EQ(Gauge(stats, "pending_acks"), 0);
+}
+
+// A burst's acks reach a publisher whose client reads Deliveries several
+// to a frame (one frame per ack queued its PubAcks behind a thousand acks
+// per alert); a client that does not say so still gets one Deliver each.
+TEST_F(AcksTest, PublisherThatReadsDeliveriesHearsOfAcksSeveralToAFrame) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  constexpr int kAlerts = 20;
+  RawPeer terminal(broker_->endpoint());
+  ASSERT_TRUE(terminal.Hello(v1::TERMINAL, kTerminal, "jc-pg03", "jincheng.z03"));
+  ASSERT_TRUE(terminal.Subscribe({kZ03}));
+  for (const bool reads : {true, false}) {
+    SCOPED_TRACE(reads ? "reads Deliveries" : "reads single Delivers");
+    const std::string prefix = reads ? "batched-" : "single-";
+    RawPeer center(broker_->endpoint());
+    v1::Frame hello;
+    hello.mutable_hello()->set_protocol_version(1);
+    hello.mutable_hello()->set_role(v1::CENTER);
+    hello.mutable_hello()->set_unit_id(prefix + "center");
+    hello.mutable_hello()->set_reads_deliveries(reads);
+    center.Send(hello);
+    ASSERT_TRUE(center.ReceiveUntil([](const v1::Frame& f) { return f.has_welcome(); }));
+
+    for (int i = 0; i < kAlerts; ++i) {
+      v1::Frame publish;
+      publish.mutable_publish()->set_request_id(static_cast<uint64_t>(i) + 1);
+      publish.mutable_publish()->set_topic(kZ03);
+      publish.mutable_publish()->set_priority(v1::P2);
+      *publish.mutable_publish()->mutable_event()->mutable_alert() =
+          MakeAlert(absl::StrCat(prefix, i), v1::P2);
+      center.Send(publish);
+    }
+    for (int i = 0; i < kAlerts; ++i) {
+      ASSERT_TRUE(center.ReceiveUntil([](const v1::Frame& f) { return f.has_pub_ack(); }))
+          << "PubAck " << i;
+    }
+    // The terminal reads the whole burst, then acks it at once.
+    std::vector<v1::Frame> acks;
+    for (int i = 0; i < kAlerts; ++i) {
+      std::optional<v1::Frame> got =
+          terminal.ReceiveUntil([](const v1::Frame& f) { return f.has_deliver(); });
+      ASSERT_TRUE(got.has_value()) << "delivery " << i;
+      v1::Frame ack;
+      ack.mutable_ack()->set_seq(got->deliver().seq());
+      ack.mutable_ack()->set_topic(got->deliver().topic());
+      ack.mutable_ack()->set_level(v1::RECEIVED);
+      ack.mutable_ack()->set_alert_id(got->deliver().event().alert().alert_id());
+      acks.push_back(std::move(ack));
+    }
+    for (const v1::Frame& ack : acks) terminal.Send(ack);
+
+    std::vector<std::string> heard;
+    int frames = 0;
+    while (heard.size() < kAlerts) {
+      std::optional<v1::Frame> got = center.ReceiveUntil(
+          [](const v1::Frame& f) { return f.has_deliver() || f.has_deliveries(); });
+      ASSERT_TRUE(got.has_value()) << "heard of " << heard.size() << " acks only";
+      ++frames;
+      EXPECT_EQ(got->has_deliveries(), reads);
+      if (got->has_deliver()) {
+        heard.push_back(got->deliver().event().ack().alert_id());
+        continue;
+      }
+      for (const v1::Deliver& deliver : got->deliveries().delivers()) {
+        EXPECT_EQ(deliver.event().ack().unit(), kTerminal);
+        EXPECT_EQ(deliver.event().ack().level(), v1::RECEIVED);
+        heard.push_back(deliver.event().ack().alert_id());
+      }
+    }
+    std::vector<std::string> expected;
+    for (int i = 0; i < kAlerts; ++i) expected.push_back(absl::StrCat(prefix, i));
+    EXPECT_EQ(heard, expected);
+    if (reads) {
+      EXPECT_LT(frames, kAlerts);
+    } else {
+      EXPECT_EQ(frames, kAlerts);
+    }
+  }
 }
 
 TEST_F(AcksTest, WithheldReceivedIsRedeliveredThenDeadLettered) {

@@ -196,6 +196,17 @@ std::vector<v1::Frame> OneFrameOfEveryType() {
     entry->set_level(v1::ACCEPTED);
     frames.push_back(frame);
   }
+  {
+    v1::Frame frame;
+    for (const char* unit : {"jc-z03-v12", "jc-z03-v14"}) {
+      v1::Deliver* deliver = frame.mutable_deliveries()->add_delivers();
+      deliver->set_topic("ack.jincheng.z03");
+      deliver->mutable_event()->mutable_ack()->set_alert_id("lanhua-1");
+      deliver->mutable_event()->mutable_ack()->set_unit(unit);
+      deliver->mutable_event()->mutable_ack()->set_level(v1::RECEIVED);
+    }
+    frames.push_back(frame);
+  }
   return frames;
 }
 
