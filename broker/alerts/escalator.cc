@@ -16,15 +16,17 @@ bool Escalator::IsResponse(v1::AckLevel level) {
 std::optional<Escalation> Escalator::OnStored(uint64_t seq, const std::string& topic,
                                               v1::Priority priority, const std::string& publisher,
                                               const v1::Alert& alert, size_t terminals) {
-  if (zones_.empty()) return std::nullopt;
   OpenAlert open;
   if (!CityAndZone(topic, &open.city, &open.zone)) return std::nullopt;
-  if (zones_.Find(open.city, open.zone) == nullptr) return std::nullopt;
+  // With a zones map, a zone it lacks was refused at publish (UNKNOWN_ZONE);
+  // one from an older journal has no policy to follow.
+  if (!zones_.empty() && zones_.Find(open.city, open.zone) == nullptr) return std::nullopt;
   open.alert_id = alert.alert_id();
   open.seq = seq;
   open.priority = priority;
   open.publisher = publisher;
   open.alert = alert;
+  // Nobody on duty there, map or not: the center hears of it at once.
   if (terminals == 0) return Escalate(open, "no_unit_online");
   const absl::Duration deadline = zones_.Deadline(priority);
   if (deadline <= absl::ZeroDuration()) return std::nullopt;

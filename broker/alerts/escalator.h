@@ -13,7 +13,9 @@
 // The Escalator decides and keeps the deadlines; it does not publish. Each
 // decision is an Escalation: the journal record and the messages to
 // publish, in order, which the core loop carries out through the journal
-// like any durable publish. Without a zones map nothing escalates.
+// like any durable publish. Without a zones map there are no neighbours
+// and no deadlines: only an alert no unit of its zone got escalates (to
+// the center, on escalation.<city>).
 //
 // Core loop thread only; time comes from the Clock, so tests drive it with
 // a FakeClock.
@@ -59,7 +61,8 @@ class Escalator {
   Escalator(const ZoneIndex& zones, const Clock& clock) : zones_(zones), clock_(clock) {}
 
   // An alert from the center was stored (seq) and routed to `terminals`
-  // terminals. Returns the escalation if it escalates now; otherwise starts
+  // units of its zone (terminals that matched only through a wildcard do
+  // not count). Returns the escalation if it escalates now; otherwise starts
   // its deadline, if its zone and priority have one.
   std::optional<Escalation> OnStored(uint64_t seq, const std::string& topic, v1::Priority priority,
                                      const std::string& publisher, const v1::Alert& alert,

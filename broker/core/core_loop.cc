@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <csignal>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/check.h"
 #include "common/log.h"
 #include "core/ready_file.h"
 #include "core/startup_recovery.h"
+#include "protocol/alert_fingerprint.h"
 #include "protocol/deliver.h"
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
@@ -690,10 +692,26 @@ absl::StatusOr<PublishClass> CoreLoop::CheckPublish(const Session& session,
   return ClassifyPublish(session.role(), session.unit_id(), publish);
 }
 
+absl::Status CoreLoop::CheckZoneKnown(const std::string& topic) const {
+  if (zones_.empty()) return absl::OkStatus();
+  const TopicTokens tokens = SplitTopic(topic);
+  if (tokens.size() != 3 || tokens[0] != "alert") return absl::OkStatus();
+  if (zones_.Find(tokens[1], tokens[2]) != nullptr) return absl::OkStatus();
+  return ProtocolError(
+      v1::UNKNOWN_ZONE,
+      absl::StrCat("no zone ", tokens[1], ".", tokens[2], " in the zones map (city ", zones_.city(),
+                   ", ", zones_.map().zones_size(), " zones): nobody would be sent this alert"));
+}
+
 void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
   absl::StatusOr<PublishClass> klass = CheckPublish(session, publish);
   if (!klass.ok()) {
     SendError(session.routing_id(), &session, klass.status(), publish.request_id());
+    return;
+  }
+  if (absl::Status known = CheckZoneKnown(publish.topic()); !known.ok()) {
+    ++counters_.publishes_unknown_zone;
+    SendError(session.routing_id(), &session, known, publish.request_id());
     return;
   }
   // An officer's distress button is never held back by a rate limit.
@@ -738,15 +756,43 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
   v1::Deliver* deliver = frame.mutable_deliver();
   const std::string alert_id =
       deliver->event().has_alert() ? deliver->event().alert().alert_id() : std::string();
+  const uint32_t fingerprint =
+      alert_id.empty()
+          ? 0
+          : AlertFingerprint(deliver->topic(), deliver->priority(), deliver->event().alert());
   if (!alert_id.empty()) {
     // An alert id is an idempotency key: a retry gets the original PubAck
-    // and is routed once.
-    if (const DedupWindow::Entry* seen = journal_->FindCommitted(alert_id)) {
+    // and is routed once. Another alert under the same id is refused, not
+    // swallowed as a "duplicate" nobody would ever be sent.
+    const DedupWindow::Entry* seen = journal_->FindCommitted(alert_id);
+    const PendingPublish* in_flight =
+        seen == nullptr ? pending_publishes_.FindByAlert(alert_id) : nullptr;
+    const uint64_t original = seen != nullptr        ? seen->seq
+                              : in_flight != nullptr ? in_flight->seq
+                                                     : 0;
+    const uint32_t original_fingerprint = seen != nullptr        ? seen->fingerprint
+                                          : in_flight != nullptr ? in_flight->fingerprint
+                                                                 : 0;
+    // 0: journaled before fingerprints, taken as the same alert.
+    if (original_fingerprint != 0 && original_fingerprint != fingerprint) {
+      ++counters_.alert_id_conflicts;
+      ZC_LOG(WARNING) << session.unit_id() << " re-used alert id " << alert_id << " (seq "
+                      << original << ") for another alert on " << deliver->topic() << ": refused";
+      SendError(session.routing_id(), &session,
+                ProtocolError(
+                    v1::ALERT_ID_CONFLICT,
+                    absl::StrCat("alert id ", alert_id, " was used for another alert (seq ",
+                                 original, "); choose a new id, or repeat that alert unchanged")),
+                request_id);
+      return;
+    }
+    if (seen != nullptr) {
       ++counters_.duplicates;
       SendPubAck(session.id(), request_id, seen->seq, alert_id, /*duplicate=*/true, 0);
       return;
     }
-    if (pending_publishes_.AttachDuplicate(alert_id, session.id(), request_id)) {
+    if (in_flight != nullptr) {
+      (void)pending_publishes_.AttachDuplicate(alert_id, session.id(), request_id);
       ++counters_.duplicates;
       return;
     }
@@ -766,7 +812,7 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
     return;
   }
   ++counters_.published_durable;
-  PendingPublish& pending = AppendDurable(frame, alert_id);
+  PendingPublish& pending = AppendDurable(frame, alert_id, fingerprint);
   pending.publisher = session.id();
   pending.request_id = request_id;
   pending.sent_unix_ms = deliver->sent_unix_ms();
@@ -780,9 +826,11 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
   }
 }
 
-PendingPublish& CoreLoop::AppendDurable(v1::Frame& frame, const std::string& alert_id) {
+PendingPublish& CoreLoop::AppendDurable(v1::Frame& frame, const std::string& alert_id,
+                                        uint32_t fingerprint) {
   v1::Deliver* deliver = frame.mutable_deliver();
   PendingPublish& pending = pending_publishes_.Add(journal_->NextSeq(), alert_id);
+  pending.fingerprint = fingerprint;
   deliver->set_seq(pending.seq);
   pending.topic = deliver->topic();
   pending.priority = deliver->priority();
@@ -792,7 +840,7 @@ PendingPublish& CoreLoop::AppendDurable(v1::Frame& frame, const std::string& ale
   journal_->AppendPublish(journal::PublishRecord{
       pending.seq, pending.broker_unix_ms, pending.alert_id, pending.topic,
       absl::string_view(static_cast<const char*>(pending.frame.data()), pending.frame.size()),
-      static_cast<uint8_t>(pending.priority)});
+      static_cast<uint8_t>(pending.priority), pending.fingerprint});
   return pending;
 }
 
@@ -801,7 +849,7 @@ uint64_t CoreLoop::PublishInternal(const std::string& topic, v1::Priority priori
   v1::Frame frame =
       NewDeliver(topic, priority, options_.broker_id, absl::ToUnixMillis(clock_.NowWall()));
   *frame.mutable_deliver()->mutable_event() = std::move(event);
-  return AppendDurable(frame, alert_id).seq;
+  return AppendDurable(frame, alert_id, /*fingerprint=*/0).seq;
 }
 
 void CoreLoop::QueueStored(uint64_t seq, const absl::Status& status) {
@@ -897,8 +945,16 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
       << "a P1 acknowledged for more sessions than it was queued for";
   std::optional<Escalation> escalation;
   if (publish.awaits_response) {
+    // Without a zones map the alert was not kept parsed (it escalates only
+    // when no unit got it): read it back from the stored frame then.
+    v1::Frame stored;
+    const v1::Alert* alert = &publish.event.alert();
+    if (!publish.event.has_alert() && terminals == 0 &&
+        stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
+      alert = &stored.deliver().event().alert();
+    }
     escalation = escalator_.OnStored(publish.seq, publish.topic, publish.priority,
-                                     publish.publisher_unit, publish.event.alert(), terminals);
+                                     publish.publisher_unit, *alert, terminals);
   } else if (publish.emergency) {
     escalation = escalator_.OnEmergency(publish.seq, publish.topic, publish.event.radio());
   }
@@ -977,7 +1033,7 @@ size_t CoreLoop::RouteToSessions(const std::vector<SessionId>& recipients, const
     if (seq != 0 && session->role() == v1::TERMINAL) {
       durable_->Send(*session, seq, topic, alert_id, priority, bytes);
       ++accepted;
-      if (terminals != nullptr) ++*terminals;
+      if (terminals != nullptr && IsUnitOfZone(*session, topic)) ++*terminals;
       continue;
     }
     OutboundMessage message;
@@ -991,6 +1047,21 @@ size_t CoreLoop::RouteToSessions(const std::vector<SessionId>& recipients, const
   counters_.delivered += accepted;
   turn_fanout_ += recipients.size();
   return accepted;
+}
+
+bool CoreLoop::IsUnitOfZone(const Session& session, const std::string& topic) {
+  // A unit of the zone subscribed to the zone's topic itself, or names the
+  // zone as its home. A terminal that only matched through a wildcard (a
+  // wall, a test rig on alert.>) is no unit there: were it counted, an
+  // alert to a zone with nobody on duty would wait out its whole deadline.
+  if (session.patterns().contains(topic)) return true;
+  if (session.zone().empty()) return false;
+  const TopicTokens tokens = SplitTopic(topic);
+  if (tokens.size() != 3) return false;
+  const absl::string_view zone = session.zone();
+  return zone == tokens[2] || (zone.size() == tokens[1].size() + 1 + tokens[2].size() &&
+                               absl::StartsWith(zone, tokens[1]) && zone[tokens[1].size()] == '.' &&
+                               absl::EndsWith(zone, tokens[2]));
 }
 
 void CoreLoop::RememberPublisher(uint64_t seq, const std::string& unit) {

@@ -69,6 +69,10 @@ class CoreLoop {
   // Reads up to read_batch frames and handles them; true if the socket had
   // no more.
   bool ReadBatch(Transport::Lane lane);
+  // Whether `session` (a terminal) is a unit of the zone of alert `topic`.
+  static bool IsUnitOfZone(const Session& session, const std::string& topic);
+  // With a zones map: an alert's city and zone must be in it (UNKNOWN_ZONE).
+  absl::Status CheckZoneKnown(const std::string& topic) const;
   // Decodes one message and hands it to its handler.
   void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
   // With a keys file: the key's identity, and the socket's handshake
@@ -128,7 +132,9 @@ class CoreLoop {
   // Gives the Deliver in `frame` the next seq, encodes it, appends it to the
   // journal and returns its entry in pending_publishes_ (kept until its
   // batch is on disk) for the caller to complete.
-  PendingPublish& AppendDurable(v1::Frame& frame, const std::string& alert_id);
+  // `fingerprint`: an alert's AlertFingerprint, 0 for anything else.
+  PendingPublish& AppendDurable(v1::Frame& frame, const std::string& alert_id,
+                                uint32_t fingerprint);
   // The journal's report that `seq` is on disk (or failed), queued to be
   // routed: fanning out a whole batch at once could take a turn seconds.
   void QueueStored(uint64_t seq, const absl::Status& status);

@@ -48,6 +48,11 @@ bool PendingPublishes::AttachDuplicate(absl::string_view alert_id, SessionId ses
   return true;
 }
 
+const PendingPublish* PendingPublishes::FindByAlert(absl::string_view alert_id) {
+  auto it = alert_seq_.find(alert_id);
+  return it == alert_seq_.end() ? nullptr : Find(it->second);
+}
+
 void PendingPublishes::Remove(uint64_t seq) {
   const std::optional<size_t> index = IndexOf(seq);
   if (!index.has_value()) return;

@@ -30,6 +30,7 @@ struct PendingPublish {
   uint64_t request_id = 0;  // 0: nobody waits for a PubAck
   uint64_t seq = 0;
   std::string alert_id;
+  uint32_t fingerprint = 0;  // an alert's AlertFingerprint (0: not an alert)
   std::string topic;
   v1::Priority priority = v1::P4;
   zmq::message_t frame;  // encoded Frame{deliver}, shared with recipients
@@ -69,6 +70,8 @@ class PendingPublishes {
   // If a publish of `alert_id` is in flight, makes (session, request_id) wait
   // for its outcome too and returns true.
   bool AttachDuplicate(absl::string_view alert_id, SessionId session, uint64_t request_id);
+  // The publish of `alert_id` in flight, or nullptr.
+  const PendingPublish* FindByAlert(absl::string_view alert_id);
 
   // The publish with `seq`, or nullptr.
   PendingPublish* Find(uint64_t seq);

@@ -10,11 +10,13 @@ const DedupWindow::Entry* DedupWindow::Find(absl::string_view alert_id) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-void DedupWindow::Insert(absl::string_view alert_id, uint64_t seq, int64_t unix_ms) {
+void DedupWindow::Insert(absl::string_view alert_id, uint64_t seq, int64_t unix_ms,
+                         uint32_t fingerprint) {
   if (alert_id.empty()) return;
-  auto [it, inserted] = entries_.try_emplace(std::string(alert_id), Entry{seq, unix_ms});
+  const Entry entry{seq, unix_ms, fingerprint};
+  auto [it, inserted] = entries_.try_emplace(std::string(alert_id), entry);
   if (!inserted) return;
-  Timed timed{Entry{seq, unix_ms}, it->first};
+  Timed timed{entry, it->first};
   if (in_order_.empty() || unix_ms >= in_order_.back().entry.unix_ms) {
     in_order_.push_back(std::move(timed));
   } else {

@@ -21,6 +21,7 @@ class DedupWindow {
   struct Entry {
     uint64_t seq = 0;
     int64_t unix_ms = 0;
+    uint32_t fingerprint = 0;  // AlertFingerprint; 0: not known
   };
 
   explicit DedupWindow(absl::Duration window) : window_ms_(absl::ToInt64Milliseconds(window)) {}
@@ -29,7 +30,7 @@ class DedupWindow {
   const Entry* Find(absl::string_view alert_id) const;
   // Records an accepted alert id (first publish wins; a later insert of the
   // same id is ignored).
-  void Insert(absl::string_view alert_id, uint64_t seq, int64_t unix_ms);
+  void Insert(absl::string_view alert_id, uint64_t seq, int64_t unix_ms, uint32_t fingerprint);
   // Forgets ids older than the window, relative to `now_unix_ms`.
   void Expire(int64_t now_unix_ms);
   void Clear();

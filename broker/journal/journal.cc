@@ -43,7 +43,7 @@ journal::RecoveryVisitor Journal::RecoveryVisitorFor(const journal::RecoveryVisi
   journal::RecoveryVisitor visitor;
   visitor.on_publish = [this, extra, dedup_cutoff](const journal::PublishRecord& record) {
     if (!record.alert_id.empty() && record.unix_ms >= dedup_cutoff) {
-      dedup_.Insert(record.alert_id, record.seq, record.unix_ms);
+      dedup_.Insert(record.alert_id, record.seq, record.unix_ms, record.fingerprint);
     }
     if (extra != nullptr && extra->on_publish) extra->on_publish(record);
   };
@@ -73,7 +73,7 @@ void Journal::LoadRecoveredCheckpoint(const v1::JournalCheckpoint& checkpoint,
   durable_sessions_.LoadFrom(checkpoint, /*merge=*/checkpoint.continuation());
   for (const v1::JournalDedupEntry& entry : checkpoint.dedup()) {
     if (entry.unix_ms() >= dedup_cutoff)
-      dedup_.Insert(entry.alert_id(), entry.seq(), entry.unix_ms());
+      dedup_.Insert(entry.alert_id(), entry.seq(), entry.unix_ms(), entry.fingerprint());
   }
 }
 
@@ -167,6 +167,7 @@ std::vector<std::string> Journal::BuildCheckpoint() const {
     entry->set_alert_id(id);
     entry->set_seq(e.seq);
     entry->set_unix_ms(e.unix_ms);
+    entry->set_fingerprint(e.fingerprint);
   });
   std::vector<std::string> out;
   out.reserve(parts.size());
@@ -181,7 +182,8 @@ void Journal::AppendPublish(const journal::PublishRecord& record) {
   journal::AppendRecord(&open_batch_->records, journal::RecordType::kPublish, payload);
   ++open_batch_->record_count;
   open_batch_->max_seq = std::max(open_batch_->max_seq, record.seq);
-  open_publishes_.publishes.emplace_back(record.seq, std::string(record.alert_id));
+  open_publishes_.publishes.push_back(
+      InflightPublish{record.seq, std::string(record.alert_id), record.fingerprint});
 }
 
 void Journal::AddSubscription(const std::string& unit, const std::string& pattern, bool removed) {
@@ -232,7 +234,7 @@ void Journal::Flush() {
     need_roll_ = false;
     batch->roll_before = true;
     batch->roll_first_seq =
-        open_publishes_.publishes.empty() ? last_seq_ + 1 : open_publishes_.publishes.front().first;
+        open_publishes_.publishes.empty() ? last_seq_ + 1 : open_publishes_.publishes.front().seq;
     std::vector<std::string> checkpoint = BuildCheckpoint();
     batch->roll_checkpoint = std::move(checkpoint[0]);
     batch->roll_checkpoint_more.assign(std::make_move_iterator(checkpoint.begin() + 1),

@@ -118,11 +118,16 @@ class Journal {
 
  private:
   // A submitted batch's publishes: their seqs, and alert ids (empty if none)
-  // for the dedup window.
+  // and fingerprints for the dedup window.
+  struct InflightPublish {
+    uint64_t seq = 0;
+    std::string alert_id;
+    uint32_t fingerprint = 0;
+  };
   struct InflightBatch {
     uint64_t id = 0;
     uint64_t bytes = 0;
-    std::vector<std::pair<uint64_t, std::string>> publishes;
+    std::vector<InflightPublish> publishes;
   };
 
   // The state as checkpoint records: the first replaces, the rest are
@@ -186,11 +191,12 @@ void Journal::Finish(journal::Batch& batch, Fn&& done) {
     if (ok) last_durable_seq_ = std::max(last_durable_seq_, batch.max_seq);
     const absl::Status status =
         finished.id == batch.id ? batch.status : absl::UnavailableError("journal batch lost");
-    for (const auto& [seq, alert_id] : finished.publishes) {
-      if (ok && !alert_id.empty()) {
-        dedup_.Insert(alert_id, seq, absl::ToUnixMillis(clock_.NowWall()));
+    for (const InflightPublish& publish : finished.publishes) {
+      if (ok && !publish.alert_id.empty()) {
+        dedup_.Insert(publish.alert_id, publish.seq, absl::ToUnixMillis(clock_.NowWall()),
+                      publish.fingerprint);
       }
-      done(seq, status);
+      done(publish.seq, status);
     }
   }
 }

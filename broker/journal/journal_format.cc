@@ -99,11 +99,16 @@ void AppendRecord(std::string* out, RecordType type, absl::string_view payload) 
 }
 
 void EncodePublish(const PublishRecord& record, std::string* out) {
-  out->reserve(out->size() + 21 + record.alert_id.size() + record.topic.size() +
+  out->reserve(out->size() + 25 + record.alert_id.size() + record.topic.size() +
                record.frame.size());
   PutFixed64(out, record.seq);
   PutFixed64(out, static_cast<uint64_t>(record.unix_ms));
-  out->push_back(static_cast<char>(record.priority));
+  if (record.fingerprint != 0) {
+    out->push_back(static_cast<char>(record.priority | kPublishHasFingerprint));
+    PutFixed32(out, record.fingerprint);
+  } else {
+    out->push_back(static_cast<char>(record.priority));
+  }
   PutFixed16(out, static_cast<uint16_t>(record.alert_id.size()));
   out->append(record.alert_id.data(), record.alert_id.size());
   PutFixed16(out, static_cast<uint16_t>(record.topic.size()));
@@ -117,6 +122,13 @@ bool DecodePublish(absl::string_view payload, PublishRecord* record) {
   record->unix_ms = static_cast<int64_t>(GetFixed64(payload.data() + 8));
   record->priority = static_cast<uint8_t>(payload[16]);
   size_t pos = 17;
+  record->fingerprint = 0;
+  if (record->priority & kPublishHasFingerprint) {
+    record->priority &= static_cast<uint8_t>(~kPublishHasFingerprint);
+    if (payload.size() < 19 + 4) return false;
+    record->fingerprint = GetFixed32(payload.data() + pos);
+    pos += 4;
+  }
   const size_t alert_len = GetFixed16(payload.data() + pos);
   pos += 2;
   if (payload.size() < pos + alert_len + 2) return false;

@@ -34,7 +34,8 @@
 // for the next record whose CRC checks (journal_reader.h).
 //
 // Record types and payloads:
-//   kPublish       PublishRecord below: seq, time, priority, alert id and topic up front
+//   kPublish       PublishRecord below: seq, time, priority (its high bit: an
+//                  alert fingerprint u32 follows), alert id and topic up front
 //                  (recovery and history filter without parsing protobuf),
 //                  then the encoded v1::Frame{deliver} exactly as delivered.
 //   kSubscription  v1::JournalSubscription (a terminal's pattern added/removed)
@@ -92,6 +93,8 @@ enum class RecordType : uint8_t {
 };
 // Types a scanner accepts as a plausible record start when resyncing.
 inline constexpr uint8_t kMaxPlausibleRecordType = 32;
+// In a publish record's priority byte: its alert fingerprint follows.
+inline constexpr uint8_t kPublishHasFingerprint = 0x80;
 
 struct SegmentHeader {
   uint64_t index = 0;
@@ -115,6 +118,10 @@ struct PublishRecord {
   absl::string_view topic;
   absl::string_view frame;  // encoded v1::Frame with the Deliver
   uint8_t priority = 0;     // v1::Priority, for recovery without parsing the frame
+  // An alert's AlertFingerprint, for the dedup window without parsing the
+  // frame; 0: none (not an alert, or journaled before fingerprints). On
+  // disk only when set: the priority byte's high bit says it follows.
+  uint32_t fingerprint = 0;
 };
 void EncodePublish(const PublishRecord& record, std::string* out);
 // False if the payload is too short or its lengths do not add up. Views

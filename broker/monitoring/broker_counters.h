@@ -42,6 +42,8 @@ namespace zonecast {
   X(errors_unsent)                  \
   X(protocol_errors)                \
   X(duplicates)                     \
+  X(alert_id_conflicts)             \
+  X(publishes_unknown_zone)         \
   X(storage_failures)               \
   X(history_requests)               \
   X(replays_started)                \

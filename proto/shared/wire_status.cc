@@ -36,6 +36,10 @@ absl::StatusCode CanonicalCode(v1::ErrorCode code) {
       return absl::StatusCode::kUnavailable;
     case v1::INTERNAL:
       return absl::StatusCode::kInternal;
+    case v1::UNKNOWN_ZONE:
+      return absl::StatusCode::kNotFound;
+    case v1::ALERT_ID_CONFLICT:
+      return absl::StatusCode::kAlreadyExists;
     default:
       return absl::StatusCode::kInvalidArgument;
   }

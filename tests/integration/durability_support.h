@@ -89,6 +89,20 @@ struct DiskRecord {
     if (at == std::string::npos || at + prefix.size() + digits > payload.size()) return "";
     return payload.substr(at, prefix.size() + digits);
   }
+  // For a publish record: its topic, from the layout in
+  // broker/journal/journal_format.h (seq, time, priority whose high bit
+  // says a fingerprint follows, alert id, topic); empty if it does not fit.
+  std::string Topic() const {
+    if (type != kPublishRecord || payload.size() < 19) return "";
+    size_t pos = 17 + ((static_cast<uint8_t>(payload[16]) & 0x80) != 0 ? 4 : 0);
+    if (payload.size() < pos + 2) return "";
+    pos += 2 + LoadLe(payload.data() + pos, 2);
+    if (payload.size() < pos + 2) return "";
+    const size_t topic_len = LoadLe(payload.data() + pos, 2);
+    pos += 2;
+    if (payload.size() < pos + topic_len) return "";
+    return payload.substr(pos, topic_len);
+  }
 };
 
 struct DiskSegment {
@@ -115,6 +129,15 @@ struct DiskSegment {
     std::vector<const DiskRecord*> out;
     for (const DiskRecord& r : records) {
       if (r.type == kPublishRecord) out.push_back(&r);
+    }
+    return out;
+  }
+  // The publishes on alert topics: without the notices the broker adds on
+  // escalation.<city> (an alert no unit was online for escalates at once).
+  std::vector<const DiskRecord*> alerts() const {
+    std::vector<const DiskRecord*> out;
+    for (const DiskRecord& r : records) {
+      if (r.type == kPublishRecord && r.Topic().rfind("alert.", 0) == 0) out.push_back(&r);
     }
     return out;
   }

@@ -326,9 +326,9 @@ TEST_F(DurabilityTest, TornTailAtManyOffsetsRecovers) {
   const std::string newest = segments.back();
   const DiskSegment original = ScanSegmentFile(newest);
   ASSERT_TRUE(original.clean()) << newest << ": " << original.problem;
-  ASSERT_EQ(original.publishes().size(), kAlerts) << "expected every alert in one segment";
+  ASSERT_EQ(original.alerts().size(), kAlerts) << "expected every alert in one segment";
   std::vector<std::string> on_disk;
-  for (const auto* record : original.publishes()) {
+  for (const auto* record : original.alerts()) {
     on_disk.push_back(record->FindAlertId("torn-", kIdDigits));
   }
   ASSERT_EQ(on_disk, AlertIdRange("torn-", 0, kAlerts)) << "records in publish order";
@@ -367,7 +367,7 @@ TEST_F(DurabilityTest, TornTailAtManyOffsetsRecovers) {
       if (b <= cut) kept_end = b;
     }
     std::vector<std::string> expected;
-    for (const auto* record : original.publishes()) {
+    for (const auto* record : original.alerts()) {
       if (record->end <= cut) expected.push_back(record->FindAlertId("torn-", kIdDigits));
     }
 
@@ -477,8 +477,7 @@ TEST_F(DurabilityTest, CorruptionIsSetAsideAndStrictRefuses) {
   const std::string segment = segments.back();
   const DiskSegment original = ScanSegmentFile(segment);
   ASSERT_TRUE(original.clean()) << original.problem;
-  const std::vector<const zonecast::testing::durability::DiskRecord*> publishes =
-      original.publishes();
+  const std::vector<const zonecast::testing::durability::DiskRecord*> publishes = original.alerts();
   ASSERT_EQ(publishes.size(), kAlerts);
   const auto& victim = *publishes[kAlerts / 2];
   uint64_t max_seq = 0;

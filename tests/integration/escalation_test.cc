@@ -13,6 +13,11 @@
 //    answered in time does not.
 //  - The emergency button raises a P1 alert for the unit's zone and its
 //    neighbours and an Escalation ("emergency") at once.
+//  - A zone the map does not have is refused (UNKNOWN_ZONE); a terminal
+//    reached only through a wildcard is no unit of the zone; without a map
+//    an alert no unit got still escalates at once.
+//  - An alert id re-used for another alert is refused (ALERT_ID_CONFLICT),
+//    also after a restart; the same alert again is a duplicate.
 //
 // The deadline tests measure publish -> Escalation event and assert it lies
 // in [deadline, deadline + 1 s): a correctness bound on the timer, not a
@@ -41,6 +46,7 @@ namespace {
 
 namespace v1 = zonecast::v1;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using zonecast::Client;
 using zonecast::Message;
 using zonecast::PublishResult;
@@ -224,6 +230,122 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
                                    e.text() == "no_unit_online";
                           }))
       << timeline->ShortDebugString();
+}
+
+TEST_F(EscalationTest, AlertToAZoneNotInTheMapIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}}, {v1::CENTER, "alert-watch", {"alert.>"}}});
+  ASSERT_EQ(clients.size(), 2u);
+  Client& center = *clients[0];
+  for (const std::string topic : {"alert.jincheng.z33", "alert.taiyuan.z01"}) {
+    SCOPED_TRACE(topic);
+    absl::StatusOr<PublishResult> pub = center.PublishAlert(topic, MakeAlert(topic, v1::P1));
+    ASSERT_FALSE(pub.ok()) << "an alert nobody could ever be sent was accepted";
+    EXPECT_EQ(pub.status().code(), absl::StatusCode::kNotFound) << pub.status();
+    EXPECT_THAT(pub.status().message(), HasSubstr("UNKNOWN_ZONE"));
+  }
+  // A zone of the map still goes through, and the refused ones went nowhere.
+  ASSERT_TRUE(center.PublishAlert(AlertTopic("z01"), MakeAlert("known-zone", v1::P3)).ok());
+  std::optional<Message> seen = NextDeliver(*clients[1], absl::Seconds(3));
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->event().alert().alert_id(), "known-zone");
+  const v1::StatsSnapshot stats = Stats(center);
+  EXPECT_EQ(Counter(stats, "publishes_unknown_zone"), 2u);
+  EXPECT_EQ(Counter(stats, "errors.UNKNOWN_ZONE"), 2u);
+}
+
+TEST_F(EscalationTest, WildcardSubscribersAreNoUnitsOfTheZone) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  // A wall (a center on alert.>) and a terminal rig on alert.jincheng.*
+  // get every alert, but neither is on duty in z06.
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
+               {v1::CENTER, "wall", {"alert.>"}},
+               {v1::TERMINAL, "rig-1", {"alert.jincheng.*"}}});
+  ASSERT_EQ(clients.size(), 4u);
+  absl::StatusOr<PublishResult> pub =
+      clients[0]->PublishAlert(AlertTopic("z06"), MakeAlert("wall-only", v1::P1));
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  EXPECT_EQ(pub->recipients(), 2u);  // both got it
+  std::optional<Message> event = NextEscalation(*clients[1]);
+  ASSERT_TRUE(event.has_value()) << "a wildcard subscriber counted as a unit on duty";
+  EXPECT_EQ(event->event().escalation().reason(), "no_unit_online");
+  EXPECT_EQ(event->event().escalation().alert().alert_id(), "wall-only");
+}
+
+TEST_F(EscalationTest, WithoutAZonesMapAnAlertNoUnitGotStillEscalates) {
+  auto broker = BrokerProcess::Start({});
+  ASSERT_TRUE(broker.ok()) << broker.status();
+  broker_ = *std::move(broker);
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
+               {v1::TERMINAL, "jc-z07-v01", {AlertTopic("z07")}}});
+  ASSERT_EQ(clients.size(), 3u);
+  // Any zone is taken without a map (nothing to check it against).
+  absl::StatusOr<PublishResult> lonely =
+      clients[0]->PublishAlert(AlertTopic("z33"), MakeAlert("nobody-there", v1::P1));
+  ASSERT_TRUE(lonely.ok()) << lonely.status();
+  std::optional<Message> event = NextEscalation(*clients[1]);
+  ASSERT_TRUE(event.has_value()) << "an alert nobody got waited in silence";
+  EXPECT_EQ(event->event().escalation().reason(), "no_unit_online");
+  EXPECT_EQ(event->event().escalation().zone(), "z33");
+  EXPECT_EQ(event->event().escalation().alert().title(), "alert nobody-there");
+  EXPECT_EQ(event->event().escalation().neighbours_size(), 0);
+  // An alert a unit got does not escalate (there are no deadlines without
+  // a map); the first escalation stays the only one.
+  ASSERT_TRUE(clients[0]->PublishAlert(AlertTopic("z07"), MakeAlert("z07-has-one", v1::P1)).ok());
+  ASSERT_TRUE(NextDeliver(*clients[2], absl::Seconds(3)).has_value());
+  EXPECT_EQ(Counter(Stats(*clients[0]), "escalations"), 1u);
+}
+
+TEST_F(EscalationTest, AlertIdReusedForAnotherAlertIsAConflictAlsoAfterRestart) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::TERMINAL, "jc-z04-v01", {AlertTopic("z04")}},
+               {v1::TERMINAL, "jc-z03-v01", {AlertTopic("z03")}}});
+  ASSERT_EQ(clients.size(), 3u);
+  const v1::Alert bridge = MakeAlert("jc-0417-01", v1::P1);
+  absl::StatusOr<PublishResult> first = clients[0]->PublishAlert(AlertTopic("z03"), bridge);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(NextDeliver(*clients[2], absl::Seconds(3)).has_value());  // on duty: no escalation
+
+  auto expect_conflict = [&](Client& center, const std::string& topic, const v1::Alert& alert) {
+    absl::StatusOr<PublishResult> pub = center.PublishAlert(topic, alert);
+    ASSERT_FALSE(pub.ok()) << "another alert under a used id was taken";
+    EXPECT_EQ(pub.status().code(), absl::StatusCode::kAlreadyExists) << pub.status();
+    EXPECT_THAT(pub.status().message(), HasSubstr("ALERT_ID_CONFLICT"));
+    EXPECT_THAT(pub.status().message(), HasSubstr(absl::StrCat("seq ", first->seq())));
+  };
+  // Another zone, another title: refused, and z04's unit is sent nothing.
+  expect_conflict(*clients[0], AlertTopic("z04"), bridge);
+  v1::Alert quarrel = bridge;
+  quarrel.set_title("Quarrel, a car smashed");
+  expect_conflict(*clients[0], AlertTopic("z03"), quarrel);
+  // The same alert again is the retry it looks like.
+  absl::StatusOr<PublishResult> again = clients[0]->PublishAlert(AlertTopic("z03"), bridge);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate());
+  EXPECT_EQ(again->seq(), first->seq());
+  EXPECT_FALSE(NextDeliver(*clients[1], absl::Milliseconds(300)).has_value());
+  EXPECT_FALSE(NextDeliver(*clients[2], absl::Milliseconds(10)).has_value());
+  EXPECT_EQ(Counter(Stats(*clients[0]), "alert_id_conflicts"), 2u);
+
+  // The journal keeps what the alert said: a restart still tells them apart.
+  const std::string data_dir = broker_->data_dir();
+  clients.clear();
+  broker_->Kill();
+  ASSERT_NO_FATAL_FAILURE(StartBroker(data_dir));
+  std::vector<std::unique_ptr<Client>> after = Connect({{v1::CENTER, "center-1", {}}});
+  ASSERT_EQ(after.size(), 1u);
+  expect_conflict(*after[0], AlertTopic("z04"), bridge);
+  absl::StatusOr<PublishResult> retry = after[0]->PublishAlert(AlertTopic("z03"), bridge);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate());
+  EXPECT_EQ(retry->seq(), first->seq());
 }
 
 TEST_F(EscalationTest, UnansweredAlertEscalatesAtDeadlineAndAnsweredOneDoesNot) {

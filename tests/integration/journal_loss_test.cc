@@ -56,6 +56,7 @@ class JournalLossTest : public zonecast::testing::durability::DurabilityFixture 
     BrokerProcess* broker = Start(data_dir, std::move(args));
     if (broker == nullptr) return {};
     zonecastd_ = ExecutableOf(broker->pid());
+    body_bytes_ = body_bytes;
     std::unique_ptr<Client> center = Center(*broker, "center-fill");
     if (center == nullptr) return {};
     PublishOutcome out =
@@ -100,12 +101,15 @@ class JournalLossTest : public zonecast::testing::durability::DurabilityFixture 
     EXPECT_EQ(got, expected);
 
     // The publisher's retry of a lost alert is stored again, after every
-    // seq ever used; a kept alert is still a duplicate.
-    absl::StatusOr<PublishResult> retry = center->PublishAlert(kTopic, MakeAlert(lost.front()));
+    // seq ever used; a kept alert (the same alert again) is still a
+    // duplicate.
+    absl::StatusOr<PublishResult> retry =
+        center->PublishAlert(kTopic, MakeAlert(lost.front(), v1::P2, body_bytes_));
     ASSERT_TRUE(retry.ok()) << retry.status();
     EXPECT_FALSE(retry->duplicate()) << "a lost alert id answered as a duplicate";
     EXPECT_GT(retry->seq(), max_seq);
-    absl::StatusOr<PublishResult> kept = center->PublishAlert(kTopic, MakeAlert(expected.front()));
+    absl::StatusOr<PublishResult> kept =
+        center->PublishAlert(kTopic, MakeAlert(expected.front(), v1::P2, body_bytes_));
     ASSERT_TRUE(kept.ok()) << kept.status();
     EXPECT_TRUE(kept->duplicate());
     EXPECT_EQ(kept->seq(), acked.at(expected.front()));
@@ -135,13 +139,14 @@ class JournalLossTest : public zonecast::testing::durability::DurabilityFixture 
   }
 
   std::string zonecastd_;
+  size_t body_bytes_ = 0;  // of the alerts Fill published: a retry repeats them exactly
 };
 
 // Ids of the publish records at and after `first` in `segment`.
 std::vector<std::string> IdsFrom(const DiskSegment& segment, size_t first,
                                  const std::string& prefix) {
   std::vector<std::string> ids;
-  const std::vector<const DiskRecord*> publishes = segment.publishes();
+  const std::vector<const DiskRecord*> publishes = segment.alerts();
   for (size_t k = first; k < publishes.size(); ++k) {
     ids.push_back(publishes[k]->FindAlertId(prefix, kIdDigits));
   }
@@ -156,11 +161,11 @@ TEST_F(JournalLossTest, NewestSegmentCutAtARecordBoundaryIsNoticed) {
   ASSERT_FALSE(segments.empty());
   const DiskSegment newest = ScanSegmentFile(segments.back());
   ASSERT_TRUE(newest.clean()) << newest.problem;
-  ASSERT_EQ(newest.publishes().size(), 60u);
+  ASSERT_EQ(newest.alerts().size(), 60u);
   // Cut cleanly before the 41st publish: the file still ends on a whole
   // record, so nothing looks torn.
   const std::vector<std::string> lost = IdsFrom(newest, 40, "cut-");
-  fs::resize_file(segments.back(), newest.publishes()[40]->offset);
+  fs::resize_file(segments.back(), newest.alerts()[40]->offset);
 
   ExpectStrictRefuses(data_dir, {});
   ExpectLossHandled(data_dir, acked, lost, {});
@@ -178,11 +183,11 @@ TEST_F(JournalLossTest, SealedSegmentCutAtARecordBoundaryIsNoticed) {
   const std::string sealed = segments[segments.size() - 2];
   const DiskSegment segment = ScanSegmentFile(sealed);
   ASSERT_TRUE(segment.clean()) << segment.problem;
-  ASSERT_GE(segment.publishes().size(), 3u);
+  ASSERT_GE(segment.alerts().size(), 3u);
   // Its last two publishes go, cut at a record boundary.
-  const size_t keep = segment.publishes().size() - 2;
+  const size_t keep = segment.alerts().size() - 2;
   const std::vector<std::string> lost = IdsFrom(segment, keep, "seal-");
-  fs::resize_file(sealed, segment.publishes()[keep]->offset);
+  fs::resize_file(sealed, segment.alerts()[keep]->offset);
 
   ExpectStrictRefuses(data_dir, args);
   ExpectLossHandled(data_dir, acked, lost, args);

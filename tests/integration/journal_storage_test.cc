@@ -322,7 +322,7 @@ TEST_F(DurabilityTest, RetentionDeletesOnlyWholeExpiredSegments) {
                 kSegmentBytes)
           << "a sealed segment";
     }
-    for (const auto* record : segment.publishes()) {
+    for (const auto* record : segment.alerts()) {
       remaining_ids.push_back(record->FindAlertId(prefix, kIdDigits));
     }
     if (auto it = sealed.find(path); it != sealed.end()) {
@@ -348,8 +348,9 @@ TEST_F(DurabilityTest, RetentionDeletesOnlyWholeExpiredSegments) {
   EXPECT_EQ(Counter(*stats, "journal_segments_deleted"), oldest_index - 1);
   EXPECT_EQ(Gauge(*stats, "journal_segments"), static_cast<int64_t>(paths.size()));
 
-  // History: exactly the alerts still in the files, a contiguous run of
-  // seqs ending with the newest; the oldest are gone.
+  // History: exactly the alerts still in the files, in seq order, ending
+  // with the newest; the oldest are gone. (Between them lie the notices on
+  // escalation.jincheng: no unit was online in the zone.)
   absl::StatusOr<std::vector<Message>> history = FullHistory(*center, "alert.>");
   ASSERT_TRUE(history.ok()) << history.status();
   ASSERT_FALSE(history->empty());
@@ -358,7 +359,7 @@ TEST_F(DurabilityTest, RetentionDeletesOnlyWholeExpiredSegments) {
     const Message& d = (*history)[i];
     history_ids.push_back(d.event().alert().alert_id());
     if (i > 0) {
-      EXPECT_EQ(d.seq(), (*history)[i - 1].seq() + 1) << "seqs must be contiguous";
+      EXPECT_GT(d.seq(), (*history)[i - 1].seq()) << "seqs must ascend";
     }
     auto it = acked.find(d.event().alert().alert_id());
     if (it != acked.end()) {

@@ -26,9 +26,11 @@ TEST_F(DedupWindowTest, EmptyFindsNothing) {
 }
 
 TEST_F(DedupWindowTest, InsertThenFind) {
-  window_.Insert("A-1", 7, kStartMs);
-  window_.Insert("A-2", 8, kStartMs + 5);
+  window_.Insert("A-1", 7, kStartMs, 0);
+  window_.Insert("A-2", 8, kStartMs + 5, 0x5eed);
   ASSERT_NE(window_.Find("A-1"), nullptr);
+  EXPECT_EQ(window_.Find("A-1")->fingerprint, 0u);
+  EXPECT_EQ(window_.Find("A-2")->fingerprint, 0x5eedu);
   EXPECT_EQ(window_.Find("A-1")->seq, 7u);
   EXPECT_EQ(window_.Find("A-1")->unix_ms, kStartMs);
   ASSERT_NE(window_.Find("A-2"), nullptr);
@@ -39,8 +41,8 @@ TEST_F(DedupWindowTest, InsertThenFind) {
 }
 
 TEST_F(DedupWindowTest, FirstInsertWins) {
-  window_.Insert("A-1", 7, kStartMs);
-  window_.Insert("A-1", 9, kStartMs + 1000);
+  window_.Insert("A-1", 7, kStartMs, 0);
+  window_.Insert("A-1", 9, kStartMs + 1000, 0);
   ASSERT_NE(window_.Find("A-1"), nullptr);
   EXPECT_EQ(window_.Find("A-1")->seq, 7u);
   EXPECT_EQ(window_.Find("A-1")->unix_ms, kStartMs);
@@ -51,14 +53,14 @@ TEST_F(DedupWindowTest, FirstInsertWins) {
 }
 
 TEST_F(DedupWindowTest, EmptyAlertIdIsNotRecorded) {
-  window_.Insert("", 1, kStartMs);
+  window_.Insert("", 1, kStartMs, 0);
   EXPECT_EQ(window_.size(), 0u);
   EXPECT_EQ(window_.Find(""), nullptr);
 }
 
 TEST_F(DedupWindowTest, ExpireAtTheWindowBoundary) {
-  window_.Insert("old", 1, kStartMs);
-  window_.Insert("newer", 2, kStartMs + 1);
+  window_.Insert("old", 1, kStartMs, 0);
+  window_.Insert("newer", 2, kStartMs + 1, 0);
   // Exactly `window` old: still inside.
   window_.Expire(kStartMs + kWindowMs);
   EXPECT_NE(window_.Find("old"), nullptr);
@@ -76,10 +78,10 @@ TEST_F(DedupWindowTest, ExpireAtTheWindowBoundary) {
 }
 
 TEST_F(DedupWindowTest, ExpiredIdCanBeInsertedAgain) {
-  window_.Insert("A-1", 1, kStartMs);
+  window_.Insert("A-1", 1, kStartMs, 0);
   window_.Expire(kStartMs + kWindowMs + 1);
   ASSERT_EQ(window_.Find("A-1"), nullptr);
-  window_.Insert("A-1", 50, kStartMs + kWindowMs + 1);
+  window_.Insert("A-1", 50, kStartMs + kWindowMs + 1, 0);
   ASSERT_NE(window_.Find("A-1"), nullptr);
   EXPECT_EQ(window_.Find("A-1")->seq, 50u);
   // The old time-queue entry must not expire the new one early.
@@ -91,8 +93,8 @@ TEST_F(DedupWindowTest, ExpiredIdCanBeInsertedAgain) {
 TEST_F(DedupWindowTest, ExpireForgetsOutOfOrderInsertions) {
   // Journal::Open inserts the dedup entries of a checkpoint in hash-map
   // order, so times do not arrive sorted.
-  window_.Insert("young", 1, kStartMs + kWindowMs);
-  window_.Insert("old", 2, kStartMs);
+  window_.Insert("young", 1, kStartMs + kWindowMs, 0);
+  window_.Insert("old", 2, kStartMs, 0);
   window_.Expire(kStartMs + kWindowMs + 1);
   EXPECT_NE(window_.Find("young"), nullptr);
   if (window_.Find("old") != nullptr) {
@@ -108,21 +110,21 @@ TEST_F(DedupWindowTest, ExpireForgetsOutOfOrderInsertions) {
 }
 
 TEST_F(DedupWindowTest, ClearForgetsEverything) {
-  for (int i = 0; i < 100; ++i) window_.Insert("A-" + std::to_string(i), i + 1, kStartMs + i);
+  for (int i = 0; i < 100; ++i) window_.Insert("A-" + std::to_string(i), i + 1, kStartMs + i, 0);
   EXPECT_EQ(window_.size(), 100u);
   window_.Clear();
   EXPECT_EQ(window_.size(), 0u);
   EXPECT_EQ(window_.Find("A-0"), nullptr);
   // Nothing stale is left in the time queue either.
-  window_.Insert("A-0", 500, kStartMs + kWindowMs + 100);
+  window_.Insert("A-0", 500, kStartMs + kWindowMs + 100, 0);
   window_.Expire(kStartMs + kWindowMs + 50);
   ASSERT_NE(window_.Find("A-0"), nullptr);
   EXPECT_EQ(window_.Find("A-0")->seq, 500u);
 }
 
 TEST_F(DedupWindowTest, ForEachVisitsEveryEntry) {
-  window_.Insert("A-1", 1, kStartMs);
-  window_.Insert("A-2", 2, kStartMs + 1);
+  window_.Insert("A-1", 1, kStartMs, 0);
+  window_.Insert("A-2", 2, kStartMs + 1, 0);
   std::map<std::string, uint64_t> seen;
   window_.ForEach([&](const std::string& id, const DedupWindow::Entry& e) { seen[id] = e.seq; });
   EXPECT_EQ(seen, (std::map<std::string, uint64_t>{{"A-1", 1}, {"A-2", 2}}));
@@ -130,9 +132,9 @@ TEST_F(DedupWindowTest, ForEachVisitsEveryEntry) {
 
 TEST_F(DedupWindowTest, EraseSeqsForgetsExactlyThatRange) {
   for (uint64_t seq = 1; seq <= 6; ++seq) {
-    window_.Insert("A-" + std::to_string(seq), seq, kStartMs + static_cast<int64_t>(seq));
+    window_.Insert("A-" + std::to_string(seq), seq, kStartMs + static_cast<int64_t>(seq), 0);
   }
-  window_.Insert("late", 7, kStartMs - 100);  // a straggler, older than the rest
+  window_.Insert("late", 7, kStartMs - 100, 0);  // a straggler, older than the rest
   window_.EraseSeqs(3, 4);
   window_.EraseSeqs(7, 7);
   for (uint64_t seq = 1; seq <= 6; ++seq) {

@@ -114,14 +114,29 @@ TEST_F(EscalatorTest, ResponseStopsTheWaitButReceivedAndDeclinedDoNot) {
   EXPECT_EQ(due[0].record->alert_id(), "a1");
 }
 
-TEST_F(EscalatorTest, NoDeadlineUnknownZoneOrNoZonesMeanNoEscalation) {
+TEST_F(EscalatorTest, NoDeadlineOrUnknownZoneMeanNoEscalation) {
   EXPECT_FALSE(escalator_.OnStored(1, "alert.jincheng.z01", v1::P4, "c", Alert("p4", v1::P4), 1));
   EXPECT_FALSE(escalator_.OnStored(2, "alert.jincheng.z09", v1::P1, "c", Alert("z9"), 0));
   EXPECT_FALSE(escalator_.OnStored(3, "alert.other.z01", v1::P1, "c", Alert("oc"), 0));
   EXPECT_EQ(escalator_.open(), 0u);
+}
+
+// Without a zones map there are no deadlines and no neighbours, but an
+// alert no unit of its zone got still reaches the center at once.
+TEST_F(EscalatorTest, WithoutZonesOnlyNoUnitOnlineEscalates) {
   ZoneIndex none;
   Escalator without(none, clock_);
-  EXPECT_FALSE(without.OnStored(4, "alert.jincheng.z01", v1::P1, "c", Alert("x"), 0));
+  EXPECT_FALSE(without.OnStored(4, "alert.jincheng.z01", v1::P1, "c", Alert("x"), 1));
+  EXPECT_EQ(without.open(), 0u);
+  std::optional<Escalation> nobody =
+      without.OnStored(5, "alert.jincheng.z33", v1::P1, "c", Alert("y"), 0);
+  ASSERT_TRUE(nobody.has_value());
+  ASSERT_TRUE(nobody->record.has_value());
+  EXPECT_EQ(nobody->record->reason(), "no_unit_online");
+  EXPECT_EQ(nobody->record->zone(), "z33");
+  ASSERT_EQ(nobody->messages.size(), 1u);  // no neighbours to send copies to
+  EXPECT_EQ(nobody->messages[0].topic, "escalation.jincheng");
+  EXPECT_EQ(nobody->messages[0].event.escalation().alert().alert_id(), "y");
 }
 
 TEST_F(EscalatorTest, ReopenedAlertKeepsItsWallClockDeadline) {

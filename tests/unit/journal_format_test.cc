@@ -64,6 +64,35 @@ TEST_F(JournalFormatTest, SegmentHeaderRoundTrips) {
   }
 }
 
+// An alert's fingerprint rides in the publish record, flagged in the
+// priority byte's high bit; a record without one reads back as before.
+TEST_F(JournalFormatTest, PublishFingerprintRoundTripsAndOlderRecordsHaveNone) {
+  PublishRecord in;
+  in.seq = 77;
+  in.unix_ms = 1700000000123;
+  in.alert_id = "lanhua-1";
+  in.topic = "alert.jincheng.z10";
+  in.frame = "frame bytes";
+  in.priority = 1;
+  for (const uint32_t fingerprint : {0u, 0xdeadbeefu}) {
+    SCOPED_TRACE(fingerprint);
+    in.fingerprint = fingerprint;
+    const std::string payload = Encode(in);
+    EXPECT_EQ((static_cast<uint8_t>(payload[16]) & journal::kPublishHasFingerprint) != 0,
+              fingerprint != 0);
+    PublishRecord out;
+    ASSERT_TRUE(journal::DecodePublish(payload, &out));
+    EXPECT_EQ(out.seq, 77u);
+    EXPECT_EQ(out.priority, 1);
+    EXPECT_EQ(out.fingerprint, fingerprint);
+    EXPECT_EQ(out.alert_id, "lanhua-1");
+    EXPECT_EQ(out.topic, "alert.jincheng.z10");
+    EXPECT_EQ(out.frame, "frame bytes");
+    // Cut inside the fingerprint or the lengths: refused, never misread.
+    EXPECT_FALSE(journal::DecodePublish(absl::string_view(payload).substr(0, 20), &out));
+  }
+}
+
 TEST_F(JournalFormatTest, SegmentHeaderLayout) {
   const std::string bytes = Header(0x0102030405060708ull, 0x1112131415161718ull);
   EXPECT_EQ(bytes.substr(0, 8), "ZCJOURN1");
