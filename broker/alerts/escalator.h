@@ -70,6 +70,10 @@ class Escalator {
 
   // A terminal answered `level` for `alert_id`; a response stops the wait.
   void OnAck(absl::string_view alert_id, v1::AckLevel level);
+  // The center cancelled or closed the alert: it escalates no more.
+  void OnEnded(absl::string_view alert_id) {
+    if (!alert_id.empty()) pending_.Respond(alert_id);
+  }
 
   // The escalations whose deadline passed, oldest first.
   std::vector<Escalation> Expire();

@@ -23,21 +23,23 @@ void UnresolvedAlerts::OnPublished(const std::string& alert_id, absl::string_vie
   order_.push_back(alert_id);
 }
 
-void UnresolvedAlerts::OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
+bool UnresolvedAlerts::OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
                              int64_t unix_ms) {
   auto it = alerts_.find(alert_id);
-  if (it == alerts_.end()) return;
+  if (it == alerts_.end()) return false;
   if (level == v1::RESOLVED) {
     alerts_.erase(it);  // its id stays in order_ until it reaches the front
-    return;
+    return false;
   }
   Entry& entry = it->second;
   if (level == v1::RECEIVED) entry.received.insert(std::string(unit));
   // DECLINED is an answer, not progress: the alert still needs a taker.
-  if (level == v1::DECLINED || level <= entry.level) return;
+  if (level == v1::DECLINED || level <= entry.level) return false;
+  const bool first_response = entry.responder.empty() && level != v1::RECEIVED;
   entry.level = level;
   if (level != v1::RECEIVED) entry.responder = std::string(unit);
   entry.last_change_unix_ms = unix_ms;
+  return first_response;
 }
 
 void UnresolvedAlerts::OnEscalated(absl::string_view alert_id, int64_t unix_ms) {

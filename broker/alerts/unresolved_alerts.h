@@ -23,35 +23,6 @@ namespace zonecast {
 
 class UnresolvedAlerts {
  public:
-  struct Limits {
-    size_t max_alerts = 10000;
-    absl::Duration max_age = absl::Hours(24);
-  };
-  UnresolvedAlerts() : UnresolvedAlerts(Limits()) {}
-  explicit UnresolvedAlerts(Limits limits) : limits_(limits) {}
-
-  // An alert was stored (the original, not an escalated copy). A second one
-  // with the same id is ignored.
-  void OnPublished(const std::string& alert_id, absl::string_view title, uint64_t seq,
-                   absl::string_view topic, v1::Priority priority, absl::string_view publisher,
-                   int64_t unix_ms);
-  // A terminal acknowledged: RECEIVED counts the unit, a response moves the
-  // state forward (never back), RESOLVED removes the alert.
-  void OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
-             int64_t unix_ms);
-  void OnEscalated(absl::string_view alert_id, int64_t unix_ms);
-  // Drops alerts older than max_age.
-  void Expire(int64_t now_unix_ms);
-
-  // The open alerts, oldest first. deadline_of(alert_id) gives the response
-  // deadline (0 if none).
-  void Fill(int64_t now_unix_ms, absl::FunctionRef<int64_t(const std::string&)> deadline_of,
-            v1::AlertStatusList* out) const;
-
-  size_t size() const { return alerts_.size(); }
-  const Limits& limits() const { return limits_; }
-
- private:
   // Plain fields, not an AlertStatus: this runs for every alert on the
   // routing loop, the proto (with city, zone and state spelled out) is built
   // only when somebody asks for the list.
@@ -69,6 +40,44 @@ class UnresolvedAlerts {
     absl::flat_hash_set<std::string> received;
   };
 
+  struct Limits {
+    size_t max_alerts = 10000;
+    absl::Duration max_age = absl::Hours(24);
+  };
+  UnresolvedAlerts() : UnresolvedAlerts(Limits()) {}
+  explicit UnresolvedAlerts(Limits limits) : limits_(limits) {}
+
+  // An alert was stored (the original, not an escalated copy). A second one
+  // with the same id is ignored.
+  void OnPublished(const std::string& alert_id, absl::string_view title, uint64_t seq,
+                   absl::string_view topic, v1::Priority priority, absl::string_view publisher,
+                   int64_t unix_ms);
+  // A terminal acknowledged: RECEIVED counts the unit, a response moves the
+  // state forward (never back), RESOLVED removes the alert. True when this
+  // is the alert's first response (ACCEPTED, EN_ROUTE or ON_SCENE): the
+  // unit took it.
+  bool OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
+             int64_t unix_ms);
+  // The center cancelled or closed it: no longer open.
+  void OnEnded(absl::string_view alert_id) { alerts_.erase(alert_id); }
+  // The open alert `alert_id`, or nullptr.
+  const Entry* Find(absl::string_view alert_id) const {
+    auto it = alerts_.find(alert_id);
+    return it == alerts_.end() ? nullptr : &it->second;
+  }
+  void OnEscalated(absl::string_view alert_id, int64_t unix_ms);
+  // Drops alerts older than max_age.
+  void Expire(int64_t now_unix_ms);
+
+  // The open alerts, oldest first. deadline_of(alert_id) gives the response
+  // deadline (0 if none).
+  void Fill(int64_t now_unix_ms, absl::FunctionRef<int64_t(const std::string&)> deadline_of,
+            v1::AlertStatusList* out) const;
+
+  size_t size() const { return alerts_.size(); }
+  const Limits& limits() const { return limits_; }
+
+ private:
   Limits limits_;
   absl::flat_hash_map<std::string, Entry> alerts_;
   std::deque<std::string> order_;  // publish order; may hold ids already removed

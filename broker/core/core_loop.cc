@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <csignal>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -15,6 +16,7 @@
 #include "core/ready_file.h"
 #include "core/startup_recovery.h"
 #include "protocol/alert_fingerprint.h"
+#include "protocol/alert_keys.h"
 #include "protocol/deliver.h"
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
@@ -692,6 +694,53 @@ absl::StatusOr<PublishClass> CoreLoop::CheckPublish(const Session& session,
   return ClassifyPublish(session.role(), session.unit_id(), publish);
 }
 
+absl::Status CoreLoop::CheckUpdate(const v1::Deliver& deliver) const {
+  const v1::AlertUpdate& update = deliver.event().alert_update();
+  const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(update.alert_id());
+  if (open == nullptr) {
+    return ProtocolError(
+        v1::ALERT_NOT_OPEN,
+        absl::StrCat("alert ", update.alert_id(),
+                     " is not open (unknown, resolved, cancelled, closed or older than the "
+                     "open-alerts list keeps): nothing to ",
+                     update.kind() == v1::AlertUpdate::CANCELLED ? "cancel" : "close"));
+  }
+  if (open->topic != deliver.topic()) {
+    return ProtocolError(v1::INVALID_ARGUMENT,
+                         absl::StrCat("alert ", update.alert_id(), " was published on ",
+                                      open->topic, ", not ", deliver.topic()));
+  }
+  return absl::OkStatus();
+}
+
+void CoreLoop::PublishTaken(const std::string& alert_id, const std::string& unit) {
+  const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(alert_id);
+  if (open == nullptr) return;
+  // Told on the alert's topic, so that the other units of the zone stand
+  // down; at the alert's priority, so that it comes as fast as the alert.
+  v1::Event event;
+  v1::AlertUpdate* taken = event.mutable_alert_update();
+  taken->set_alert_id(alert_id);
+  taken->set_kind(v1::AlertUpdate::TAKEN);
+  taken->set_unit(unit);
+  taken->set_by(unit);
+  taken->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  PublishInternal(open->topic, open->priority, std::move(event),
+                  AlertUpdateKey(alert_id, v1::AlertUpdate::TAKEN));
+}
+
+void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
+  if (update.kind() != v1::AlertUpdate::CANCELLED && update.kind() != v1::AlertUpdate::CLOSED) {
+    return;
+  }
+  ZC_LOG(INFO) << "alert " << update.alert_id() << " "
+               << absl::AsciiStrToLower(v1::AlertUpdate::Kind_Name(update.kind())) << " by "
+               << update.by() << (update.reason().empty() ? "" : ": ") << update.reason();
+  ++counters_.alerts_ended;
+  escalator_.OnEnded(update.alert_id());
+  unresolved_alerts_.OnEnded(update.alert_id());
+}
+
 absl::Status CoreLoop::CheckZoneKnown(const std::string& topic) const {
   if (zones_.empty()) return absl::OkStatus();
   const TopicTokens tokens = SplitTopic(topic);
@@ -754,12 +803,16 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
 
 void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& frame) {
   v1::Deliver* deliver = frame.mutable_deliver();
-  const std::string alert_id =
-      deliver->event().has_alert() ? deliver->event().alert().alert_id() : std::string();
+  // The idempotency key: an alert's id, or an update's "<alert id>#<kind>".
+  const bool update = deliver->event().has_alert_update();
+  const std::string alert_id = deliver->event().has_alert() ? deliver->event().alert().alert_id()
+                               : update ? AlertUpdateKey(deliver->event().alert_update().alert_id(),
+                                                         deliver->event().alert_update().kind())
+                                        : std::string();
   const uint32_t fingerprint =
-      alert_id.empty()
-          ? 0
-          : AlertFingerprint(deliver->topic(), deliver->priority(), deliver->event().alert());
+      deliver->event().has_alert()
+          ? AlertFingerprint(deliver->topic(), deliver->priority(), deliver->event().alert())
+          : 0;
   if (!alert_id.empty()) {
     // An alert id is an idempotency key: a retry gets the original PubAck
     // and is routed once. Another alert under the same id is refused, not
@@ -797,6 +850,16 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
       return;
     }
   }
+  if (update) {
+    if (absl::Status open = CheckUpdate(*deliver); !open.ok()) {
+      SendError(session.routing_id(), &session, open, request_id);
+      return;
+    }
+    v1::AlertUpdate* change = deliver->mutable_event()->mutable_alert_update();
+    change->set_by(session.unit_id());
+    change->set_unix_ms(deliver->broker_unix_ms());
+    change->clear_unit();
+  }
   // A slow or stalled disk: push back on durable publishers with a clear
   // answer instead of growing without bound or going deaf. A P1 gets twice
   // the room: it is small, and the last thing to turn away.
@@ -821,7 +884,7 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
   pending.emergency =
       deliver->event().has_radio() && deliver->event().radio().kind() == v1::RadioEvent::EMERGENCY;
   if (pending.awaits_response) pending.title = deliver->event().alert().title();
-  if (pending.emergency || (pending.awaits_response && !zones_.empty())) {
+  if (pending.emergency || update || (pending.awaits_response && !zones_.empty())) {
     pending.event.Swap(deliver->mutable_event());
   }
 }
@@ -959,6 +1022,7 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
     escalation = escalator_.OnEmergency(publish.seq, publish.topic, publish.event.radio());
   }
   if (escalation.has_value()) CarryOut(std::move(*escalation), publish.seq);
+  if (publish.event.has_alert_update()) ApplyUpdate(publish.event.alert_update());
   if (!publish.alert_id.empty() && publish.publisher != 0) {
     if (Session* publisher = sessions_.Find(publish.publisher)) {
       RememberPublisher(publish.seq, publisher->unit_id());
@@ -1090,8 +1154,8 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   if (session.restricted() && session.role() == v1::TERMINAL && !ack.alert_id().empty()) {
     received_.Record(session.unit_id(), ack.seq(), ack.alert_id());
   }
-  unresolved_alerts_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
-                           absl::ToUnixMillis(clock_.NowWall()));
+  const bool took_it = unresolved_alerts_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
+                                                absl::ToUnixMillis(clock_.NowWall()));
   if (ack.level() != v1::RECEIVED && ack.seq() != 0) {
     latency_.OnResponse(ack.seq(), ack.level(), clock_.NowMono());
   }
@@ -1109,6 +1173,8 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
     journal_->AddDelivery(record);
   }
   RouteAckEvent(session, ack);
+  // After the ack's own record: the timeline reads ACCEPTED, then TAKEN.
+  if (took_it && session.role() == v1::TERMINAL) PublishTaken(ack.alert_id(), session.unit_id());
 }
 
 absl::Status CoreLoop::CheckAck(const Session& session, const v1::AckFrame& ack) const {
@@ -1138,6 +1204,9 @@ void CoreLoop::RouteAckEvent(const Session& session, const v1::AckFrame& ack) {
   // validated as an alert topic.
   TopicTokens tokens = SplitTopic(ack.topic());
   if (tokens.size() != 3 || tokens[0] != "alert" || !ValidateTopic(ack.topic()).ok()) return;
+  // A unit's RECEIVED of an alert's update (TAKEN, CANCELLED) settles its
+  // delivery; the center and the walls follow acks of alerts.
+  if (ack.alert_id().empty()) return;
   v1::Frame frame = NewDeliver(absl::StrCat("ack.", tokens[1], ".", tokens[2]), v1::P2,
                                session.unit_id(), absl::ToUnixMillis(clock_.NowWall()));
   v1::Ack* event = frame.mutable_deliver()->mutable_event()->mutable_ack();

@@ -71,6 +71,13 @@ class CoreLoop {
   bool ReadBatch(Transport::Lane lane);
   // Whether `session` (a terminal) is a unit of the zone of alert `topic`.
   static bool IsUnitOfZone(const Session& session, const std::string& topic);
+  // A cancel or close must name an open alert, on the alert's own topic.
+  absl::Status CheckUpdate(const v1::Deliver& deliver) const;
+  // The first unit took the alert: AlertUpdate TAKEN on its topic.
+  void PublishTaken(const std::string& alert_id, const std::string& unit);
+  // A stored cancel or close: the alert escalates no more and leaves the
+  // open-alerts list.
+  void ApplyUpdate(const v1::AlertUpdate& update);
   // With a zones map: an alert's city and zone must be in it (UNKNOWN_ZONE).
   absl::Status CheckZoneKnown(const std::string& topic) const;
   // Decodes one message and hands it to its handler.

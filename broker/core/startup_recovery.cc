@@ -44,6 +44,11 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
     if (now_ms - deadline_ms > horizon_ms) return;
     v1::Frame frame;
     if (!frame.ParseFromArray(record.frame.data(), static_cast<int>(record.frame.size()))) return;
+    if (frame.deliver().event().has_alert_update()) {
+      const v1::AlertUpdate& update = frame.deliver().event().alert_update();
+      if (update.kind() != v1::AlertUpdate::TAKEN) alerts_.erase(update.alert_id());
+      return;
+    }
     const v1::Alert& alert = frame.deliver().event().alert();
     if (!alert.escalated_from_zone().empty() || !alert.origin_unit().empty()) return;
     OpenAlert open;
@@ -103,6 +108,12 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
       if (!frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
         return true;
       }
+      if (frame.deliver().event().has_alert_update()) {
+        // A cancel or close ends the alert; its later acks change nothing.
+        const v1::AlertUpdate& update = frame.deliver().event().alert_update();
+        if (update.kind() != v1::AlertUpdate::TAKEN) ended_.insert(update.alert_id());
+        return true;
+      }
       const v1::Alert& alert = frame.deliver().event().alert();
       // An escalated copy: the original is the one followed.
       if (!alert.escalated_from_zone().empty()) return true;
@@ -113,6 +124,7 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
     });
   }
   for (const Ack& ack : acks_) {
+    if (ended_.contains(ack.alert_id)) continue;
     if (ack.level == v1::ACK_LEVEL_UNSPECIFIED) {
       status_.OnEscalated(ack.alert_id, ack.unix_ms);
     } else {
@@ -124,6 +136,8 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
   }
   std::vector<uint64_t>().swap(publishes_);
   std::vector<Ack>().swap(acks_);
+  for (const std::string& id : ended_) status_.OnEnded(id);
+  ended_.clear();
   publish_count_ = 0;
 }
 

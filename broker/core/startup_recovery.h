@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "alerts/escalator.h"
 #include "alerts/pending_responses.h"
 #include "alerts/unresolved_alerts.h"
@@ -62,6 +63,7 @@ class StartupRecovery {
   std::vector<uint64_t> publishes_;  // a ring of the last alert publishes' seqs
   uint64_t publish_count_ = 0;
   std::vector<Ack> acks_;
+  absl::flat_hash_set<std::string> ended_;  // alerts a cancel or close ended
 };
 
 }  // namespace zonecast

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "journal/journal_reader.h"
+#include "protocol/alert_keys.h"
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
 #include "zonecast/journal.pb.h"
@@ -40,10 +41,14 @@ struct TimelineProgress {
   bool accepted = false;
   bool resolved = false;
   bool escalated = false;
+  bool cancelled = false;
+  bool closed = false;
 };
 
 const char* TimelineStateName(const TimelineProgress& progress) {
-  return progress.resolved    ? "resolved"
+  return progress.cancelled   ? "cancelled"
+         : progress.closed    ? "closed"
+         : progress.resolved  ? "resolved"
          : progress.accepted  ? "accepted"
          : progress.escalated ? "escalated"
                               : "open";
@@ -58,17 +63,33 @@ v1::TimelineEntry* AddTimelineEntry(v1::AlertTimeline* timeline, int64_t unix_ms
 }
 
 // A publish record of alert `id`: the first original publish makes the
-// alert found and the PUBLISHED entry; any other is a re-routing (ESCALATED).
+// alert found and the PUBLISHED entry; any other is a re-routing (ESCALATED)
+// or one of its updates (CANCELLED, CLOSED, TAKEN).
 void AddPublishToTimeline(absl::string_view payload, const std::string& id,
-                          v1::TimelineReply* reply) {
+                          v1::TimelineReply* reply, TimelineProgress* progress) {
   journal::PublishRecord publish;
-  if (!journal::DecodePublish(payload, &publish) || publish.alert_id != id) return;
+  if (!journal::DecodePublish(payload, &publish) || !IsKeyOfAlert(publish.alert_id, id)) return;
   v1::Frame stored;
   if (!stored.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
     return;
   }
   v1::AlertTimeline* timeline = reply->mutable_timeline();
   const v1::Deliver& deliver = stored.deliver();
+  if (deliver.event().has_alert_update()) {
+    const v1::AlertUpdate& update = deliver.event().alert_update();
+    const v1::TimelineEntry::Kind kind =
+        update.kind() == v1::AlertUpdate::CANCELLED ? v1::TimelineEntry::CANCELLED
+        : update.kind() == v1::AlertUpdate::CLOSED  ? v1::TimelineEntry::CLOSED
+                                                    : v1::TimelineEntry::TAKEN;
+    v1::TimelineEntry* entry = AddTimelineEntry(timeline, publish.unix_ms, kind);
+    entry->set_unit(update.kind() == v1::AlertUpdate::TAKEN ? update.unit() : update.by());
+    entry->set_text(update.reason());
+    entry->set_seq(publish.seq);
+    progress->cancelled |= update.kind() == v1::AlertUpdate::CANCELLED;
+    progress->closed |= update.kind() == v1::AlertUpdate::CLOSED;
+    return;
+  }
+  if (publish.alert_id != id) return;
   const v1::Alert& alert = deliver.event().alert();
   std::string city;
   std::string zone;
@@ -280,7 +301,7 @@ v1::TimelineReply HistoryReader::BuildTimeline(const v1::TimelineRequest& reques
       // Cheap filter before any parsing: the id must appear in the payload.
       if (id.empty() || record.payload.find(id) == absl::string_view::npos) continue;
       if (record.type == journal::RecordType::kPublish) {
-        AddPublishToTimeline(record.payload, id, &reply);
+        AddPublishToTimeline(record.payload, id, &reply, &progress);
       } else if (record.type == journal::RecordType::kDelivery) {
         AddDeliveryToTimeline(record.payload, id, timeline, &progress);
       } else if (record.type == journal::RecordType::kEscalation) {

@@ -43,6 +43,7 @@ namespace zonecast {
   X(protocol_errors)                \
   X(duplicates)                     \
   X(alert_id_conflicts)             \
+  X(alerts_ended)                   \
   X(publishes_unknown_zone)         \
   X(storage_failures)               \
   X(history_requests)               \

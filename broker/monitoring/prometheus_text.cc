@@ -199,6 +199,7 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"errors_unsent", "Error frames that could not be sent."},
     {"protocol_errors", "Frames rejected as protocol violations."},
     {"duplicates", "Publishes recognised as duplicates and not routed again."},
+    {"alerts_ended", "Alerts the center cancelled or closed."},
     {"alert_id_conflicts",
      "Alerts refused with ALERT_ID_CONFLICT: their id was used for another alert."},
     {"publishes_unknown_zone",

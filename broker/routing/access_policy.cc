@@ -1,6 +1,8 @@
 #include "routing/access_policy.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "protocol/alert_keys.h"
 #include "protocol/topic.h"
 #include "shared/wire_status.h"
 
@@ -19,8 +21,22 @@ absl::StatusOr<PublishClass> ClassifyAlert(v1::Role role, const v1::Publish& pub
     return ProtocolError(v1::INVALID_TOPIC, absl::StrCat("alert topic '", publish.topic(),
                                                          "' must be alert.<city>.<zone>"));
   }
+  if (publish.event().has_alert_update()) {
+    // A change to an open alert: the loop checks it against the alert and
+    // carries it at the alert's priority.
+    const v1::AlertUpdate& update = publish.event().alert_update();
+    if (update.alert_id().empty() || update.alert_id().size() > kMaxAlertIdBytes) {
+      return ProtocolError(v1::INVALID_ARGUMENT, "an alert update names its alert_id");
+    }
+    if (update.kind() != v1::AlertUpdate::CANCELLED && update.kind() != v1::AlertUpdate::CLOSED) {
+      return ProtocolError(v1::INVALID_ARGUMENT,
+                           "the center cancels or closes an alert (TAKEN is the broker's)");
+    }
+    return PublishClass{v1::P1, /*durable=*/true};
+  }
   if (!publish.event().has_alert()) {
-    return ProtocolError(v1::INVALID_ARGUMENT, "a publish to alert.> must carry an Alert");
+    return ProtocolError(v1::INVALID_ARGUMENT,
+                         "a publish to alert.> must carry an Alert or an AlertUpdate");
   }
   const v1::Alert& alert = publish.event().alert();
   if (alert.alert_id().empty()) {
@@ -29,6 +45,11 @@ absl::StatusOr<PublishClass> ClassifyAlert(v1::Role role, const v1::Publish& pub
   if (alert.alert_id().size() > kMaxAlertIdBytes) {
     return ProtocolError(v1::INVALID_ARGUMENT,
                          absl::StrCat("alert_id longer than ", kMaxAlertIdBytes, " bytes"));
+  }
+  if (absl::StrContains(alert.alert_id(), kAlertUpdateSeparator)) {
+    return ProtocolError(v1::INVALID_ARGUMENT,
+                         absl::StrCat("'", kAlertUpdateSeparator,
+                                      "' is reserved in alert ids (it keys the alert's updates)"));
   }
   if (alert.priority() < v1::P1 || alert.priority() > v1::P4) {
     return ProtocolError(v1::INVALID_ARGUMENT, "alert priority must be P1..P4");

@@ -4,6 +4,7 @@
 //
 //   family      publishers               payload      carried as
 //   alert.>     center                   Alert        durable, priority from the alert
+//                                        AlertUpdate  durable, the alert's priority
 //   radio.c.z.u terminal u, center       RadioEvent   POSITION and PTT best-effort (P4/P3);
 //                                                     EMERGENCY durable P1; STATUS, TEXT durable
 //   probe.>     any role                 any          best-effort

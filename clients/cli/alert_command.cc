@@ -42,6 +42,17 @@ std::string EntryText(const v1::TimelineEntry& entry, int64_t published_ms) {
       absl::StrAppend(&line, "DEAD LETTER   ", entry.unit(), " after ", entry.delivery_count(),
                       " deliveries");
       break;
+    case v1::TimelineEntry::TAKEN:
+      absl::StrAppend(&line, "TAKEN         by ", entry.unit(), " (the zone was told)");
+      break;
+    case v1::TimelineEntry::CANCELLED:
+    case v1::TimelineEntry::CLOSED:
+      absl::StrAppend(
+          &line,
+          entry.kind() == v1::TimelineEntry::CANCELLED ? "CANCELLED     by " : "CLOSED        by ",
+          entry.unit());
+      if (!entry.text().empty()) absl::StrAppend(&line, " \"", entry.text(), "\"");
+      break;
     default:
       absl::StrAppend(&line, "?");
   }

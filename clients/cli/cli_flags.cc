@@ -34,7 +34,8 @@ ABSL_FLAG(std::string, kind, "",
           "Radio event kind: POSITION, STATUS, EMERGENCY, PTT_START, "
           "PTT_END or TEXT");
 ABSL_FLAG(std::string, status, "", "Status code for --kind STATUS (e.g. 10-8)");
-ABSL_FLAG(std::string, text, "", "Free text for a radio event or a response");
+ABSL_FLAG(std::string, text, "",
+          "Free text for a radio event or a response; the reason of a cancel, the note of a close");
 ABSL_FLAG(uint64_t, since_seq, 0, "History from this broker sequence number on (inclusive)");
 ABSL_FLAG(std::string, since, "",
           "History from this time on, RFC 3339 (e.g. 2026-11-29T04:00:00Z)");

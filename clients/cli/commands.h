@@ -24,6 +24,8 @@ int RunRadio();
 int RunWatch();
 int RunHistory();
 int RunAlert();
+int RunCancel();
+int RunClose();
 int RunProbe();
 int RunStats();
 int RunKeygen();

@@ -1,5 +1,6 @@
 // zonecast: command-line client of the zonecast broker.
-//   zonecast publish | terminal | radio | watch | history | alert | probe | stats  [flags]
+//   zonecast publish | terminal | radio | watch | history | alert | cancel | close | probe | stats
+//   [flags]
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -85,6 +86,26 @@ const std::vector<Command>& Commands() {
        "escalations, with the time since publication. Rebuilt from the journal.",
        {"broker", "key", "broker_key", "timeout_ms", "json", "id"},
        &RunAlert,
+       /*takes_positional=*/true},
+      {"cancel",
+       "withdraw an open alert (a false alarm): its units stand down",
+       "Usage: zonecast cancel --topic alert.<city>.<zone> --text REASON ALERT_ID\n"
+       "\n"
+       "Cancels an open alert as the center: every unit of its zone gets an AlertUpdate\n"
+       "CANCELLED with the reason, escalation stops, and the timeline shows who cancelled\n"
+       "it and why. Prints the PubAck as one JSON line. A repeat is a duplicate. Exit 0 on\n"
+       "PubAck; 1 if the alert is not open or the broker answers with an Error; 2 on bad flags.",
+       {"broker", "key", "broker_key", "timeout_ms", "topic", "text", "id", "unit"},
+       &RunCancel,
+       /*takes_positional=*/true},
+      {"close",
+       "close an open alert: handled",
+       "Usage: zonecast close --topic alert.<city>.<zone> [--text NOTE] ALERT_ID\n"
+       "\n"
+       "Closes an open alert as the center (handled): its units get an AlertUpdate CLOSED,\n"
+       "escalation stops, and the timeline shows it. Exit codes as for cancel.",
+       {"broker", "key", "broker_key", "timeout_ms", "topic", "text", "id", "unit"},
+       &RunClose,
        /*takes_positional=*/true},
       {"probe",
        "Nagios/Icinga check: canary round trips and readiness",

@@ -89,6 +89,10 @@ std::string DeliveryJson(const Message& deliver) {
       kind = "stats";
       inner = &event.stats();
       break;
+    case v1::Event::kAlertUpdate:
+      kind = "alert_update";
+      inner = &event.alert_update();
+      break;
     default:
       break;
   }
@@ -162,6 +166,18 @@ std::string DeliveryText(const Message& deliver) {
     std::string line = absl::StrCat(head, "  unit ", a.unit(), " ", v1::AckLevel_Name(a.level()),
                                     " alert ", a.alert_id(), " (seq ", a.seq(), ")");
     if (!a.text().empty()) absl::StrAppend(&line, " \"", a.text(), "\"");
+    return line;
+  }
+  if (event.has_alert_update()) {
+    const v1::AlertUpdate& u = event.alert_update();
+    if (u.kind() == v1::AlertUpdate::TAKEN) {
+      return absl::StrCat(head, "  TAKEN alert ", u.alert_id(), " by ", u.unit(),
+                          ": stand down unless told otherwise");
+    }
+    std::string line = absl::StrCat(head, "  ", v1::AlertUpdate::Kind_Name(u.kind()), " alert ",
+                                    u.alert_id(), " by ", u.by());
+    if (!u.reason().empty()) absl::StrAppend(&line, " \"", u.reason(), "\"");
+    if (u.kind() == v1::AlertUpdate::CANCELLED) absl::StrAppend(&line, ": stand down");
     return line;
   }
   if (event.has_session()) {

@@ -807,6 +807,28 @@ absl::StatusOr<PublishResult> Client::PublishAlert(const std::string& topic, v1:
   return Publish(topic, std::move(event), priority);
 }
 
+absl::StatusOr<PublishResult> Client::CancelAlert(const std::string& topic,
+                                                  const std::string& alert_id,
+                                                  const std::string& reason) {
+  v1::Event event;
+  v1::AlertUpdate* update = event.mutable_alert_update();
+  update->set_alert_id(alert_id);
+  update->set_kind(v1::AlertUpdate::CANCELLED);
+  update->set_reason(reason);
+  return Publish(topic, std::move(event));
+}
+
+absl::StatusOr<PublishResult> Client::CloseAlert(const std::string& topic,
+                                                 const std::string& alert_id,
+                                                 const std::string& note) {
+  v1::Event event;
+  v1::AlertUpdate* update = event.mutable_alert_update();
+  update->set_alert_id(alert_id);
+  update->set_kind(v1::AlertUpdate::CLOSED);
+  update->set_reason(note);
+  return Publish(topic, std::move(event));
+}
+
 absl::StatusOr<PublishResult> Client::PublishRadio(const std::string& topic, v1::RadioEvent radio) {
   v1::Event event;
   *event.mutable_radio() = std::move(radio);

@@ -40,6 +40,8 @@ absl::StatusCode CanonicalCode(v1::ErrorCode code) {
       return absl::StatusCode::kNotFound;
     case v1::ALERT_ID_CONFLICT:
       return absl::StatusCode::kAlreadyExists;
+    case v1::ALERT_NOT_OPEN:
+      return absl::StatusCode::kFailedPrecondition;
     default:
       return absl::StatusCode::kInvalidArgument;
   }

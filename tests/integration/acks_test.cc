@@ -52,6 +52,7 @@ using zonecast::testing::Describe;
 using zonecast::testing::Gauge;
 using zonecast::testing::HasAlert;
 using zonecast::testing::MakeAlert;
+using zonecast::testing::NextAlert;
 using zonecast::testing::NextDeliver;
 using zonecast::testing::RawPeer;
 using zonecast::testing::RunCli;
@@ -184,7 +185,7 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
   // The terminal has not read yet, so its delivery waits for RECEIVED.
   EXPECT_EQ(Gauge(Stats(center), "pending_acks"), 1);
 
-  std::optional<Message> got_a = NextDeliver(terminal, absl::Seconds(3));
+  std::optional<Message> got_a = NextAlert(terminal, absl::Seconds(3));
   ASSERT_TRUE(got_a.has_value());
   EXPECT_EQ(got_a->seq(), a->seq());
   EXPECT_EQ(got_a->delivery_count(), 1u);
@@ -195,7 +196,7 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
 
   absl::StatusOr<PublishResult> b = center.PublishAlert(kZ03, MakeAlert("acks-b", v1::P2));
   ASSERT_TRUE(b.ok()) << b.status();
-  ASSERT_TRUE(NextDeliver(terminal, absl::Seconds(3)).has_value());
+  ASSERT_TRUE(NextAlert(terminal, absl::Seconds(3)).has_value());
 
   // The publisher hears of each ack of its alerts, in order, once, although
   // it subscribed to nothing. RECEIVED of acks-b is the fence.
@@ -218,7 +219,7 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
   // once, not twice; acks-c ACCEPTED is the fence.
   absl::StatusOr<PublishResult> c = watcher.PublishAlert(kZ03, MakeAlert("acks-c", v1::P2));
   ASSERT_TRUE(c.ok()) << c.status();
-  std::optional<Message> got_c = NextDeliver(terminal, absl::Seconds(3));
+  std::optional<Message> got_c = NextAlert(terminal, absl::Seconds(3));
   ASSERT_TRUE(got_c.has_value());
   ASSERT_TRUE(terminal.SendAck(*got_c, v1::ACCEPTED).ok());
   std::vector<v1::Ack> watcher_acks = CollectAcks(watcher, UntilAck("acks-c ACCEPTED"));
@@ -226,11 +227,21 @@ TEST_F(AcksTest, ReceivedIsAutomaticAndEveryAckReachesPublisherAndWatchers) {
               ElementsAre("acks-a RECEIVED", "acks-a ACCEPTED", "acks-b RECEIVED",
                           "acks-c RECEIVED", "acks-c ACCEPTED"));
 
+  // Each ACCEPTED told the zone who took the alert (TAKEN, a durable
+  // message the terminal acks RECEIVED too, without an alert ack event);
+  // reading acks-c's settles the last delivery.
+  std::optional<Message> taken_c;
+  while ((taken_c = NextDeliver(terminal, absl::Seconds(3))).has_value() &&
+         !(taken_c->event().has_alert_update() &&
+           taken_c->event().alert_update().alert_id() == "acks-c")) {
+  }
+  ASSERT_TRUE(taken_c.has_value()) << "no TAKEN for acks-c";
+  EXPECT_EQ(taken_c->event().alert_update().kind(), v1::AlertUpdate::TAKEN);
+  EXPECT_TRUE(WaitForGauge(center, "pending_acks", 0, absl::Seconds(3)));
   const v1::StatsSnapshot stats = Stats(center);
-  EXPECT_EQ(Counter(stats, "acks.RECEIVED"), 3u);
+  EXPECT_EQ(Counter(stats, "acks.RECEIVED"), 5u);  // three alerts, two TAKEN
   EXPECT_EQ(Counter(stats, "acks.ACCEPTED"), 2u);
   EXPECT_EQ(Counter(stats, "redelivered"), 0u);
-  EXPECT_EQ(Gauge(stats, "pending_acks"), 0);
 }
 
 // A burst's acks reach a publisher whose client reads Deliveries several
@@ -461,8 +472,9 @@ TEST_F(AcksTest, TimelineOfLanhuaBridgeAlertListsEveryAckInOrder) {
       absl::StrAppend(&text, " ", v1::AckLevel_Name(e.level()));
     entries.push_back(text);
   }
+  // TAKEN: the zone was told who took it, right after the ACCEPTED.
   EXPECT_THAT(entries, ElementsAre("PUBLISHED", "DELIVERED", "ACK RECEIVED", "ACK ACCEPTED",
-                                   "ACK ON_SCENE", "ACK RESOLVED"));
+                                   "TAKEN", "ACK ON_SCENE", "ACK RESOLVED"));
   EXPECT_EQ(timeline->state(), "resolved");
   EXPECT_EQ(timeline->seq(), pub->seq());
   EXPECT_EQ(timeline->publisher(), "center-1");
@@ -474,19 +486,19 @@ TEST_F(AcksTest, TimelineOfLanhuaBridgeAlertListsEveryAckInOrder) {
       EXPECT_GE(e.unix_ms(), timeline->entries(i - 1).unix_ms()) << "entry " << i;
     }
   }
-  if (timeline->entries_size() == 6) {
+  if (timeline->entries_size() == 7) {
     EXPECT_EQ(timeline->entries(3).text(), "on my way");
-    EXPECT_EQ(timeline->entries(5).text(), "talked her back");
+    EXPECT_EQ(timeline->entries(6).text(), "talked her back");
   }
 
   const CliResult cli = RunCli({"alert", "--broker", broker_->endpoint(), "lanhua-1"});
   EXPECT_EQ(cli.exit_code, 0) << cli.out << cli.err;
   std::vector<std::string> lines = absl::StrSplit(cli.out, '\n', absl::SkipEmpty());
-  ASSERT_EQ(lines.size(), 7u) << cli.out;
+  ASSERT_EQ(lines.size(), 8u) << cli.out;
   EXPECT_THAT(lines[0], HasSubstr("lanhua-1"));
   EXPECT_THAT(lines[0], HasSubstr("resolved"));
-  const std::vector<std::string> words = {"PUBLISHED", "DELIVERED", "RECEIVED",
-                                          "ACCEPTED",  "ON_SCENE",  "RESOLVED"};
+  const std::vector<std::string> words = {"PUBLISHED", "DELIVERED", "RECEIVED", "ACCEPTED",
+                                          "TAKEN",     "ON_SCENE",  "RESOLVED"};
   for (size_t i = 0; i < words.size(); ++i) EXPECT_THAT(lines[i + 1], HasSubstr(words[i]));
 
   absl::StatusOr<v1::AlertTimeline> unknown = center.Timeline("no-such-alert");

@@ -193,6 +193,53 @@ TEST_F(CliTest, LanhuaBridgeAlertFromPublishToTerminalAndAcks) {
   EXPECT_THAT(levels, UnorderedElementsAre("RECEIVED", "ACCEPTED"));
 }
 
+// The center withdraws a false alarm from the shell: the unit's terminal
+// prints the stand-down, a repeat is a duplicate, an alert that is not open
+// is an error (exit 1).
+TEST_F(CliTest, CancelFromTheShellReachesTheTerminal) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  const std::string& broker = broker_->endpoint();
+  std::future<CliResult> terminal = std::async(std::launch::async, [&broker] {
+    return RunCli({"terminal", "--broker", broker, "--unit", "jc-z05-v01", "--zone", "jincheng.z05",
+                   "--subscribe", "alert.jincheng.z05", "--count", "2", "--json"},
+                  absl::Seconds(15));
+  });
+  auto probe = ConnectClient(broker, v1::PROBE, "cli-test-probe");
+  ASSERT_TRUE(probe.ok()) << probe.status();
+  ASSERT_TRUE(WaitForGauge(**probe, "subscriptions", 1, absl::Seconds(10)));
+  const CliResult publish =
+      RunCli({"publish", "--broker", broker, "--topic", "alert.jincheng.z05", "--priority", "P2",
+              "--title", "Quarrel, a car smashed", "--id", "quarrel-7"});
+  ASSERT_EQ(publish.exit_code, 0) << Explain(publish);
+
+  const std::vector<std::string> cancel_args = {
+      "cancel", "--broker",          broker,     "--topic", "alert.jincheng.z05",
+      "--text", "resolved by phone", "quarrel-7"};
+  const CliResult cancel = RunCli(cancel_args);
+  ASSERT_EQ(cancel.exit_code, 0) << Explain(cancel);
+  EXPECT_THAT(cancel.out, HasSubstr("\"duplicate\":false")) << Explain(cancel);
+  const CliResult again = RunCli(cancel_args);
+  EXPECT_EQ(again.exit_code, 0) << Explain(again);
+  EXPECT_THAT(again.out, HasSubstr("\"duplicate\":true")) << Explain(again);
+  const CliResult closed =
+      RunCli({"close", "--broker", broker, "--topic", "alert.jincheng.z05", "quarrel-7"});
+  EXPECT_EQ(closed.exit_code, 1) << Explain(closed);
+  EXPECT_THAT(closed.err, HasSubstr("ALERT_NOT_OPEN")) << Explain(closed);
+  const CliResult no_reason =
+      RunCli({"cancel", "--broker", broker, "--topic", "alert.jincheng.z05", "quarrel-7"});
+  EXPECT_EQ(no_reason.exit_code, 2) << Explain(no_reason);
+
+  const CliResult terminal_result = terminal.get();
+  EXPECT_EQ(terminal_result.exit_code, 0) << Explain(terminal_result);
+  const std::vector<std::string> lines = Lines(terminal_result.out);
+  ASSERT_EQ(lines.size(), 2u) << Explain(terminal_result);
+  const Struct update = ParseJson(lines[1]);
+  EXPECT_EQ(StringField(update, "event"), "alert_update") << lines[1];
+  EXPECT_EQ(StringField(update, "kind"), "CANCELLED") << lines[1];
+  EXPECT_EQ(StringField(update, "alert_id"), "quarrel-7") << lines[1];
+  EXPECT_EQ(StringField(update, "reason"), "resolved by phone") << lines[1];
+}
+
 // The README's Security walk-through: keygen writes a pair (the secret one
 // private, never overwritten), and the CLI reaches a broker with a keys file
 // only with its key.

@@ -526,3 +526,131 @@ TEST_F(EscalationTest, EmergencyButtonAlertsUnitZoneAndNeighboursAtOnce) {
 }
 
 }  // namespace
+
+// The center withdraws a false alarm: the units that got it are told to
+// stand down, it escalates no more, it leaves the open alerts, and its
+// timeline says who cancelled it and why; also across a kill -9.
+TEST_F(EscalationTest, CancelledAlertReachesItsUnitsAndNeverEscalates) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
+               {v1::TERMINAL, "jc-z03-v01", {AlertTopic("z03")}}});
+  ASSERT_EQ(clients.size(), 3u);
+  Client& center = *clients[0];
+  Client& terminal = *clients[2];
+  absl::StatusOr<PublishResult> pub =
+      center.PublishAlert(AlertTopic("z03"), MakeAlert("false-alarm-1", v1::P2));
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  ASSERT_TRUE(NextDeliver(terminal, absl::Seconds(3)).has_value());
+
+  // Only on the alert's own topic, only for an open alert.
+  absl::StatusOr<PublishResult> elsewhere =
+      center.CancelAlert(AlertTopic("z04"), "false-alarm-1", "wrong zone");
+  EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kInvalidArgument) << elsewhere.status();
+  absl::StatusOr<PublishResult> unknown =
+      center.CancelAlert(AlertTopic("z03"), "never-published", "nothing");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kFailedPrecondition) << unknown.status();
+  EXPECT_THAT(unknown.status().message(), HasSubstr("ALERT_NOT_OPEN"));
+
+  absl::StatusOr<PublishResult> cancel =
+      center.CancelAlert(AlertTopic("z03"), "false-alarm-1", "caller withdrew: a prank");
+  ASSERT_TRUE(cancel.ok()) << cancel.status();
+  EXPECT_FALSE(cancel->duplicate());
+  std::optional<Message> told = NextDeliver(terminal, absl::Seconds(3));
+  ASSERT_TRUE(told.has_value()) << "the unit was not told to stand down";
+  ASSERT_TRUE(told->event().has_alert_update()) << Describe(*told);
+  const v1::AlertUpdate& update = told->event().alert_update();
+  EXPECT_EQ(update.kind(), v1::AlertUpdate::CANCELLED);
+  EXPECT_EQ(update.alert_id(), "false-alarm-1");
+  EXPECT_EQ(update.reason(), "caller withdrew: a prank");
+  EXPECT_EQ(update.by(), "center-1");
+  EXPECT_EQ(told->priority(), v1::P1);  // a stand-down overtakes other work
+
+  // A repeat (a retry, a second console) is the same cancel.
+  absl::StatusOr<PublishResult> again =
+      center.CancelAlert(AlertTopic("z03"), "false-alarm-1", "caller withdrew: a prank");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate());
+  EXPECT_EQ(again->seq(), cancel->seq());
+  // Ended: nothing left to close.
+  absl::StatusOr<PublishResult> close = center.CloseAlert(AlertTopic("z03"), "false-alarm-1");
+  EXPECT_EQ(close.status().code(), absl::StatusCode::kFailedPrecondition) << close.status();
+
+  const v1::StatsSnapshot stats = Stats(center);
+  EXPECT_EQ(Gauge(stats, "open_alerts"), 0);
+  EXPECT_EQ(Counter(stats, "alerts_ended"), 1u);
+
+  // Past its 1 s deadline, across a kill -9: no escalation.
+  const std::string data_dir = broker_->data_dir();
+  clients.clear();
+  broker_->Kill();
+  ASSERT_NO_FATAL_FAILURE(StartBroker(data_dir));
+  std::vector<std::unique_ptr<Client>> after =
+      Connect({{v1::CENTER, "center-1", {}}, {v1::CENTER, "escalation-watch", {"escalation.>"}}});
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_FALSE(NextDeliver(*after[1], kP2Deadline + absl::Milliseconds(500)).has_value())
+      << "a cancelled alert escalated";
+  EXPECT_EQ(Counter(Stats(*after[0]), "escalations"), 0u);
+  EXPECT_EQ(Gauge(Stats(*after[0]), "open_alerts"), 0);
+  absl::StatusOr<PublishResult> retry =
+      after[0]->CancelAlert(AlertTopic("z03"), "false-alarm-1", "caller withdrew: a prank");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate());
+
+  absl::StatusOr<v1::AlertTimeline> timeline = after[0]->Timeline("false-alarm-1");
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
+  EXPECT_EQ(timeline->state(), "cancelled");
+  bool cancelled = false;
+  for (const v1::TimelineEntry& entry : timeline->entries()) {
+    if (entry.kind() != v1::TimelineEntry::CANCELLED) continue;
+    cancelled = true;
+    EXPECT_EQ(entry.unit(), "center-1");
+    EXPECT_EQ(entry.text(), "caller withdrew: a prank");
+  }
+  EXPECT_TRUE(cancelled) << timeline->DebugString();
+}
+
+// The first unit to accept takes the alert, and the zone hears of it once.
+TEST_F(EscalationTest, FirstAcceptIsToldToTheZoneAsTaken) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::TERMINAL, "jc-z10-v01", {AlertTopic("z10")}},
+               {v1::TERMINAL, "jc-z10-v03", {AlertTopic("z10")}}});
+  ASSERT_EQ(clients.size(), 3u);
+  absl::StatusOr<PublishResult> pub =
+      clients[0]->PublishAlert(AlertTopic("z10"), MakeAlert("lanhua-bridge", v1::P1));
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  std::optional<Message> first = NextDeliver(*clients[2], absl::Seconds(3));
+  std::optional<Message> second = NextDeliver(*clients[1], absl::Seconds(3));
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  ASSERT_TRUE(clients[2]->SendAck(*first, v1::ACCEPTED, "on my way").ok());
+
+  for (Client* unit : {clients[1].get(), clients[2].get()}) {
+    std::optional<Message> taken = NextDeliver(*unit, absl::Seconds(3));
+    ASSERT_TRUE(taken.has_value()) << "no TAKEN";
+    ASSERT_TRUE(taken->event().has_alert_update()) << Describe(*taken);
+    EXPECT_EQ(taken->event().alert_update().kind(), v1::AlertUpdate::TAKEN);
+    EXPECT_EQ(taken->event().alert_update().unit(), "jc-z10-v03");
+    EXPECT_EQ(taken->event().alert_update().alert_id(), "lanhua-bridge");
+    EXPECT_EQ(taken->priority(), v1::P1);
+  }
+  // A second unit accepting too is no new taker.
+  ASSERT_TRUE(clients[1]->SendAck(*second, v1::ACCEPTED).ok());
+  EXPECT_FALSE(NextDeliver(*clients[2], absl::Milliseconds(300)).has_value());
+
+  absl::StatusOr<PublishResult> close =
+      clients[0]->CloseAlert(AlertTopic("z10"), "lanhua-bridge", "woman brought to safety");
+  ASSERT_TRUE(close.ok()) << close.status();
+  absl::StatusOr<v1::AlertTimeline> timeline = clients[0]->Timeline("lanhua-bridge");
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
+  std::vector<std::string> steps;
+  for (const v1::TimelineEntry& entry : timeline->entries()) {
+    if (entry.kind() == v1::TimelineEntry::TAKEN || entry.kind() == v1::TimelineEntry::CLOSED) {
+      steps.push_back(absl::StrCat(v1::TimelineEntry::Kind_Name(entry.kind()), " ", entry.unit()));
+    }
+  }
+  EXPECT_THAT(steps, ElementsAre("TAKEN jc-z10-v03", "CLOSED center-1"));
+  EXPECT_EQ(timeline->state(), "closed");
+}

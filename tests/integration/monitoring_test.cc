@@ -311,7 +311,8 @@ TEST_F(MonitoringTest, AlertTimelineAndOpenAlerts) {
       [&] {
         const zonecast::cli::HttpGetResult t = MustGet(absl::StrCat("/v1/alerts/", id));
         timeline_json = t.body;
-        return t.status == 200 && absl::StrContains(t.body, "ACCEPTED");
+        return t.status == 200 && absl::StrContains(t.body, "ACCEPTED") &&
+               absl::StrContains(t.body, "TAKEN");
       },
       absl::Seconds(10)))
       << timeline_json;
@@ -326,8 +327,8 @@ TEST_F(MonitoringTest, AlertTimelineAndOpenAlerts) {
                         ? absl::StrCat("ACK ", v1::AckLevel_Name(entry.level()))
                         : v1::TimelineEntry::Kind_Name(entry.kind()));
   }
-  EXPECT_THAT(steps,
-              ::testing::ElementsAre("PUBLISHED", "DELIVERED", "ACK RECEIVED", "ACK ACCEPTED"))
+  EXPECT_THAT(steps, ::testing::ElementsAre("PUBLISHED", "DELIVERED", "ACK RECEIVED",
+                                            "ACK ACCEPTED", "TAKEN"))
       << timeline_json;
   EXPECT_EQ(timeline.state(), "accepted");
   EXPECT_THAT(timeline_json, HasSubstr("\"status\""));

@@ -185,6 +185,14 @@ bool WaitForGauge(Client& client, const std::string& name, int64_t value, absl::
       timeout);
 }
 
+std::optional<Message> NextAlert(Client& client, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    std::optional<Message> next = NextDeliver(client, deadline - absl::Now());
+    if (!next.has_value() || next->event().has_alert()) return next;
+  }
+}
+
 std::optional<Message> NextDeliver(Client& client, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {

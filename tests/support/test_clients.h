@@ -98,6 +98,9 @@ bool WaitForGauge(Client& client, const std::string& name, int64_t value,
 // Errors the broker sent outside any request. nullopt on timeout, or once
 // the session was taken over (then every later call fails at once).
 std::optional<Message> NextDeliver(Client& client, absl::Duration timeout);
+// The next delivery that carries an Alert, passing over the alerts'
+// updates (TAKEN once a unit accepts, CANCELLED, CLOSED).
+std::optional<Message> NextAlert(Client& client, absl::Duration timeout);
 
 // Receives deliveries until `done(received so far)` holds or `timeout`
 // passes; returns them all in arrival order.

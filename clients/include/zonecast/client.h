@@ -197,6 +197,16 @@ class Client {
   // DeadlineExceeded if no answer within request_timeout: then publish
   // again with the same alert id (a repeat is answered, never routed twice).
   absl::StatusOr<PublishResult> PublishAlert(const std::string& topic, v1::Alert alert);
+  // The center withdraws an open alert (a false alarm: the units that got
+  // it stand down) or closes it (handled), on the alert's own topic. Both
+  // end its escalation and show in its timeline; every unit of the zone
+  // gets the AlertUpdate. A repeat is answered as a duplicate. Errors:
+  // FailedPrecondition (ALERT_NOT_OPEN) for an alert that is not open,
+  // InvalidArgument for another topic than the alert's.
+  absl::StatusOr<PublishResult> CancelAlert(const std::string& topic, const std::string& alert_id,
+                                            const std::string& reason);
+  absl::StatusOr<PublishResult> CloseAlert(const std::string& topic, const std::string& alert_id,
+                                           const std::string& note = "");
   // Publishes a terminal's radio event on radio.<city>.<zone>.<unit> and
   // waits for the answer (positions are best-effort: seq 0).
   absl::StatusOr<PublishResult> PublishRadio(const std::string& topic, v1::RadioEvent event);
