@@ -738,6 +738,23 @@ void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
                << update.by() << (update.reason().empty() ? "" : ": ") << update.reason();
   ++counters_.alerts_ended;
   escalator_.OnEnded(update.alert_id());
+  // Units of the zones it was escalated to got the alert too, and may be on
+  // their way: they are told as well.
+  const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(update.alert_id());
+  std::string city;
+  std::string zone_id;
+  const v1::Zone* zone = nullptr;
+  if (open != nullptr && open->escalated && CityAndZone(open->topic, &city, &zone_id)) {
+    zone = zones_.Find(city, zone_id);
+  }
+  if (zone != nullptr) {
+    for (const std::string& neighbour : zone->neighbours()) {
+      v1::Event copy;
+      *copy.mutable_alert_update() = update;
+      PublishInternal(absl::StrCat("alert.", city, ".", neighbour), v1::P1, std::move(copy),
+                      AlertUpdateKey(update.alert_id(), update.kind()));
+    }
+  }
   unresolved_alerts_.OnEnded(update.alert_id());
 }
 

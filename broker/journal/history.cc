@@ -76,6 +76,9 @@ void AddPublishToTimeline(absl::string_view payload, const std::string& id,
   v1::AlertTimeline* timeline = reply->mutable_timeline();
   const v1::Deliver& deliver = stored.deliver();
   if (deliver.event().has_alert_update()) {
+    // Once, for the alert's own topic (the copies to the zones it was
+    // escalated to are the same update).
+    if (reply->found() && deliver.topic() != timeline->alert().topic()) return;
     const v1::AlertUpdate& update = deliver.event().alert_update();
     const v1::TimelineEntry::Kind kind =
         update.kind() == v1::AlertUpdate::CANCELLED ? v1::TimelineEntry::CANCELLED

@@ -61,6 +61,7 @@ using zonecast::testing::Gauge;
 using zonecast::testing::HasAlert;
 using zonecast::testing::MakeAlert;
 using zonecast::testing::MakeTempDir;
+using zonecast::testing::NextAlert;
 using zonecast::testing::NextDeliver;
 
 constexpr char kCity[] = "jincheng";
@@ -653,4 +654,31 @@ TEST_F(EscalationTest, FirstAcceptIsToldToTheZoneAsTaken) {
   }
   EXPECT_THAT(steps, ElementsAre("TAKEN jc-z10-v03", "CLOSED center-1"));
   EXPECT_EQ(timeline->state(), "closed");
+}
+
+// A unit of a neighbouring zone got the escalated copy and may be on its
+// way: a cancel reaches it too, and the timeline shows the cancel once.
+TEST_F(EscalationTest, CancelReachesTheZonesTheAlertEscalatedTo) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}}, {v1::TERMINAL, "jc-z04-v01", {AlertTopic("z04")}}});
+  ASSERT_EQ(clients.size(), 2u);
+  // Nobody in z03: escalates at once to z02, z04 and z08.
+  ASSERT_TRUE(clients[0]->PublishAlert(AlertTopic("z03"), MakeAlert("zz-7", v1::P1)).ok());
+  std::optional<Message> copy = NextAlert(*clients[1], absl::Seconds(3));
+  ASSERT_TRUE(copy.has_value());
+  EXPECT_EQ(copy->event().alert().escalated_from_zone(), "z03");
+  ASSERT_TRUE(clients[0]->CancelAlert(AlertTopic("z03"), "zz-7", "cleared, no injuries").ok());
+  std::optional<Message> told = NextDeliver(*clients[1], absl::Seconds(3));
+  ASSERT_TRUE(told.has_value()) << "the neighbour's unit was not told to stand down";
+  ASSERT_TRUE(told->event().has_alert_update()) << Describe(*told);
+  EXPECT_EQ(told->event().alert_update().kind(), v1::AlertUpdate::CANCELLED);
+  EXPECT_EQ(told->topic(), AlertTopic("z04"));
+  absl::StatusOr<v1::AlertTimeline> timeline = clients[0]->Timeline("zz-7");
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
+  int cancels = 0;
+  for (const v1::TimelineEntry& entry : timeline->entries()) {
+    cancels += entry.kind() == v1::TimelineEntry::CANCELLED ? 1 : 0;
+  }
+  EXPECT_EQ(cancels, 1) << timeline->DebugString();
 }
