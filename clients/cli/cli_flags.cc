@@ -43,6 +43,9 @@ ABSL_FLAG(int32_t, limit, 100, "At most this many messages (the broker caps it a
 ABSL_FLAG(bool, interactive, false,
           "Read responses from standard input, one per line, for the last alert shown: "
           "accepted | en_route | on_scene | resolved | declined [free text]");
+ABSL_FLAG(double, give_up_s, 0,
+          "terminal: stop waiting for a broker that is down after this many seconds (0: wait "
+          "for as long as it takes)");
 ABSL_FLAG(std::string, http, "",
           "Monitoring HTTP endpoint of zonecastd, http://HOST:PORT (stats: default "
           "http://127.0.0.1:7480; probe: checks GET /readyz when given)");

@@ -35,6 +35,7 @@ ABSL_DECLARE_FLAG(uint64_t, since_seq);
 ABSL_DECLARE_FLAG(std::string, since);
 ABSL_DECLARE_FLAG(int32_t, limit);
 ABSL_DECLARE_FLAG(bool, interactive);
+ABSL_DECLARE_FLAG(double, give_up_s);
 // Monitoring: `zonecast probe` and `zonecast stats`.
 ABSL_DECLARE_FLAG(std::string, http);
 ABSL_DECLARE_FLAG(double, rate);

@@ -33,18 +33,21 @@ const std::vector<Command>& Commands() {
        &RunPublish},
       {"terminal",
        "run a patrol terminal: print alerts, ack them, respond",
-       "Usage: zonecast terminal --unit UNIT [--group GROUP] [--zone ZONE]\n"
+       "Usage: zonecast terminal --unit UNIT [--group GROUP] [--zone CITY.ZONE]\n"
        "         --subscribe PATTERN [--subscribe PATTERN ...] [--count N] [--json]\n"
        "         [--respond ACCEPTED|EN_ROUTE|ON_SCENE|RESOLVED|DECLINED [--text TEXT]]\n"
-       "         [--interactive]\n"
+       "         [--interactive] [--give_up_s S]\n"
        "\n"
-       "Connects as patrol unit UNIT, prints every delivered message (one JSON line each\n"
+       "Connects as patrol unit UNIT (waiting, and saying so, while the broker is down:\n"
+       "for ever unless --give_up_s), prints every delivered message (one JSON line each\n"
        "with --json), acknowledges RECEIVED automatically and sends --respond for each\n"
        "alert. With --interactive, type a response (accepted, en_route, on_scene,\n"
-       "resolved, declined, then optional text) for the last alert shown. Runs until\n"
-       "--count deliveries or Ctrl-C. Reconnects by itself and is replayed what it missed.",
+       "resolved, declined, then optional text) for the last alert shown, or a radio\n"
+       "event on radio.CITY.ZONE.UNIT (needs --zone): emergency [text], status CODE\n"
+       "[text], position LAT LON, text MESSAGE. Runs until --count deliveries or Ctrl-C.\n"
+       "Reconnects by itself and is replayed what it missed.",
        {"broker", "key", "broker_key", "timeout_ms", "unit", "group", "zone", "subscribe", "count",
-        "json", "respond", "text", "interactive"},
+        "json", "respond", "text", "interactive", "give_up_s"},
        &RunTerminal},
       {"radio",
        "send one radio event (position, status, emergency ...) upward",

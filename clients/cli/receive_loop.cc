@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "cli_common.h"
 #include "cli_flags.h"
 #include "output.h"
@@ -70,17 +72,81 @@ std::optional<std::pair<v1::AckLevel, std::string>> ParseResponse(const std::str
   if (!v1::AckLevel_Parse(word, &level) || level == v1::RECEIVED ||
       level == v1::ACK_LEVEL_UNSPECIFIED) {
     std::cerr << "zonecast " << command << ": '" << word
-              << "' is not a response (accepted, en_route, on_scene, resolved, declined)"
+              << "' is not a response (accepted, en_route, on_scene, resolved, declined) nor "
+                 "a radio event (emergency, status, position, text)"
               << std::endl;
     return std::nullopt;
   }
   return std::make_pair(level, std::move(text));
 }
 
-// Sends what the officer typed as the response to the last alert shown.
-void SendTypedResponses(const std::string& command, Client& client, StdinLines& typed,
-                        const std::optional<Message>& last_alert) {
+// A radio event the officer typed ("emergency shots fired", "status 10-8",
+// "position 35.49 112.85", "text need backup"), or nullopt if the line is
+// not one (then it may be a response).
+std::optional<v1::RadioEvent> ParseRadio(const std::string& line, std::string* problem) {
+  const std::string trimmed(absl::StripAsciiWhitespace(line));
+  const size_t space = trimmed.find(' ');
+  const std::string word = absl::AsciiStrToLower(trimmed.substr(0, space));
+  const std::string rest = space == std::string::npos
+                               ? ""
+                               : std::string(absl::StripAsciiWhitespace(trimmed.substr(space)));
+  v1::RadioEvent radio;
+  radio.set_event_unix_ms(absl::ToUnixMillis(absl::Now()));
+  if (word == "emergency") {
+    radio.set_kind(v1::RadioEvent::EMERGENCY);
+    radio.set_text(rest);
+  } else if (word == "text") {
+    if (rest.empty()) *problem = "text needs a message";
+    radio.set_kind(v1::RadioEvent::TEXT);
+    radio.set_text(rest);
+  } else if (word == "status") {
+    const size_t gap = rest.find(' ');
+    radio.set_kind(v1::RadioEvent::STATUS);
+    radio.set_status_code(rest.substr(0, gap));
+    if (gap != std::string::npos) {
+      radio.set_text(std::string(absl::StripAsciiWhitespace(rest.substr(gap))));
+    }
+    if (radio.status_code().empty()) *problem = "status needs a CODE";
+  } else if (word == "position") {
+    const size_t gap = rest.find(' ');
+    double lat = 0;
+    double lon = 0;
+    if (gap == std::string::npos || !ParseCoordinate(rest.substr(0, gap), &lat) ||
+        !ParseCoordinate(std::string(absl::StripAsciiWhitespace(rest.substr(gap))), &lon)) {
+      *problem = "position needs LAT LON in degrees";
+    }
+    radio.set_kind(v1::RadioEvent::POSITION);
+    radio.mutable_position()->set_lat(lat);
+    radio.mutable_position()->set_lon(lon);
+  } else {
+    return std::nullopt;
+  }
+  return radio;
+}
+
+// Sends what the officer typed: a radio event, or the response to the last
+// alert shown.
+void SendTypedLines(const std::string& command, Client& client, StdinLines& typed,
+                    const std::optional<Message>& last_alert, const std::string& radio_topic) {
   for (const std::string& line : typed.Take()) {
+    std::string problem;
+    if (std::optional<v1::RadioEvent> radio = ParseRadio(line, &problem)) {
+      if (!problem.empty()) {
+        std::cerr << "zonecast " << command << ": " << problem << std::endl;
+      } else if (radio_topic.empty()) {
+        std::cerr << "zonecast " << command
+                  << ": give --zone CITY.ZONE (jincheng.z03) to send radio events" << std::endl;
+      } else {
+        const v1::RadioEvent::Kind kind = radio->kind();
+        absl::StatusOr<PublishResult> sent = client.PublishRadio(radio_topic, *std::move(radio));
+        std::cerr << "zonecast " << command << ": "
+                  << (sent.ok() ? absl::StrCat(v1::RadioEvent::Kind_Name(kind), " sent")
+                                : absl::StrCat("cannot send ", v1::RadioEvent::Kind_Name(kind),
+                                               ": ", sent.status().message()))
+                  << std::endl;
+      }
+      continue;
+    }
     std::optional<std::pair<v1::AckLevel, std::string>> response = ParseResponse(command, line);
     if (!response) continue;
     if (!last_alert) {
@@ -110,22 +176,52 @@ void Show(const std::string& command, Client& client, const Message& deliver, bo
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<Client>> ConnectWaiting(const std::string& command,
+                                                       const ClientOptions& options,
+                                                       absl::Duration give_up) {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  const absl::Time start = absl::Now();
+  absl::Duration pause = absl::Seconds(1);
+  absl::BitGen jitter;
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+    if (client.ok()) {
+      if (attempt > 1) std::cerr << "zonecast " << command << ": connected" << std::endl;
+      return client;
+    }
+    const bool down =
+        absl::IsUnavailable(client.status()) || absl::IsDeadlineExceeded(client.status());
+    if (!down || g_stop || (give_up > absl::ZeroDuration() && absl::Now() - start >= give_up)) {
+      return client;
+    }
+    std::cerr << "zonecast " << command << ": waiting for the broker at " << options.broker
+              << " (attempt " << attempt << ": " << client.status().message() << ")" << std::endl;
+    // Jittered, so that a zone's terminals do not all come back together.
+    const absl::Time until = absl::Now() + pause * absl::Uniform(jitter, 0.75, 1.25);
+    while (!g_stop && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
+    if (g_stop) return client;
+    pause = std::min(pause * 2, absl::Seconds(30));
+  }
+}
+
 int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t count,
-                v1::AckLevel respond, bool interactive) {
+                v1::AckLevel respond, bool interactive, const std::string& radio_topic) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   StdinLines typed(interactive);
   if (interactive) {
     std::cerr << "zonecast " << command
               << ": type a response for the last alert: accepted | en_route | on_scene | "
-                 "resolved | declined [text]"
+                 "resolved | declined [text]; or a radio event: emergency [text] | status CODE "
+                 "[text] | position LAT LON | text MESSAGE"
               << std::endl;
   }
   std::optional<Message> last_alert;
   int32_t seen = 0;
   bool was_connected = true;
   while (!g_stop && (count <= 0 || seen < count)) {
-    SendTypedResponses(command, client, typed, last_alert);
+    SendTypedLines(command, client, typed, last_alert, radio_topic);
     absl::StatusOr<Message> next = client.Next(absl::Milliseconds(200));
     if (!was_connected && client.connected()) {
       std::cerr << "zonecast " << command << ": reconnected to the broker" << std::endl;

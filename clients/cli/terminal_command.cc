@@ -1,11 +1,15 @@
-// zonecast terminal: a patrol unit's terminal. Subscribes to its zone,
-// prints each alert, acknowledges RECEIVED (the library does) and sends the
-// officer's response given by --respond.
+// zonecast terminal: a patrol unit's terminal. Waits for its broker if it
+// is down, subscribes to its zone, prints each alert, acknowledges RECEIVED
+// (the library does) and sends the officer's response given by --respond;
+// with --interactive also what the officer types: responses, the emergency
+// button, status codes, positions, text.
 #include <iostream>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cli_common.h"
 #include "cli_flags.h"
 #include "commands.h"
@@ -33,7 +37,16 @@ int RunTerminal() {
   options.unit_id = unit;
   options.patrol_group = absl::GetFlag(FLAGS_group);
   options.zone = absl::GetFlag(FLAGS_zone);
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  const double give_up_s = absl::GetFlag(FLAGS_give_up_s);
+  if (!(give_up_s >= 0)) return UsageError(command, "--give_up_s must be >= 0");
+  // radio.<city>.<zone>.<unit>, for what the officer types (--interactive).
+  std::string radio_topic;
+  if (const std::vector<std::string> parts = absl::StrSplit(options.zone, '.');
+      parts.size() == 2 && !parts[0].empty() && !parts[1].empty()) {
+    radio_topic = absl::StrCat("radio.", parts[0], ".", parts[1], ".", unit);
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      ConnectWaiting(command, options, absl::Seconds(give_up_s));
   if (!client.ok()) return Failure(command, client.status());
   if (absl::Status status = (*client)->Subscribe(patterns); !status.ok()) {
     return Failure(command, status);
@@ -41,7 +54,7 @@ int RunTerminal() {
   std::cerr << "zonecast terminal: unit " << unit << " subscribed to "
             << absl::StrJoin(patterns, ", ") << std::endl;
   return ReceiveLoop(command, **client, absl::GetFlag(FLAGS_json), absl::GetFlag(FLAGS_count),
-                     respond, absl::GetFlag(FLAGS_interactive));
+                     respond, absl::GetFlag(FLAGS_interactive), radio_topic);
 }
 
 }  // namespace zonecast::cli

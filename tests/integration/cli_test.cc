@@ -2,6 +2,7 @@
 // exit codes, an unreachable broker, a broker Error, and the Lanhua bridge
 // scene end to end (terminal, publish, watch on ack.>) with JSON output.
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <fstream>
 #include <future>
@@ -31,6 +32,7 @@ using zonecast::testing::CliResult;
 using zonecast::testing::ConnectClient;
 using zonecast::testing::RunCli;
 using zonecast::testing::WaitForGauge;
+using zonecast::testing::WaitUntil;
 
 // The non-empty lines of `text`.
 std::vector<std::string> Lines(const std::string& text) {
@@ -61,6 +63,11 @@ double NumberField(const Struct& object, const std::string& name) {
 
 bool HasField(const Struct& object, const std::string& name) {
   return object.fields().contains(name);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 std::string Explain(const CliResult& r) {
@@ -238,6 +245,49 @@ TEST_F(CliTest, CancelFromTheShellReachesTheTerminal) {
   EXPECT_EQ(StringField(update, "kind"), "CANCELLED") << lines[1];
   EXPECT_EQ(StringField(update, "alert_id"), "quarrel-7") << lines[1];
   EXPECT_EQ(StringField(update, "reason"), "resolved by phone") << lines[1];
+}
+
+// A terminal started while its broker is down waits, and says so; once the
+// broker is up it serves, and what its officer types goes out from the same
+// session: the emergency button and a status code.
+TEST_F(CliTest, TerminalWaitsForADownBrokerThenSendsWhatTheOfficerTypes) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  const std::string endpoint = broker_->endpoint();
+  const std::string data_dir = broker_->data_dir();
+  broker_->Kill();
+
+  const std::string dir = zonecast::testing::MakeTempDir("zonecast-cli-terminal");
+  {
+    std::ofstream typed(dir + "/typed");
+    typed << "emergency shots fired near the bridge\nstatus 10-8 back in service\n";
+  }
+  absl::StatusOr<pid_t> pid = zonecast::testing::SpawnCli(
+      {"terminal", "--broker", endpoint, "--timeout_ms", "1000", "--unit", "jc-z03-v12", "--zone",
+       "jincheng.z03", "--subscribe", "alert.jincheng.z03", "--count", "1", "--interactive"},
+      dir + "/out", dir + "/err", dir + "/typed");
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  auto err = [&] { return ReadAll(dir + "/err"); };
+  ASSERT_TRUE(WaitUntil([&] { return absl::StrContains(err(), "waiting for the broker"); },
+                        absl::Seconds(15)))
+      << err();
+
+  auto broker = zonecast::testing::BrokerProcess::Start({"--listen=" + endpoint}, data_dir);
+  ASSERT_TRUE(broker.ok()) << broker.status();
+  broker_ = *std::move(broker);
+  int status = -1;
+  ASSERT_TRUE(WaitUntil([&] { return waitpid(*pid, &status, WNOHANG) == *pid; }, absl::Seconds(30)))
+      << "the terminal did not finish: " << err();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << err();
+  EXPECT_THAT(err(), HasSubstr("connected"));
+  EXPECT_THAT(err(), HasSubstr("EMERGENCY sent"));
+  EXPECT_THAT(err(), HasSubstr("STATUS sent"));
+  // The broker raised the emergency's P1 alert for the unit's own zone.
+  EXPECT_THAT(ReadAll(dir + "/out"), HasSubstr("EMERGENCY: unit jc-z03-v12"));
+  auto center = ConnectClient(endpoint, v1::CENTER, "cli-test-center");
+  ASSERT_TRUE(center.ok()) << center.status();
+  absl::StatusOr<v1::StatsSnapshot> stats = (*center)->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->counters().at("emergencies"), 1u);
 }
 
 // The README's Security walk-through: keygen writes a pair (the secret one

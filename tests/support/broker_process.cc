@@ -31,10 +31,10 @@ std::string ReadFile(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& out_path,
-                            const std::string& err_path) {
+                            const std::string& err_path, const std::string& in_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, in_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
@@ -162,6 +162,13 @@ void BrokerProcess::Kill() {
 }
 
 std::string BrokerProcess::Log() const { return ReadFile(log_path_); }
+
+absl::StatusOr<pid_t> SpawnCli(const std::vector<std::string>& args, const std::string& out_path,
+                               const std::string& err_path, const std::string& in_path) {
+  std::vector<std::string> argv = {ZONECAST_CLI_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Spawn(argv, out_path, err_path, in_path);
+}
 
 CliResult RunCli(const std::vector<std::string>& args, absl::Duration timeout) {
   CliResult result;

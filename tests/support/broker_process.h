@@ -58,10 +58,10 @@ class BrokerProcess {
   std::string http_endpoint_;
 };
 
-// Starts argv[0] with argv, stdin from /dev/null, stdout and stderr to the
+// Starts argv[0] with argv, stdin from `in_path`, stdout and stderr to the
 // given files (created or truncated). Returns its pid; the caller reaps it.
 absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& out_path,
-                            const std::string& err_path);
+                            const std::string& err_path, const std::string& in_path = "/dev/null");
 
 // A fresh private directory under $TMPDIR (or /tmp).
 std::string MakeTempDir(const std::string& prefix);
@@ -78,5 +78,10 @@ struct CliResult {
   std::string err;
 };
 CliResult RunCli(const std::vector<std::string>& args, absl::Duration timeout = absl::Seconds(20));
+// Starts the zonecast CLI with `args` in the background, like Spawn; for a
+// test that watches its output while it runs.
+absl::StatusOr<pid_t> SpawnCli(const std::vector<std::string>& args, const std::string& out_path,
+                               const std::string& err_path,
+                               const std::string& in_path = "/dev/null");
 
 }  // namespace zonecast::testing
