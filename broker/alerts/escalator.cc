@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "protocol/topic.h"
@@ -27,7 +28,7 @@ std::optional<Escalation> Escalator::OnStored(uint64_t seq, const std::string& t
   open.publisher = publisher;
   open.alert = alert;
   // Nobody on duty there, map or not: the center hears of it at once.
-  if (terminals == 0) return Escalate(open, "no_unit_online");
+  if (terminals == 0) return Escalate(std::move(open), "no_unit_online");
   const absl::Duration deadline = zones_.Deadline(priority);
   if (deadline <= absl::ZeroDuration()) return std::nullopt;
   open.deadline = clock_.NowMono() + absl::ToInt64Nanoseconds(deadline);
@@ -41,10 +42,44 @@ void Escalator::OnAck(absl::string_view alert_id, v1::AckLevel level) {
 }
 
 std::vector<Escalation> Escalator::Expire() {
+  std::vector<OpenAlert> expired;
+  pending_.Expire(clock_.NowMono(), [&](OpenAlert& alert) { expired.push_back(std::move(alert)); });
+  // Escalated after the sweep: each goes back into the book with its next
+  // deadline.
   std::vector<Escalation> due;
-  pending_.Expire(clock_.NowMono(),
-                  [&](OpenAlert& alert) { due.push_back(Escalate(alert, "deadline")); });
+  for (OpenAlert& alert : expired) due.push_back(Escalate(std::move(alert), "deadline"));
   return due;
+}
+
+std::vector<std::string> Escalator::ZonesReached(absl::string_view alert_id) const {
+  const OpenAlert* alert = pending_.Find(alert_id);
+  if (alert == nullptr) return {};
+  std::vector<std::string> zones;
+  for (int distance = 1; distance <= alert->level; ++distance) {
+    std::vector<std::string> ring = Ring(alert->city, alert->zone, distance);
+    if (ring.empty()) break;
+    zones.insert(zones.end(), ring.begin(), ring.end());
+  }
+  return zones;
+}
+
+std::vector<std::string> Escalator::Ring(absl::string_view city, absl::string_view zone,
+                                         int distance) const {
+  std::vector<std::string> ring = {std::string(zone)};
+  absl::flat_hash_set<std::string> seen = {std::string(zone)};
+  for (int hop = 0; hop < distance && !ring.empty(); ++hop) {
+    std::vector<std::string> next;
+    for (const std::string& id : ring) {
+      const v1::Zone* z = zones_.Find(city, id);
+      if (z == nullptr) continue;
+      for (const std::string& n : z->neighbours()) {
+        if (seen.insert(n).second) next.push_back(n);
+      }
+    }
+    ring = std::move(next);
+  }
+  std::sort(ring.begin(), ring.end());
+  return ring;
 }
 
 void Escalator::Reopen(OpenAlert alert) {
@@ -54,30 +89,38 @@ void Escalator::Reopen(OpenAlert alert) {
   pending_.Open(std::move(alert));
 }
 
-Escalation Escalator::Escalate(const OpenAlert& alert, const std::string& reason) {
-  const v1::Zone* zone = zones_.Find(alert.city, alert.zone);
-  std::vector<std::string> neighbours;
-  if (zone != nullptr) neighbours.assign(zone->neighbours().begin(), zone->neighbours().end());
+Escalation Escalator::Escalate(OpenAlert alert, const std::string& reason) {
+  const int level = alert.level + 1;
+  // The next ring of zones; once the map is covered, a reminder only.
+  const std::vector<std::string> neighbours = Ring(alert.city, alert.zone, level);
+  const std::string step = neighbours.empty() && level > 1 ? "reminder" : reason;
   ZC_LOG(WARNING) << "alert " << alert.alert_id << " (seq " << alert.seq << ", zone " << alert.zone
-                  << ") escalates: " << reason;
+                  << ") escalates: " << step << ", level " << level;
   Escalation out;
   v1::JournalEscalation& record = out.record.emplace();
   record.set_alert_id(alert.alert_id);
   record.set_seq(alert.seq);
-  record.set_reason(reason);
+  record.set_reason(step);
   record.set_zone(alert.zone);
   record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
+  record.set_level(static_cast<uint32_t>(level));
+  for (const std::string& n : neighbours) record.add_zones(n);
+  // The next step, one deadline on, until someone takes it.
+  const absl::Duration deadline = zones_.Deadline(alert.priority);
+  const bool again = deadline > absl::ZeroDuration() && level < kMaxLevel;
+  alert.deadline_unix_ms = again ? absl::ToUnixMillis(clock_.NowWall() + deadline) : 0;
 
   EscalationMessage& notice = out.messages.emplace_back();
   notice.topic = absl::StrCat("escalation.", alert.city);
   v1::Escalation* escalation = notice.event.mutable_escalation();
   *escalation->mutable_alert() = alert.alert;
   escalation->set_seq(alert.seq);
-  escalation->set_reason(reason);
+  escalation->set_reason(step);
   escalation->set_zone(alert.zone);
   for (const std::string& n : neighbours) escalation->add_neighbours(n);
   escalation->set_unix_ms(record.unix_ms());
   escalation->set_deadline_unix_ms(alert.deadline_unix_ms);
+  escalation->set_level(static_cast<uint32_t>(level));
 
   for (const std::string& neighbour : neighbours) {
     EscalationMessage& copy = out.messages.emplace_back();
@@ -89,6 +132,11 @@ Escalation Escalator::Escalate(const OpenAlert& alert, const std::string& reason
     *rerouted = alert.alert;
     rerouted->set_topic(copy.topic);
     rerouted->set_escalated_from_zone(alert.zone);
+  }
+  if (again) {
+    alert.level = level;
+    alert.deadline = clock_.NowMono() + absl::ToInt64Nanoseconds(deadline);
+    pending_.Open(std::move(alert));
   }
   return out;
 }

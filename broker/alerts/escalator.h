@@ -1,14 +1,19 @@
 #pragma once
 // Escalator: an alert nobody takes must reach the center and the
-// neighbouring zones by itself.
+// neighbouring zones by itself, and keep reaching further until someone
+// takes it.
 //
 // When an alert from the center is stored and routed, it escalates at once
-// if no terminal received it ("no_unit_online"); otherwise it waits until
-// its zone's response deadline for its priority (zones file). A terminal's
-// ACCEPTED, EN_ROUTE, ON_SCENE or RESOLVED takes it out; at the deadline it
-// escalates ("deadline"). An officer's emergency button raises a P1 alert
-// for the unit's zone and its neighbours, and an Escalation ("emergency"),
-// at once.
+// if no unit of its zone received it ("no_unit_online"); otherwise it waits
+// until its zone's response deadline for its priority (zones file). A
+// terminal's ACCEPTED, EN_ROUTE, ON_SCENE or RESOLVED takes it out, and so
+// does the center's cancel or close; at the deadline it escalates
+// ("deadline"). Escalation goes in steps one deadline apart: step 1 sends
+// copies to the zone's neighbours, step 2 to the ring of zones next to
+// those, and so on through the map; once every zone has it, each further
+// step is a "reminder" to the center. Every step publishes an Escalation on
+// escalation.<city> with its level. At most kMaxLevel steps. An officer's emergency button raises a
+// P1 alert for the unit's zone and its neighbours, and an Escalation ("emergency"), at once.
 //
 // The Escalator decides and keeps the deadlines; it does not publish. Each
 // decision is an Escalation: the journal record and the messages to
@@ -70,6 +75,8 @@ class Escalator {
 
   // A terminal answered `level` for `alert_id`; a response stops the wait.
   void OnAck(absl::string_view alert_id, v1::AckLevel level);
+  // The zones an open alert's escalation steps sent copies to so far.
+  std::vector<std::string> ZonesReached(absl::string_view alert_id) const;
   // The center cancelled or closed the alert: it escalates no more.
   void OnEnded(absl::string_view alert_id) {
     if (!alert_id.empty()) pending_.Respond(alert_id);
@@ -96,8 +103,17 @@ class Escalator {
   // True for the ack levels that take an alert: ACCEPTED .. RESOLVED.
   static bool IsResponse(v1::AckLevel level);
 
+  // Steps after which an alert nobody takes is left to the center's
+  // open-alerts list: 100 P1 deadlines of 30 s are 50 minutes of reminders.
+  static constexpr int kMaxLevel = 100;
+
  private:
-  Escalation Escalate(const OpenAlert& alert, const std::string& reason);
+  // The next step for `alert` (its level + 1), and its next deadline: the
+  // alert is open again, one level up, unless it has no deadline or
+  // reached kMaxLevel.
+  Escalation Escalate(OpenAlert alert, const std::string& reason);
+  // The zones exactly `distance` neighbour hops from `zone`.
+  std::vector<std::string> Ring(absl::string_view city, absl::string_view zone, int distance) const;
 
   const ZoneIndex& zones_;
   const Clock& clock_;

@@ -28,6 +28,7 @@ struct OpenAlert {
   MonoNanos deadline = 0;
   int64_t deadline_unix_ms = 0;
   v1::Alert alert;  // for the escalation event and the re-routed copies
+  int level = 0;    // escalation steps taken so far
 };
 
 class PendingResponses {

@@ -737,24 +737,26 @@ void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
                << absl::AsciiStrToLower(v1::AlertUpdate::Kind_Name(update.kind())) << " by "
                << update.by() << (update.reason().empty() ? "" : ": ") << update.reason();
   ++counters_.alerts_ended;
-  escalator_.OnEnded(update.alert_id());
   // Units of the zones it was escalated to got the alert too, and may be on
-  // their way: they are told as well.
+  // their way: they are told as well. (One that a unit took escalates no
+  // more; its copies went to the first ring at most.)
   const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(update.alert_id());
   std::string city;
   std::string zone_id;
-  const v1::Zone* zone = nullptr;
+  std::vector<std::string> reached = escalator_.ZonesReached(update.alert_id());
   if (open != nullptr && open->escalated && CityAndZone(open->topic, &city, &zone_id)) {
-    zone = zones_.Find(city, zone_id);
-  }
-  if (zone != nullptr) {
-    for (const std::string& neighbour : zone->neighbours()) {
+    const v1::Zone* zone = zones_.Find(city, zone_id);
+    if (reached.empty() && zone != nullptr) {
+      reached.assign(zone->neighbours().begin(), zone->neighbours().end());
+    }
+    for (const std::string& other : reached) {
       v1::Event copy;
       *copy.mutable_alert_update() = update;
-      PublishInternal(absl::StrCat("alert.", city, ".", neighbour), v1::P1, std::move(copy),
+      PublishInternal(absl::StrCat("alert.", city, ".", other), v1::P1, std::move(copy),
                       AlertUpdateKey(update.alert_id(), update.kind()));
     }
   }
+  escalator_.OnEnded(update.alert_id());
   unresolved_alerts_.OnEnded(update.alert_id());
 }
 

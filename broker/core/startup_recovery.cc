@@ -81,7 +81,16 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
       if (escalation.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
         acks_.push_back(
             Ack{escalation.alert_id(), "", v1::ACK_LEVEL_UNSPECIFIED, escalation.unix_ms()});
-        alerts_.erase(escalation.alert_id());
+        // Escalation goes on in steps: the next one is a deadline after
+        // this one, one level up.
+        auto it = alerts_.find(escalation.alert_id());
+        if (it != alerts_.end()) {
+          OpenAlert& open = it->second;
+          open.level = std::max<int>(1, static_cast<int>(escalation.level()));
+          open.deadline_unix_ms =
+              escalation.unix_ms() + absl::ToInt64Milliseconds(zones_.Deadline(open.priority));
+          if (open.level >= Escalator::kMaxLevel) alerts_.erase(it);
+        }
       }
     }
   };

@@ -164,7 +164,9 @@ void AddEscalationToTimeline(absl::string_view payload, const std::string& id,
       AddTimelineEntry(timeline, escalation.unix_ms(), v1::TimelineEntry::ESCALATED);
   entry->set_seq(escalation.seq());
   entry->set_zone(escalation.zone());
-  entry->set_text(escalation.reason());
+  entry->set_text(escalation.level() > 0
+                      ? absl::StrCat(escalation.reason(), ", level ", escalation.level())
+                      : escalation.reason());
 }
 
 }  // namespace

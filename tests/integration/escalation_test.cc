@@ -162,11 +162,13 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
                {v1::TERMINAL, "jc-z08-v01", {AlertTopic("z08")}},
                {v1::TERMINAL, "jc-z05-v01", {AlertTopic("z05")}}});
   ASSERT_EQ(clients.size(), 6u);
+  // P3: no response deadline in this map, so only the first step comes
+  // (the steps after it are EscalationGoesOnThroughTheMapUntilTaken's).
   Client& center = *clients[0];
   Client& watcher = *clients[1];
 
   absl::StatusOr<PublishResult> pub =
-      center.PublishAlert(AlertTopic("z03"), MakeAlert("nobody-home-1", v1::P1));
+      center.PublishAlert(AlertTopic("z03"), MakeAlert("nobody-home-1", v1::P3));
   ASSERT_TRUE(pub.ok()) << pub.status();
   EXPECT_EQ(pub->recipients(), 0u);
 
@@ -187,7 +189,7 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
     std::optional<Message> copy = NextDeliver(*clients[index], absl::Seconds(3));
     ASSERT_TRUE(copy.has_value()) << "no escalated copy";
     EXPECT_EQ(copy->topic(), AlertTopic(zone));
-    EXPECT_EQ(copy->priority(), v1::P1);
+    EXPECT_EQ(copy->priority(), v1::P3);  // the copy keeps its priority
     const v1::Alert& alert = copy->event().alert();
     EXPECT_EQ(alert.alert_id(), "nobody-home-1");
     EXPECT_EQ(alert.escalated_from_zone(), "z03");
@@ -228,7 +230,7 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
   EXPECT_TRUE(std::any_of(timeline->entries().begin(), timeline->entries().end(),
                           [](const v1::TimelineEntry& e) {
                             return e.kind() == v1::TimelineEntry::ESCALATED &&
-                                   e.text() == "no_unit_online";
+                                   e.text() == "no_unit_online, level 1";
                           }))
       << timeline->ShortDebugString();
 }
@@ -387,7 +389,9 @@ TEST_F(EscalationTest, UnansweredAlertEscalatesAtDeadlineAndAnsweredOneDoesNot) 
   EXPECT_GE(escalation.unix_ms() - got_a->broker_unix_ms(), deadline_ms);
   EXPECT_LT(escalation.unix_ms() - got_a->broker_unix_ms(), deadline_ms + 1000);
   EXPECT_GE(escalation.deadline_unix_ms() - got_a->broker_unix_ms(), deadline_ms);
-  EXPECT_GE(escalation.unix_ms(), escalation.deadline_unix_ms());
+  // It names when the next step comes: a deadline later.
+  EXPECT_NEAR(escalation.deadline_unix_ms() - escalation.unix_ms(), deadline_ms, 5);
+  EXPECT_EQ(escalation.level(), 1u);
 
   // "answered" is accepted at once; "unanswered-2", published after it, is
   // not. Its escalation is the fence: "answered" had an earlier deadline,
@@ -402,12 +406,14 @@ TEST_F(EscalationTest, UnansweredAlertEscalatesAtDeadlineAndAnsweredOneDoesNot) 
   while (escalated.empty() || escalated.back() != "unanswered-2") {
     std::optional<Message> next = NextEscalation(watcher);
     ASSERT_TRUE(next.has_value()) << "unanswered-2 did not escalate";
+    // "unanswered" goes on escalating meanwhile (its later steps).
+    if (next->event().escalation().level() > 1) continue;
     escalated.push_back(next->event().escalation().alert().alert_id());
   }
   EXPECT_THAT(escalated, ElementsAre("unanswered-2")) << "an accepted alert escalated";
   const v1::StatsSnapshot stats = Stats(center);
-  EXPECT_EQ(Counter(stats, "escalations"), 2u);
-  EXPECT_EQ(Gauge(stats, "open_alerts"), 0);
+  EXPECT_GE(Counter(stats, "escalations"), 2u);
+  EXPECT_EQ(Gauge(stats, "open_alerts"), 2) << "the unanswered ones wait for their next step";
 }
 
 TEST_F(EscalationTest, DeadlineSurvivesKillNineAndRestart) {
@@ -681,4 +687,51 @@ TEST_F(EscalationTest, CancelReachesTheZonesTheAlertEscalatedTo) {
     cancels += entry.kind() == v1::TimelineEntry::CANCELLED ? 1 : 0;
   }
   EXPECT_EQ(cancels, 1) << timeline->DebugString();
+}
+
+// Nobody takes it: the alert goes on, one deadline apart, to the ring of
+// zones after the neighbours, and further, until a unit there takes it.
+TEST_F(EscalationTest, EscalationGoesOnThroughTheMapUntilTaken) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  // z01's neighbours are z02 and z06; the next ring is z03 and z07.
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
+               {v1::TERMINAL, "jc-z01-v01", {AlertTopic("z01")}},
+               {v1::TERMINAL, "jc-z03-v01", {AlertTopic("z03")}}});
+  ASSERT_EQ(clients.size(), 4u);
+  ASSERT_TRUE(clients[0]->PublishAlert(AlertTopic("z01"), MakeAlert("far-reach", v1::P1)).ok());
+  ASSERT_TRUE(NextAlert(*clients[2], absl::Seconds(3)).has_value());  // z01's unit, silent
+
+  std::vector<std::string> steps;
+  std::vector<int64_t> at;
+  while (steps.size() < 2) {
+    std::optional<Message> event = NextEscalation(*clients[1]);
+    ASSERT_TRUE(event.has_value()) << "the escalation stopped after " << steps.size() << " steps";
+    const v1::Escalation& e = event->event().escalation();
+    steps.push_back(
+        absl::StrCat(e.level(), " ", e.reason(), " ", absl::StrJoin(e.neighbours(), ",")));
+    at.push_back(e.unix_ms());
+  }
+  EXPECT_THAT(steps, ElementsAre("1 deadline z02,z06", "2 deadline z03,z07"));
+  EXPECT_GE(at[1] - at[0], absl::ToInt64Milliseconds(kP1Deadline) - 5);
+
+  // Two rings out, z03's unit has it, and takes it.
+  std::optional<Message> copy = NextAlert(*clients[3], absl::Seconds(3));
+  ASSERT_TRUE(copy.has_value()) << "the second ring was not sent the alert";
+  EXPECT_EQ(copy->event().alert().escalated_from_zone(), "z01");
+  ASSERT_TRUE(clients[3]->SendAck(*copy, v1::ACCEPTED, "from z03, on my way").ok());
+  // z01's unit hears who took it.
+  std::optional<Message> taken = NextDeliver(*clients[2], absl::Seconds(3));
+  ASSERT_TRUE(taken.has_value());
+  ASSERT_TRUE(taken->event().has_alert_update()) << Describe(*taken);
+  EXPECT_EQ(taken->event().alert_update().unit(), "jc-z03-v01");
+  // No step after the taking (at most one already on its way).
+  std::optional<Message> late = NextEscalation(*clients[1], kP1Deadline * 3);
+  if (late.has_value()) {
+    EXPECT_EQ(late->event().escalation().level(), 3u) << "the escalation went on";
+    EXPECT_FALSE(NextEscalation(*clients[1], kP1Deadline * 3).has_value())
+        << "the escalation went on after the alert was taken";
+  }
+  EXPECT_EQ(Gauge(Stats(*clients[0]), "open_alerts"), 0);
 }

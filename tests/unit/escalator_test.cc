@@ -2,6 +2,8 @@
 // by a FakeClock (no sleeps, no broker process).
 #include "alerts/escalator.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -75,7 +77,10 @@ TEST_F(EscalatorTest, NoTerminalReachedEscalatesAtOnceToCenterAndNeighbours) {
     EXPECT_EQ(copy.event.alert().escalated_from_zone(), "z02");
     EXPECT_EQ(copy.event.alert().topic(), copy.topic);
   }
-  EXPECT_EQ(escalator_.open(), 0u);
+  EXPECT_EQ(now->record->level(), 1u);
+  // Still nobody's: its next step comes a deadline later.
+  ASSERT_EQ(escalator_.open(), 1u);
+  EXPECT_EQ(escalator_.Find("a1")->level, 1);
 }
 
 TEST_F(EscalatorTest, UnansweredAlertEscalatesAtItsPriorityDeadline) {
@@ -92,14 +97,48 @@ TEST_F(EscalatorTest, UnansweredAlertEscalatesAtItsPriorityDeadline) {
   EXPECT_EQ(due[0].record->alert_id(), "p1");
   EXPECT_EQ(due[0].record->reason(), "deadline");
   EXPECT_THAT(Topics(due[0]), ElementsAre("escalation.jincheng", "alert.jincheng.z02"));
+  // The event says when the next step comes.
   EXPECT_EQ(due[0].messages[0].event.escalation().deadline_unix_ms(),
-            absl::ToUnixMillis(clock_.NowWall()));
+            absl::ToUnixMillis(clock_.NowWall() + absl::Seconds(30)));
+  escalator_.OnAck("p1", v1::ACCEPTED);  // taken: no next step
   clock_.Advance(absl::Seconds(90));
   due = escalator_.Expire();
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].record->alert_id(), "p2");
   EXPECT_EQ(due[0].messages[1].priority, v1::P2);  // the copy keeps its priority
+  EXPECT_EQ(escalator_.open(), 1u);                // p2 goes on
+}
+
+// Nobody takes it: step by step through the map, then reminders to the
+// center, one deadline apart, until a unit takes it.
+TEST_F(EscalatorTest, EscalationGoesOnRingByRingThenRemindsUntilTaken) {
+  EXPECT_FALSE(escalator_.OnStored(1, "alert.jincheng.z01", v1::P1, "center-1", Alert("far"), 2));
+  std::vector<std::string> steps;
+  for (int step = 0; step < 4; ++step) {
+    clock_.Advance(absl::Seconds(30));
+    std::vector<Escalation> due = escalator_.Expire();
+    ASSERT_EQ(due.size(), 1u) << "step " << step;
+    const v1::JournalEscalation& record = *due[0].record;
+    steps.push_back(absl::StrCat(record.level(), " ", record.reason(), " [",
+                                 absl::StrJoin(record.zones(), ","), "] ",
+                                 absl::StrJoin(Topics(due[0]), ",")));
+  }
+  EXPECT_THAT(
+      steps, ElementsAre("1 deadline [z02] escalation.jincheng,alert.jincheng.z02",
+                         "2 deadline [z03] escalation.jincheng,alert.jincheng.z03",
+                         "3 reminder [] escalation.jincheng", "4 reminder [] escalation.jincheng"));
+  EXPECT_THAT(escalator_.ZonesReached("far"), ElementsAre("z02", "z03"));
+  escalator_.OnAck("far", v1::ACCEPTED);
+  clock_.Advance(absl::Seconds(300));
+  EXPECT_TRUE(escalator_.Expire().empty());
   EXPECT_EQ(escalator_.open(), 0u);
+}
+
+TEST_F(EscalatorTest, CancelledAlertEscalatesNoMore) {
+  EXPECT_FALSE(escalator_.OnStored(1, "alert.jincheng.z01", v1::P1, "center-1", Alert("x"), 1));
+  escalator_.OnEnded("x");
+  clock_.Advance(absl::Seconds(60));
+  EXPECT_TRUE(escalator_.Expire().empty());
 }
 
 TEST_F(EscalatorTest, ResponseStopsTheWaitButReceivedAndDeclinedDoNot) {

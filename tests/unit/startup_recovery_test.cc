@@ -83,13 +83,18 @@ TEST_F(StartupRecoveryTest, AlertsStillWaitingAreReopenedWithTheirDeadlineLeft) 
   Ack(visitor, "received", v1::RECEIVED);
   Publish(visitor, 4, "long-gone", absl::Minutes(30));   // passed 29.5 min ago
   Publish(visitor, 5, "copy", absl::Seconds(1), "z02");  // a re-routed copy
+  // Escalated 2 s ago (level 1): its next step is 28 s away.
   v1::JournalEscalation escalated;
   escalated.set_alert_id("escalated");
-  Publish(visitor, 6, "escalated", absl::Seconds(2));
+  escalated.set_level(1);
+  escalated.set_unix_ms(absl::ToUnixMillis(clock_.NowWall() - absl::Seconds(2)));
+  Publish(visitor, 6, "escalated", absl::Seconds(32));
   visitor.on_other(journal::RecordType::kEscalation, escalated.SerializeAsString());
   recovery.Finish({});
 
-  EXPECT_EQ(escalator_.open(), 2u);
+  EXPECT_EQ(escalator_.open(), 3u);
+  ASSERT_NE(escalator_.Find("escalated"), nullptr);
+  EXPECT_EQ(escalator_.Find("escalated")->level, 1);
   ASSERT_NE(escalator_.Find("waiting"), nullptr);
   ASSERT_NE(escalator_.Find("received"), nullptr);
   EXPECT_EQ(escalator_.Find("waiting")->publisher, "center-1");
@@ -103,6 +108,11 @@ TEST_F(StartupRecoveryTest, AlertsStillWaitingAreReopenedWithTheirDeadlineLeft) 
   due = escalator_.Expire();
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].record->alert_id(), "received");
+  clock_.Advance(absl::Seconds(3));
+  due = escalator_.Expire();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].record->alert_id(), "escalated");
+  EXPECT_EQ(due[0].record->level(), 2u);
 }
 
 TEST_F(StartupRecoveryTest, DeadlinePassedWhileDownEscalatesAtOnce) {
