@@ -4,7 +4,7 @@
 # not touch the network when everything is there.
 set -euo pipefail
 exec "$(dirname "$0")/install-packages.sh" install-deps \
-  g++ cmake ninja-build pkg-config git ca-certificates \
+  g++ cmake ninja-build pkg-config git ca-certificates tzdata \
   libzmq3-dev cppzmq-dev \
   libprotobuf-dev protobuf-compiler \
   libabsl-dev libboost-dev \

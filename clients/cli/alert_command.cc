@@ -14,10 +14,10 @@
 namespace zonecast::cli {
 namespace {
 
-std::string EntryText(const v1::TimelineEntry& entry, int64_t published_ms) {
+std::string EntryText(const v1::TimelineEntry& entry, int64_t published_ms, absl::TimeZone tz) {
   const absl::Time t = absl::FromUnixMillis(entry.unix_ms());
   std::string line = absl::StrCat(
-      "  ", absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone()),
+      "  ", absl::FormatTime("%H:%M:%E3S", t, tz),
       absl::StrFormat("  %+8.3fs  ", static_cast<double>(entry.unix_ms() - published_ms) / 1000.0));
   switch (entry.kind()) {
     case v1::TimelineEntry::PUBLISHED:
@@ -67,6 +67,8 @@ int RunAlert() {
   if (alert_id.empty() && !PositionalArgs().empty()) alert_id = PositionalArgs()[0];
   if (alert_id.empty()) return UsageError(command, "give the ALERT_ID");
   if (PositionalArgs().size() > 1) return UsageError(command, "give one ALERT_ID");
+  absl::StatusOr<absl::TimeZone> tz = DisplayTimeZone();
+  if (!tz.ok()) return UsageError(command, std::string(tz.status().message()));
   absl::StatusOr<ClientOptions> base = BaseOptions();
   if (!base.ok()) return Failure(command, base.status());
   ClientOptions options = *std::move(base);
@@ -84,16 +86,17 @@ int RunAlert() {
   const v1::Alert& alert = timeline->alert();
   std::cout << "alert " << alert.alert_id() << " (seq " << timeline->seq() << ") "
             << v1::Priority_Name(alert.priority()) << " " << alert.topic() << " \"" << alert.title()
-            << "\" - " << timeline->state() << "\n";
+            << "\" - " << timeline->state() << "  (times "
+            << absl::FormatTime("%Y-%m-%d %Z, UTC%Ez", absl::Now(), *tz) << ")\n";
   if (timeline->deadline_unix_ms() != 0) {
     std::cout << "  response deadline "
               << absl::FormatTime("%H:%M:%E3S", absl::FromUnixMillis(timeline->deadline_unix_ms()),
-                                  absl::UTCTimeZone())
-              << " UTC\n";
+                                  *tz)
+              << "\n";
   }
   const int64_t published = timeline->entries().empty() ? 0 : timeline->entries(0).unix_ms();
   for (const v1::TimelineEntry& entry : timeline->entries()) {
-    std::cout << EntryText(entry, published) << "\n";
+    std::cout << EntryText(entry, published, *tz) << "\n";
   }
   return kExitOk;
 }

@@ -8,6 +8,8 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "cli_flags.h"
 #include "shared/flags.h"
 #include "zonecast/version.h"
@@ -60,6 +62,29 @@ absl::StatusOr<std::string> HttpToken() {
                         absl::StrCat("--http_token_file: ", token.status().message()));
   }
   return token;
+}
+
+absl::StatusOr<absl::TimeZone> DisplayTimeZone() {
+  const std::string name = absl::GetFlag(FLAGS_tz);
+  if (name.empty()) return absl::LocalTimeZone();
+  // An offset: [+-]H[H][:MM].
+  if (name[0] == '+' || name[0] == '-') {
+    const std::vector<std::string> parts = absl::StrSplit(name.substr(1), ':');
+    int hours = 0;
+    int minutes = 0;
+    if (parts.size() <= 2 && absl::SimpleAtoi(parts[0], &hours) && hours <= 14 &&
+        (parts.size() == 1 || (absl::SimpleAtoi(parts[1], &minutes) && minutes < 60))) {
+      const int seconds = (hours * 3600 + minutes * 60) * (name[0] == '-' ? -1 : 1);
+      return absl::FixedTimeZone(seconds);
+    }
+  } else {
+    absl::TimeZone zone;
+    if (absl::LoadTimeZone(name, &zone)) return zone;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--tz ", name,
+                   " is no time zone: give an IANA name (Asia/Shanghai; needs tzdata), UTC or "
+                   "an offset such as +08:00"));
 }
 
 std::string DefaultUnitId(const std::string& prefix) {

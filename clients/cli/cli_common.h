@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "zonecast/client.h"
 
 namespace zonecast::cli {
@@ -26,6 +27,11 @@ absl::StatusOr<ClientOptions> BaseOptions();
 // The bearer token in --http_token_file (its first line, trimmed), or ""
 // without the flag. NotFound if the file cannot be read.
 absl::StatusOr<std::string> HttpToken();
+
+// The time zone for times shown to people (--tz): an IANA name, "UTC", an
+// offset such as "+08:00" or "-5", or (empty) the system's local zone.
+// InvalidArgument naming the value if it is none of these.
+absl::StatusOr<absl::TimeZone> DisplayTimeZone();
 
 // A default unit id for a console or watcher: "<prefix>-<pid>"; none with
 // --key (the broker knows the client by its key).

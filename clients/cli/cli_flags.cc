@@ -46,6 +46,9 @@ ABSL_FLAG(bool, interactive, false,
 ABSL_FLAG(double, give_up_s, 0,
           "terminal: stop waiting for a broker that is down after this many seconds (0: wait "
           "for as long as it takes)");
+ABSL_FLAG(std::string, tz, "",
+          "Time zone for times shown to people: an IANA name (Asia/Shanghai, from tzdata), "
+          "UTC, or an offset (+08:00); default the system's. JSON stays in UTC ms");
 ABSL_FLAG(std::string, http, "",
           "Monitoring HTTP endpoint of zonecastd, http://HOST:PORT (stats: default "
           "http://127.0.0.1:7480; probe: checks GET /readyz when given)");

@@ -36,6 +36,7 @@ ABSL_DECLARE_FLAG(std::string, since);
 ABSL_DECLARE_FLAG(int32_t, limit);
 ABSL_DECLARE_FLAG(bool, interactive);
 ABSL_DECLARE_FLAG(double, give_up_s);
+ABSL_DECLARE_FLAG(std::string, tz);
 // Monitoring: `zonecast probe` and `zonecast stats`.
 ABSL_DECLARE_FLAG(std::string, http);
 ABSL_DECLARE_FLAG(double, rate);

@@ -82,12 +82,13 @@ const std::vector<Command>& Commands() {
        &RunHistory},
       {"alert",
        "print an alert's timeline: published, delivered, acks, escalations",
-       "Usage: zonecast alert [--json] ALERT_ID\n"
+       "Usage: zonecast alert [--json] [--tz ZONE] ALERT_ID\n"
        "\n"
        "Prints everything that happened to one alert, in broker time order: who published\n"
-       "it, each delivery and redelivery (to which unit), each ack with its level, and\n"
-       "escalations, with the time since publication. Rebuilt from the journal.",
-       {"broker", "key", "broker_key", "timeout_ms", "json", "id"},
+       "it, each delivery and redelivery (to which unit), each ack with its level,\n"
+       "escalations, who took it, a cancel or close, with the time since publication.\n"
+       "Rebuilt from the journal. Times in --tz (default the system's zone; JSON: UTC ms).",
+       {"broker", "key", "broker_key", "timeout_ms", "json", "id", "tz"},
        &RunAlert,
        /*takes_positional=*/true},
       {"cancel",

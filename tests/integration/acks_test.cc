@@ -507,6 +507,21 @@ TEST_F(AcksTest, TimelineOfLanhuaBridgeAlertListsEveryAckInOrder) {
   EXPECT_EQ(missing.exit_code, 1) << missing.out << missing.err;
   EXPECT_THAT(missing.err, HasSubstr("no alert 'no-such-alert'"));
   EXPECT_EQ(missing.out, "");
+  // For people, times in their zone (Jincheng is UTC+8): the same instant.
+  const CliResult local =
+      RunCli({"alert", "--broker", broker_->endpoint(), "--tz", "+08:00", "lanhua-1"});
+  EXPECT_EQ(local.exit_code, 0) << local.out << local.err;
+  std::vector<std::string> local_lines = absl::StrSplit(local.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(local_lines.size(), 8u) << local.out;
+  EXPECT_THAT(local_lines[0], HasSubstr("UTC+08:00"));
+  const std::string published_at =
+      absl::FormatTime("%H:%M:%E3S", absl::FromUnixMillis(timeline->entries(0).unix_ms()),
+                       absl::FixedTimeZone(8 * 3600));
+  EXPECT_THAT(local_lines[1], HasSubstr(published_at)) << local.out;
+  const CliResult nowhere =
+      RunCli({"alert", "--broker", broker_->endpoint(), "--tz", "Nowhere/City", "lanhua-1"});
+  EXPECT_EQ(nowhere.exit_code, 2) << nowhere.err;
+  EXPECT_THAT(nowhere.err, HasSubstr("--tz Nowhere/City"));
 }
 
 }  // namespace
