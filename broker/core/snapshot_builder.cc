@@ -11,7 +11,14 @@
 namespace zonecast {
 namespace {
 
-std::string ZoneLabel(const std::string& zone) { return zone.empty() ? "none" : zone; }
+// The zone label of a session's metrics: the zone's own token, as in the
+// latency metrics (from the topic), whether the Hello said "jincheng.z03"
+// or "z03"; so one Grafana zone filter selects both.
+std::string ZoneLabel(const std::string& zone) {
+  if (zone.empty()) return "none";
+  const size_t dot = zone.rfind('.');
+  return dot == std::string::npos ? zone : zone.substr(dot + 1);
+}
 
 }  // namespace
 
@@ -57,8 +64,10 @@ void SnapshotBuilder::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
       static_cast<int64_t>(loop_.journal->last_seq() - loop_.journal->last_durable_seq());
   const journal::WriterStats journal_stats = FillJournal(stats);
   gauges["pending_acks"] = static_cast<int64_t>(loop_.durable->tracker().pending());
-  gauges["open_alerts"] = static_cast<int64_t>(loop_.escalator->open());
-  gauges["unresolved_alerts"] = static_cast<int64_t>(loop_.unresolved_alerts->size());
+  // Open means one thing everywhere: not resolved, cancelled or closed (the
+  // list /v1/alerts?state=open shows); of those, the ones nobody took yet.
+  gauges["open_alerts"] = static_cast<int64_t>(loop_.unresolved_alerts->size());
+  gauges["alerts_awaiting_response"] = static_cast<int64_t>(loop_.escalator->open());
   gauges["latency_tracked_messages"] = static_cast<int64_t>(loop_.latency->tracked_messages());
   gauges["journal_inflight_bytes"] = static_cast<int64_t>(loop_.journal->inflight_bytes());
   const bool backlogged = loop_.journal->Backlogged();

@@ -6,7 +6,8 @@ namespace zonecast {
 
 void AckTracker::OnDelivered(SessionId session, uint64_t seq, const std::string& topic,
                              const std::string& alert_id, v1::Priority priority,
-                             const zmq::message_t& frame, uint32_t delivery_count, MonoNanos now) {
+                             const zmq::message_t& frame, uint32_t delivery_count, MonoNanos now,
+                             bool replayed) {
   const Key key{session, seq};
   PendingDelivery& delivery = pending_[key];
   const bool fresh = delivery.seq == 0;
@@ -17,6 +18,7 @@ void AckTracker::OnDelivered(SessionId session, uint64_t seq, const std::string&
   delivery.priority = priority;
   delivery.frame.copy(const_cast<zmq::message_t&>(frame));
   delivery.delivery_count = std::max(delivery.delivery_count, delivery_count);
+  delivery.replayed = replayed;
   delivery.due = 0;  // the wait starts in OnSent
   (void)now;
   if (fresh) by_session_[session].insert(seq);
@@ -41,16 +43,16 @@ MonoNanos AckTracker::Jittered(absl::Duration wait) {
   return nanos + std::uniform_int_distribution<MonoNanos>(0, extra)(random_);
 }
 
-std::optional<MonoNanos> AckTracker::OnReceived(SessionId session, uint64_t seq) {
+std::optional<AckTracker::Settled> AckTracker::OnReceived(SessionId session, uint64_t seq) {
   auto pending = pending_.find(Key{session, seq});
   if (pending == pending_.end()) return std::nullopt;
-  const MonoNanos sent_at = pending->second.sent_at;
+  const Settled settled{pending->second.sent_at, pending->second.replayed};
   pending_.erase(pending);
   if (auto it = by_session_.find(session); it != by_session_.end()) {
     it->second.erase(seq);
     if (it->second.empty()) by_session_.erase(it);
   }
-  return sent_at;
+  return settled;
 }
 
 size_t AckTracker::PendingFor(SessionId session) const {

@@ -37,6 +37,7 @@ struct PendingDelivery {
   v1::Priority priority = v1::P4;
   zmq::message_t frame;  // the Deliver as first sent (shared bytes)
   uint32_t delivery_count = 1;
+  bool replayed = false;  // sent from the journal to a terminal catching up
   MonoNanos due = 0;      // 0 while the copy waits in the session's queue
   MonoNanos sent_at = 0;  // when the latest copy went to the socket
 };
@@ -48,13 +49,18 @@ class AckTracker {
   // A durable message was queued for `session` (delivery_count as sent).
   void OnDelivered(SessionId session, uint64_t seq, const std::string& topic,
                    const std::string& alert_id, v1::Priority priority, const zmq::message_t& frame,
-                   uint32_t delivery_count, MonoNanos now);
+                   uint32_t delivery_count, MonoNanos now, bool replayed = false);
   // The copy queued by OnDelivered (or a redelivery) went to the socket:
   // start its wait.
   void OnSent(SessionId session, uint64_t seq, MonoNanos now);
   // RECEIVED arrived. Returns when the acknowledged copy was sent (0 if it
-  // still sat in the queue), or nothing if nothing was pending for it.
-  std::optional<MonoNanos> OnReceived(SessionId session, uint64_t seq);
+  // still sat in the queue) and whether it came from a replay, or nothing
+  // if nothing was pending for it.
+  struct Settled {
+    MonoNanos sent_at = 0;  // when its latest copy went to the socket
+    bool replayed = false;  // a copy from a catch-up replay
+  };
+  std::optional<Settled> OnReceived(SessionId session, uint64_t seq);
   // Deliveries sent to `session` and not yet RECEIVED.
   size_t PendingFor(SessionId session) const;
   // The delivery of `seq` to `session` awaiting RECEIVED, or nullptr.

@@ -75,7 +75,8 @@ void DurableDelivery::Send(Session& session, uint64_t seq, const std::string& to
 
 void DurableDelivery::SendTracked(Session& session, uint64_t seq, const std::string& topic,
                                   const std::string& alert_id, v1::Priority priority,
-                                  const zmq::message_t& frame, uint32_t delivery_count) {
+                                  const zmq::message_t& frame, uint32_t delivery_count,
+                                  bool replayed) {
   OutboundMessage message;
   message.frame.copy(const_cast<zmq::message_t&>(frame));
   message.priority = priority;
@@ -83,7 +84,7 @@ void DurableDelivery::SendTracked(Session& session, uint64_t seq, const std::str
   message.ack_tracked = true;
   if (!parts_.router->Enqueue(session, std::move(message))) return;
   tracker_.OnDelivered(session.id(), seq, topic, alert_id, priority, frame, delivery_count,
-                       parts_.clock->NowMono());
+                       parts_.clock->NowMono(), replayed);
   JournalDelivered(session, seq, topic, alert_id, delivery_count);
 }
 
@@ -93,7 +94,7 @@ void DurableDelivery::OnReplay(HistoryReader::Reply& reply) {
   for (HistoryReader::ReplayItem& item : reply.items) {
     ++parts_.counters->replayed;
     SendTracked(*session, item.seq, item.topic, item.alert_id, item.priority, item.frame,
-                item.delivery_count);
+                item.delivery_count, /*replayed=*/true);
   }
   if (!reply.replay_done) return;
   // Live messages held during the replay go out now, after the older ones.
@@ -109,12 +110,12 @@ void DurableDelivery::OnReplay(HistoryReader::Reply& reply) {
 }
 
 void DurableDelivery::OnReceived(Session& session, uint64_t seq) {
-  const std::optional<MonoNanos> sent_at = tracker_.OnReceived(session.id(), seq);
+  const std::optional<AckTracker::Settled> settled = tracker_.OnReceived(session.id(), seq);
   // Only the RECEIVED that settles a pending delivery is a sample: a repeat
   // (the terminal resent it) would count one message twice.
-  if (sent_at.has_value()) {
-    parts_.latency->OnReceived(seq, *sent_at, parts_.clock->NowMono(),
-                               absl::ToUnixMillis(parts_.clock->NowWall()));
+  if (settled.has_value()) {
+    parts_.latency->OnReceived(seq, settled->sent_at, parts_.clock->NowMono(),
+                               absl::ToUnixMillis(parts_.clock->NowWall()), settled->replayed);
   }
 }
 

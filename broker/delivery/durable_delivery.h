@@ -97,7 +97,7 @@ class DurableDelivery {
   // Queues a durable message for a terminal, tracks it and journals it.
   void SendTracked(Session& session, uint64_t seq, const std::string& topic,
                    const std::string& alert_id, v1::Priority priority, const zmq::message_t& frame,
-                   uint32_t delivery_count);
+                   uint32_t delivery_count, bool replayed = false);
   void Redeliver(PendingDelivery& delivery);
   void DeadLetter(PendingDelivery& delivery);
   void JournalDelivered(const Session& session, uint64_t seq, const std::string& topic,

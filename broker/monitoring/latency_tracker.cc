@@ -113,8 +113,8 @@ void LatencyTracker::OnSent(uint64_t seq, MonoNanos now) {
   }
 }
 
-void LatencyTracker::OnReceived(uint64_t seq, MonoNanos sent_at, MonoNanos now,
-                                int64_t now_unix_ms) {
+void LatencyTracker::OnReceived(uint64_t seq, MonoNanos sent_at, MonoNanos now, int64_t now_unix_ms,
+                                bool replayed) {
   auto it = messages_.find(seq);
   if (it == messages_.end()) return;
   const Message& message = it->second;
@@ -126,7 +126,8 @@ void LatencyTracker::OnReceived(uint64_t seq, MonoNanos sent_at, MonoNanos now,
       ++negative_cross_clock_;
       millis = 0;
     }
-    Record(LatencyStage::kEndToEnd, message.priority, message.zone, millis * 1'000'000);
+    Record(replayed ? LatencyStage::kCatchUp : LatencyStage::kEndToEnd, message.priority,
+           message.zone, millis * 1'000'000);
   }
 }
 

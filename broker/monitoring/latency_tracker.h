@@ -10,9 +10,10 @@
 // durable; delivery_rtt = a copy sent -> its RECEIVED; end_to_end =
 // publisher's Publish.sent_unix_ms -> RECEIVED on the broker's wall clock
 // (two machines' clocks: labelled "cross", negative values counted and
-// recorded as 0); pub_ack = Publish.sent_unix_ms -> PubAck sent (cross, so
-// time the frame waited in sockets before the loop read it shows);
-// response_* = first copy sent -> the first response of that level.
+// recorded as 0), for copies sent live; catch_up = the same for copies a
+// terminal got in its replay after being away; pub_ack = Publish.sent_unix_ms -> PubAck sent
+// (cross, so time the frame waited in sockets before the loop read it shows); response_* = first
+// copy sent -> the first response of that level.
 //
 // Stage times live in bounded FIFO maps (the most recent messages, and the
 // most recent alerts for the slower human responses), so memory is fixed.
@@ -56,8 +57,11 @@ class LatencyTracker {
   void OnPubAck(uint64_t seq, int64_t now_unix_ms);
   // A copy of durable message `seq` went to the socket (any recipient).
   void OnSent(uint64_t seq, MonoNanos now);
-  // A terminal's RECEIVED for a copy sent at `sent_at` (0 if unknown).
-  void OnReceived(uint64_t seq, MonoNanos sent_at, MonoNanos now, int64_t now_unix_ms);
+  // A terminal's RECEIVED for a copy sent at `sent_at` (0 if unknown). A
+  // copy `replayed` to a terminal catching up after being away samples
+  // catch_up instead of end_to_end: minutes offline are no live latency.
+  void OnReceived(uint64_t seq, MonoNanos sent_at, MonoNanos now, int64_t now_unix_ms,
+                  bool replayed = false);
   // An officer's response; the first of each level per alert is sampled.
   void OnResponse(uint64_t seq, v1::AckLevel level, MonoNanos now);
 

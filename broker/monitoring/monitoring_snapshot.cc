@@ -47,12 +47,17 @@ const char* LatencyStageName(LatencyStage stage) {
       return "response_resolved";
     case LatencyStage::kPubAck:
       return "pub_ack";
+    case LatencyStage::kCatchUp:
+      return "catch_up";
   }
   return "unknown";
 }
 
 const char* LatencyStageClock(LatencyStage stage) {
-  return stage == LatencyStage::kEndToEnd || stage == LatencyStage::kPubAck ? "cross" : "broker";
+  return stage == LatencyStage::kEndToEnd || stage == LatencyStage::kPubAck ||
+                 stage == LatencyStage::kCatchUp
+             ? "cross"
+             : "broker";
 }
 
 void SummarizeLatency(const std::vector<LatencySeries>& series, v1::StatsSnapshot* stats) {

@@ -25,8 +25,9 @@ enum class LatencyStage : uint8_t {
   kResponseOnScene,
   kResponseResolved,
   kPubAck,
+  kCatchUp,  // end_to_end of a copy replayed to a terminal that was away
 };
-inline constexpr int kLatencyStageCount = 9;
+inline constexpr int kLatencyStageCount = 10;
 
 // "routing", "durable", "delivery_rtt", "end_to_end", "response_accepted", ...
 const char* LatencyStageName(LatencyStage stage);

@@ -223,7 +223,8 @@ TEST_F(EscalationTest, NobodyOnlineInZoneEscalatesAtOnceToNeighbours) {
 
   const v1::StatsSnapshot stats = Stats(center);
   EXPECT_EQ(Counter(stats, "escalations"), 1u);
-  EXPECT_EQ(Gauge(stats, "open_alerts"), 0) << "an escalated alert waits for no deadline";
+  EXPECT_EQ(Gauge(stats, "open_alerts"), 2);  // nobody took it, nor the fence
+  EXPECT_EQ(Gauge(stats, "alerts_awaiting_response"), 0) << "a P3 has no next step here";
   absl::StatusOr<v1::AlertTimeline> timeline = center.Timeline("nobody-home-1");
   ASSERT_TRUE(timeline.ok()) << timeline.status();
   EXPECT_EQ(timeline->state(), "escalated");
@@ -413,7 +414,9 @@ TEST_F(EscalationTest, UnansweredAlertEscalatesAtDeadlineAndAnsweredOneDoesNot) 
   EXPECT_THAT(escalated, ElementsAre("unanswered-2")) << "an accepted alert escalated";
   const v1::StatsSnapshot stats = Stats(center);
   EXPECT_GE(Counter(stats, "escalations"), 2u);
-  EXPECT_EQ(Gauge(stats, "open_alerts"), 2) << "the unanswered ones wait for their next step";
+  EXPECT_EQ(Gauge(stats, "open_alerts"), 3);  // "answered" too: accepted, not resolved
+  EXPECT_EQ(Gauge(stats, "alerts_awaiting_response"), 2)
+      << "the unanswered ones wait for their next step";
 }
 
 TEST_F(EscalationTest, DeadlineSurvivesKillNineAndRestart) {
@@ -733,5 +736,7 @@ TEST_F(EscalationTest, EscalationGoesOnThroughTheMapUntilTaken) {
     EXPECT_FALSE(NextEscalation(*clients[1], kP1Deadline * 3).has_value())
         << "the escalation went on after the alert was taken";
   }
-  EXPECT_EQ(Gauge(Stats(*clients[0]), "open_alerts"), 0);
+  const v1::StatsSnapshot stats = Stats(*clients[0]);
+  EXPECT_EQ(Gauge(stats, "alerts_awaiting_response"), 0);
+  EXPECT_EQ(Gauge(stats, "open_alerts"), 1);  // taken, not resolved yet
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -222,6 +223,13 @@ TEST_F(MonitoringTest, MetricsCountAKnownWorkloadExactly) {
   EXPECT_EQ(Sample(text, "zonecast_acks_total{level=\"RECEIVED\"}"), kAlerts);
   EXPECT_EQ(Sample(text, "zonecast_sessions{role=\"terminal\",zone=\"z07\"}"), 1);
   EXPECT_EQ(Sample(text, "zonecast_ready"), 1);
+  // Every metric says what it counts (no fallback "zonecast gauge x").
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!absl::StartsWith(line, "# HELP ")) continue;
+    EXPECT_FALSE(absl::StrContains(line, " zonecast gauge ") ||
+                 absl::StrContains(line, " zonecast counter "))
+        << "no real HELP: " << line;
+  }
   absl::Status lint = zonecast::testing::CheckWithPromtool(text);
   if (absl::IsFailedPrecondition(lint) && std::getenv("ZONECAST_REQUIRE_PROMTOOL") == nullptr) {
     GTEST_SKIP() << "promtool not installed; the exposition was not linted";

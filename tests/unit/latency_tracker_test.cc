@@ -63,6 +63,28 @@ TEST(LatencyTrackerTest, PubAckIsMeasuredFromThePublishersSend) {
   EXPECT_EQ(tracker.negative_cross_clock(), 1u);
 }
 
+// A terminal back after ten minutes away gets the alerts it missed in its
+// replay: their end-to-end time is the absence, not the broker's latency,
+// so it goes to catch_up and the live end_to_end stays clean.
+TEST(LatencyTrackerTest, ReplayedCopiesAreCatchUpNotEndToEnd) {
+  LatencyTracker tracker;
+  tracker.OnDurable(3, "alert.jincheng.z10", v1::P1, 1, 2, /*sent_unix_ms=*/1'000, false);
+  tracker.OnReceived(3, 2, 3, /*now_unix_ms=*/1'020);  // a unit online: live
+  tracker.OnReceived(3, 600'000 * kMs, 600'001 * kMs, /*now_unix_ms=*/601'000,
+                     /*replayed=*/true);  // a unit that was away
+  const std::vector<LatencySeries> all = tracker.Series();
+  const LatencySeries* live = Find(all, LatencyStage::kEndToEnd, 1, "z10");
+  ASSERT_NE(live, nullptr);
+  EXPECT_EQ(live->histogram.count(), 1u);
+  EXPECT_EQ(live->histogram.max(), 20 * kMs);
+  const LatencySeries* catch_up = Find(all, LatencyStage::kCatchUp, 1, "z10");
+  ASSERT_NE(catch_up, nullptr);
+  EXPECT_EQ(catch_up->histogram.count(), 1u);
+  EXPECT_EQ(catch_up->histogram.max(), 600'000 * kMs);
+  EXPECT_STREQ(LatencyStageName(LatencyStage::kCatchUp), "catch_up");
+  EXPECT_STREQ(LatencyStageClock(LatencyStage::kCatchUp), "cross");
+}
+
 TEST(LatencyTrackerTest, CrossClockValuesBelowZeroAreCountedNotRecordedNegative) {
   LatencyTracker tracker;
   tracker.OnDurable(1, "alert.jincheng.z01", v1::P2, 1, 2, /*sent_unix_ms=*/5'000, false);

@@ -1,5 +1,6 @@
 #include "monitoring/monitoring_snapshot.h"
 
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -21,11 +22,14 @@ class MonitoringSnapshotTest : public ::testing::Test {};
 TEST_F(MonitoringSnapshotTest, StageNamesAndClocks) {
   const char* const names[] = {"routing",           "durable",           "delivery_rtt",
                                "end_to_end",        "response_accepted", "response_en_route",
-                               "response_on_scene", "response_resolved", "pub_ack"};
+                               "response_on_scene", "response_resolved", "pub_ack",
+                               "catch_up"};
+  static_assert(std::size(names) == kLatencyStageCount, "a name for every stage");
   for (int i = 0; i < kLatencyStageCount; ++i) {
     const auto stage = static_cast<LatencyStage>(i);
     EXPECT_STREQ(LatencyStageName(stage), names[i]);
-    const bool cross = stage == LatencyStage::kEndToEnd || stage == LatencyStage::kPubAck;
+    const bool cross = stage == LatencyStage::kEndToEnd || stage == LatencyStage::kPubAck ||
+                       stage == LatencyStage::kCatchUp;
     EXPECT_STREQ(LatencyStageClock(stage), cross ? "cross" : "broker");
   }
 }

@@ -57,6 +57,7 @@ class SnapshotBuilderTest : public ::testing::Test {
 
 TEST_F(SnapshotBuilderTest, CountsSessionsByRoleAndZoneAndListsThemOnlyWhenAsked) {
   Session& terminal = Add(v1::TERMINAL, "jc-z10-v01", "z10");
+  Add(v1::TERMINAL, "jc-z10-v02", "jincheng.z10");  // the same zone label as z10
   Add(v1::CENTER, "center-1", "");
   ASSERT_TRUE(router_.Subscribe(terminal, {"alert.jincheng.z10"}).ok());
   counters_.published_durable = 7;
@@ -67,8 +68,8 @@ TEST_F(SnapshotBuilderTest, CountsSessionsByRoleAndZoneAndListsThemOnlyWhenAsked
   EXPECT_EQ(stats.broker_id(), "zonecastd-test");
   EXPECT_DOUBLE_EQ(stats.uptime_s(), 3.0);
   EXPECT_EQ(stats.counters().at("published_durable"), 7u);
-  EXPECT_EQ(stats.gauges().at("sessions"), 2);
-  EXPECT_EQ(stats.gauges().at("sessions.terminal"), 1);
+  EXPECT_EQ(stats.gauges().at("sessions"), 3);
+  EXPECT_EQ(stats.gauges().at("sessions.terminal"), 2);
   EXPECT_EQ(stats.gauges().at("sessions.center"), 1);
   EXPECT_EQ(stats.gauges().at("sessions.probe"), 0);
   EXPECT_EQ(stats.gauges().at("subscriptions"), 1);
@@ -79,10 +80,10 @@ TEST_F(SnapshotBuilderTest, CountsSessionsByRoleAndZoneAndListsThemOnlyWhenAsked
     by_role_zone.emplace_back(g.labels[0].second + "/" + g.labels[1].second, g.value);
   }
   EXPECT_THAT(by_role_zone, ElementsAre(Pair("center/none", 1), Pair("probe/none", 0),
-                                        Pair("terminal/none", 0), Pair("terminal/z10", 1)));
+                                        Pair("terminal/none", 0), Pair("terminal/z10", 2)));
 
   std::shared_ptr<MonitoringSnapshot> listed = builder_->Build(kSnapshotSessions);
-  ASSERT_EQ(listed->sessions.sessions_size(), 2);
+  ASSERT_EQ(listed->sessions.sessions_size(), 3);
   EXPECT_EQ(listed->sessions.sessions(0).unit(), "center-1");  // sorted by unit
   EXPECT_EQ(listed->sessions.sessions(1).unit(), "jc-z10-v01");
   EXPECT_EQ(listed->sessions.sessions(1).subscriptions(), 1u);
@@ -92,7 +93,7 @@ TEST_F(SnapshotBuilderTest, CountsSessionsByRoleAndZoneAndListsThemOnlyWhenAsked
 TEST_F(SnapshotBuilderTest, OpenAlertsOnlyWhenAsked) {
   unresolved_.OnPublished("lanhua-1", "woman outside the railing", 1, "alert.jincheng.z10", v1::P1,
                           "center-1", absl::ToUnixMillis(clock_.NowWall()));
-  EXPECT_EQ(builder_->Build(0)->stats.gauges().at("unresolved_alerts"), 1);
+  EXPECT_EQ(builder_->Build(0)->stats.gauges().at("open_alerts"), 1);
   EXPECT_EQ(builder_->Build(0)->open_alerts.alerts_size(), 0);
   std::shared_ptr<MonitoringSnapshot> with_alerts = builder_->Build(kSnapshotOpenAlerts);
   ASSERT_EQ(with_alerts->open_alerts.alerts_size(), 1);
