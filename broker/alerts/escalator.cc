@@ -47,6 +47,7 @@ std::vector<Escalation> Escalator::Expire() {
   // Escalated after the sweep: each goes back into the book with its next
   // deadline.
   std::vector<Escalation> due;
+  due.reserve(expired.size());
   for (OpenAlert& alert : expired) due.push_back(Escalate(std::move(alert), "deadline"));
   return due;
 }
