@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "protocol/alert_updates.h"
 #include "protocol/topic.h"
 
 namespace zonecast {
@@ -27,18 +28,76 @@ std::optional<Escalation> Escalator::OnStored(uint64_t seq, const std::string& t
   open.priority = priority;
   open.publisher = publisher;
   open.alert = alert;
+  open.units_needed = zones_.UnitsNeeded(priority);
   // Nobody on duty there, map or not: the center hears of it at once.
   if (terminals == 0) return Escalate(std::move(open), "no_unit_online");
   const absl::Duration deadline = zones_.Deadline(priority);
-  if (deadline <= absl::ZeroDuration()) return std::nullopt;
+  if (deadline <= absl::ZeroDuration()) {
+    if (!zones_.empty()) KeepUndated(std::move(open));
+    return std::nullopt;
+  }
   open.deadline = clock_.NowMono() + absl::ToInt64Nanoseconds(deadline);
   open.deadline_unix_ms = absl::ToUnixMillis(clock_.NowWall() + deadline);
   pending_.Open(std::move(open));
   return std::nullopt;
 }
 
-void Escalator::OnAck(absl::string_view alert_id, v1::AckLevel level) {
-  if (IsResponse(level) && !alert_id.empty()) pending_.Respond(alert_id);
+void Escalator::KeepUndated(OpenAlert alert) {
+  std::string id = alert.alert_id;
+  if (!undated_.try_emplace(id, std::move(alert)).second) return;
+  undated_order_.push_back(std::move(id));
+  while (undated_order_.size() > kMaxUndated) {
+    undated_.erase(undated_order_.front());
+    undated_order_.pop_front();
+  }
+}
+
+void Escalator::OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level) {
+  if (!IsResponse(level) || alert_id.empty()) return;
+  undated_.erase(alert_id);
+  OpenAlert* open = pending_.FindMutable(alert_id);
+  if (open == nullptr) return;
+  open->takers.insert(std::string(unit));
+  if (open->takers.size() >= open->units_needed) pending_.Respond(alert_id);
+}
+
+void Escalator::OnAmended(const v1::AlertUpdate& amendment) {
+  if (auto it = undated_.find(amendment.alert_id()); it != undated_.end()) {
+    // Its new priority may have a deadline: it waits from now.
+    OpenAlert alert = std::move(it->second);
+    undated_.erase(it);
+    ApplyAmendment(amendment, &alert.alert);
+    if (amendment.priority() != v1::PRIORITY_UNSPECIFIED) alert.priority = amendment.priority();
+    alert.units_needed = zones_.UnitsNeeded(alert.priority);
+    const absl::Duration deadline = zones_.Deadline(alert.priority);
+    if (deadline <= absl::ZeroDuration()) {
+      KeepUndated(std::move(alert));
+      return;
+    }
+    alert.deadline = clock_.NowMono() + absl::ToInt64Nanoseconds(deadline);
+    alert.deadline_unix_ms = absl::ToUnixMillis(clock_.NowWall() + deadline);
+    pending_.Open(std::move(alert));
+    return;
+  }
+  OpenAlert* open = pending_.FindMutable(amendment.alert_id());
+  if (open == nullptr) return;
+  ApplyAmendment(amendment, &open->alert);
+  if (amendment.priority() == v1::PRIORITY_UNSPECIFIED || amendment.priority() == open->priority) {
+    return;
+  }
+  open->priority = amendment.priority();
+  open->units_needed = zones_.UnitsNeeded(open->priority);
+  if (open->takers.size() >= open->units_needed) {
+    pending_.Respond(amendment.alert_id());
+    return;
+  }
+  const absl::Duration deadline = zones_.Deadline(open->priority);
+  if (deadline <= absl::ZeroDuration()) return;
+  const MonoNanos sooner = clock_.NowMono() + absl::ToInt64Nanoseconds(deadline);
+  if (sooner < open->deadline) {
+    open->deadline_unix_ms = absl::ToUnixMillis(clock_.NowWall() + deadline);
+    pending_.Reschedule(amendment.alert_id(), sooner);
+  }
 }
 
 std::vector<Escalation> Escalator::Expire() {

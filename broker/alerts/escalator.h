@@ -6,8 +6,9 @@
 // When an alert from the center is stored and routed, it escalates at once
 // if no unit of its zone received it ("no_unit_online"); otherwise it waits
 // until its zone's response deadline for its priority (zones file). A
-// terminal's ACCEPTED, EN_ROUTE, ON_SCENE or RESOLVED takes it out, and so
-// does the center's cancel or close; at the deadline it escalates
+// terminal's ACCEPTED, EN_ROUTE, ON_SCENE or RESOLVED takes it out (from as
+// many units as the priority needs), and so does the center's cancel or
+// close; at the deadline it escalates
 // ("deadline"). Escalation goes in steps one deadline apart: step 1 sends
 // copies to the zone's neighbours, step 2 to the ring of zones next to
 // those, and so on through the map; once every zone has it, each further
@@ -25,10 +26,12 @@
 // Core loop thread only; time comes from the Clock, so tests drive it with
 // a FakeClock.
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "alerts/pending_responses.h"
 #include "alerts/zones.h"
@@ -73,13 +76,19 @@ class Escalator {
                                      const std::string& publisher, const v1::Alert& alert,
                                      size_t terminals);
 
-  // A terminal answered `level` for `alert_id`; a response stops the wait.
-  void OnAck(absl::string_view alert_id, v1::AckLevel level);
+  // Unit `unit` answered `level` for `alert_id`; the wait stops once as
+  // many units as its priority needs (zones file) have responded.
+  void OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level);
+  // The center amended the alert: later copies carry the new text; a new
+  // priority brings its own deadline (if sooner) and units needed.
+  void OnAmended(const v1::AlertUpdate& amendment);
   // The zones an open alert's escalation steps sent copies to so far.
   std::vector<std::string> ZonesReached(absl::string_view alert_id) const;
   // The center cancelled or closed the alert: it escalates no more.
   void OnEnded(absl::string_view alert_id) {
-    if (!alert_id.empty()) pending_.Respond(alert_id);
+    if (alert_id.empty()) return;
+    pending_.Respond(alert_id);
+    undated_.erase(alert_id);
   }
 
   // The escalations whose deadline passed, oldest first.
@@ -115,9 +124,16 @@ class Escalator {
   // The zones exactly `distance` neighbour hops from `zone`.
   std::vector<std::string> Ring(absl::string_view city, absl::string_view zone, int distance) const;
 
+  // Alerts whose priority has no deadline, kept (the newest kMaxUndated)
+  // so that an amendment to a priority with one starts its wait.
+  static constexpr size_t kMaxUndated = 10000;
+  void KeepUndated(OpenAlert alert);
+
   const ZoneIndex& zones_;
   const Clock& clock_;
   PendingResponses pending_;
+  absl::flat_hash_map<std::string, OpenAlert> undated_;
+  std::deque<std::string> undated_order_;
 };
 
 }  // namespace zonecast

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "common/timer_queue.h"
@@ -29,6 +30,9 @@ struct OpenAlert {
   int64_t deadline_unix_ms = 0;
   v1::Alert alert;  // for the escalation event and the re-routed copies
   int level = 0;    // escalation steps taken so far
+  // Units that must take it before the wait ends, and those that have.
+  uint32_t units_needed = 1;
+  absl::flat_hash_set<std::string> takers;
 };
 
 class PendingResponses {
@@ -40,6 +44,9 @@ class PendingResponses {
   // Forgets an alert without a response (it escalated for another reason).
   void Close(absl::string_view alert_id) { open_.erase(alert_id); }
   const OpenAlert* Find(absl::string_view alert_id) const;
+  OpenAlert* FindMutable(absl::string_view alert_id);
+  // Moves an open alert's deadline (an amendment raised its priority).
+  void Reschedule(absl::string_view alert_id, MonoNanos deadline);
 
   // Calls fn(OpenAlert&) for every alert whose deadline passed, then
   // forgets it.

@@ -23,23 +23,41 @@ void UnresolvedAlerts::OnPublished(const std::string& alert_id, absl::string_vie
   order_.push_back(alert_id);
 }
 
-bool UnresolvedAlerts::OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
-                             int64_t unix_ms) {
+size_t UnresolvedAlerts::OnAck(absl::string_view alert_id, absl::string_view unit,
+                               v1::AckLevel level, int64_t unix_ms) {
   auto it = alerts_.find(alert_id);
-  if (it == alerts_.end()) return false;
+  if (it == alerts_.end()) return 0;
   if (level == v1::RESOLVED) {
     alerts_.erase(it);  // its id stays in order_ until it reaches the front
-    return false;
+    return 0;
   }
   Entry& entry = it->second;
-  if (level == v1::RECEIVED) entry.received.insert(std::string(unit));
+  if (level == v1::RECEIVED) {
+    entry.received.insert(std::string(unit));
+    if (entry.level < v1::RECEIVED) {
+      entry.level = level;
+      entry.last_change_unix_ms = unix_ms;
+    }
+    return 0;
+  }
   // DECLINED is an answer, not progress: the alert still needs a taker.
-  if (level == v1::DECLINED || level <= entry.level) return false;
-  const bool first_response = entry.responder.empty() && level != v1::RECEIVED;
-  entry.level = level;
-  if (level != v1::RECEIVED) entry.responder = std::string(unit);
-  entry.last_change_unix_ms = unix_ms;
-  return first_response;
+  if (level == v1::DECLINED) return 0;
+  const bool new_taker = entry.takers.insert(std::string(unit)).second;
+  if (level > entry.level) {
+    entry.level = level;
+    entry.responder = std::string(unit);
+    entry.last_change_unix_ms = unix_ms;
+  }
+  return new_taker ? entry.takers.size() : 0;
+}
+
+void UnresolvedAlerts::OnAmended(absl::string_view alert_id, const v1::AlertUpdate& amendment,
+                                 int64_t unix_ms) {
+  auto it = alerts_.find(alert_id);
+  if (it == alerts_.end()) return;
+  if (!amendment.title().empty()) it->second.title = amendment.title();
+  if (amendment.priority() != v1::PRIORITY_UNSPECIFIED) it->second.priority = amendment.priority();
+  it->second.last_change_unix_ms = unix_ms;
 }
 
 void UnresolvedAlerts::OnEscalated(absl::string_view alert_id, int64_t unix_ms) {

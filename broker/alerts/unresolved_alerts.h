@@ -34,8 +34,9 @@ class UnresolvedAlerts {
     std::string publisher;
     int64_t published_unix_ms = 0;
     int64_t last_change_unix_ms = 0;
-    int level = 0;          // furthest AckLevel reached, 0 for none
-    std::string responder;  // unit of that response (not of RECEIVED)
+    int level = 0;                            // furthest AckLevel reached, 0 for none
+    std::string responder;                    // unit of that response (not of RECEIVED)
+    absl::flat_hash_set<std::string> takers;  // units that responded (ACCEPTED or further)
     bool escalated = false;
     absl::flat_hash_set<std::string> received;
   };
@@ -53,11 +54,13 @@ class UnresolvedAlerts {
                    absl::string_view topic, v1::Priority priority, absl::string_view publisher,
                    int64_t unix_ms);
   // A terminal acknowledged: RECEIVED counts the unit, a response moves the
-  // state forward (never back), RESOLVED removes the alert. True when this
-  // is the alert's first response (ACCEPTED, EN_ROUTE or ON_SCENE): the
-  // unit took it.
-  bool OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
-             int64_t unix_ms);
+  // state forward (never back), RESOLVED removes the alert. When `unit`
+  // takes the alert for the first time (ACCEPTED, EN_ROUTE or ON_SCENE),
+  // returns how many units have taken it now; otherwise 0.
+  size_t OnAck(absl::string_view alert_id, absl::string_view unit, v1::AckLevel level,
+               int64_t unix_ms);
+  // The center amended it: its title or priority may have changed.
+  void OnAmended(absl::string_view alert_id, const v1::AlertUpdate& amendment, int64_t unix_ms);
   // The center cancelled or closed it: no longer open.
   void OnEnded(absl::string_view alert_id) { alerts_.erase(alert_id); }
   // The open alert `alert_id`, or nullptr.

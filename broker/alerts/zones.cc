@@ -1,5 +1,6 @@
 #include "alerts/zones.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +36,13 @@ absl::StatusOr<ZoneIndex> ZoneIndex::FromMap(v1::ZoneMap map) {
       return absl::InvalidArgumentError(absl::StrCat("response deadline ", seconds,
                                                      " s is not a number of seconds up to ",
                                                      kMaxDeadlineSeconds, " (use 0 for none)"));
+    }
+  }
+  const v1::UnitsNeeded& units = map.units_needed();
+  for (uint32_t n : {units.p1(), units.p2(), units.p3(), units.p4()}) {
+    if (n > kMaxUnitsNeeded) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "units_needed ", n, " is more than a zone has on duty (at most ", kMaxUnitsNeeded, ")"));
     }
   }
   for (int i = 0; i < map.zones_size(); ++i) {
@@ -88,6 +96,28 @@ absl::Duration ZoneIndex::Deadline(v1::Priority priority) const {
       break;
   }
   return seconds > 0 ? absl::Seconds(seconds) : absl::ZeroDuration();
+}
+
+uint32_t ZoneIndex::UnitsNeeded(v1::Priority priority) const {
+  const v1::UnitsNeeded& n = map_.units_needed();
+  uint32_t units = 0;
+  switch (priority) {
+    case v1::P1:
+      units = n.p1();
+      break;
+    case v1::P2:
+      units = n.p2();
+      break;
+    case v1::P3:
+      units = n.p3();
+      break;
+    case v1::P4:
+      units = n.p4();
+      break;
+    default:
+      break;
+  }
+  return std::max<uint32_t>(1, units);
 }
 
 }  // namespace zonecast

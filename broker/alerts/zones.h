@@ -5,6 +5,7 @@
 // Without a zones file there are no neighbours and no deadlines.
 //
 // Immutable after Load; any thread may read it.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,13 +22,16 @@ class ZoneIndex {
  public:
   // One week: longer deadlines are certainly a mistake in the file.
   static constexpr double kMaxDeadlineSeconds = 7 * 24 * 3600;
+  // Units an alert may need: a whole zone's shift is no more than this.
+  static constexpr uint32_t kMaxUnitsNeeded = 50;
 
   ZoneIndex() = default;  // empty: no zones, no deadlines
 
   // Parses and validates a zones file. InvalidArgument naming the problem
   // (bad JSON, a zone id or city that is not a topic token, a duplicate
   // zone, a neighbour that does not exist or is the zone itself, a deadline
-  // that is not finite or above kMaxDeadlineSeconds);
+  // that is not finite or above kMaxDeadlineSeconds, units_needed above
+  // kMaxUnitsNeeded);
   // NotFound / Unavailable if it cannot be read.
   static absl::StatusOr<ZoneIndex> Load(const std::string& path);
   static absl::StatusOr<ZoneIndex> FromMap(v1::ZoneMap map);
@@ -38,6 +42,8 @@ class ZoneIndex {
   const v1::Zone* Find(absl::string_view city, absl::string_view zone_id) const;
   // The response deadline of a priority; ZeroDuration means none.
   absl::Duration Deadline(v1::Priority priority) const;
+  // Units that must take an alert of `priority` (at least 1).
+  uint32_t UnitsNeeded(v1::Priority priority) const;
   const v1::ZoneMap& map() const { return map_; }
 
  private:

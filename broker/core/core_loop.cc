@@ -16,7 +16,7 @@
 #include "core/ready_file.h"
 #include "core/startup_recovery.h"
 #include "protocol/alert_fingerprint.h"
-#include "protocol/alert_keys.h"
+#include "protocol/alert_updates.h"
 #include "protocol/deliver.h"
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
@@ -698,12 +698,13 @@ absl::Status CoreLoop::CheckUpdate(const v1::Deliver& deliver) const {
   const v1::AlertUpdate& update = deliver.event().alert_update();
   const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(update.alert_id());
   if (open == nullptr) {
+    const std::string kind = absl::AsciiStrToLower(v1::AlertUpdate::Kind_Name(update.kind()));
     return ProtocolError(
         v1::ALERT_NOT_OPEN,
         absl::StrCat("alert ", update.alert_id(),
                      " is not open (unknown, resolved, cancelled, closed or older than the "
-                     "open-alerts list keeps): nothing to ",
-                     update.kind() == v1::AlertUpdate::CANCELLED ? "cancel" : "close"));
+                     "open-alerts list keeps): it cannot be ",
+                     kind));
   }
   if (open->topic != deliver.topic()) {
     return ProtocolError(v1::INVALID_ARGUMENT,
@@ -713,11 +714,16 @@ absl::Status CoreLoop::CheckUpdate(const v1::Deliver& deliver) const {
   return absl::OkStatus();
 }
 
-void CoreLoop::PublishTaken(const std::string& alert_id, const std::string& unit) {
+void CoreLoop::PublishTaken(const std::string& alert_id, const std::string& unit,
+                            size_t units_taken) {
   const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(alert_id);
   if (open == nullptr) return;
+  const uint32_t needed = zones_.UnitsNeeded(open->priority);
+  // Beyond the units it needs, the zone has been told to stand down.
+  if (units_taken > needed) return;
   // Told on the alert's topic, so that the other units of the zone stand
-  // down; at the alert's priority, so that it comes as fast as the alert.
+  // down (or know how many more are needed); at the alert's priority, so
+  // that it comes as fast as the alert.
   v1::Event event;
   v1::AlertUpdate* taken = event.mutable_alert_update();
   taken->set_alert_id(alert_id);
@@ -725,18 +731,22 @@ void CoreLoop::PublishTaken(const std::string& alert_id, const std::string& unit
   taken->set_unit(unit);
   taken->set_by(unit);
   taken->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
-  PublishInternal(open->topic, open->priority, std::move(event),
-                  AlertUpdateKey(alert_id, v1::AlertUpdate::TAKEN));
+  taken->set_units_taken(static_cast<uint32_t>(units_taken));
+  taken->set_units_needed(needed);
+  std::string key = AlertUpdateKey(*taken);
+  PublishInternal(open->topic, open->priority, std::move(event), std::move(key));
 }
 
 void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
-  if (update.kind() != v1::AlertUpdate::CANCELLED && update.kind() != v1::AlertUpdate::CLOSED) {
-    return;
-  }
-  ZC_LOG(INFO) << "alert " << update.alert_id() << " "
-               << absl::AsciiStrToLower(v1::AlertUpdate::Kind_Name(update.kind())) << " by "
-               << update.by() << (update.reason().empty() ? "" : ": ") << update.reason();
-  ++counters_.alerts_ended;
+  if (update.kind() == v1::AlertUpdate::TAKEN) return;
+  const std::string kind = absl::AsciiStrToLower(v1::AlertUpdate::Kind_Name(update.kind()));
+  const std::string what =
+      update.kind() == v1::AlertUpdate::AMENDED ? DescribeAmendment(update)
+      : update.kind() == v1::AlertUpdate::ASSIGNED
+          ? absl::StrCat("to ", update.unit(), update.reason().empty() ? "" : ": ", update.reason())
+          : update.reason();
+  ZC_LOG(INFO) << "alert " << update.alert_id() << " " << kind << " by " << update.by()
+               << (what.empty() ? "" : ": ") << what;
   // Units of the zones it was escalated to got the alert too, and may be on
   // their way: they are told as well. (One that a unit took escalates no
   // more; its copies went to the first ring at most.)
@@ -749,15 +759,29 @@ void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
     if (reached.empty() && zone != nullptr) {
       reached.assign(zone->neighbours().begin(), zone->neighbours().end());
     }
+    const std::string key = AlertUpdateKey(update);
     for (const std::string& other : reached) {
       v1::Event copy;
       *copy.mutable_alert_update() = update;
-      PublishInternal(absl::StrCat("alert.", city, ".", other), v1::P1, std::move(copy),
-                      AlertUpdateKey(update.alert_id(), update.kind()));
+      PublishInternal(absl::StrCat("alert.", city, ".", other), v1::P1, std::move(copy), key);
     }
   }
-  escalator_.OnEnded(update.alert_id());
-  unresolved_alerts_.OnEnded(update.alert_id());
+  const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
+  switch (update.kind()) {
+    case v1::AlertUpdate::AMENDED:
+      ++counters_.alerts_amended;
+      escalator_.OnAmended(update);
+      unresolved_alerts_.OnAmended(update.alert_id(), update, now_ms);
+      break;
+    case v1::AlertUpdate::ASSIGNED:
+      ++counters_.alerts_assigned;
+      break;
+    default:
+      ++counters_.alerts_ended;
+      escalator_.OnEnded(update.alert_id());
+      unresolved_alerts_.OnEnded(update.alert_id());
+      break;
+  }
 }
 
 absl::Status CoreLoop::CheckZoneKnown(const std::string& topic) const {
@@ -825,8 +849,7 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
   // The idempotency key: an alert's id, or an update's "<alert id>#<kind>".
   const bool update = deliver->event().has_alert_update();
   const std::string alert_id = deliver->event().has_alert() ? deliver->event().alert().alert_id()
-                               : update ? AlertUpdateKey(deliver->event().alert_update().alert_id(),
-                                                         deliver->event().alert_update().kind())
+                               : update ? AlertUpdateKey(deliver->event().alert_update())
                                         : std::string();
   const uint32_t fingerprint =
       deliver->event().has_alert()
@@ -877,7 +900,9 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
     v1::AlertUpdate* change = deliver->mutable_event()->mutable_alert_update();
     change->set_by(session.unit_id());
     change->set_unix_ms(deliver->broker_unix_ms());
-    change->clear_unit();
+    if (change->kind() != v1::AlertUpdate::ASSIGNED) change->clear_unit();
+    change->clear_units_taken();
+    change->clear_units_needed();
   }
   // A slow or stalled disk: push back on durable publishers with a clear
   // answer instead of growing without bound or going deaf. A P1 gets twice
@@ -1173,14 +1198,14 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   if (session.restricted() && session.role() == v1::TERMINAL && !ack.alert_id().empty()) {
     received_.Record(session.unit_id(), ack.seq(), ack.alert_id());
   }
-  const bool took_it = unresolved_alerts_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
-                                                absl::ToUnixMillis(clock_.NowWall()));
+  const size_t units_taken = unresolved_alerts_.OnAck(
+      ack.alert_id(), session.unit_id(), ack.level(), absl::ToUnixMillis(clock_.NowWall()));
   if (ack.level() != v1::RECEIVED && ack.seq() != 0) {
     latency_.OnResponse(ack.seq(), ack.level(), clock_.NowMono());
   }
   if (session.role() == v1::TERMINAL && ack.seq() != 0) {
     if (ack.level() == v1::RECEIVED) durable_->OnReceived(session, ack.seq());
-    escalator_.OnAck(ack.alert_id(), ack.level());
+    escalator_.OnAck(ack.alert_id(), session.unit_id(), ack.level());
     v1::JournalDelivery record;
     record.set_unit(session.unit_id());
     record.set_seq(ack.seq());
@@ -1193,7 +1218,9 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   }
   RouteAckEvent(session, ack);
   // After the ack's own record: the timeline reads ACCEPTED, then TAKEN.
-  if (took_it && session.role() == v1::TERMINAL) PublishTaken(ack.alert_id(), session.unit_id());
+  if (units_taken > 0 && session.role() == v1::TERMINAL) {
+    PublishTaken(ack.alert_id(), session.unit_id(), units_taken);
+  }
 }
 
 absl::Status CoreLoop::CheckAck(const Session& session, const v1::AckFrame& ack) const {

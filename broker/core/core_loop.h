@@ -71,12 +71,15 @@ class CoreLoop {
   bool ReadBatch(Transport::Lane lane);
   // Whether `session` (a terminal) is a unit of the zone of alert `topic`.
   static bool IsUnitOfZone(const Session& session, const std::string& topic);
-  // A cancel or close must name an open alert, on the alert's own topic.
+  // An update from the center must name an open alert, on its own topic.
   absl::Status CheckUpdate(const v1::Deliver& deliver) const;
-  // The first unit took the alert: AlertUpdate TAKEN on its topic.
-  void PublishTaken(const std::string& alert_id, const std::string& unit);
-  // A stored cancel or close: the alert escalates no more and leaves the
-  // open-alerts list.
+  // `unit` is the units_taken-th unit to take the alert: AlertUpdate TAKEN
+  // on its topic, until as many as its priority needs have taken it.
+  void PublishTaken(const std::string& alert_id, const std::string& unit, size_t units_taken);
+  // A stored update from the center, told to the zones the alert was
+  // escalated to as well. An amendment changes what later escalation
+  // steps carry (and a new priority its deadline); a cancel or close
+  // ends the alert: it escalates no more and leaves the open-alerts list.
   void ApplyUpdate(const v1::AlertUpdate& update);
   // With a zones map: an alert's city and zone must be in it (UNKNOWN_ZONE).
   absl::Status CheckZoneKnown(const std::string& topic) const;

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "journal/history.h"
+#include "protocol/alert_updates.h"
 #include "protocol/topic.h"
 #include "zonecast/journal.pb.h"
 #include "zonecast/wire.pb.h"
@@ -46,7 +47,23 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
     if (!frame.ParseFromArray(record.frame.data(), static_cast<int>(record.frame.size()))) return;
     if (frame.deliver().event().has_alert_update()) {
       const v1::AlertUpdate& update = frame.deliver().event().alert_update();
-      if (update.kind() != v1::AlertUpdate::TAKEN) alerts_.erase(update.alert_id());
+      if (EndsAlert(update.kind())) {
+        alerts_.erase(update.alert_id());
+      } else if (update.kind() == v1::AlertUpdate::AMENDED) {
+        auto it = alerts_.find(update.alert_id());
+        if (it == alerts_.end()) return;
+        OpenAlert& open = it->second;
+        ApplyAmendment(update, &open.alert);
+        if (update.priority() != v1::PRIORITY_UNSPECIFIED) {
+          open.priority = update.priority();
+          open.units_needed = zones_.UnitsNeeded(open.priority);
+          const absl::Duration deadline = zones_.Deadline(open.priority);
+          if (deadline > absl::ZeroDuration()) {
+            open.deadline_unix_ms = std::min(open.deadline_unix_ms,
+                                             record.unix_ms + absl::ToInt64Milliseconds(deadline));
+          }
+        }
+      }
       return;
     }
     const v1::Alert& alert = frame.deliver().event().alert();
@@ -57,6 +74,7 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
     if (!CityAndZone(record.topic, &open.city, &open.zone)) return;
     if (zones_.Find(open.city, open.zone) == nullptr) return;
     open.priority = priority;
+    open.units_needed = zones_.UnitsNeeded(priority);
     open.publisher = frame.deliver().publisher();
     open.deadline_unix_ms = deadline_ms;
     open.alert = alert;
@@ -75,7 +93,13 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
         received_->Record(delivery.unit(), delivery.seq(), delivery.alert_id());
       acks_.push_back(
           Ack{delivery.alert_id(), delivery.unit(), delivery.level(), delivery.unix_ms()});
-      if (Escalator::IsResponse(delivery.level())) alerts_.erase(delivery.alert_id());
+      if (Escalator::IsResponse(delivery.level())) {
+        auto it = alerts_.find(delivery.alert_id());
+        if (it != alerts_.end()) {
+          it->second.takers.insert(delivery.unit());
+          if (it->second.takers.size() >= it->second.units_needed) alerts_.erase(it);
+        }
+      }
     } else if (type == journal::RecordType::kEscalation) {
       v1::JournalEscalation escalation;
       if (escalation.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -120,7 +144,11 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
       if (frame.deliver().event().has_alert_update()) {
         // A cancel or close ends the alert; its later acks change nothing.
         const v1::AlertUpdate& update = frame.deliver().event().alert_update();
-        if (update.kind() != v1::AlertUpdate::TAKEN) ended_.insert(update.alert_id());
+        if (EndsAlert(update.kind())) ended_.insert(update.alert_id());
+        if (update.kind() == v1::AlertUpdate::AMENDED) {
+          amendments_.push_back(update);
+          amendments_.back().set_unix_ms(publish.unix_ms);
+        }
         return true;
       }
       const v1::Alert& alert = frame.deliver().event().alert();
@@ -132,6 +160,10 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
       return true;
     });
   }
+  for (const v1::AlertUpdate& amendment : amendments_) {
+    status_.OnAmended(amendment.alert_id(), amendment, amendment.unix_ms());
+  }
+  std::vector<v1::AlertUpdate>().swap(amendments_);
   for (const Ack& ack : acks_) {
     if (ended_.contains(ack.alert_id)) continue;
     if (ack.level == v1::ACK_LEVEL_UNSPECIFIED) {

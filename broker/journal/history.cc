@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "journal/journal_reader.h"
-#include "protocol/alert_keys.h"
+#include "protocol/alert_updates.h"
 #include "protocol/frame_codec.h"
 #include "protocol/topic.h"
 #include "zonecast/journal.pb.h"
@@ -62,9 +62,24 @@ v1::TimelineEntry* AddTimelineEntry(v1::AlertTimeline* timeline, int64_t unix_ms
   return entry;
 }
 
+v1::TimelineEntry::Kind TimelineKindOf(v1::AlertUpdate::Kind kind) {
+  switch (kind) {
+    case v1::AlertUpdate::CANCELLED:
+      return v1::TimelineEntry::CANCELLED;
+    case v1::AlertUpdate::CLOSED:
+      return v1::TimelineEntry::CLOSED;
+    case v1::AlertUpdate::AMENDED:
+      return v1::TimelineEntry::AMENDED;
+    case v1::AlertUpdate::ASSIGNED:
+      return v1::TimelineEntry::ASSIGNED;
+    default:
+      return v1::TimelineEntry::TAKEN;
+  }
+}
+
 // A publish record of alert `id`: the first original publish makes the
 // alert found and the PUBLISHED entry; any other is a re-routing (ESCALATED)
-// or one of its updates (CANCELLED, CLOSED, TAKEN).
+// or one of its updates (TAKEN, AMENDED, ASSIGNED, CANCELLED, CLOSED).
 void AddPublishToTimeline(absl::string_view payload, const std::string& id,
                           v1::TimelineReply* reply, TimelineProgress* progress) {
   journal::PublishRecord publish;
@@ -80,14 +95,33 @@ void AddPublishToTimeline(absl::string_view payload, const std::string& id,
     // escalated to are the same update).
     if (reply->found() && deliver.topic() != timeline->alert().topic()) return;
     const v1::AlertUpdate& update = deliver.event().alert_update();
-    const v1::TimelineEntry::Kind kind =
-        update.kind() == v1::AlertUpdate::CANCELLED ? v1::TimelineEntry::CANCELLED
-        : update.kind() == v1::AlertUpdate::CLOSED  ? v1::TimelineEntry::CLOSED
-                                                    : v1::TimelineEntry::TAKEN;
-    v1::TimelineEntry* entry = AddTimelineEntry(timeline, publish.unix_ms, kind);
-    entry->set_unit(update.kind() == v1::AlertUpdate::TAKEN ? update.unit() : update.by());
-    entry->set_text(update.reason());
+    v1::TimelineEntry* entry =
+        AddTimelineEntry(timeline, publish.unix_ms, TimelineKindOf(update.kind()));
     entry->set_seq(publish.seq);
+    switch (update.kind()) {
+      case v1::AlertUpdate::TAKEN:
+        entry->set_unit(update.unit());
+        if (update.units_needed() > 1) {
+          entry->set_text(
+              absl::StrCat(update.units_taken(), " of ", update.units_needed(), " units needed"));
+        }
+        break;
+      case v1::AlertUpdate::ASSIGNED:
+        entry->set_unit(update.unit());
+        entry->set_text(
+            absl::StrCat("by ", update.by(), update.reason().empty() ? "" : ": ", update.reason()));
+        break;
+      case v1::AlertUpdate::AMENDED:
+        entry->set_unit(update.by());
+        entry->set_text(DescribeAmendment(update));
+        // The timeline shows the alert as it stands now.
+        ApplyAmendment(update, timeline->mutable_alert());
+        break;
+      default:
+        entry->set_unit(update.by());
+        entry->set_text(update.reason());
+        break;
+    }
     progress->cancelled |= update.kind() == v1::AlertUpdate::CANCELLED;
     progress->closed |= update.kind() == v1::AlertUpdate::CLOSED;
     return;

@@ -44,6 +44,8 @@ namespace zonecast {
   X(duplicates)                     \
   X(alert_id_conflicts)             \
   X(alerts_ended)                   \
+  X(alerts_amended)                 \
+  X(alerts_assigned)                \
   X(publishes_unknown_zone)         \
   X(storage_failures)               \
   X(history_requests)               \

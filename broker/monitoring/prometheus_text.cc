@@ -221,6 +221,8 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"protocol_errors", "Frames rejected as protocol violations."},
     {"duplicates", "Publishes recognised as duplicates and not routed again."},
     {"alerts_ended", "Alerts the center cancelled or closed."},
+    {"alerts_amended", "Amendments of open alerts by the center (text, priority or location)."},
+    {"alerts_assigned", "Assignments of open alerts to a unit by the center."},
     {"alert_id_conflicts",
      "Alerts refused with ALERT_ID_CONFLICT: their id was used for another alert."},
     {"publishes_unknown_zone",

@@ -2,7 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "protocol/alert_keys.h"
+#include "protocol/alert_updates.h"
 #include "protocol/topic.h"
 #include "shared/wire_status.h"
 
@@ -28,9 +28,29 @@ absl::StatusOr<PublishClass> ClassifyAlert(v1::Role role, const v1::Publish& pub
     if (update.alert_id().empty() || update.alert_id().size() > kMaxAlertIdBytes) {
       return ProtocolError(v1::INVALID_ARGUMENT, "an alert update names its alert_id");
     }
-    if (update.kind() != v1::AlertUpdate::CANCELLED && update.kind() != v1::AlertUpdate::CLOSED) {
-      return ProtocolError(v1::INVALID_ARGUMENT,
-                           "the center cancels or closes an alert (TAKEN is the broker's)");
+    switch (update.kind()) {
+      case v1::AlertUpdate::CANCELLED:
+      case v1::AlertUpdate::CLOSED:
+        break;
+      case v1::AlertUpdate::AMENDED:
+        if (!AmendsSomething(update)) {
+          return ProtocolError(v1::INVALID_ARGUMENT,
+                               "an amendment sets a new title, text, priority or location");
+        }
+        if (update.priority() < v1::PRIORITY_UNSPECIFIED || update.priority() > v1::P4) {
+          return ProtocolError(v1::INVALID_ARGUMENT, "alert priority must be P1..P4");
+        }
+        break;
+      case v1::AlertUpdate::ASSIGNED:
+        if (absl::Status unit = ValidateUnitId(update.unit()); !unit.ok()) {
+          return ProtocolError(v1::INVALID_ARGUMENT,
+                               absl::StrCat("an assignment names the unit sent: ", unit.message()));
+        }
+        break;
+      default:
+        return ProtocolError(v1::INVALID_ARGUMENT,
+                             "the center amends, assigns, cancels or closes an alert "
+                             "(TAKEN is the broker's)");
     }
     return PublishClass{v1::P1, /*durable=*/true};
   }

@@ -43,7 +43,14 @@ std::string EntryText(const v1::TimelineEntry& entry, int64_t published_ms, absl
                       " deliveries");
       break;
     case v1::TimelineEntry::TAKEN:
-      absl::StrAppend(&line, "TAKEN         by ", entry.unit(), " (the zone was told)");
+      absl::StrAppend(&line, "TAKEN         by ", entry.unit(), " (the zone was told",
+                      entry.text().empty() ? "" : ": ", entry.text(), ")");
+      break;
+    case v1::TimelineEntry::AMENDED:
+      absl::StrAppend(&line, "AMENDED       by ", entry.unit(), ": ", entry.text());
+      break;
+    case v1::TimelineEntry::ASSIGNED:
+      absl::StrAppend(&line, "ASSIGNED      to ", entry.unit(), " ", entry.text());
       break;
     case v1::TimelineEntry::CANCELLED:
     case v1::TimelineEntry::CLOSED:
@@ -69,13 +76,7 @@ int RunAlert() {
   if (PositionalArgs().size() > 1) return UsageError(command, "give one ALERT_ID");
   absl::StatusOr<absl::TimeZone> tz = DisplayTimeZone();
   if (!tz.ok()) return UsageError(command, std::string(tz.status().message()));
-  absl::StatusOr<ClientOptions> base = BaseOptions();
-  if (!base.ok()) return Failure(command, base.status());
-  ClientOptions options = *std::move(base);
-  options.role = v1::CENTER;
-  options.unit_id = absl::GetFlag(FLAGS_unit);
-  if (options.unit_id.empty()) options.unit_id = DefaultUnitId("timeline");
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectCenter("timeline");
   if (!client.ok()) return Failure(command, client.status());
   absl::StatusOr<v1::AlertTimeline> timeline = (*client)->Timeline(alert_id);
   if (!timeline.ok()) return Failure(command, timeline.status());

@@ -93,4 +93,13 @@ std::string DefaultUnitId(const std::string& prefix) {
   return absl::StrCat(prefix, "-", getpid());
 }
 
+absl::StatusOr<std::unique_ptr<Client>> ConnectCenter(const std::string& prefix) {
+  absl::StatusOr<ClientOptions> options = BaseOptions();
+  if (!options.ok()) return options.status();
+  options->role = v1::CENTER;
+  options->unit_id = absl::GetFlag(FLAGS_unit);
+  if (options->unit_id.empty()) options->unit_id = DefaultUnitId(prefix);
+  return Client::Connect(*options);
+}
+
 }  // namespace zonecast::cli

@@ -37,6 +37,9 @@ absl::StatusOr<absl::TimeZone> DisplayTimeZone();
 // --key (the broker knows the client by its key).
 std::string DefaultUnitId(const std::string& prefix);
 
+// Connects as a center console: BaseOptions, --unit or DefaultUnitId(prefix).
+absl::StatusOr<std::unique_ptr<Client>> ConnectCenter(const std::string& prefix);
+
 // Parses a --lat/--lon value in degrees. Empty text leaves *out alone and
 // is accepted; anything else must be a number.
 bool ParseCoordinate(const std::string& text, double* out);

@@ -12,7 +12,8 @@ ABSL_FLAG(std::string, http_token_file, "",
           "File holding the bearer token of the broker's HTTP endpoint (its --http_token_file)");
 ABSL_FLAG(bool, json, false, "Print one JSON object per line (proto field names)");
 ABSL_FLAG(std::string, topic, "", "Topic, e.g. alert.jincheng.z03 or radio.jincheng.z03.UNIT");
-ABSL_FLAG(std::string, priority, "P3", "Alert priority: P1 (life at risk) .. P4 (routine)");
+ABSL_FLAG(std::string, priority, "",
+          "Alert priority: P1 (life at risk) .. P4 (routine); publish defaults to P3");
 ABSL_FLAG(std::string, title, "", "Alert title (required for publish)");
 ABSL_FLAG(std::string, body, "", "Alert text");
 ABSL_FLAG(std::string, category, "", "Alert category, e.g. suicide_risk, traffic, theft");
@@ -35,7 +36,9 @@ ABSL_FLAG(std::string, kind, "",
           "PTT_END or TEXT");
 ABSL_FLAG(std::string, status, "", "Status code for --kind STATUS (e.g. 10-8)");
 ABSL_FLAG(std::string, text, "",
-          "Free text for a radio event or a response; the reason of a cancel, the note of a close");
+          "Free text for a radio event or a response; the reason of a cancel, the note of a close "
+          "or an assignment");
+ABSL_FLAG(std::string, to, "", "The unit an alert is assigned to (assign)");
 ABSL_FLAG(uint64_t, since_seq, 0, "History from this broker sequence number on (inclusive)");
 ABSL_FLAG(std::string, since, "",
           "History from this time on, RFC 3339 (e.g. 2026-11-29T04:00:00Z)");

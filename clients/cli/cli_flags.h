@@ -31,6 +31,7 @@ ABSL_DECLARE_FLAG(std::string, respond);
 ABSL_DECLARE_FLAG(std::string, kind);
 ABSL_DECLARE_FLAG(std::string, status);
 ABSL_DECLARE_FLAG(std::string, text);
+ABSL_DECLARE_FLAG(std::string, to);
 ABSL_DECLARE_FLAG(uint64_t, since_seq);
 ABSL_DECLARE_FLAG(std::string, since);
 ABSL_DECLARE_FLAG(int32_t, limit);

@@ -26,6 +26,8 @@ int RunHistory();
 int RunAlert();
 int RunCancel();
 int RunClose();
+int RunAmend();
+int RunAssign();
 int RunProbe();
 int RunStats();
 int RunKeygen();

@@ -30,13 +30,7 @@ int RunHistory() {
   if (limit < 1) return UsageError(command, "--limit must be at least 1");
   query.limit = static_cast<uint32_t>(limit);
 
-  absl::StatusOr<ClientOptions> base = BaseOptions();
-  if (!base.ok()) return Failure(command, base.status());
-  ClientOptions options = *std::move(base);
-  options.role = v1::CENTER;
-  options.unit_id = absl::GetFlag(FLAGS_unit);
-  if (options.unit_id.empty()) options.unit_id = DefaultUnitId("history");
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectCenter("history");
   if (!client.ok()) return Failure(command, client.status());
   absl::StatusOr<HistoryPage> page = (*client)->History(query);
   if (!page.ok()) return Failure(command, page.status());

@@ -1,5 +1,6 @@
 // zonecast: command-line client of the zonecast broker.
-//   zonecast publish | terminal | radio | watch | history | alert | cancel | close | probe | stats
+//   zonecast publish | terminal | radio | watch | history | alert | amend | assign | cancel |
+//   close | probe | stats
 //   [flags]
 #include <cstring>
 #include <iostream>
@@ -86,7 +87,8 @@ const std::vector<Command>& Commands() {
        "\n"
        "Prints everything that happened to one alert, in broker time order: who published\n"
        "it, each delivery and redelivery (to which unit), each ack with its level,\n"
-       "escalations, who took it, a cancel or close, with the time since publication.\n"
+       "escalations, who took it, amendments, assignments, a cancel or close, with the time\n"
+       "since publication.\n"
        "Rebuilt from the journal. Times in --tz (default the system's zone; JSON: UTC ms).",
        {"broker", "key", "broker_key", "timeout_ms", "json", "id", "tz"},
        &RunAlert,
@@ -110,6 +112,30 @@ const std::vector<Command>& Commands() {
        "escalation stops, and the timeline shows it. Exit codes as for cancel.",
        {"broker", "key", "broker_key", "timeout_ms", "topic", "text", "id", "unit"},
        &RunClose,
+       /*takes_positional=*/true},
+      {"amend",
+       "change an open alert's text, priority or location",
+       "Usage: zonecast amend --topic alert.<city>.<zone> [--title T] [--body B]\n"
+       "         [--priority P1..P4] [--lat LAT --lon LON [--address A]] ALERT_ID\n"
+       "\n"
+       "Amends an open alert as the center: the fields given replace the alert's, every\n"
+       "unit that got it receives an AlertUpdate AMENDED, later escalation steps carry the\n"
+       "new text, and a raised priority brings its shorter response deadline. The timeline\n"
+       "shows who changed what. The same amendment repeated is a duplicate. Exit codes as\n"
+       "for cancel.",
+       {"broker", "key", "broker_key", "timeout_ms", "topic", "title", "body", "priority", "lat",
+        "lon", "address", "id", "unit"},
+       &RunAmend,
+       /*takes_positional=*/true},
+      {"assign",
+       "send a unit to an open alert",
+       "Usage: zonecast assign --topic alert.<city>.<zone> --to UNIT [--text NOTE] ALERT_ID\n"
+       "\n"
+       "Assigns an open alert to a unit as the center: its zone receives an AlertUpdate\n"
+       "ASSIGNED naming the unit (which still accepts the alert like any other), and the\n"
+       "timeline shows who assigned whom. Exit codes as for cancel.",
+       {"broker", "key", "broker_key", "timeout_ms", "topic", "to", "text", "id", "unit"},
+       &RunAssign,
        /*takes_positional=*/true},
       {"probe",
        "Nagios/Icinga check: canary round trips and readiness",

@@ -171,11 +171,29 @@ std::string DeliveryText(const Message& deliver) {
   if (event.has_alert_update()) {
     const v1::AlertUpdate& u = event.alert_update();
     if (u.kind() == v1::AlertUpdate::TAKEN) {
-      return absl::StrCat(head, "  TAKEN alert ", u.alert_id(), " by ", u.unit(),
-                          ": stand down unless told otherwise");
+      std::string line = absl::StrCat(head, "  TAKEN alert ", u.alert_id(), " by ", u.unit());
+      if (u.units_taken() < u.units_needed()) {
+        absl::StrAppend(&line, " (", u.units_taken(), " of ", u.units_needed(),
+                        " units): more units needed");
+      } else {
+        absl::StrAppend(&line, ": stand down unless told otherwise");
+      }
+      return line;
     }
     std::string line = absl::StrCat(head, "  ", v1::AlertUpdate::Kind_Name(u.kind()), " alert ",
                                     u.alert_id(), " by ", u.by());
+    if (u.kind() == v1::AlertUpdate::ASSIGNED) absl::StrAppend(&line, " to ", u.unit());
+    if (u.kind() == v1::AlertUpdate::AMENDED) {
+      if (u.priority() != v1::PRIORITY_UNSPECIFIED) {
+        absl::StrAppend(&line, " now ", v1::Priority_Name(u.priority()));
+      }
+      if (!u.title().empty()) absl::StrAppend(&line, " \"", u.title(), "\"");
+      if (!u.body().empty()) absl::StrAppend(&line, " \"", u.body(), "\"");
+      if (u.has_location()) {
+        absl::StrAppend(&line, " at ", u.location().address(), " (", u.location().lat(), ", ",
+                        u.location().lon(), ")");
+      }
+    }
     if (!u.reason().empty()) absl::StrAppend(&line, " \"", u.reason(), "\"");
     if (u.kind() == v1::AlertUpdate::CANCELLED) absl::StrAppend(&line, ": stand down");
     return line;

@@ -30,9 +30,10 @@ int RunPublish() {
   const std::string title = absl::GetFlag(FLAGS_title);
   if (topic.empty()) return UsageError(command, "--topic is required");
   if (title.empty()) return UsageError(command, "--title is required");
-  v1::Priority priority;
-  if (!v1::Priority_Parse(absl::GetFlag(FLAGS_priority), &priority) ||
-      priority == v1::PRIORITY_UNSPECIFIED) {
+  v1::Priority priority = v1::P3;
+  const std::string priority_text = absl::GetFlag(FLAGS_priority);
+  if (!priority_text.empty() &&
+      (!v1::Priority_Parse(priority_text, &priority) || priority == v1::PRIORITY_UNSPECIFIED)) {
     return UsageError(command, "--priority must be P1, P2, P3 or P4");
   }
   double lat = 0;
@@ -57,13 +58,7 @@ int RunPublish() {
   alert->mutable_location()->set_address(absl::GetFlag(FLAGS_address));
   alert->set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
 
-  absl::StatusOr<ClientOptions> base = BaseOptions();
-  if (!base.ok()) return Failure(command, base.status());
-  ClientOptions options = *std::move(base);
-  options.role = v1::CENTER;
-  options.unit_id = absl::GetFlag(FLAGS_unit);
-  if (options.unit_id.empty()) options.unit_id = DefaultUnitId("center");
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectCenter("center");
   if (!client.ok()) return Failure(command, client.status());
   absl::StatusOr<PublishResult> ack = (*client)->PublishAlert(topic, std::move(alert_fields));
   if (!ack.ok()) return Failure(command, ack.status());

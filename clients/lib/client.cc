@@ -807,26 +807,54 @@ absl::StatusOr<PublishResult> Client::PublishAlert(const std::string& topic, v1:
   return Publish(topic, std::move(event), priority);
 }
 
+absl::StatusOr<PublishResult> Client::PublishUpdate(const std::string& topic,
+                                                    const std::string& alert_id,
+                                                    v1::AlertUpdate update) {
+  update.set_alert_id(alert_id);
+  v1::Event event;
+  *event.mutable_alert_update() = std::move(update);
+  return Publish(topic, std::move(event));
+}
+
 absl::StatusOr<PublishResult> Client::CancelAlert(const std::string& topic,
                                                   const std::string& alert_id,
                                                   const std::string& reason) {
-  v1::Event event;
-  v1::AlertUpdate* update = event.mutable_alert_update();
-  update->set_alert_id(alert_id);
-  update->set_kind(v1::AlertUpdate::CANCELLED);
-  update->set_reason(reason);
-  return Publish(topic, std::move(event));
+  v1::AlertUpdate update;
+  update.set_kind(v1::AlertUpdate::CANCELLED);
+  update.set_reason(reason);
+  return PublishUpdate(topic, alert_id, std::move(update));
 }
 
 absl::StatusOr<PublishResult> Client::CloseAlert(const std::string& topic,
                                                  const std::string& alert_id,
                                                  const std::string& note) {
-  v1::Event event;
-  v1::AlertUpdate* update = event.mutable_alert_update();
-  update->set_alert_id(alert_id);
-  update->set_kind(v1::AlertUpdate::CLOSED);
-  update->set_reason(note);
-  return Publish(topic, std::move(event));
+  v1::AlertUpdate update;
+  update.set_kind(v1::AlertUpdate::CLOSED);
+  update.set_reason(note);
+  return PublishUpdate(topic, alert_id, std::move(update));
+}
+
+absl::StatusOr<PublishResult> Client::AmendAlert(const std::string& topic,
+                                                 const std::string& alert_id,
+                                                 const Amendment& change) {
+  v1::AlertUpdate update;
+  update.set_kind(v1::AlertUpdate::AMENDED);
+  update.set_title(change.title);
+  update.set_body(change.body);
+  update.set_priority(change.priority);
+  if (change.location.has_value()) *update.mutable_location() = *change.location;
+  return PublishUpdate(topic, alert_id, std::move(update));
+}
+
+absl::StatusOr<PublishResult> Client::AssignAlert(const std::string& topic,
+                                                  const std::string& alert_id,
+                                                  const std::string& unit,
+                                                  const std::string& note) {
+  v1::AlertUpdate update;
+  update.set_kind(v1::AlertUpdate::ASSIGNED);
+  update.set_unit(unit);
+  update.set_reason(note);
+  return PublishUpdate(topic, alert_id, std::move(update));
 }
 
 absl::StatusOr<PublishResult> Client::PublishRadio(const std::string& topic, v1::RadioEvent radio) {

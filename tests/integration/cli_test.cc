@@ -200,15 +200,16 @@ TEST_F(CliTest, LanhuaBridgeAlertFromPublishToTerminalAndAcks) {
   EXPECT_THAT(levels, UnorderedElementsAre("RECEIVED", "ACCEPTED"));
 }
 
-// The center withdraws a false alarm from the shell: the unit's terminal
-// prints the stand-down, a repeat is a duplicate, an alert that is not open
-// is an error (exit 1).
-TEST_F(CliTest, CancelFromTheShellReachesTheTerminal) {
+// The center steers an alert from the shell: amends it, assigns a unit,
+// withdraws it as a false alarm; the unit's terminal prints each change, a
+// repeat is a duplicate, an alert that is not open is an error (exit 1),
+// and the timeline shows the amendment.
+TEST_F(CliTest, LifecycleFromTheShellReachesTheTerminal) {
   ASSERT_NO_FATAL_FAILURE(StartBroker());
   const std::string& broker = broker_->endpoint();
   std::future<CliResult> terminal = std::async(std::launch::async, [&broker] {
     return RunCli({"terminal", "--broker", broker, "--unit", "jc-z05-v01", "--zone", "jincheng.z05",
-                   "--subscribe", "alert.jincheng.z05", "--count", "2", "--json"},
+                   "--subscribe", "alert.jincheng.z05", "--count", "4", "--json"},
                   absl::Seconds(15));
   });
   auto probe = ConnectClient(broker, v1::PROBE, "cli-test-probe");
@@ -218,6 +219,21 @@ TEST_F(CliTest, CancelFromTheShellReachesTheTerminal) {
       RunCli({"publish", "--broker", broker, "--topic", "alert.jincheng.z05", "--priority", "P2",
               "--title", "Quarrel, a car smashed", "--id", "quarrel-7"});
   ASSERT_EQ(publish.exit_code, 0) << Explain(publish);
+
+  const CliResult nothing =
+      RunCli({"amend", "--broker", broker, "--topic", "alert.jincheng.z05", "quarrel-7"});
+  EXPECT_EQ(nothing.exit_code, 2) << Explain(nothing);
+  const CliResult amend = RunCli({"amend", "--broker", broker, "--topic", "alert.jincheng.z05",
+                                  "--priority", "P1", "--body", "a knife was seen", "quarrel-7"});
+  ASSERT_EQ(amend.exit_code, 0) << Explain(amend);
+  const CliResult assign = RunCli({"assign", "--broker", broker, "--topic", "alert.jincheng.z05",
+                                   "--to", "jc-z05-v01", "--unit", "center-op-2", "quarrel-7"});
+  ASSERT_EQ(assign.exit_code, 0) << Explain(assign);
+  const CliResult timeline = RunCli({"alert", "--broker", broker, "--tz", "UTC", "quarrel-7"});
+  ASSERT_EQ(timeline.exit_code, 0) << Explain(timeline);
+  EXPECT_THAT(timeline.out, HasSubstr("priority P1; text: a knife was seen")) << Explain(timeline);
+  EXPECT_THAT(timeline.out, HasSubstr("ASSIGNED      to jc-z05-v01 by center-op-2"))
+      << Explain(timeline);
 
   const std::vector<std::string> cancel_args = {
       "cancel", "--broker",          broker,     "--topic", "alert.jincheng.z05",
@@ -239,12 +255,16 @@ TEST_F(CliTest, CancelFromTheShellReachesTheTerminal) {
   const CliResult terminal_result = terminal.get();
   EXPECT_EQ(terminal_result.exit_code, 0) << Explain(terminal_result);
   const std::vector<std::string> lines = Lines(terminal_result.out);
-  ASSERT_EQ(lines.size(), 2u) << Explain(terminal_result);
-  const Struct update = ParseJson(lines[1]);
-  EXPECT_EQ(StringField(update, "event"), "alert_update") << lines[1];
-  EXPECT_EQ(StringField(update, "kind"), "CANCELLED") << lines[1];
-  EXPECT_EQ(StringField(update, "alert_id"), "quarrel-7") << lines[1];
-  EXPECT_EQ(StringField(update, "reason"), "resolved by phone") << lines[1];
+  ASSERT_EQ(lines.size(), 4u) << Explain(terminal_result);
+  EXPECT_EQ(StringField(ParseJson(lines[1]), "kind"), "AMENDED") << lines[1];
+  EXPECT_EQ(StringField(ParseJson(lines[1]), "priority"), "P1") << lines[1];
+  EXPECT_EQ(StringField(ParseJson(lines[2]), "kind"), "ASSIGNED") << lines[2];
+  EXPECT_EQ(StringField(ParseJson(lines[2]), "unit"), "jc-z05-v01") << lines[2];
+  const Struct update = ParseJson(lines[3]);
+  EXPECT_EQ(StringField(update, "event"), "alert_update") << lines[3];
+  EXPECT_EQ(StringField(update, "kind"), "CANCELLED") << lines[3];
+  EXPECT_EQ(StringField(update, "alert_id"), "quarrel-7") << lines[3];
+  EXPECT_EQ(StringField(update, "reason"), "resolved by phone") << lines[3];
 }
 
 // A terminal started while its broker is down waits, and says so; once the

@@ -18,6 +18,10 @@
 //    an alert no unit got still escalates at once.
 //  - An alert id re-used for another alert is refused (ALERT_ID_CONFLICT),
 //    also after a restart; the same alert again is a duplicate.
+//  - The center steers an open alert: cancel and close end it; amend and
+//    assign reach its units and its timeline, also after a kill -9; each
+//    unit that takes it is told to the zone, which stands down once as many
+//    units as the priority needs have taken it.
 //
 // The deadline tests measure publish -> Escalation event and assert it lies
 // in [deadline, deadline + 1 s): a correctness bound on the timer, not a
@@ -71,8 +75,8 @@ constexpr absl::Duration kP2Deadline = absl::Seconds(1);
 std::string AlertTopic(const std::string& zone) { return absl::StrCat("alert.jincheng.", zone); }
 
 // The zones file: deploy/zones/jincheng.json's grid and patrol groups, with
-// the given response deadlines in seconds.
-std::string ZonesJson(double p1_s, double p2_s, double p3_s, double p4_s) {
+// the given response deadlines in seconds (and units a P1 needs, 0: one).
+std::string ZonesJson(double p1_s, double p2_s, double p3_s, double p4_s, int p1_units = 0) {
   std::vector<std::string> zones;
   for (int i = 0; i < 10; ++i) {
     const int row = i / 5;
@@ -94,6 +98,7 @@ std::string ZonesJson(double p1_s, double p2_s, double p3_s, double p4_s) {
                       R"(", "description": "escalation test map", "response_deadlines": )",
                       absl::StrFormat(R"({"p1_s": %g, "p2_s": %g, "p3_s": %g, "p4_s": %g})", p1_s,
                                       p2_s, p3_s, p4_s),
+                      absl::StrFormat(R"(, "units_needed": {"p1": %d})", p1_units),
                       R"(, "zones": [)", absl::StrJoin(zones, ",\n"), "]}\n");
 }
 
@@ -739,4 +744,144 @@ TEST_F(EscalationTest, EscalationGoesOnThroughTheMapUntilTaken) {
   const v1::StatsSnapshot stats = Stats(*clients[0]);
   EXPECT_EQ(Gauge(stats, "alerts_awaiting_response"), 0);
   EXPECT_EQ(Gauge(stats, "open_alerts"), 1);  // taken, not resolved yet
+}
+
+// The center amends an alert (a P3 "person on the bridge" becomes a P1 with
+// a new title) and assigns a unit: the zone's units get both, the same
+// amendment again is a duplicate, the P1 deadline now runs and the
+// escalation carries the new title; the timeline keeps all of it across a
+// kill -9.
+TEST_F(EscalationTest, AmendAndAssignReachTheUnitsAndTheTimeline) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-2", {}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
+               {v1::TERMINAL, "jc-z10-v01", {AlertTopic("z10")}}});
+  ASSERT_EQ(clients.size(), 3u);
+  Client& center = *clients[0];
+  Client& terminal = *clients[2];
+  ASSERT_TRUE(center.PublishAlert(AlertTopic("z10"), MakeAlert("lanhua-2", v1::P3)).ok());
+  ASSERT_TRUE(NextAlert(terminal, absl::Seconds(3)).has_value());
+
+  Client::Amendment nothing;
+  EXPECT_EQ(center.AmendAlert(AlertTopic("z10"), "lanhua-2", nothing).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  Client::Amendment change;
+  change.priority = v1::P1;
+  change.title = "woman outside the Lanhua bridge railing";
+  const absl::Time amended_at = absl::Now();
+  absl::StatusOr<PublishResult> amend = center.AmendAlert(AlertTopic("z10"), "lanhua-2", change);
+  ASSERT_TRUE(amend.ok()) << amend.status();
+  EXPECT_FALSE(amend->duplicate());
+  std::optional<Message> told = NextDeliver(terminal, absl::Seconds(3));
+  ASSERT_TRUE(told.has_value() && told->event().has_alert_update()) << "no AMENDED";
+  EXPECT_EQ(told->event().alert_update().kind(), v1::AlertUpdate::AMENDED);
+  EXPECT_EQ(told->event().alert_update().priority(), v1::P1);
+  EXPECT_EQ(told->event().alert_update().title(), change.title);
+  EXPECT_EQ(told->event().alert_update().by(), "center-2");
+  absl::StatusOr<PublishResult> again = center.AmendAlert(AlertTopic("z10"), "lanhua-2", change);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate());
+
+  absl::StatusOr<PublishResult> assign =
+      center.AssignAlert(AlertTopic("z10"), "lanhua-2", "jc-z10-v01", "closest to the bridge");
+  ASSERT_TRUE(assign.ok()) << assign.status();
+  told = NextDeliver(terminal, absl::Seconds(3));
+  ASSERT_TRUE(told.has_value() && told->event().has_alert_update()) << "no ASSIGNED";
+  EXPECT_EQ(told->event().alert_update().kind(), v1::AlertUpdate::ASSIGNED);
+  EXPECT_EQ(told->event().alert_update().unit(), "jc-z10-v01");
+
+  // A P3 has no deadline here; the P1 it became does, from the amendment.
+  std::optional<Message> escalation = NextEscalation(*clients[1]);
+  ASSERT_TRUE(escalation.has_value()) << "the amended P1 did not escalate";
+  const absl::Duration waited = absl::Now() - amended_at;
+  EXPECT_GE(waited, kP1Deadline - absl::Milliseconds(50));
+  EXPECT_LT(waited, kP1Deadline + absl::Seconds(1));
+  EXPECT_EQ(escalation->event().escalation().alert().title(), change.title);
+  EXPECT_EQ(escalation->event().escalation().alert().priority(), v1::P1);
+  const v1::StatsSnapshot stats = Stats(center);
+  EXPECT_EQ(Counter(stats, "alerts_amended"), 1u);
+  EXPECT_EQ(Counter(stats, "alerts_assigned"), 1u);
+
+  const std::string data_dir = broker_->data_dir();
+  clients.clear();
+  broker_->Kill();
+  ASSERT_NO_FATAL_FAILURE(StartBroker(data_dir));
+  std::vector<std::unique_ptr<Client>> after = Connect({{v1::CENTER, "center-2", {}}});
+  ASSERT_EQ(after.size(), 1u);
+  absl::StatusOr<PublishResult> retry = after[0]->AmendAlert(AlertTopic("z10"), "lanhua-2", change);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate());
+  absl::StatusOr<v1::AlertTimeline> timeline = after[0]->Timeline("lanhua-2");
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
+  EXPECT_EQ(timeline->alert().title(), change.title);  // as it stands now
+  EXPECT_EQ(timeline->alert().priority(), v1::P1);
+  std::vector<std::string> steps;
+  for (const v1::TimelineEntry& entry : timeline->entries()) {
+    if (entry.kind() == v1::TimelineEntry::AMENDED || entry.kind() == v1::TimelineEntry::ASSIGNED) {
+      steps.push_back(absl::StrCat(v1::TimelineEntry::Kind_Name(entry.kind()), " ", entry.unit(),
+                                   " ", entry.text()));
+    }
+  }
+  EXPECT_THAT(steps,
+              ElementsAre("AMENDED center-2 priority P1; title: woman outside the Lanhua bridge "
+                          "railing",
+                          "ASSIGNED jc-z10-v01 by center-2: closest to the bridge"));
+}
+
+// A P1 needs two units (zones file): the first to accept is told to the zone
+// as "1 of 2", the alert keeps escalating, the second makes it "2 of 2" and
+// the escalation stops; a third accept is told to nobody.
+TEST_F(EscalationTest, AlertNeedingTwoUnitsEscalatesUntilTheSecondTakesIt) {
+  {
+    std::ofstream out(zones_path_);
+    out << ZonesJson(absl::ToDoubleSeconds(kP1Deadline), absl::ToDoubleSeconds(kP2Deadline), 0, 0,
+                     /*p1_units=*/2);
+    ASSERT_TRUE(out.flush());
+  }
+  ASSERT_NO_FATAL_FAILURE(StartBroker());
+  std::vector<std::unique_ptr<Client>> clients =
+      Connect({{v1::CENTER, "center-1", {}},
+               {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
+               {v1::TERMINAL, "jc-z10-v01", {AlertTopic("z10")}},
+               {v1::TERMINAL, "jc-z10-v02", {AlertTopic("z10")}},
+               {v1::TERMINAL, "jc-z10-v03", {AlertTopic("z10")}}});
+  ASSERT_EQ(clients.size(), 5u);
+  ASSERT_TRUE(clients[0]->PublishAlert(AlertTopic("z10"), MakeAlert("two-units", v1::P1)).ok());
+  std::vector<Message> got;
+  for (size_t i = 2; i < 5; ++i) {
+    std::optional<Message> alert = NextAlert(*clients[i], absl::Seconds(3));
+    ASSERT_TRUE(alert.has_value());
+    got.push_back(*alert);
+  }
+  auto next_taken = [](Client& unit) -> std::optional<v1::AlertUpdate> {
+    std::optional<Message> d = NextDeliver(unit, absl::Seconds(3));
+    if (!d.has_value() || !d->event().has_alert_update()) return std::nullopt;
+    return d->event().alert_update();
+  };
+  ASSERT_TRUE(clients[2]->SendAck(got[0], v1::ACCEPTED).ok());
+  std::optional<v1::AlertUpdate> taken = next_taken(*clients[4]);
+  ASSERT_TRUE(taken.has_value()) << "no TAKEN 1 of 2";
+  EXPECT_EQ(taken->unit(), "jc-z10-v01");
+  EXPECT_EQ(taken->units_taken(), 1u);
+  EXPECT_EQ(taken->units_needed(), 2u);
+  std::optional<Message> escalation = NextEscalation(*clients[1]);
+  ASSERT_TRUE(escalation.has_value()) << "one unit of two stopped the escalation";
+  EXPECT_EQ(escalation->event().escalation().reason(), "deadline");
+
+  ASSERT_TRUE(clients[3]->SendAck(got[1], v1::ACCEPTED).ok());
+  taken = next_taken(*clients[4]);
+  ASSERT_TRUE(taken.has_value()) << "no TAKEN 2 of 2";
+  EXPECT_EQ(taken->unit(), "jc-z10-v02");
+  EXPECT_EQ(taken->units_taken(), 2u);
+  ASSERT_TRUE(clients[4]->SendAck(got[2], v1::ACCEPTED).ok());
+  // The first unit heard of both takers, and of nothing after.
+  for (uint32_t n : {1u, 2u}) {
+    taken = next_taken(*clients[2]);
+    ASSERT_TRUE(taken.has_value());
+    EXPECT_EQ(taken->units_taken(), n);
+  }
+  EXPECT_FALSE(NextDeliver(*clients[2], absl::Milliseconds(300)).has_value());
+  EXPECT_FALSE(NextDeliver(*clients[1], kP1Deadline + absl::Milliseconds(500)).has_value())
+      << "escalated after the second unit took it";
 }

@@ -16,12 +16,14 @@ class EscalatorTest : public ::testing::Test {
  protected:
   EscalatorTest() : zones_(MakeZones()), escalator_(zones_, clock_) {}
 
-  // z01 - z02 - z03 in a row; P1 must be taken in 30 s, P2 in 120 s, P4 never.
+  // z01 - z02 - z03 in a row; P1 must be taken in 30 s, P2 in 120 s (by
+  // two units), P4 never.
   static ZoneIndex MakeZones() {
     v1::ZoneMap map;
     map.set_city("jincheng");
     map.mutable_response_deadlines()->set_p1_s(30);
     map.mutable_response_deadlines()->set_p2_s(120);
+    map.mutable_units_needed()->set_p2(2);
     v1::Zone* z01 = map.add_zones();
     z01->set_id("z01");
     z01->add_neighbours("z02");
@@ -100,7 +102,7 @@ TEST_F(EscalatorTest, UnansweredAlertEscalatesAtItsPriorityDeadline) {
   // The event says when the next step comes.
   EXPECT_EQ(due[0].messages[0].event.escalation().deadline_unix_ms(),
             absl::ToUnixMillis(clock_.NowWall() + absl::Seconds(30)));
-  escalator_.OnAck("p1", v1::ACCEPTED);  // taken: no next step
+  escalator_.OnAck("p1", "u1", v1::ACCEPTED);  // taken: no next step
   clock_.Advance(absl::Seconds(90));
   due = escalator_.Expire();
   ASSERT_EQ(due.size(), 1u);
@@ -128,7 +130,7 @@ TEST_F(EscalatorTest, EscalationGoesOnRingByRingThenRemindsUntilTaken) {
                          "2 deadline [z03] escalation.jincheng,alert.jincheng.z03",
                          "3 reminder [] escalation.jincheng", "4 reminder [] escalation.jincheng"));
   EXPECT_THAT(escalator_.ZonesReached("far"), ElementsAre("z02", "z03"));
-  escalator_.OnAck("far", v1::ACCEPTED);
+  escalator_.OnAck("far", "u1", v1::ACCEPTED);
   clock_.Advance(absl::Seconds(300));
   EXPECT_TRUE(escalator_.Expire().empty());
   EXPECT_EQ(escalator_.open(), 0u);
@@ -144,13 +146,56 @@ TEST_F(EscalatorTest, CancelledAlertEscalatesNoMore) {
 TEST_F(EscalatorTest, ResponseStopsTheWaitButReceivedAndDeclinedDoNot) {
   escalator_.OnStored(1, "alert.jincheng.z03", v1::P1, "center-1", Alert("a1"), 1);
   escalator_.OnStored(2, "alert.jincheng.z03", v1::P1, "center-1", Alert("a2"), 1);
-  escalator_.OnAck("a1", v1::RECEIVED);
-  escalator_.OnAck("a1", v1::DECLINED);
-  escalator_.OnAck("a2", v1::EN_ROUTE);
+  escalator_.OnAck("a1", "u1", v1::RECEIVED);
+  escalator_.OnAck("a1", "u1", v1::DECLINED);
+  escalator_.OnAck("a2", "u1", v1::EN_ROUTE);
   clock_.Advance(absl::Seconds(31));
   std::vector<Escalation> due = escalator_.Expire();
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].record->alert_id(), "a1");
+}
+
+// A P2 needs two units: one unit's responses, however many, do not stop
+// it; a second unit's does, even after it escalated.
+TEST_F(EscalatorTest, AlertNeedingTwoUnitsWaitsForTheSecond) {
+  escalator_.OnStored(1, "alert.jincheng.z02", v1::P2, "center-1", Alert("fight", v1::P2), 3);
+  escalator_.OnAck("fight", "u1", v1::ACCEPTED);
+  escalator_.OnAck("fight", "u1", v1::EN_ROUTE);
+  clock_.Advance(absl::Seconds(121));
+  std::vector<Escalation> due = escalator_.Expire();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].record->level(), 1u);
+  escalator_.OnAck("fight", "u2", v1::ACCEPTED);
+  clock_.Advance(absl::Seconds(300));
+  EXPECT_TRUE(escalator_.Expire().empty());
+  EXPECT_EQ(escalator_.open(), 0u);
+}
+
+// Amended from P2 to P1: the P1 deadline runs from the
+// amendment, and the escalation carries the new title.
+TEST_F(EscalatorTest, AmendmentToHigherPriorityBringsItsDeadlineAndText) {
+  escalator_.OnStored(1, "alert.jincheng.z01", v1::P2, "center-1", Alert("bridge", v1::P2), 2);
+  clock_.Advance(absl::Seconds(10));
+  v1::AlertUpdate amendment;
+  amendment.set_alert_id("bridge");
+  amendment.set_kind(v1::AlertUpdate::AMENDED);
+  amendment.set_priority(v1::P1);
+  amendment.set_title("woman climbing over the railing");
+  escalator_.OnAmended(amendment);
+  clock_.Advance(absl::Seconds(29));
+  EXPECT_TRUE(escalator_.Expire().empty());
+  clock_.Advance(absl::Seconds(2));
+  std::vector<Escalation> due = escalator_.Expire();
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_EQ(due[0].messages.size(), 2u);
+  EXPECT_EQ(due[0].messages[1].priority, v1::P1);
+  EXPECT_EQ(due[0].messages[1].event.alert().title(), "woman climbing over the railing");
+  EXPECT_EQ(due[0].messages[1].event.alert().priority(), v1::P1);
+  // The old P2 deadline no longer fires an extra step.
+  clock_.Advance(absl::Seconds(85));
+  due = escalator_.Expire();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].record->level(), 2u);
 }
 
 TEST_F(EscalatorTest, NoDeadlineOrUnknownZoneMeanNoEscalation) {

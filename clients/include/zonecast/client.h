@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -207,6 +208,23 @@ class Client {
                                             const std::string& reason);
   absl::StatusOr<PublishResult> CloseAlert(const std::string& topic, const std::string& alert_id,
                                            const std::string& note = "");
+  // The center amends an open alert: the fields of `change` that are set
+  // (title, body, priority, location) replace the alert's. The units get
+  // the AlertUpdate; later escalation steps carry the new text; a raised
+  // priority brings its shorter deadline. The same amendment repeated is a
+  // duplicate. Errors as for CancelAlert; InvalidArgument if nothing is set.
+  struct Amendment {
+    std::string title;
+    std::string body;
+    v1::Priority priority = v1::PRIORITY_UNSPECIFIED;
+    std::optional<v1::Location> location;
+  };
+  absl::StatusOr<PublishResult> AmendAlert(const std::string& topic, const std::string& alert_id,
+                                           const Amendment& change);
+  // The center sends unit `unit` to an open alert (the unit still accepts
+  // it like any other); every unit of the zone sees the assignment.
+  absl::StatusOr<PublishResult> AssignAlert(const std::string& topic, const std::string& alert_id,
+                                            const std::string& unit, const std::string& note = "");
   // Publishes a terminal's radio event on radio.<city>.<zone>.<unit> and
   // waits for the answer (positions are best-effort: seq 0).
   absl::StatusOr<PublishResult> PublishRadio(const std::string& topic, v1::RadioEvent event);
@@ -274,6 +292,9 @@ class Client {
                                                          bool auto_received,
                                                          bool serve_in_background);
   static Message ToMessage(v1::Deliver&& deliver);
+  // Publishes `update` (kind, reason, ...) of alert `alert_id` on `topic`.
+  absl::StatusOr<PublishResult> PublishUpdate(const std::string& topic, const std::string& alert_id,
+                                              v1::AlertUpdate update);
   static PublishResult ToResult(uint64_t seq, std::string alert_id, bool durable, bool duplicate,
                                 uint32_t recipients);
   Client(std::unique_ptr<State> state, bool serve_in_background);

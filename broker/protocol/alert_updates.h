@@ -1,0 +1,42 @@
+#pragma once
+// The center's and the broker's changes to a published alert (AlertUpdate):
+// their idempotency keys, and what an amendment does to the alert.
+//
+// An update's key is "<alert id>#<kind>[-<what>]", e.g. "lanhua-1#cancelled",
+// "lanhua-1#taken-jc-z10-v03", "lanhua-1#amended-1f2e3d4c" (the amendment's
+// fingerprint). A cancel or an amendment repeated (a retry, a second
+// console) is then a duplicate of the first, in the dedup window and across
+// restarts, while a different amendment is a new one; the journal's records
+// of an alert's updates are found by the alert's id. '#' is therefore not
+// allowed in alert ids.
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "zonecast/domain.pb.h"
+
+namespace zonecast {
+
+inline constexpr char kAlertUpdateSeparator[] = "#";
+
+std::string AlertUpdateKey(const v1::AlertUpdate& update);
+
+// Whether a journaled publish's key `key` is alert `alert_id` or one of its
+// updates.
+inline bool IsKeyOfAlert(absl::string_view key, absl::string_view alert_id) {
+  return key.size() >= alert_id.size() && key.substr(0, alert_id.size()) == alert_id &&
+         (key.size() == alert_id.size() || key[alert_id.size()] == kAlertUpdateSeparator[0]);
+}
+
+// Cancel and close end an alert: no more escalation, off the open list.
+inline bool EndsAlert(v1::AlertUpdate::Kind kind) {
+  return kind == v1::AlertUpdate::CANCELLED || kind == v1::AlertUpdate::CLOSED;
+}
+
+// True if an AMENDED update changes anything.
+bool AmendsSomething(const v1::AlertUpdate& amendment);
+// Writes the amendment's set fields over `alert`.
+void ApplyAmendment(const v1::AlertUpdate& amendment, v1::Alert* alert);
+// For people: "priority P1; title: ...; location: ...".
+std::string DescribeAmendment(const v1::AlertUpdate& amendment);
+
+}  // namespace zonecast
