@@ -1,5 +1,7 @@
 #include "alerts/unresolved_alerts.h"
 
+#include <algorithm>
+
 #include "protocol/topic.h"
 
 namespace zonecast {
@@ -60,11 +62,19 @@ void UnresolvedAlerts::OnAmended(absl::string_view alert_id, const v1::AlertUpda
   it->second.last_change_unix_ms = unix_ms;
 }
 
-void UnresolvedAlerts::OnEscalated(absl::string_view alert_id, int64_t unix_ms) {
+void UnresolvedAlerts::OnEscalated(absl::string_view alert_id, int64_t unix_ms,
+                                   const google::protobuf::RepeatedPtrField<std::string>& zones) {
   auto it = alerts_.find(alert_id);
   if (it == alerts_.end()) return;
-  it->second.escalated = true;
-  it->second.last_change_unix_ms = unix_ms;
+  Entry& entry = it->second;
+  entry.escalated = true;
+  entry.last_change_unix_ms = unix_ms;
+  for (const std::string& zone : zones) {
+    if (std::find(entry.zones_reached.begin(), entry.zones_reached.end(), zone) ==
+        entry.zones_reached.end()) {
+      entry.zones_reached.push_back(zone);
+    }
+  }
 }
 
 void UnresolvedAlerts::Expire(int64_t now_unix_ms) {

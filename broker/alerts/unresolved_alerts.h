@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "zonecast/domain.pb.h"
 #include "zonecast/monitoring.pb.h"
 
@@ -38,6 +40,9 @@ class UnresolvedAlerts {
     std::string responder;                    // unit of that response (not of RECEIVED)
     absl::flat_hash_set<std::string> takers;  // units that responded (ACCEPTED or further)
     bool escalated = false;
+    // Zones its escalation sent copies to, in order: their units hear of
+    // its takers, amendments and end too.
+    std::vector<std::string> zones_reached;
     absl::flat_hash_set<std::string> received;
   };
 
@@ -68,7 +73,9 @@ class UnresolvedAlerts {
     auto it = alerts_.find(alert_id);
     return it == alerts_.end() ? nullptr : &it->second;
   }
-  void OnEscalated(absl::string_view alert_id, int64_t unix_ms);
+  // An escalation step of the alert; `zones`: the zones it sent copies to.
+  void OnEscalated(absl::string_view alert_id, int64_t unix_ms,
+                   const google::protobuf::RepeatedPtrField<std::string>& zones);
   // Drops alerts older than max_age.
   void Expire(int64_t now_unix_ms);
 

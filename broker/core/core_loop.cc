@@ -99,9 +99,9 @@ absl::Status CoreLoop::Start() {
   }
   next_tick_ = clock_.NowMono();
   started_at_ = next_tick_;
-  snapshots_ = std::make_unique<SnapshotBuilder>(
-      LoopState{options_.broker_id, &clock_, started_at_, &counters_, &sessions_, &router_,
-                journal_.get(), durable_.get(), &escalator_, &unresolved_alerts_, &latency_});
+  snapshots_ = std::make_unique<SnapshotBuilder>(LoopState{
+      options_.broker_id, &clock_, started_at_, &counters_, &sessions_, &router_, journal_.get(),
+      durable_.get(), &escalator_, &unresolved_alerts_, &latency_, &held_alerts_});
   if (options_.stats_interval > absl::ZeroDuration()) {
     next_stats_ = started_at_ + absl::ToInt64Nanoseconds(options_.stats_interval);
   }
@@ -733,8 +733,16 @@ void CoreLoop::PublishTaken(const std::string& alert_id, const std::string& unit
   taken->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
   taken->set_units_taken(static_cast<uint32_t>(units_taken));
   taken->set_units_needed(needed);
-  std::string key = AlertUpdateKey(*taken);
-  PublishInternal(open->topic, open->priority, std::move(event), std::move(key));
+  const std::string key = AlertUpdateKey(*taken);
+  PublishInternal(open->topic, open->priority, event, key);
+  // Units of the zones it escalated to may be on their way too.
+  std::string city;
+  std::string zone;
+  if (CityAndZone(open->topic, &city, &zone)) {
+    for (const std::string& other : open->zones_reached) {
+      PublishInternal(absl::StrCat("alert.", city, ".", other), open->priority, event, key);
+    }
+  }
 }
 
 void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
@@ -748,19 +756,13 @@ void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
   ZC_LOG(INFO) << "alert " << update.alert_id() << " " << kind << " by " << update.by()
                << (what.empty() ? "" : ": ") << what;
   // Units of the zones it was escalated to got the alert too, and may be on
-  // their way: they are told as well. (One that a unit took escalates no
-  // more; its copies went to the first ring at most.)
+  // their way: they are told as well.
   const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(update.alert_id());
   std::string city;
   std::string zone_id;
-  std::vector<std::string> reached = escalator_.ZonesReached(update.alert_id());
-  if (open != nullptr && open->escalated && CityAndZone(open->topic, &city, &zone_id)) {
-    const v1::Zone* zone = zones_.Find(city, zone_id);
-    if (reached.empty() && zone != nullptr) {
-      reached.assign(zone->neighbours().begin(), zone->neighbours().end());
-    }
+  if (open != nullptr && CityAndZone(open->topic, &city, &zone_id)) {
     const std::string key = AlertUpdateKey(update);
-    for (const std::string& other : reached) {
+    for (const std::string& other : open->zones_reached) {
       v1::Event copy;
       *copy.mutable_alert_update() = update;
       PublishInternal(absl::StrCat("alert.", city, ".", other), v1::P1, std::move(copy), key);
@@ -859,6 +861,12 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
     // An alert id is an idempotency key: a retry gets the original PubAck
     // and is routed once. Another alert under the same id is refused, not
     // swallowed as a "duplicate" nobody would ever be sent.
+    if (held_alerts_.Contains(alert_id)) {
+      // Sent live and held: a retry is told so again, not sent twice.
+      ++counters_.duplicates;
+      SendPubAck(session.id(), request_id, 0, alert_id, /*duplicate=*/true, 0, /*held=*/true);
+      return;
+    }
     const DedupWindow::Entry* seen = journal_->FindCommitted(alert_id);
     const PendingPublish* in_flight =
         seen == nullptr ? pending_publishes_.FindByAlert(alert_id) : nullptr;
@@ -1013,9 +1021,10 @@ void CoreLoop::OnDurable(uint64_t seq, const absl::Status& status) {
 }
 
 void CoreLoop::OnNotStored(const PendingPublish& publish, const absl::Status& status) {
-  // Nothing that is not on disk is acknowledged: the publisher retries with
-  // the same alert id.
   ++counters_.storage_failures;
+  if (HoldUnstored(publish)) return;
+  // Nothing else that is not on disk is acknowledged: the publisher retries
+  // with the same alert id.
   const absl::Status error = ProtocolError(
       v1::STORAGE_UNAVAILABLE, absl::StrCat("the journal cannot store: ", status.message()));
   if (Session* publisher = sessions_.Find(publish.publisher)) {
@@ -1024,6 +1033,56 @@ void CoreLoop::OnNotStored(const PendingPublish& publish, const absl::Status& st
   for (const auto& [id, request] : publish.duplicates) {
     if (Session* again = sessions_.Find(id)) SendError(again->routing_id(), again, error, request);
   }
+}
+
+bool CoreLoop::HoldUnstored(const PendingPublish& publish) {
+  if (publish.priority != v1::P1 || !(publish.awaits_response || publish.emergency)) return false;
+  HeldAlerts::Held held;
+  if (!held.frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) {
+    return false;
+  }
+  held.frame.mutable_deliver()->set_seq(0);
+  held.alert_id = publish.alert_id;
+  held.fingerprint = publish.fingerprint;
+  held.bytes = publish.frame.size();
+  if (publish.was_held) {
+    // Sent live and acknowledged as held before: it waits again, quietly.
+    if (held_alerts_.Hold(std::move(held))) return true;
+    ZC_LOG(ERROR) << "held alert " << publish.alert_id << " lost: the held alerts are full and "
+                  << "the journal still cannot store";
+    return true;
+  }
+  v1::Frame live = held.frame;
+  live.mutable_deliver()->set_not_stored(true);
+  if (!held_alerts_.Hold(std::move(held))) return false;
+  ++counters_.alerts_held;
+  ZC_LOG(WARNING) << "P1 " << publish.alert_id << " on " << publish.topic
+                  << " not stored (the journal cannot store): sent live and held until it heals";
+  const size_t recipients = RouteDeliver(live, /*best_effort=*/true);
+  SendPubAck(publish.publisher, publish.request_id, 0, publish.alert_id, /*duplicate=*/false,
+             recipients, /*held=*/true);
+  for (const auto& [id, request] : publish.duplicates) {
+    SendPubAck(id, request, 0, publish.alert_id, /*duplicate=*/true, 0, /*held=*/true);
+  }
+  return true;
+}
+
+void CoreLoop::StoreHeld() {
+  for (HeldAlerts::Held& held : held_alerts_.TakeAll()) {
+    const v1::Deliver& deliver = held.frame.deliver();
+    PendingPublish& pending = AppendDurable(held.frame, held.alert_id, held.fingerprint);
+    pending.was_held = true;
+    pending.publisher_unit = deliver.publisher();
+    pending.sent_unix_ms = deliver.sent_unix_ms();
+    pending.awaits_response = deliver.event().has_alert();
+    pending.emergency =
+        deliver.event().has_radio() && deliver.event().radio().kind() == v1::RadioEvent::EMERGENCY;
+    if (pending.awaits_response) pending.title = deliver.event().alert().title();
+    if (pending.emergency || (pending.awaits_response && !zones_.empty())) {
+      pending.event = deliver.event();
+    }
+  }
+  journal_->Flush();
 }
 
 void CoreLoop::NoteStored(const PendingPublish& publish) {
@@ -1037,6 +1096,10 @@ void CoreLoop::NoteStored(const PendingPublish& publish) {
 }
 
 void CoreLoop::OnStored(const PendingPublish& publish) {
+  if (publish.was_held) {
+    ++counters_.alerts_held_stored;
+    ZC_LOG(INFO) << "held P1 " << publish.alert_id << " stored as seq " << publish.seq;
+  }
   // A P1 is acknowledged before its fan-out (RouteStoredP1s); the dispatcher
   // need not wait while it is queued for thousands of terminals.
   const bool ack_first = publish.priority == v1::P1;
@@ -1089,7 +1152,8 @@ void CoreLoop::AnswerPublisher(const PendingPublish& publish, size_t recipients)
 }
 
 void CoreLoop::SendPubAck(SessionId session_id, uint64_t request_id, uint64_t seq,
-                          const std::string& alert_id, bool duplicate, size_t recipients) {
+                          const std::string& alert_id, bool duplicate, size_t recipients,
+                          bool held) {
   Session* session = sessions_.Find(session_id);
   if (session == nullptr || request_id == 0) return;
   v1::Frame reply;
@@ -1097,7 +1161,8 @@ void CoreLoop::SendPubAck(SessionId session_id, uint64_t request_id, uint64_t se
   ack->set_request_id(request_id);
   ack->set_seq(seq);
   ack->set_alert_id(alert_id);
-  ack->set_durable(true);
+  ack->set_durable(!held);
+  ack->set_held(held);
   ack->set_duplicate(duplicate);
   ack->set_recipients(static_cast<uint32_t>(recipients));
   SendControl(*session, reply);
@@ -1525,6 +1590,9 @@ void CoreLoop::OnTick() {
   const MonoNanos dead_after = period * options_.heartbeat_misses;
   journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
   journal_->ProbeIfUnhealthy();
+  if (!held_alerts_.empty() && !journal_->HasInflight() && journal_->WriterStats().healthy) {
+    StoreHeld();
+  }
   unresolved_alerts_.Expire(absl::ToUnixMillis(clock_.NowWall()));
   if (now >= next_expiry_check_) {
     // Once a minute, or more often when sessions expire sooner than that.
@@ -1614,7 +1682,7 @@ void CoreLoop::CarryOut(Escalation escalation, uint64_t seq) {
   if (escalation.record.has_value()) {
     const v1::JournalEscalation& record = *escalation.record;
     ++counters_.escalations;
-    unresolved_alerts_.OnEscalated(record.alert_id(), record.unix_ms());
+    unresolved_alerts_.OnEscalated(record.alert_id(), record.unix_ms(), record.zones());
     journal_->AddRecord(journal::RecordType::kEscalation, record.SerializeAsString());
   }
   if (escalation.raised_alert.has_value()) {

@@ -24,6 +24,7 @@
 #include "auth/audit_log.h"
 #include "common/clock.h"
 #include "core/authenticator.h"
+#include "core/held_alerts.h"
 #include "core/options.h"
 #include "core/pending_publishes.h"
 #include "core/snapshot_builder.h"
@@ -175,8 +176,15 @@ class CoreLoop {
   void AnswerPublisher(const PendingPublish& publish, size_t recipients);
   // Not stored: STORAGE_UNAVAILABLE to whoever waits.
   void OnNotStored(const PendingPublish& publish, const absl::Status& status);
+  // A P1 alert or emergency the journal could not store: sends it live,
+  // holds it and tells the publisher (PubAck.held). False if it is not one,
+  // or the held alerts are full: then it is refused like any other.
+  bool HoldUnstored(const PendingPublish& publish);
+  // Once the journal is healthy: appends the held alerts again.
+  void StoreHeld();
+  // `held`: a P1 sent live and held, not stored yet (durable false, seq 0).
   void SendPubAck(SessionId session, uint64_t request_id, uint64_t seq, const std::string& alert_id,
-                  bool duplicate, size_t recipients);
+                  bool duplicate, size_t recipients, bool held = false);
   size_t RouteDeliver(const v1::Frame& deliver, bool best_effort);
   // Queues an encoded Deliver to every matching session. For a durable
   // message (seq > 0) each terminal's delivery is tracked for RECEIVED,
@@ -275,6 +283,7 @@ class CoreLoop {
   ReceivedAlerts received_;  // which alerts each unit confirmed
   NoticeBatches notices_;    // this turn's acks for publishers that read Deliveries
   UnresolvedAlerts unresolved_alerts_;
+  HeldAlerts held_alerts_;
   MonoNanos started_at_ = 0;
   MonoNanos next_stats_ = INT64_MAX;
   v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm

@@ -54,6 +54,9 @@ struct PendingPublish {
   // A P1 acknowledged (and noted as stored) ahead of its fan-out, with the
   // other P1s stored with it (see CoreLoop::RouteStoredP1s).
   bool answered = false;
+  // A P1 the journal could not store at first, sent live and held
+  // (HeldAlerts), appended again once the journal healed.
+  bool was_held = false;
 };
 
 // The journal completes publishes in the order they were appended, which is

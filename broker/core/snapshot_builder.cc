@@ -68,6 +68,8 @@ void SnapshotBuilder::FillCountersAndGauges(v1::StatsSnapshot* stats) const {
   // list /v1/alerts?state=open shows); of those, the ones nobody took yet.
   gauges["open_alerts"] = static_cast<int64_t>(loop_.unresolved_alerts->size());
   gauges["alerts_awaiting_response"] = static_cast<int64_t>(loop_.escalator->open());
+  gauges["alerts_held_unstored"] =
+      loop_.held_alerts != nullptr ? static_cast<int64_t>(loop_.held_alerts->size()) : 0;
   gauges["latency_tracked_messages"] = static_cast<int64_t>(loop_.latency->tracked_messages());
   gauges["journal_inflight_bytes"] = static_cast<int64_t>(loop_.journal->inflight_bytes());
   const bool backlogged = loop_.journal->Backlogged();

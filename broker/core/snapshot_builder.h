@@ -13,6 +13,7 @@
 #include "alerts/escalator.h"
 #include "alerts/unresolved_alerts.h"
 #include "common/clock.h"
+#include "core/held_alerts.h"
 #include "delivery/durable_delivery.h"
 #include "journal/journal.h"
 #include "monitoring/broker_counters.h"
@@ -37,6 +38,7 @@ struct LoopState {
   const Escalator* escalator = nullptr;
   const UnresolvedAlerts* unresolved_alerts = nullptr;
   const LatencyTracker* latency = nullptr;
+  const HeldAlerts* held_alerts = nullptr;
 };
 
 class SnapshotBuilder {

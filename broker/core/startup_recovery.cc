@@ -92,7 +92,7 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
       if (received_ != nullptr)
         received_->Record(delivery.unit(), delivery.seq(), delivery.alert_id());
       acks_.push_back(
-          Ack{delivery.alert_id(), delivery.unit(), delivery.level(), delivery.unix_ms()});
+          Ack{delivery.alert_id(), delivery.unit(), delivery.level(), delivery.unix_ms(), {}});
       if (Escalator::IsResponse(delivery.level())) {
         auto it = alerts_.find(delivery.alert_id());
         if (it != alerts_.end()) {
@@ -103,8 +103,8 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
     } else if (type == journal::RecordType::kEscalation) {
       v1::JournalEscalation escalation;
       if (escalation.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-        acks_.push_back(
-            Ack{escalation.alert_id(), "", v1::ACK_LEVEL_UNSPECIFIED, escalation.unix_ms()});
+        acks_.push_back(Ack{escalation.alert_id(), "", v1::ACK_LEVEL_UNSPECIFIED,
+                            escalation.unix_ms(), escalation.zones()});
         // Escalation goes on in steps: the next one is a deadline after
         // this one, one level up.
         auto it = alerts_.find(escalation.alert_id());
@@ -167,7 +167,7 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
   for (const Ack& ack : acks_) {
     if (ended_.contains(ack.alert_id)) continue;
     if (ack.level == v1::ACK_LEVEL_UNSPECIFIED) {
-      status_.OnEscalated(ack.alert_id, ack.unix_ms);
+      status_.OnEscalated(ack.alert_id, ack.unix_ms, ack.zones);
     } else {
       status_.OnAck(ack.alert_id, ack.unit, ack.level, ack.unix_ms);
     }

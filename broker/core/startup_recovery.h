@@ -49,6 +49,8 @@ class StartupRecovery {
     std::string unit;
     v1::AckLevel level = v1::ACK_LEVEL_UNSPECIFIED;
     int64_t unix_ms = 0;
+    // An escalation step (level unspecified): the zones it reached.
+    google::protobuf::RepeatedPtrField<std::string> zones;
   };
 
   void ReopenAlerts();

@@ -46,6 +46,8 @@ namespace zonecast {
   X(alerts_ended)                   \
   X(alerts_amended)                 \
   X(alerts_assigned)                \
+  X(alerts_held)                    \
+  X(alerts_held_stored)             \
   X(publishes_unknown_zone)         \
   X(storage_failures)               \
   X(history_requests)               \

@@ -223,6 +223,8 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"alerts_ended", "Alerts the center cancelled or closed."},
     {"alerts_amended", "Amendments of open alerts by the center (text, priority or location)."},
     {"alerts_assigned", "Assignments of open alerts to a unit by the center."},
+    {"alerts_held", "P1 alerts and emergencies the journal could not store, sent live and held."},
+    {"alerts_held_stored", "Held P1 alerts and emergencies stored once the journal healed."},
     {"alert_id_conflicts",
      "Alerts refused with ALERT_ID_CONFLICT: their id was used for another alert."},
     {"publishes_unknown_zone",
@@ -296,6 +298,9 @@ constexpr std::pair<absl::string_view, absl::string_view> kGaugeHelp[] = {
      "Alerts not resolved, cancelled or closed yet: the open alerts of /v1/alerts?state=open."},
     {"alerts_awaiting_response",
      "Open alerts nobody has taken yet: each has an escalation step to come."},
+    {"alerts_held_unstored",
+     "P1 alerts and emergencies sent live but not stored yet (the journal cannot store): lost "
+     "if the broker dies before the disk heals."},
     {"sessions.center", "Center consoles online."},
     {"sessions.terminal", "Patrol terminals online."},
     {"sessions.probe", "Probes online."},

@@ -49,7 +49,8 @@ std::string PublishResultJson(const PublishResult& result) {
   return absl::StrCat("{\"seq\":", result.seq(), ",\"alert_id\":", JsonString(result.alert_id()),
                       ",\"durable\":", result.durable() ? "true" : "false",
                       ",\"duplicate\":", result.duplicate() ? "true" : "false",
-                      ",\"recipients\":", result.recipients(), "}");
+                      ",\"recipients\":", result.recipients(),
+                      result.held() ? ",\"held\":true" : "", "}");
 }
 
 std::string DeliveryJson(const Message& deliver) {
@@ -104,6 +105,7 @@ std::string DeliveryJson(const Message& deliver) {
       {"delivery_count", absl::StrCat(deliver.delivery_count())},
   };
   if (deliver.redelivered()) envelope.emplace_back("redelivered", "true");
+  if (deliver.not_stored()) envelope.emplace_back("not_stored", "true");
   envelope.emplace_back("publisher", JsonString(deliver.publisher()));
   if (deliver.sent_unix_ms() != 0) {
     envelope.emplace_back("sent_unix_ms", absl::StrCat(deliver.sent_unix_ms()));
@@ -147,6 +149,7 @@ std::string DeliveryText(const Message& deliver) {
     if (!a.escalated_from_zone().empty()) {
       absl::StrAppend(&line, "  [escalated from ", a.escalated_from_zone(), "]");
     }
+    if (deliver.not_stored()) absl::StrAppend(&line, "  [not yet stored: the broker's disk]");
     return line;
   }
   if (event.has_radio()) {

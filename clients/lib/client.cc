@@ -342,7 +342,7 @@ struct Client::State {
                             : ToResult(frame.pub_ack().seq(),
                                        std::move(*frame.mutable_pub_ack()->mutable_alert_id()),
                                        frame.pub_ack().durable(), frame.pub_ack().duplicate(),
-                                       frame.pub_ack().recipients());
+                                       frame.pub_ack().recipients(), frame.pub_ack().held());
       async_done.emplace_back(std::move(it->second), std::move(result));
       async.erase(it);
     }
@@ -682,6 +682,7 @@ Message Client::ToMessage(v1::Deliver&& deliver) {
   message.priority_ = deliver.priority();
   message.delivery_count_ = deliver.delivery_count();
   message.redelivered_ = deliver.redelivered();
+  message.not_stored_ = deliver.not_stored();
   message.publisher_ = std::move(*deliver.mutable_publisher());
   message.sent_unix_ms_ = deliver.sent_unix_ms();
   message.broker_unix_ms_ = deliver.broker_unix_ms();
@@ -690,13 +691,14 @@ Message Client::ToMessage(v1::Deliver&& deliver) {
 }
 
 PublishResult Client::ToResult(uint64_t seq, std::string alert_id, bool durable, bool duplicate,
-                               uint32_t recipients) {
+                               uint32_t recipients, bool held) {
   PublishResult result;
   result.seq_ = seq;
   result.alert_id_ = std::move(alert_id);
   result.durable_ = durable;
   result.duplicate_ = duplicate;
   result.recipients_ = recipients;
+  result.held_ = held;
   return result;
 }
 
@@ -796,7 +798,8 @@ absl::StatusOr<PublishResult> Client::Publish(const std::string& topic, v1::Even
       state_->Request(state_->PublishFrame(topic, std::move(event), priority, id), id);
   if (!reply.ok()) return reply.status();
   const v1::PubAck& ack = reply->pub_ack();
-  return ToResult(ack.seq(), ack.alert_id(), ack.durable(), ack.duplicate(), ack.recipients());
+  return ToResult(ack.seq(), ack.alert_id(), ack.durable(), ack.duplicate(), ack.recipients(),
+                  ack.held());
 }
 
 absl::StatusOr<PublishResult> Client::PublishAlert(const std::string& topic, v1::Alert alert) {

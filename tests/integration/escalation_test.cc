@@ -830,8 +830,9 @@ TEST_F(EscalationTest, AmendAndAssignReachTheUnitsAndTheTimeline) {
 }
 
 // A P1 needs two units (zones file): the first to accept is told to the zone
-// as "1 of 2", the alert keeps escalating, the second makes it "2 of 2" and
-// the escalation stops; a third accept is told to nobody.
+// as "1 of 2", the alert keeps escalating, the second makes it "2 of 2" (told
+// to the neighbour zone it escalated to as well) and the escalation stops; a
+// third accept is told to nobody.
 TEST_F(EscalationTest, AlertNeedingTwoUnitsEscalatesUntilTheSecondTakesIt) {
   {
     std::ofstream out(zones_path_);
@@ -845,8 +846,9 @@ TEST_F(EscalationTest, AlertNeedingTwoUnitsEscalatesUntilTheSecondTakesIt) {
                {v1::CENTER, "escalation-watch", {"escalation.jincheng"}},
                {v1::TERMINAL, "jc-z10-v01", {AlertTopic("z10")}},
                {v1::TERMINAL, "jc-z10-v02", {AlertTopic("z10")}},
-               {v1::TERMINAL, "jc-z10-v03", {AlertTopic("z10")}}});
-  ASSERT_EQ(clients.size(), 5u);
+               {v1::TERMINAL, "jc-z10-v03", {AlertTopic("z10")}},
+               {v1::TERMINAL, "jc-z09-v01", {AlertTopic("z09")}}});
+  ASSERT_EQ(clients.size(), 6u);
   ASSERT_TRUE(clients[0]->PublishAlert(AlertTopic("z10"), MakeAlert("two-units", v1::P1)).ok());
   std::vector<Message> got;
   for (size_t i = 2; i < 5; ++i) {
@@ -868,11 +870,18 @@ TEST_F(EscalationTest, AlertNeedingTwoUnitsEscalatesUntilTheSecondTakesIt) {
   std::optional<Message> escalation = NextEscalation(*clients[1]);
   ASSERT_TRUE(escalation.has_value()) << "one unit of two stopped the escalation";
   EXPECT_EQ(escalation->event().escalation().reason(), "deadline");
+  std::optional<Message> copy = NextAlert(*clients[5], absl::Seconds(3));
+  ASSERT_TRUE(copy.has_value()) << "the neighbour z09 did not get the escalated copy";
 
   ASSERT_TRUE(clients[3]->SendAck(got[1], v1::ACCEPTED).ok());
   taken = next_taken(*clients[4]);
   ASSERT_TRUE(taken.has_value()) << "no TAKEN 2 of 2";
   EXPECT_EQ(taken->unit(), "jc-z10-v02");
+  EXPECT_EQ(taken->units_taken(), 2u);
+  // The neighbour's unit got the escalated copy and may be on its way: it
+  // hears that enough units took it.
+  taken = next_taken(*clients[5]);
+  ASSERT_TRUE(taken.has_value()) << "the neighbour zone was not told of the second taker";
   EXPECT_EQ(taken->units_taken(), 2u);
   ASSERT_TRUE(clients[4]->SendAck(got[2], v1::ACCEPTED).ok());
   // The first unit heard of both takers, and of nothing after.

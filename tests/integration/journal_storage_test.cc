@@ -1,5 +1,6 @@
 // The journal against its storage, with the real zonecastd: a full disk turns publishes into
-// STORAGE_UNAVAILABLE while best-effort routing goes on, acking resumes by itself once there is
+// STORAGE_UNAVAILABLE (a P1 is sent live and held until it can be stored) while best-effort
+// routing goes on, acking resumes by itself once there is
 // room, and nothing stored is damaged; retention deletes only whole old segments and never touches
 // the ones it keeps.
 #include <sys/stat.h>
@@ -103,11 +104,12 @@ TEST_F(DurabilityTest, DiskFullGivesStorageUnavailableThenRecovers) {
   const int64_t filled = FillUntilFull(filler);
   ASSERT_GT(filled, 0) << "filling the tmpfs failed: " << -filled;
 
-  // Alerts of 8 KiB need new pages of the full tmpfs.
+  // Alerts of 8 KiB need new pages of the full tmpfs. (A P1 would be sent
+  // live and held: see the next test.)
   const std::string retried = AlertId("full-retry-", 0);
   for (int attempt = 0; attempt < 3; ++attempt) {
     absl::StatusOr<PublishResult> refused =
-        center->PublishAlert(kTopic, MakeAlert(retried, v1::P1, 8192));
+        center->PublishAlert(kTopic, MakeAlert(retried, v1::P2, 8192));
     ASSERT_FALSE(refused.ok()) << "a PubAck for an alert the full disk cannot hold: "
                                << Describe(*refused);
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
@@ -131,7 +133,7 @@ TEST_F(DurabilityTest, DiskFullGivesStorageUnavailableThenRecovers) {
   // alert id is a first store, not a duplicate.
   ASSERT_TRUE(fs::remove(filler));
   absl::StatusOr<PublishResult> stored =
-      center->PublishAlert(kTopic, MakeAlert(retried, v1::P1, 8192));
+      center->PublishAlert(kTopic, MakeAlert(retried, v1::P2, 8192));
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_FALSE(stored->duplicate());
   acked[retried] = stored->seq();
@@ -168,6 +170,71 @@ TEST_F(DurabilityTest, DiskFullGivesStorageUnavailableThenRecovers) {
     EXPECT_TRUE(segment.clean()) << path << ": " << segment.problem << " at " << segment.good_bytes
                                  << " of " << segment.size;
   }
+}
+
+// A P1 never waits for the disk: while the journal cannot store, the alert
+// goes out live to the units online (marked not yet stored), the center is
+// told it is held, a retry is not sent twice; once there is room the broker
+// stores it by itself and routes the stored copy.
+TEST_F(DurabilityTest, P1IsDeliveredWhileTheDiskIsFullAndStoredWhenItHeals) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "needs root to mount a small tmpfs as --data_dir (running as uid " << geteuid()
+                 << ")";
+  }
+  tmpfs_ = std::make_unique<Tmpfs>("2m");
+  if (!tmpfs_->mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (" << tmpfs_->error() << ")";
+  const std::string data_dir = tmpfs_->dir() + "/data";
+  const std::string filler = tmpfs_->dir() + "/filler";
+  BrokerProcess* broker = Start(data_dir);
+  ASSERT_NE(broker, nullptr);
+  std::unique_ptr<Client> center = Center(*broker, "center-held");
+  ASSERT_NE(center, nullptr);
+  auto unit = ConnectClient(broker->endpoint(), v1::TERMINAL, "jc-z07-v01");
+  ASSERT_TRUE(unit.ok()) << unit.status();
+  ASSERT_TRUE((*unit)->Subscribe({kTopic}).ok());
+
+  const int64_t filled = FillUntilFull(filler);
+  ASSERT_GT(filled, 0) << "filling the tmpfs failed: " << -filled;
+  const std::string id = AlertId("bridge-", 0);
+  absl::StatusOr<PublishResult> held = center->PublishAlert(kTopic, MakeAlert(id, v1::P1, 8192));
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_TRUE(held->held());
+  EXPECT_FALSE(held->durable());
+  EXPECT_EQ(held->seq(), 0u);
+  EXPECT_EQ(held->recipients(), 1u);
+  std::optional<Message> live = NextDeliver(**unit, absl::Seconds(5));
+  ASSERT_TRUE(live.has_value()) << "the P1 did not reach the unit while the disk is full";
+  EXPECT_TRUE(live->not_stored()) << Describe(*live);
+  EXPECT_EQ(live->seq(), 0u);
+  EXPECT_EQ(live->event().alert().alert_id(), id);
+  absl::StatusOr<PublishResult> again = center->PublishAlert(kTopic, MakeAlert(id, v1::P1, 8192));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->held());
+  EXPECT_TRUE(again->duplicate());
+  EXPECT_FALSE(NextDeliver(**unit, absl::Milliseconds(300)).has_value()) << "a retry sent twice";
+  absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Counter(*stats, "alerts_held"), 1u);
+  EXPECT_EQ(Gauge(*stats, "alerts_held_unstored"), 1);
+
+  // Room again: stored without anyone publishing, and routed as stored.
+  ASSERT_TRUE(fs::remove(filler));
+  EXPECT_TRUE(WaitForGauge(*center, "alerts_held_unstored", 0, absl::Seconds(10)));
+  std::optional<Message> stored = NextDeliver(**unit, absl::Seconds(5));
+  ASSERT_TRUE(stored.has_value()) << "the stored copy did not follow";
+  EXPECT_FALSE(stored->not_stored());
+  EXPECT_GT(stored->seq(), 0u);
+  EXPECT_EQ(stored->event().alert().alert_id(), id);
+  stats = center->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Counter(*stats, "alerts_held_stored"), 1u);
+  absl::StatusOr<PublishResult> after = center->PublishAlert(kTopic, MakeAlert(id, v1::P1, 8192));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_TRUE(after->duplicate());
+  EXPECT_TRUE(after->durable());
+  EXPECT_EQ(after->seq(), stored->seq());
+  absl::StatusOr<v1::AlertTimeline> timeline = center->Timeline(id);
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
 }
 
 // A broker restarted while its disk is still full comes up: not ready (it
@@ -227,8 +294,9 @@ TEST_F(DurabilityTest, RestartOnAFullDiskComesUpNotReadyAndHeals) {
   std::optional<Message> seen = NextDeliver(*watcher, absl::Seconds(5));
   ASSERT_TRUE(seen.has_value()) << "best-effort traffic stopped on a full disk";
 
+  // (A P2: a P1 would be sent live and held.)
   absl::StatusOr<PublishResult> refused =
-      center->PublishAlert(kTopic, MakeAlert("fr-refused", v1::P1, 8192));
+      center->PublishAlert(kTopic, MakeAlert("fr-refused", v1::P2, 8192));
   ASSERT_FALSE(refused.ok()) << Describe(*refused);
   EXPECT_THAT(refused.status().message(), HasSubstr("STORAGE_UNAVAILABLE"));
 
@@ -242,7 +310,7 @@ TEST_F(DurabilityTest, RestartOnAFullDiskComesUpNotReadyAndHeals) {
   uint64_t max_seq = 0;
   for (const auto& [id, seq] : acked) max_seq = std::max(max_seq, seq);
   absl::StatusOr<PublishResult> stored =
-      center->PublishAlert(kTopic, MakeAlert("fr-refused", v1::P1, 8192));
+      center->PublishAlert(kTopic, MakeAlert("fr-refused", v1::P2, 8192));
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_FALSE(stored->duplicate());
   EXPECT_GT(stored->seq(), max_seq);

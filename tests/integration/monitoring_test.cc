@@ -570,7 +570,7 @@ TEST_F(MonitoringTest, NotReadyWhileTheJournalCannotWrite) {
   // ...and a refused alert marks the journal itself unhealthy.
   auto center = ConnectClient(broker_->endpoint(), v1::CENTER, "center-full");
   ASSERT_TRUE(center.ok()) << center.status();
-  EXPECT_FALSE((*center)->PublishAlert(kZ07, MakeAlert("refused-when-full", v1::P1, 8192)).ok());
+  EXPECT_FALSE((*center)->PublishAlert(kZ07, MakeAlert("refused-when-full", v1::P2, 8192)).ok());
   zonecast::cli::HttpGetResult refused = MustGet("/readyz");
   EXPECT_EQ(refused.status, 503);
   EXPECT_THAT(refused.body, HasSubstr("journal cannot write"));
@@ -578,7 +578,7 @@ TEST_F(MonitoringTest, NotReadyWhileTheJournalCannotWrite) {
 
   // Room again: the next store heals the journal and the broker is ready.
   ASSERT_TRUE(fs::remove(filler));
-  ASSERT_TRUE((*center)->PublishAlert(kZ07, MakeAlert("refused-when-full", v1::P1, 8192)).ok());
+  ASSERT_TRUE((*center)->PublishAlert(kZ07, MakeAlert("refused-when-full", v1::P2, 8192)).ok());
   EXPECT_TRUE(WaitUntil([&] { return MustGet("/readyz").status == 200; }, absl::Seconds(10)));
   ASSERT_TRUE(broker_->Terminate().ok());
   broker_.reset();

@@ -39,7 +39,7 @@ TEST(UnresolvedAlertsTest, FollowsAnAlertUntilResolved) {
   EXPECT_EQ(list.alerts(0).units_received(), 3u);
   EXPECT_EQ(list.alerts(0).last_change_unix_ms(), 1'300);
 
-  board.OnEscalated("A-1", 1'500);
+  board.OnEscalated("A-1", 1'500, {});
   EXPECT_TRUE(Open(board, 2'000).alerts(0).escalated());
   board.OnAck("A-1", "jc-z07-v01", v1::RESOLVED, 1'600);
   EXPECT_EQ(Open(board, 2'000).alerts_size(), 0);
@@ -68,7 +68,7 @@ TEST(UnresolvedAlertsTest, RepeatedPublishAndUnknownIdsAreIgnored) {
   board.OnPublished("A-1", "first", 1, "alert.c.z", v1::P2, "c", 1);
   board.OnPublished("A-1", "again", 2, "alert.c.z", v1::P2, "c", 2);
   board.OnAck("nope", "u", v1::ACCEPTED, 3);
-  board.OnEscalated("nope", 3);
+  board.OnEscalated("nope", 3, {});
   v1::AlertStatusList list = Open(board, 10);
   ASSERT_EQ(list.alerts_size(), 1);
   EXPECT_EQ(list.alerts(0).title(), "first");

@@ -87,6 +87,9 @@ class Message {
   // Sent before (on an earlier connection, or replayed after a reconnect):
   // the receiver may have seen it already.
   bool redelivered() const { return redelivered_; }
+  // A P1 the broker's journal could not store yet (a full disk), sent live
+  // (seq 0): the stored copy follows under the same alert id once it heals.
+  bool not_stored() const { return not_stored_; }
   // Unit id of the publisher, or the broker's id for its own messages.
   const std::string& publisher() const { return publisher_; }
   int64_t sent_unix_ms() const { return sent_unix_ms_; }      // publisher's clock
@@ -100,6 +103,7 @@ class Message {
   v1::Priority priority_ = v1::PRIORITY_UNSPECIFIED;
   uint32_t delivery_count_ = 0;
   bool redelivered_ = false;
+  bool not_stored_ = false;
   std::string publisher_;
   int64_t sent_unix_ms_ = 0;
   int64_t broker_unix_ms_ = 0;
@@ -121,6 +125,12 @@ class PublishResult {
   bool duplicate() const { return duplicate_; }
   // Sessions the message was routed to (0 for a duplicate).
   uint32_t recipients() const { return recipients_; }
+  // A P1 alert or emergency the broker's journal could not store (a full or
+  // failing disk): sent live to the units online, held in the broker's
+  // memory and written once the journal heals (seq 0, durable false until
+  // then). Lost if the broker dies before: keep it until the history or
+  // timeline shows it.
+  bool held() const { return held_; }
 
  private:
   friend class Client;
@@ -129,6 +139,7 @@ class PublishResult {
   bool durable_ = false;
   bool duplicate_ = false;
   uint32_t recipients_ = 0;
+  bool held_ = false;
 };
 
 // Which stored messages History() returns: those whose topic matches
@@ -296,7 +307,7 @@ class Client {
   absl::StatusOr<PublishResult> PublishUpdate(const std::string& topic, const std::string& alert_id,
                                               v1::AlertUpdate update);
   static PublishResult ToResult(uint64_t seq, std::string alert_id, bool durable, bool duplicate,
-                                uint32_t recipients);
+                                uint32_t recipients, bool held);
   Client(std::unique_ptr<State> state, bool serve_in_background);
   std::unique_ptr<State> state_;
 };

@@ -1,0 +1,54 @@
+#pragma once
+// HeldAlerts: P1 alerts and emergencies the journal could not store (a full
+// or failing disk). A life-at-risk call must not wait for the disk: the
+// loop sends such a publish live to the units online, tells the publisher
+// it is held (PubAck.held), and keeps it here, in arrival order, until the
+// journal is healthy again; then it is appended like any durable publish
+// and routed once more as stored (units see the same alert id twice).
+//
+// Bounded: at most kMaxAlerts or kMaxBytes; beyond that a P1 is refused
+// like any other publish (STORAGE_UNAVAILABLE). Lost if the broker dies
+// before the disk heals; the PubAck says so to the publisher.
+//
+// Core loop thread only.
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
+#include "zonecast/wire.pb.h"
+
+namespace zonecast {
+
+class HeldAlerts {
+ public:
+  static constexpr size_t kMaxAlerts = 1000;
+  static constexpr size_t kMaxBytes = 16 << 20;
+
+  struct Held {
+    v1::Frame frame;  // Frame{deliver}, seq 0, as it will be stored
+    std::string alert_id;
+    uint32_t fingerprint = 0;
+    size_t bytes = 0;
+  };
+
+  // Keeps `held` unless it would pass the bounds (false then). Its alert id
+  // must not be held already.
+  bool Hold(Held held);
+  bool Contains(absl::string_view alert_id) const { return ids_.contains(alert_id); }
+  // Hands every held alert back, oldest first, and forgets them.
+  std::deque<Held> TakeAll();
+
+  bool empty() const { return held_.empty(); }
+  size_t size() const { return held_.size(); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  std::deque<Held> held_;
+  absl::flat_hash_set<std::string> ids_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace zonecast
