@@ -304,12 +304,14 @@ struct Shared {
 };
 
 std::unique_ptr<Client> ConnectPatiently(const ClientOptions& options, const Shared& shared) {
-  while (!shared.stop.load()) {
-    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
-    if (client.ok()) return *std::move(client);
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  return nullptr;
+  // Like a terminal in the field: wait for the broker (it may be
+  // restarting), short pauses as the night runs fast.
+  Client::WaitForBroker wait;
+  wait.first_pause = absl::Milliseconds(100);
+  wait.max_pause = absl::Seconds(1);
+  wait.stop = [&shared] { return shared.stop.load(); };
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::ConnectWaiting(options, wait);
+  return client.ok() ? *std::move(client) : nullptr;
 }
 
 // ---------------------------------------------------------------- terminal

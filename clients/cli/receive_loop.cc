@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -181,28 +180,18 @@ absl::StatusOr<std::unique_ptr<Client>> ConnectWaiting(const std::string& comman
                                                        absl::Duration give_up) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  const absl::Time start = absl::Now();
-  absl::Duration pause = absl::Seconds(1);
-  absl::BitGen jitter;
-  for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
-    if (client.ok()) {
-      if (attempt > 1) std::cerr << "zonecast " << command << ": connected" << std::endl;
-      return client;
-    }
-    const bool down =
-        absl::IsUnavailable(client.status()) || absl::IsDeadlineExceeded(client.status());
-    if (!down || g_stop || (give_up > absl::ZeroDuration() && absl::Now() - start >= give_up)) {
-      return client;
-    }
+  Client::WaitForBroker wait;
+  if (give_up > absl::ZeroDuration()) wait.give_up = give_up;
+  bool waited = false;
+  wait.on_waiting = [&](int attempt, const absl::Status& why) {
+    waited = true;
     std::cerr << "zonecast " << command << ": waiting for the broker at " << options.broker
-              << " (attempt " << attempt << ": " << client.status().message() << ")" << std::endl;
-    // Jittered, so that a zone's terminals do not all come back together.
-    const absl::Time until = absl::Now() + pause * absl::Uniform(jitter, 0.75, 1.25);
-    while (!g_stop && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
-    if (g_stop) return client;
-    pause = std::min(pause * 2, absl::Seconds(30));
-  }
+              << " (attempt " << attempt << ": " << why.message() << ")" << std::endl;
+  };
+  wait.stop = [] { return g_stop != 0; };
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::ConnectWaiting(options, wait);
+  if (client.ok() && waited) std::cerr << "zonecast " << command << ": connected" << std::endl;
+  return client;
 }
 
 int ReceiveLoop(const std::string& command, Client& client, bool json, int32_t count,

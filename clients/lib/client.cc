@@ -720,6 +720,29 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   return Connect(options, /*auto_received=*/true, /*serve_in_background=*/true);
 }
 
+absl::StatusOr<std::unique_ptr<Client>> Client::ConnectWaiting(const ClientOptions& options,
+                                                               const WaitForBroker& wait) {
+  const absl::Time start = absl::Now();
+  absl::Duration pause = wait.first_pause;
+  std::mt19937_64 jitter(std::random_device{}());
+  std::uniform_real_distribution<double> spread(0.75, 1.25);
+  auto stopped = [&wait] { return wait.stop && wait.stop(); };
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<std::unique_ptr<Client>> client = Connect(options);
+    if (client.ok()) return client;
+    const bool down =
+        absl::IsUnavailable(client.status()) || absl::IsDeadlineExceeded(client.status());
+    if (!down || stopped() || absl::Now() - start >= wait.give_up) return client;
+    if (wait.on_waiting) wait.on_waiting(attempt, client.status());
+    const absl::Time until = std::min(absl::Now() + pause * spread(jitter), start + wait.give_up);
+    while (absl::Now() < until) {
+      if (stopped()) return client;
+      absl::SleepFor(std::min(absl::Milliseconds(50), until - absl::Now()));
+    }
+    pause = std::min(pause * 2, wait.max_pause);
+  }
+}
+
 absl::StatusOr<std::unique_ptr<Client>> ConnectForTesting(const ClientOptions& options,
                                                           const ClientTestSwitches& switches) {
   return Client::Connect(options, switches.auto_received, switches.serve_in_background);

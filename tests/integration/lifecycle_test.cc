@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
@@ -311,6 +312,53 @@ TEST_F(LifecycleTest, ConnectToKilledBrokerFailsWithinConnectTimeout) {
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_TRUE((*fresh)->connected());
   EXPECT_EQ((*fresh)->reconnects(), 0u);
+}
+
+// A terminal started while its broker is down waits, says so at each
+// attempt, and is connected (and subscribed) once the broker is back on
+// the same endpoint; a console that asks to wait no longer gives up then.
+TEST_F(LifecycleTest, ConnectWaitingWaitsForADownBrokerAndSaysSo) {
+  std::unique_ptr<BrokerProcess> broker = Start();
+  ASSERT_NE(broker, nullptr);
+  const std::string endpoint = broker->endpoint();
+  const std::string data_dir = broker->data_dir();
+  broker->Kill();
+
+  ClientOptions options = TestClientOptions(endpoint, v1::TERMINAL, "jc-z03-v05");
+  options.connect_timeout = absl::Milliseconds(300);
+  std::atomic<int> waits{0};
+  Client::WaitForBroker wait;
+  wait.first_pause = absl::Milliseconds(100);
+  wait.max_pause = absl::Milliseconds(400);
+  wait.on_waiting = [&waits](int attempt, const absl::Status& why) {
+    EXPECT_EQ(attempt, waits + 1);
+    EXPECT_TRUE(absl::IsUnavailable(why) || absl::IsDeadlineExceeded(why)) << why;
+    ++waits;
+  };
+  absl::StatusOr<std::unique_ptr<Client>> connected;
+  std::atomic<bool> stop{false};
+  wait.stop = [&stop] { return stop.load(); };
+  std::thread terminal([&] { connected = Client::ConnectWaiting(options, wait); });
+  EXPECT_TRUE(WaitUntil([&] { return waits >= 2; }, absl::Seconds(10)))
+      << "no waiting state reported";
+  auto back = BrokerProcess::Start({"--listen=" + endpoint}, data_dir);
+  if (!back.ok()) stop = true;  // the thread returns, and the test fails below
+  terminal.join();
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(connected.ok()) << connected.status();
+  EXPECT_TRUE((*connected)->connected());
+  EXPECT_TRUE((*connected)->Subscribe({"alert.jincheng.z03"}).ok());
+
+  // Given a limit, it gives up at it with the last error.
+  (*back)->Kill();
+  wait.give_up = absl::Seconds(1);
+  wait.on_waiting = nullptr;
+  const absl::Time start = absl::Now();
+  ClientOptions console = TestClientOptions(endpoint, v1::CENTER, "center-wait");
+  console.connect_timeout = absl::Milliseconds(300);
+  absl::StatusOr<std::unique_ptr<Client>> gave_up = Client::ConnectWaiting(console, wait);
+  EXPECT_FALSE(gave_up.ok());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1) + console.connect_timeout + absl::Seconds(1));
 }
 
 TEST_F(LifecycleTest, UnansweredHellosBackOffWithJitter) {

@@ -192,6 +192,31 @@ class Client {
   // InvalidArgument etc. if it answers with another Error.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
+  // How ConnectWaiting waits for a broker that is down.
+  struct WaitForBroker {
+    // Give up after this long (the last attempt's error); by default never:
+    // a patrol terminal in the field waits for its broker indefinitely.
+    absl::Duration give_up = absl::InfiniteDuration();
+    // Pause between attempts: doubles from `first_pause` up to `max_pause`,
+    // each jittered by +-25% so that a zone's terminals do not all come
+    // back at the same instant.
+    absl::Duration first_pause = absl::Seconds(1);
+    absl::Duration max_pause = absl::Seconds(30);
+    // Told of each failed attempt (1, 2, ...) and why: the "waiting for the
+    // broker" state, for the officer to see.
+    std::function<void(int attempt, const absl::Status& why)> on_waiting;
+    // Asked between attempts and while pausing: true stops waiting (a
+    // signal, a shutdown); the last error is returned.
+    std::function<bool()> stop;
+  };
+  // Like Connect, but while the broker does not answer (Unavailable,
+  // DeadlineExceeded) tries again with backoff, until `wait` gives up. Any
+  // other refusal (a revoked key, a bad option) returns at once. Once
+  // connected the client reconnects and resumes its session by itself, as
+  // any client does.
+  static absl::StatusOr<std::unique_ptr<Client>> ConnectWaiting(const ClientOptions& options,
+                                                                const WaitForBroker& wait);
+
   ~Client();  // says Goodbye
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
