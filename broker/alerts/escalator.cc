@@ -182,6 +182,13 @@ Escalation Escalator::Escalate(OpenAlert alert, const std::string& reason) {
   escalation->set_deadline_unix_ms(alert.deadline_unix_ms);
   escalation->set_level(static_cast<uint32_t>(level));
 
+  // The map is covered and still nobody took it: the supervisor hears too.
+  if (step == "reminder" && !zones_.map().supervisor_topic().empty()) {
+    v1::Event event = notice.event;  // `notice` may move when the vector grows
+    EscalationMessage& supervisor = out.messages.emplace_back();
+    supervisor.topic = zones_.map().supervisor_topic();
+    supervisor.event = std::move(event);
+  }
   for (const std::string& neighbour : neighbours) {
     EscalationMessage& copy = out.messages.emplace_back();
     copy.topic = absl::StrCat("alert.", alert.city, ".", neighbour);

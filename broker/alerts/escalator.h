@@ -12,7 +12,8 @@
 // ("deadline"). Escalation goes in steps one deadline apart: step 1 sends
 // copies to the zone's neighbours, step 2 to the ring of zones next to
 // those, and so on through the map; once every zone has it, each further
-// step is a "reminder" to the center. Every step publishes an Escalation on
+// step is a "reminder" to the center (and to the zones file's
+// supervisor_topic, if any). Every step publishes an Escalation on
 // escalation.<city> with its level. At most kMaxLevel steps. An officer's emergency button raises a
 // P1 alert for the unit's zone and its neighbours, and an Escalation ("emergency"), at once.
 //

@@ -38,6 +38,12 @@ absl::StatusOr<ZoneIndex> ZoneIndex::FromMap(v1::ZoneMap map) {
                                                      kMaxDeadlineSeconds, " (use 0 for none)"));
     }
   }
+  if (!map.supervisor_topic().empty()) {
+    if (absl::Status topic = ValidateTopic(map.supervisor_topic()); !topic.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("supervisor_topic '", map.supervisor_topic(), "': ", topic.message()));
+    }
+  }
   const v1::UnitsNeeded& units = map.units_needed();
   for (uint32_t n : {units.p1(), units.p2(), units.p3(), units.p4()}) {
     if (n > kMaxUnitsNeeded) {

@@ -136,6 +136,46 @@ TEST_F(EscalatorTest, EscalationGoesOnRingByRingThenRemindsUntilTaken) {
   EXPECT_EQ(escalator_.open(), 0u);
 }
 
+// With a supervisor topic, the reminders (not the ring steps) go there too.
+TEST(EscalatorSupervisorTest, RemindersAlsoGoToTheSupervisorTopic) {
+  v1::ZoneMap map;
+  map.set_city("jincheng");
+  map.set_supervisor_topic("escalation.jincheng.supervisor");
+  map.mutable_response_deadlines()->set_p1_s(30);
+  v1::Zone* z01 = map.add_zones();
+  z01->set_id("z01");
+  z01->add_neighbours("z02");
+  v1::Zone* z02 = map.add_zones();
+  z02->set_id("z02");
+  z02->add_neighbours("z01");
+  absl::StatusOr<ZoneIndex> zones = ZoneIndex::FromMap(map);
+  ASSERT_TRUE(zones.ok()) << zones.status();
+  FakeClock clock;
+  Escalator escalator(*zones, clock);
+  v1::Alert alert;
+  alert.set_alert_id("far");
+  alert.set_priority(v1::P1);
+  escalator.OnStored(1, "alert.jincheng.z01", v1::P1, "center-1", alert, 1);
+  std::vector<std::string> steps;
+  for (int step = 0; step < 3; ++step) {
+    clock.Advance(absl::Seconds(30));
+    std::vector<Escalation> due = escalator.Expire();
+    ASSERT_EQ(due.size(), 1u);
+    std::vector<std::string> topics;
+    for (const EscalationMessage& m : due[0].messages) {
+      topics.push_back(m.topic);
+      if (m.topic == "escalation.jincheng.supervisor") {
+        EXPECT_EQ(m.event.escalation().reason(), "reminder");
+        EXPECT_EQ(m.event.escalation().alert().alert_id(), "far");
+      }
+    }
+    steps.push_back(absl::StrJoin(topics, ","));
+  }
+  EXPECT_THAT(steps, ElementsAre("escalation.jincheng,alert.jincheng.z02",
+                                 "escalation.jincheng,escalation.jincheng.supervisor",
+                                 "escalation.jincheng,escalation.jincheng.supervisor"));
+}
+
 TEST_F(EscalatorTest, CancelledAlertEscalatesNoMore) {
   EXPECT_FALSE(escalator_.OnStored(1, "alert.jincheng.z01", v1::P1, "center-1", Alert("x"), 1));
   escalator_.OnEnded("x");

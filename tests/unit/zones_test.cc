@@ -187,6 +187,27 @@ TEST_F(ZoneIndexTest, FromMapRejectsASelfNeighbour) {
   ExpectRejected(map, "'z02' lists itself");
 }
 
+TEST_F(ZoneIndexTest, UnitsNeededDefaultToOneAndAreBounded) {
+  v1::ZoneMap map = ValidMap();
+  map.mutable_units_needed()->set_p1(2);
+  absl::StatusOr<ZoneIndex> index = ZoneIndex::FromMap(map);
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ(index->UnitsNeeded(v1::P1), 2u);
+  EXPECT_EQ(index->UnitsNeeded(v1::P2), 1u);  // unset
+  map.mutable_units_needed()->set_p3(ZoneIndex::kMaxUnitsNeeded + 1);
+  ExpectRejected(map, "units_needed");
+}
+
+TEST_F(ZoneIndexTest, FromMapRejectsABadSupervisorTopic) {
+  v1::ZoneMap map = ValidMap();
+  map.set_supervisor_topic("escalation.jincheng.supervisor");
+  EXPECT_TRUE(ZoneIndex::FromMap(map).ok());
+  for (const std::string topic : {"escalation.>", "Escalation", "a..b"}) {
+    map.set_supervisor_topic(topic);
+    ExpectRejected(map, "supervisor_topic '" + topic + "'");
+  }
+}
+
 TEST_F(ZoneIndexTest, LoadOfAMissingFileIsNotFound) {
   const std::string path = ::testing::TempDir() + "zones_test_no_such_file.json";
   std::remove(path.c_str());
