@@ -1200,13 +1200,15 @@ size_t CoreLoop::RouteToSessions(const std::vector<SessionId>& recipients, const
                                  bool best_effort, uint64_t seq, const std::string& alert_id,
                                  size_t* terminals) {
   size_t accepted = 0;
+  // The alert's city and zone, split once for the whole fan-out.
+  const TopicTokens tokens = terminals != nullptr ? SplitTopic(topic) : TopicTokens();
   for (SessionId id : recipients) {
     Session* session = sessions_.Find(id);
     if (session == nullptr) continue;
     if (seq != 0 && session->role() == v1::TERMINAL) {
       durable_->Send(*session, seq, topic, alert_id, priority, bytes);
       ++accepted;
-      if (terminals != nullptr && IsUnitOfZone(*session, topic)) ++*terminals;
+      if (terminals != nullptr && IsUnitOfZone(*session, topic, tokens)) ++*terminals;
       continue;
     }
     OutboundMessage message;
@@ -1222,15 +1224,14 @@ size_t CoreLoop::RouteToSessions(const std::vector<SessionId>& recipients, const
   return accepted;
 }
 
-bool CoreLoop::IsUnitOfZone(const Session& session, const std::string& topic) {
+bool CoreLoop::IsUnitOfZone(const Session& session, const std::string& topic,
+                            const TopicTokens& tokens) {
   // A unit of the zone subscribed to the zone's topic itself, or names the
   // zone as its home. A terminal that only matched through a wildcard (a
   // wall, a test rig on alert.>) is no unit there: were it counted, an
   // alert to a zone with nobody on duty would wait out its whole deadline.
   if (session.patterns().contains(topic)) return true;
-  if (session.zone().empty()) return false;
-  const TopicTokens tokens = SplitTopic(topic);
-  if (tokens.size() != 3) return false;
+  if (session.zone().empty() || tokens.size() != 3) return false;
   const absl::string_view zone = session.zone();
   return zone == tokens[2] || (zone.size() == tokens[1].size() + 1 + tokens[2].size() &&
                                absl::StartsWith(zone, tokens[1]) && zone[tokens[1].size()] == '.' &&

@@ -36,6 +36,7 @@
 #include "monitoring/broker_counters.h"
 #include "monitoring/latency_tracker.h"
 #include "monitoring/monitoring_exchange.h"
+#include "protocol/topic.h"
 #include "routing/access_policy.h"
 #include "routing/router.h"
 #include "routing/session_table.h"
@@ -71,7 +72,9 @@ class CoreLoop {
   // no more.
   bool ReadBatch(Transport::Lane lane);
   // Whether `session` (a terminal) is a unit of the zone of alert `topic`.
-  static bool IsUnitOfZone(const Session& session, const std::string& topic);
+  // `tokens`: SplitTopic(topic), split once per fan-out.
+  static bool IsUnitOfZone(const Session& session, const std::string& topic,
+                           const TopicTokens& tokens);
   // An update from the center must name an open alert, on its own topic.
   absl::Status CheckUpdate(const v1::Deliver& deliver) const;
   // `unit` is the units_taken-th unit to take the alert: AlertUpdate TAKEN
