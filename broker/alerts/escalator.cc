@@ -143,6 +143,10 @@ std::vector<std::string> Escalator::Ring(absl::string_view city, absl::string_vi
 }
 
 void Escalator::Reopen(OpenAlert alert) {
+  if (alert.deadline_unix_ms == 0) {
+    KeepUndated(std::move(alert));
+    return;
+  }
   const int64_t left_ms =
       std::max<int64_t>(0, alert.deadline_unix_ms - absl::ToUnixMillis(clock_.NowWall()));
   alert.deadline = clock_.NowMono() + left_ms * 1'000'000;

@@ -103,7 +103,8 @@ class Escalator {
 
   // Waits again for an alert recovered from the journal: `alert` with its
   // deadline in wall-clock time (deadline_unix_ms); one already past
-  // escalates on the next Expire().
+  // escalates on the next Expire(). deadline_unix_ms 0: its priority has
+  // no deadline; kept in case an amendment gives it one.
   void Reopen(OpenAlert alert);
 
   // The open alert `alert_id` (waiting for a response), or nullptr.

@@ -60,6 +60,14 @@ void UnresolvedAlerts::OnAmended(absl::string_view alert_id, const v1::AlertUpda
   if (!amendment.title().empty()) it->second.title = amendment.title();
   if (amendment.priority() != v1::PRIORITY_UNSPECIFIED) it->second.priority = amendment.priority();
   it->second.last_change_unix_ms = unix_ms;
+  ++it->second.revisions;
+}
+
+void UnresolvedAlerts::OnAssigned(absl::string_view alert_id, int64_t unix_ms) {
+  auto it = alerts_.find(alert_id);
+  if (it == alerts_.end()) return;
+  it->second.last_change_unix_ms = unix_ms;
+  ++it->second.revisions;
 }
 
 void UnresolvedAlerts::OnEscalated(absl::string_view alert_id, int64_t unix_ms,

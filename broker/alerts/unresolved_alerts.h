@@ -43,6 +43,8 @@ class UnresolvedAlerts {
     // Zones its escalation sent copies to, in order: their units hear of
     // its takers, amendments and end too.
     std::vector<std::string> zones_reached;
+    // Amendments and assignments applied so far (part of their keys).
+    uint32_t revisions = 0;
     absl::flat_hash_set<std::string> received;
   };
 
@@ -66,6 +68,8 @@ class UnresolvedAlerts {
                int64_t unix_ms);
   // The center amended it: its title or priority may have changed.
   void OnAmended(absl::string_view alert_id, const v1::AlertUpdate& amendment, int64_t unix_ms);
+  // The center assigned a unit to it.
+  void OnAssigned(absl::string_view alert_id, int64_t unix_ms);
   // The center cancelled or closed it: no longer open.
   void OnEnded(absl::string_view alert_id) { alerts_.erase(alert_id); }
   // The open alert `alert_id`, or nullptr.

@@ -733,7 +733,7 @@ void CoreLoop::PublishTaken(const std::string& alert_id, const std::string& unit
   taken->set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
   taken->set_units_taken(static_cast<uint32_t>(units_taken));
   taken->set_units_needed(needed);
-  const std::string key = AlertUpdateKey(*taken);
+  const std::string key = AlertUpdateKey(*taken, 0);
   PublishInternal(open->topic, open->priority, event, key);
   // Units of the zones it escalated to may be on their way too.
   std::string city;
@@ -761,7 +761,7 @@ void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
   std::string city;
   std::string zone_id;
   if (open != nullptr && CityAndZone(open->topic, &city, &zone_id)) {
-    const std::string key = AlertUpdateKey(update);
+    const std::string key = AlertUpdateKey(update, open->revisions);
     for (const std::string& other : open->zones_reached) {
       v1::Event copy;
       *copy.mutable_alert_update() = update;
@@ -777,6 +777,7 @@ void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
       break;
     case v1::AlertUpdate::ASSIGNED:
       ++counters_.alerts_assigned;
+      unresolved_alerts_.OnAssigned(update.alert_id(), now_ms);
       break;
     default:
       ++counters_.alerts_ended;
@@ -784,6 +785,20 @@ void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
       unresolved_alerts_.OnEnded(update.alert_id());
       break;
   }
+}
+
+const DedupWindow::Entry* CoreLoop::FindRepeatedChange(const v1::AlertUpdate& change) const {
+  if (change.kind() != v1::AlertUpdate::AMENDED && change.kind() != v1::AlertUpdate::ASSIGNED) {
+    return nullptr;
+  }
+  const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(change.alert_id());
+  if (open == nullptr || open->revisions == 0) return nullptr;
+  return journal_->FindCommitted(AlertUpdateKey(change, open->revisions - 1));
+}
+
+uint32_t CoreLoop::UpdateRevision(const v1::Event& event) const {
+  const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(event.alert_update().alert_id());
+  return open != nullptr ? open->revisions : 0;
 }
 
 absl::Status CoreLoop::CheckZoneKnown(const std::string& topic) const {
@@ -850,9 +865,10 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
   v1::Deliver* deliver = frame.mutable_deliver();
   // The idempotency key: an alert's id, or an update's "<alert id>#<kind>".
   const bool update = deliver->event().has_alert_update();
-  const std::string alert_id = deliver->event().has_alert() ? deliver->event().alert().alert_id()
-                               : update ? AlertUpdateKey(deliver->event().alert_update())
-                                        : std::string();
+  const std::string alert_id =
+      deliver->event().has_alert() ? deliver->event().alert().alert_id()
+      : update ? AlertUpdateKey(deliver->event().alert_update(), UpdateRevision(deliver->event()))
+               : std::string();
   const uint32_t fingerprint =
       deliver->event().has_alert()
           ? AlertFingerprint(deliver->topic(), deliver->priority(), deliver->event().alert())
@@ -868,6 +884,7 @@ void CoreLoop::PublishDurable(Session& session, uint64_t request_id, v1::Frame& 
       return;
     }
     const DedupWindow::Entry* seen = journal_->FindCommitted(alert_id);
+    if (seen == nullptr && update) seen = FindRepeatedChange(deliver->event().alert_update());
     const PendingPublish* in_flight =
         seen == nullptr ? pending_publishes_.FindByAlert(alert_id) : nullptr;
     const uint64_t original = seen != nullptr        ? seen->seq
@@ -1046,10 +1063,13 @@ bool CoreLoop::HoldUnstored(const PendingPublish& publish) {
   held.fingerprint = publish.fingerprint;
   held.bytes = publish.frame.size();
   if (publish.was_held) {
-    // Sent live and acknowledged as held before: it waits again, quietly.
-    if (held_alerts_.Hold(std::move(held))) return true;
-    ZC_LOG(ERROR) << "held alert " << publish.alert_id << " lost: the held alerts are full and "
-                  << "the journal still cannot store";
+    // Sent live and acknowledged as held before: it waits again, quietly,
+    // and so do the retries that came meanwhile.
+    held.responses = publish.held_responses;
+    (void)held_alerts_.Hold(std::move(held), /*again=*/true);
+    for (const auto& [id, request] : publish.duplicates) {
+      SendPubAck(id, request, 0, publish.alert_id, /*duplicate=*/true, 0, /*held=*/true);
+    }
     return true;
   }
   v1::Frame live = held.frame;
@@ -1059,6 +1079,20 @@ bool CoreLoop::HoldUnstored(const PendingPublish& publish) {
   ZC_LOG(WARNING) << "P1 " << publish.alert_id << " on " << publish.topic
                   << " not stored (the journal cannot store): sent live and held until it heals";
   const size_t recipients = RouteDeliver(live, /*best_effort=*/true);
+  if (publish.emergency) {
+    // The officer's button raises its alarm now, live, to the unit's zone
+    // and its neighbours; the stored one follows with the radio event.
+    if (std::optional<Escalation> raised =
+            escalator_.OnEmergency(0, publish.topic, publish.event.radio())) {
+      for (EscalationMessage& message : raised->messages) {
+        v1::Frame copy = NewDeliver(message.topic, message.priority, options_.broker_id,
+                                    absl::ToUnixMillis(clock_.NowWall()));
+        *copy.mutable_deliver()->mutable_event() = std::move(message.event);
+        copy.mutable_deliver()->set_not_stored(true);
+        RouteDeliver(copy, /*best_effort=*/true);
+      }
+    }
+  }
   SendPubAck(publish.publisher, publish.request_id, 0, publish.alert_id, /*duplicate=*/false,
              recipients, /*held=*/true);
   for (const auto& [id, request] : publish.duplicates) {
@@ -1072,6 +1106,7 @@ void CoreLoop::StoreHeld() {
     const v1::Deliver& deliver = held.frame.deliver();
     PendingPublish& pending = AppendDurable(held.frame, held.alert_id, held.fingerprint);
     pending.was_held = true;
+    pending.held_responses = std::move(held.responses);
     pending.publisher_unit = deliver.publisher();
     pending.sent_unix_ms = deliver.sent_unix_ms();
     pending.awaits_response = deliver.event().has_alert();
@@ -1108,9 +1143,9 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
     if (ack_first) AnswerPublisher(publish, router_.Match(publish.topic)->size());
   }
   size_t terminals = 0;
-  const size_t recipients =
-      RouteEncoded(publish.topic, publish.priority, publish.frame,
-                   /*best_effort=*/false, publish.seq, publish.alert_id, &terminals);
+  const size_t recipients = RouteEncoded(publish.topic, publish.priority, publish.frame,
+                                         /*best_effort=*/false, publish.seq, publish.alert_id,
+                                         publish.awaits_response ? &terminals : nullptr);
   ZC_DCHECK(!ack_first || recipients == router_.Match(publish.topic)->size())
       << "a P1 acknowledged for more sessions than it was queued for";
   std::optional<Escalation> escalation;
@@ -1134,6 +1169,15 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
     if (Session* publisher = sessions_.Find(publish.publisher)) {
       RememberPublisher(publish.seq, publisher->unit_id());
     }
+  } else if (publish.was_held && !publish.publisher_unit.empty()) {
+    RememberPublisher(publish.seq, publish.publisher_unit);
+  }
+  // Units that took its live copy took it.
+  for (const auto& [unit, level] : publish.held_responses) {
+    const size_t units_taken = unresolved_alerts_.OnAck(publish.alert_id, unit, level,
+                                                        absl::ToUnixMillis(clock_.NowWall()));
+    escalator_.OnAck(publish.alert_id, unit, level);
+    if (units_taken > 0) PublishTaken(publish.alert_id, unit, units_taken);
   }
   if (!ack_first) AnswerPublisher(publish, recipients);
 }
@@ -1264,8 +1308,16 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
   if (session.restricted() && session.role() == v1::TERMINAL && !ack.alert_id().empty()) {
     received_.Record(session.unit_id(), ack.seq(), ack.alert_id());
   }
-  const size_t units_taken = unresolved_alerts_.OnAck(
-      ack.alert_id(), session.unit_id(), ack.level(), absl::ToUnixMillis(clock_.NowWall()));
+  // Only a patrol unit takes an alert (as the Escalator counts).
+  const size_t units_taken =
+      session.role() == v1::TERMINAL
+          ? unresolved_alerts_.OnAck(ack.alert_id(), session.unit_id(), ack.level(),
+                                     absl::ToUnixMillis(clock_.NowWall()))
+          : 0;
+  if (session.role() == v1::TERMINAL && ack.seq() == 0 && Escalator::IsResponse(ack.level()) &&
+      held_alerts_.Contains(ack.alert_id())) {
+    held_alerts_.NoteResponse(ack.alert_id(), session.unit_id(), ack.level());
+  }
   if (ack.level() != v1::RECEIVED && ack.seq() != 0) {
     latency_.OnResponse(ack.seq(), ack.level(), clock_.NowMono());
   }
@@ -1300,6 +1352,8 @@ absl::Status CoreLoop::CheckAck(const Session& session, const v1::AckFrame& ack)
   // before: else its ACCEPTED would stop the escalation of an alert nobody
   // who got it has taken.
   if (session.role() == v1::TERMINAL && !ack.alert_id().empty()) {
+    // The live copy of a held P1 (seq 0) went to every unit online.
+    if (ack.seq() == 0 && held_alerts_.Contains(ack.alert_id())) return absl::OkStatus();
     const PendingDelivery* sent = durable_->tracker().Find(session.id(), ack.seq());
     if ((sent == nullptr || sent->alert_id != ack.alert_id()) &&
         !received_.Contains(session.unit_id(), ack.seq(), ack.alert_id())) {
@@ -1591,7 +1645,7 @@ void CoreLoop::OnTick() {
   const MonoNanos dead_after = period * options_.heartbeat_misses;
   journal_->ExpireDedup(absl::ToUnixMillis(clock_.NowWall()));
   journal_->ProbeIfUnhealthy();
-  if (!held_alerts_.empty() && !journal_->HasInflight() && journal_->WriterStats().healthy) {
+  if (!held_alerts_.empty() && journal_->WriterStats().healthy) {
     StoreHeld();
   }
   unresolved_alerts_.Expire(absl::ToUnixMillis(clock_.NowWall()));
@@ -1652,6 +1706,11 @@ void CoreLoop::Shutdown() {
   // Everything read so far is stored and acknowledged before we leave.
   RouteStoredPublishes(SIZE_MAX);
   journal_->Close([this](uint64_t seq, const absl::Status& status) { OnDurable(seq, status); });
+  // Held P1s never reached the disk: say which, for the operator.
+  for (const HeldAlerts::Held& held : held_alerts_.TakeAll()) {
+    ZC_LOG(ERROR) << "held P1 " << held.alert_id << " on " << held.frame.deliver().topic()
+                  << " was never stored (the journal could not store it): lost with this stop";
+  }
   FlushDirty();
   v1::Frame goodbye;
   goodbye.mutable_goodbye()->set_reason("broker shutting down");
@@ -1689,9 +1748,20 @@ void CoreLoop::CarryOut(Escalation escalation, uint64_t seq) {
   if (escalation.raised_alert.has_value()) {
     const v1::Alert& alert = *escalation.raised_alert;
     ++counters_.emergencies;
+    const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
     unresolved_alerts_.OnPublished(alert.alert_id(), alert.title(), seq, escalation.raised_topic,
-                                   v1::P1, options_.broker_id,
-                                   absl::ToUnixMillis(clock_.NowWall()));
+                                   v1::P1, options_.broker_id, now_ms);
+    // The neighbours got it too: they hear who takes it and its end.
+    google::protobuf::RepeatedPtrField<std::string> zones;
+    for (const EscalationMessage& message : escalation.messages) {
+      std::string city;
+      std::string zone;
+      if (message.topic != escalation.raised_topic && TopicFamily(message.topic) == "alert" &&
+          CityAndZone(message.topic, &city, &zone)) {
+        zones.Add(std::move(zone));
+      }
+    }
+    unresolved_alerts_.OnEscalated(alert.alert_id(), now_ms, zones);
   }
   for (EscalationMessage& message : escalation.messages) {
     const uint64_t copy_seq = PublishInternal(message.topic, message.priority,

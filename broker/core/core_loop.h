@@ -75,6 +75,12 @@ class CoreLoop {
   // `tokens`: SplitTopic(topic), split once per fan-out.
   static bool IsUnitOfZone(const Session& session, const std::string& topic,
                            const TopicTokens& tokens);
+  // The open alert's amendments and assignments so far, for the key of
+  // update `event` (0 if the alert is not open).
+  uint32_t UpdateRevision(const v1::Event& event) const;
+  // The stored record of `change` if it repeats the alert's last applied
+  // amendment or assignment (a retry after its PubAck), else nullptr.
+  const DedupWindow::Entry* FindRepeatedChange(const v1::AlertUpdate& change) const;
   // An update from the center must name an open alert, on its own topic.
   absl::Status CheckUpdate(const v1::Deliver& deliver) const;
   // `unit` is the units_taken-th unit to take the alert: AlertUpdate TAKEN

@@ -15,9 +15,12 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "zonecast/domain.pb.h"
 #include "zonecast/wire.pb.h"
 
 namespace zonecast {
@@ -32,11 +35,18 @@ class HeldAlerts {
     std::string alert_id;
     uint32_t fingerprint = 0;
     size_t bytes = 0;
+    // Units that answered the live copy (ACCEPTED or further), and how:
+    // applied to the stored alert, so that it does not escalate for want
+    // of a response it had.
+    std::vector<std::pair<std::string, v1::AckLevel>> responses;
   };
 
-  // Keeps `held` unless it would pass the bounds (false then). Its alert id
-  // must not be held already.
-  bool Hold(Held held);
+  // Keeps `held` unless it would pass the bounds (false then); `again`: one
+  // held before whose store failed once more, kept whatever the bounds
+  // (its publisher was told it is held). False if its alert id is held.
+  bool Hold(Held held, bool again = false);
+  // A unit answered the live copy of held alert `alert_id`.
+  void NoteResponse(absl::string_view alert_id, const std::string& unit, v1::AckLevel level);
   bool Contains(absl::string_view alert_id) const { return ids_.contains(alert_id); }
   // Hands every held alert back, oldest first, and forgets them.
   std::deque<Held> TakeAll();

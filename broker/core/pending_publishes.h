@@ -57,6 +57,8 @@ struct PendingPublish {
   // A P1 the journal could not store at first, sent live and held
   // (HeldAlerts), appended again once the journal healed.
   bool was_held = false;
+  // The responses its live copy got meanwhile (HeldAlerts::Held).
+  std::vector<std::pair<std::string, v1::AckLevel>> held_responses;
 };
 
 // The journal completes publishes in the order they were appended, which is

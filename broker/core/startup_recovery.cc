@@ -38,29 +38,43 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
     }
     publishes_[publish_count_++ % publishes_.size()] = record.seq;
     if (zones_.empty()) return;
+    const size_t separator = record.alert_id.find(kAlertUpdateSeparator[0]);
+    const bool is_update = separator != absl::string_view::npos;
     const auto priority = static_cast<v1::Priority>(record.priority);
     const absl::Duration deadline = zones_.Deadline(priority);
-    if (deadline <= absl::ZeroDuration()) return;
-    const int64_t deadline_ms = record.unix_ms + absl::ToInt64Milliseconds(deadline);
-    if (now_ms - deadline_ms > horizon_ms) return;
+    // 0: no deadline (kept, in case an amendment gives it one).
+    const int64_t deadline_ms =
+        deadline > absl::ZeroDuration() ? record.unix_ms + absl::ToInt64Milliseconds(deadline) : 0;
+    if (is_update) {
+      // Updates of an alert being followed only; whatever their own age.
+      if (!alerts_.contains(record.alert_id.substr(0, separator))) return;
+    } else if (deadline_ms != 0 && now_ms - deadline_ms > horizon_ms) {
+      return;
+    }
     v1::Frame frame;
     if (!frame.ParseFromArray(record.frame.data(), static_cast<int>(record.frame.size()))) return;
     if (frame.deliver().event().has_alert_update()) {
       const v1::AlertUpdate& update = frame.deliver().event().alert_update();
+      auto it = alerts_.find(update.alert_id());
+      if (it == alerts_.end()) return;
       if (EndsAlert(update.kind())) {
-        alerts_.erase(update.alert_id());
+        alerts_.erase(it);
       } else if (update.kind() == v1::AlertUpdate::AMENDED) {
-        auto it = alerts_.find(update.alert_id());
-        if (it == alerts_.end()) return;
         OpenAlert& open = it->second;
         ApplyAmendment(update, &open.alert);
-        if (update.priority() != v1::PRIORITY_UNSPECIFIED) {
+        if (update.priority() != v1::PRIORITY_UNSPECIFIED && update.priority() != open.priority) {
+          // As the live Escalator::OnAmended: the new priority's deadline
+          // from the amendment, if sooner.
           open.priority = update.priority();
           open.units_needed = zones_.UnitsNeeded(open.priority);
-          const absl::Duration deadline = zones_.Deadline(open.priority);
-          if (deadline > absl::ZeroDuration()) {
-            open.deadline_unix_ms = std::min(open.deadline_unix_ms,
-                                             record.unix_ms + absl::ToInt64Milliseconds(deadline));
+          const absl::Duration sooner = zones_.Deadline(open.priority);
+          if (sooner > absl::ZeroDuration()) {
+            const int64_t from_now = record.unix_ms + absl::ToInt64Milliseconds(sooner);
+            open.deadline_unix_ms =
+                open.deadline_unix_ms == 0 ? from_now : std::min(open.deadline_unix_ms, from_now);
+          }
+          if (open.deadline_unix_ms != 0 && now_ms - open.deadline_unix_ms > horizon_ms) {
+            alerts_.erase(it);
           }
         }
       }
@@ -111,9 +125,12 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
         if (it != alerts_.end()) {
           OpenAlert& open = it->second;
           open.level = std::max<int>(1, static_cast<int>(escalation.level()));
-          open.deadline_unix_ms =
-              escalation.unix_ms() + absl::ToInt64Milliseconds(zones_.Deadline(open.priority));
-          if (open.level >= Escalator::kMaxLevel) alerts_.erase(it);
+          const absl::Duration deadline = zones_.Deadline(open.priority);
+          open.deadline_unix_ms = escalation.unix_ms() + absl::ToInt64Milliseconds(deadline);
+          // As live: no next step without a deadline, nor past the last.
+          if (deadline <= absl::ZeroDuration() || open.level >= Escalator::kMaxLevel) {
+            alerts_.erase(it);
+          }
         }
       }
     }
@@ -145,9 +162,14 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
         // A cancel or close ends the alert; its later acks change nothing.
         const v1::AlertUpdate& update = frame.deliver().event().alert_update();
         if (EndsAlert(update.kind())) ended_.insert(update.alert_id());
-        if (update.kind() == v1::AlertUpdate::AMENDED) {
-          amendments_.push_back(update);
-          amendments_.back().set_unix_ms(publish.unix_ms);
+        // Once, from the alert's own topic: the copies to the zones it
+        // escalated to are the same update.
+        const UnresolvedAlerts::Entry* entry = status_.Find(update.alert_id());
+        if ((update.kind() == v1::AlertUpdate::AMENDED ||
+             update.kind() == v1::AlertUpdate::ASSIGNED) &&
+            entry != nullptr && entry->topic == publish.topic) {
+          changes_.push_back(update);
+          changes_.back().set_unix_ms(publish.unix_ms);
         }
         return true;
       }
@@ -160,10 +182,14 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
       return true;
     });
   }
-  for (const v1::AlertUpdate& amendment : amendments_) {
-    status_.OnAmended(amendment.alert_id(), amendment, amendment.unix_ms());
+  for (const v1::AlertUpdate& change : changes_) {
+    if (change.kind() == v1::AlertUpdate::AMENDED) {
+      status_.OnAmended(change.alert_id(), change, change.unix_ms());
+    } else {
+      status_.OnAssigned(change.alert_id(), change.unix_ms());
+    }
   }
-  std::vector<v1::AlertUpdate>().swap(amendments_);
+  std::vector<v1::AlertUpdate>().swap(changes_);
   for (const Ack& ack : acks_) {
     if (ended_.contains(ack.alert_id)) continue;
     if (ack.level == v1::ACK_LEVEL_UNSPECIFIED) {
@@ -183,7 +209,12 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
 }
 
 void StartupRecovery::ReopenAlerts() {
-  for (auto& [id, alert] : alerts_) escalator_.Reopen(std::move(alert));
+  for (auto& [id, alert] : alerts_) {
+    // Taken by as many units as it needs (an amendment may have lowered
+    // the number after they answered).
+    if (alert.takers.size() >= alert.units_needed) continue;
+    escalator_.Reopen(std::move(alert));
+  }
   if (!alerts_.empty()) {
     ZC_LOG(INFO) << alerts_.size() << " alerts still wait for a response";
   }

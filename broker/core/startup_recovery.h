@@ -65,8 +65,9 @@ class StartupRecovery {
   std::vector<uint64_t> publishes_;  // a ring of the last alert publishes' seqs
   uint64_t publish_count_ = 0;
   std::vector<Ack> acks_;
-  absl::flat_hash_set<std::string> ended_;   // alerts a cancel or close ended
-  std::vector<v1::AlertUpdate> amendments_;  // in journal order, for the open-alerts list
+  absl::flat_hash_set<std::string> ended_;  // alerts a cancel or close ended
+  // Amendments and assignments in journal order, for the open-alerts list.
+  std::vector<v1::AlertUpdate> changes_;
 };
 
 }  // namespace zonecast

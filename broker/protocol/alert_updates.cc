@@ -10,18 +10,20 @@
 
 namespace zonecast {
 
-std::string AlertUpdateKey(const v1::AlertUpdate& update) {
+std::string AlertUpdateKey(const v1::AlertUpdate& update, uint32_t revision) {
   std::string key = absl::StrCat(update.alert_id(), kAlertUpdateSeparator,
                                  absl::AsciiStrToLower(v1::AlertUpdate::Kind_Name(update.kind())));
   switch (update.kind()) {
     case v1::AlertUpdate::TAKEN:
-    case v1::AlertUpdate::ASSIGNED:
       absl::StrAppend(&key, "-", update.unit());
+      break;
+    case v1::AlertUpdate::ASSIGNED:
+      absl::StrAppend(&key, "-", revision, "-", update.unit());
       break;
     case v1::AlertUpdate::AMENDED: {
       v1::Alert changed;
       ApplyAmendment(update, &changed);
-      absl::StrAppend(&key, "-",
+      absl::StrAppend(&key, "-", revision, "-",
                       absl::Hex(AlertFingerprint("", update.priority(), changed), absl::kZeroPad8));
       break;
     }

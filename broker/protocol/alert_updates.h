@@ -3,12 +3,18 @@
 // their idempotency keys, and what an amendment does to the alert.
 //
 // An update's key is "<alert id>#<kind>[-<what>]", e.g. "lanhua-1#cancelled",
-// "lanhua-1#taken-jc-z10-v03", "lanhua-1#amended-1f2e3d4c" (the amendment's
-// fingerprint). A cancel or an amendment repeated (a retry, a second
-// console) is then a duplicate of the first, in the dedup window and across
-// restarts, while a different amendment is a new one; the journal's records
-// of an alert's updates are found by the alert's id. '#' is therefore not
-// allowed in alert ids.
+// "lanhua-1#taken-jc-z10-v03", "lanhua-1#amended-2-1f2e3d4c" (the alert's
+// amendments and assignments so far, then the amendment's fingerprint),
+// "lanhua-1#assigned-2-jc-z10-v01". A cancel repeated (a retry, a second
+// console) is then a duplicate of the first, in the dedup window and
+// across restarts; so is an amendment or assignment repeated while the
+// first is on its way to the disk. Once one is applied the count moves on:
+// the loop then also takes the same change as a repeat of the last one
+// applied (a retry after its PubAck), while changing an alert back (amend
+// A, B, then A again) is a new amendment.
+// The journal's records of an alert's updates are found by the alert's id;
+// '#' is therefore not allowed in alert ids.
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -18,7 +24,9 @@ namespace zonecast {
 
 inline constexpr char kAlertUpdateSeparator[] = "#";
 
-std::string AlertUpdateKey(const v1::AlertUpdate& update);
+// `revision`: the alert's amendments and assignments applied so far
+// (used for AMENDED and ASSIGNED only).
+std::string AlertUpdateKey(const v1::AlertUpdate& update, uint32_t revision);
 
 // Whether a journaled publish's key `key` is alert `alert_id` or one of its
 // updates.

@@ -783,6 +783,17 @@ TEST_F(EscalationTest, AmendAndAssignReachTheUnitsAndTheTimeline) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->duplicate());
 
+  // Changed and changed back (A, B, A): each is applied, none a duplicate.
+  Client::Amendment other;
+  other.body = "she stepped back";
+  for (const Client::Amendment* next : {&other, &change}) {
+    absl::StatusOr<PublishResult> applied = center.AmendAlert(AlertTopic("z10"), "lanhua-2", *next);
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    EXPECT_FALSE(applied->duplicate());
+    told = NextDeliver(terminal, absl::Seconds(3));
+    ASSERT_TRUE(told.has_value() && told->event().has_alert_update()) << "no AMENDED";
+  }
+
   absl::StatusOr<PublishResult> assign =
       center.AssignAlert(AlertTopic("z10"), "lanhua-2", "jc-z10-v01", "closest to the bridge");
   ASSERT_TRUE(assign.ok()) << assign.status();
@@ -800,7 +811,7 @@ TEST_F(EscalationTest, AmendAndAssignReachTheUnitsAndTheTimeline) {
   EXPECT_EQ(escalation->event().escalation().alert().title(), change.title);
   EXPECT_EQ(escalation->event().escalation().alert().priority(), v1::P1);
   const v1::StatsSnapshot stats = Stats(center);
-  EXPECT_EQ(Counter(stats, "alerts_amended"), 1u);
+  EXPECT_EQ(Counter(stats, "alerts_amended"), 3u);
   EXPECT_EQ(Counter(stats, "alerts_assigned"), 1u);
 
   const std::string data_dir = broker_->data_dir();
@@ -809,9 +820,12 @@ TEST_F(EscalationTest, AmendAndAssignReachTheUnitsAndTheTimeline) {
   ASSERT_NO_FATAL_FAILURE(StartBroker(data_dir));
   std::vector<std::unique_ptr<Client>> after = Connect({{v1::CENTER, "center-2", {}}});
   ASSERT_EQ(after.size(), 1u);
-  absl::StatusOr<PublishResult> retry = after[0]->AmendAlert(AlertTopic("z10"), "lanhua-2", change);
+  // The last change repeated (a console retrying after a lost PubAck).
+  absl::StatusOr<PublishResult> retry =
+      after[0]->AssignAlert(AlertTopic("z10"), "lanhua-2", "jc-z10-v01", "closest to the bridge");
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_TRUE(retry->duplicate());
+  EXPECT_EQ(retry->seq(), assign->seq());
   absl::StatusOr<v1::AlertTimeline> timeline = after[0]->Timeline("lanhua-2");
   ASSERT_TRUE(timeline.ok()) << timeline.status();
   EXPECT_EQ(timeline->alert().title(), change.title);  // as it stands now
@@ -825,6 +839,9 @@ TEST_F(EscalationTest, AmendAndAssignReachTheUnitsAndTheTimeline) {
   }
   EXPECT_THAT(steps,
               ElementsAre("AMENDED center-2 priority P1; title: woman outside the Lanhua bridge "
+                          "railing",
+                          "AMENDED center-2 text: she stepped back",
+                          "AMENDED center-2 priority P1; title: woman outside the Lanhua bridge "
                           "railing",
                           "ASSIGNED jc-z10-v01 by center-2: closest to the bridge"));
 }

@@ -212,14 +212,30 @@ TEST_F(DurabilityTest, P1IsDeliveredWhileTheDiskIsFullAndStoredWhenItHeals) {
   EXPECT_TRUE(again->held());
   EXPECT_TRUE(again->duplicate());
   EXPECT_FALSE(NextDeliver(**unit, absl::Milliseconds(300)).has_value()) << "a retry sent twice";
+  // An officer's emergency button raises its alarm at once too.
+  auto officer = ConnectClient(broker->endpoint(), v1::TERMINAL, "jc-z07-v02");
+  ASSERT_TRUE(officer.ok()) << officer.status();
+  v1::RadioEvent button;
+  button.set_kind(v1::RadioEvent::EMERGENCY);
+  button.set_text(std::string(8192, 'x'));  // needs new pages of the full disk
+  absl::StatusOr<PublishResult> pressed =
+      (*officer)->PublishRadio("radio.jincheng.z07.jc-z07-v02", button);
+  ASSERT_TRUE(pressed.ok()) << pressed.status();
+  EXPECT_TRUE(pressed->held());
+  std::optional<Message> alarm = NextDeliver(**unit, absl::Seconds(5));
+  ASSERT_TRUE(alarm.has_value()) << "the emergency raised no alarm while the disk is full";
+  EXPECT_TRUE(alarm->not_stored());
+  EXPECT_EQ(alarm->event().alert().origin_unit(), "jc-z07-v02") << Describe(*alarm);
+
   absl::StatusOr<v1::StatsSnapshot> stats = center->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
-  EXPECT_EQ(Counter(*stats, "alerts_held"), 1u);
-  EXPECT_EQ(Gauge(*stats, "alerts_held_unstored"), 1);
+  EXPECT_EQ(Counter(*stats, "alerts_held"), 2u);
+  EXPECT_EQ(Gauge(*stats, "alerts_held_unstored"), 2);
 
   // Room again: stored without anyone publishing, and routed as stored.
   ASSERT_TRUE(fs::remove(filler));
   EXPECT_TRUE(WaitForGauge(*center, "alerts_held_unstored", 0, absl::Seconds(10)));
+  // The stored alert follows (then the emergency's stored alarm).
   std::optional<Message> stored = NextDeliver(**unit, absl::Seconds(5));
   ASSERT_TRUE(stored.has_value()) << "the stored copy did not follow";
   EXPECT_FALSE(stored->not_stored());
@@ -227,7 +243,7 @@ TEST_F(DurabilityTest, P1IsDeliveredWhileTheDiskIsFullAndStoredWhenItHeals) {
   EXPECT_EQ(stored->event().alert().alert_id(), id);
   stats = center->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
-  EXPECT_EQ(Counter(*stats, "alerts_held_stored"), 1u);
+  EXPECT_EQ(Counter(*stats, "alerts_held_stored"), 2u);
   absl::StatusOr<PublishResult> after = center->PublishAlert(kTopic, MakeAlert(id, v1::P1, 8192));
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_TRUE(after->duplicate());

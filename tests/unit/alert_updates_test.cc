@@ -17,31 +17,33 @@ v1::AlertUpdate Update(v1::AlertUpdate::Kind kind) {
 
 TEST(AlertUpdateKeyTest, CancelAndCloseHaveOneKeyEach) {
   v1::AlertUpdate cancel = Update(v1::AlertUpdate::CANCELLED);
-  EXPECT_EQ(AlertUpdateKey(cancel), "lanhua-1#cancelled");
+  EXPECT_EQ(AlertUpdateKey(cancel, 0), "lanhua-1#cancelled");
   cancel.set_reason("another reason");  // a second console: still the same cancel
-  EXPECT_EQ(AlertUpdateKey(cancel), "lanhua-1#cancelled");
-  EXPECT_EQ(AlertUpdateKey(Update(v1::AlertUpdate::CLOSED)), "lanhua-1#closed");
+  EXPECT_EQ(AlertUpdateKey(cancel, 0), "lanhua-1#cancelled");
+  EXPECT_EQ(AlertUpdateKey(Update(v1::AlertUpdate::CLOSED), 0), "lanhua-1#closed");
 }
 
 TEST(AlertUpdateKeyTest, EachTakerAndAssigneeHasItsOwnKey) {
   v1::AlertUpdate taken = Update(v1::AlertUpdate::TAKEN);
   taken.set_unit("jc-z10-v03");
-  EXPECT_EQ(AlertUpdateKey(taken), "lanhua-1#taken-jc-z10-v03");
+  EXPECT_EQ(AlertUpdateKey(taken, 3), "lanhua-1#taken-jc-z10-v03");
   v1::AlertUpdate assigned = Update(v1::AlertUpdate::ASSIGNED);
   assigned.set_unit("jc-z10-v01");
-  EXPECT_EQ(AlertUpdateKey(assigned), "lanhua-1#assigned-jc-z10-v01");
+  EXPECT_EQ(AlertUpdateKey(assigned, 2), "lanhua-1#assigned-2-jc-z10-v01");
 }
 
 TEST(AlertUpdateKeyTest, AnAmendmentRepeatedIsTheSameAndAnotherIsNew) {
   v1::AlertUpdate amend = Update(v1::AlertUpdate::AMENDED);
   amend.set_priority(v1::P1);
-  const std::string key = AlertUpdateKey(amend);
-  EXPECT_THAT(key, ::testing::StartsWith("lanhua-1#amended-"));
+  const std::string key = AlertUpdateKey(amend, 0);
+  EXPECT_THAT(key, ::testing::StartsWith("lanhua-1#amended-0-"));
   EXPECT_TRUE(IsKeyOfAlert(key, "lanhua-1"));
   EXPECT_FALSE(IsKeyOfAlert(key, "lanhua"));
-  EXPECT_EQ(AlertUpdateKey(amend), key);
+  EXPECT_EQ(AlertUpdateKey(amend, 0), key);
+  // The same change once another was applied (A, B, A): a new amendment.
+  EXPECT_NE(AlertUpdateKey(amend, 2), key);
   amend.set_title("woman outside the railing");
-  EXPECT_NE(AlertUpdateKey(amend), key);
+  EXPECT_NE(AlertUpdateKey(amend, 0), key);
 }
 
 TEST(AmendmentTest, ReplacesOnlyTheFieldsSet) {

@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "journal/journal.h"
+#include "protocol/alert_updates.h"
 #include "zonecast/journal.pb.h"
 #include "zonecast/wire.pb.h"
 
@@ -24,6 +25,7 @@ class StartupRecoveryTest : public ::testing::Test {
     v1::ZoneMap map;
     map.set_city("jincheng");
     map.mutable_response_deadlines()->set_p1_s(30);
+    map.mutable_response_deadlines()->set_p3_s(900);
     v1::Zone* z01 = map.add_zones();
     z01->set_id("z01");
     z01->add_neighbours("z02");
@@ -35,7 +37,8 @@ class StartupRecoveryTest : public ::testing::Test {
 
   // An alert publish stored `ago` before now, as recovery reads it.
   void Publish(const journal::RecoveryVisitor& visitor, uint64_t seq, const std::string& id,
-               absl::Duration ago, const std::string& escalated_from = "") {
+               absl::Duration ago, const std::string& escalated_from = "",
+               v1::Priority priority = v1::P1) {
     v1::Frame frame;
     v1::Deliver* deliver = frame.mutable_deliver();
     deliver->set_topic("alert.jincheng.z01");
@@ -45,6 +48,26 @@ class StartupRecoveryTest : public ::testing::Test {
     alert->set_escalated_from_zone(escalated_from);
     frames_.push_back(frame.SerializeAsString());
     ids_.push_back(id);
+    journal::PublishRecord record;
+    record.seq = seq;
+    record.unix_ms = absl::ToUnixMillis(clock_.NowWall() - ago);
+    record.alert_id = ids_.back();
+    record.topic = "alert.jincheng.z01";
+    record.frame = frames_.back();
+    record.priority = static_cast<uint8_t>(priority);
+    visitor.on_publish(record);
+  }
+
+  // The center's update of alert `id` (a P1 publish keyed <id>#...), `ago`.
+  void Update(const journal::RecoveryVisitor& visitor, uint64_t seq, v1::AlertUpdate update,
+              absl::Duration ago) {
+    v1::Frame frame;
+    v1::Deliver* deliver = frame.mutable_deliver();
+    deliver->set_topic("alert.jincheng.z01");
+    deliver->set_publisher("center-1");
+    *deliver->mutable_event()->mutable_alert_update() = update;
+    frames_.push_back(frame.SerializeAsString());
+    ids_.push_back(AlertUpdateKey(update, 0));
     journal::PublishRecord record;
     record.seq = seq;
     record.unix_ms = absl::ToUnixMillis(clock_.NowWall() - ago);
@@ -113,6 +136,38 @@ TEST_F(StartupRecoveryTest, AlertsStillWaitingAreReopenedWithTheirDeadlineLeft) 
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].record->alert_id(), "escalated");
   EXPECT_EQ(due[0].record->level(), 2u);
+}
+
+// A P3 published 14 min ago (its deadline is 1 min away) and cancelled 12
+// min ago stays cancelled, however old the cancel; a P3 amended to P1 a
+// few seconds ago waits for the P1 deadline from then.
+TEST_F(StartupRecoveryTest, UpdatesApplyWhateverTheirAge) {
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
+  const journal::RecoveryVisitor visitor = recovery.Visitor();
+  Publish(visitor, 1, "cancelled", absl::Minutes(14), "", v1::P3);
+  v1::AlertUpdate cancel;
+  cancel.set_alert_id("cancelled");
+  cancel.set_kind(v1::AlertUpdate::CANCELLED);
+  Update(visitor, 2, cancel, absl::Minutes(12));
+  Publish(visitor, 3, "raised", absl::Minutes(1), "", v1::P3);
+  v1::AlertUpdate raise;
+  raise.set_alert_id("raised");
+  raise.set_kind(v1::AlertUpdate::AMENDED);
+  raise.set_priority(v1::P1);
+  raise.set_title("woman climbing over the railing");
+  Update(visitor, 4, raise, absl::Seconds(10));
+  recovery.Finish({});
+  EXPECT_EQ(escalator_.Find("cancelled"), nullptr);
+  ASSERT_NE(escalator_.Find("raised"), nullptr);
+  EXPECT_EQ(escalator_.Find("raised")->priority, v1::P1);
+  clock_.Advance(absl::Seconds(19));
+  EXPECT_TRUE(escalator_.Expire().empty());
+  clock_.Advance(absl::Seconds(2));
+  std::vector<Escalation> due = escalator_.Expire();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].record->alert_id(), "raised");
+  EXPECT_EQ(due[0].messages[0].event.escalation().alert().title(),
+            "woman climbing over the railing");
 }
 
 TEST_F(StartupRecoveryTest, DeadlinePassedWhileDownEscalatesAtOnce) {
