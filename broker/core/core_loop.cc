@@ -1384,7 +1384,27 @@ void CoreLoop::RouteAckEvent(const Session& session, const v1::AckFrame& ack) {
   event->set_unix_ms(frame.deliver().broker_unix_ms());
   event->set_topic(ack.topic());
   const MatchResult watchers = router_.Match(frame.deliver().topic());
-  RouteDeliver(frame, /*best_effort=*/false);
+  // Walls and consoles on ack.> hear of a thousand acks per alert to a
+  // crowded zone: those whose library reads batches get them batched per
+  // turn, like a publisher's notices; the rest one frame each.
+  std::vector<SessionId> one_by_one;
+  for (SessionId id : *watchers) {
+    Session* watcher = sessions_.Find(id);
+    if (watcher == nullptr) continue;
+    if (!watcher->reads_deliveries()) {
+      one_by_one.push_back(id);
+      continue;
+    }
+    ++counters_.delivered;
+    if (std::optional<v1::Frame> full = notices_.Add(id, frame.deliver())) {
+      SendNotices(id, std::move(*full));
+    }
+  }
+  if (watchers->empty()) ++counters_.published_no_interest;
+  if (!one_by_one.empty()) {
+    RouteToSessions(one_by_one, frame.deliver().topic(), v1::P2, EncodeFrame(frame),
+                    /*best_effort=*/false, 0, "", nullptr);
+  }
   // The alert's publisher hears of every ack, subscribed to ack.> or not.
   auto publisher = alert_publishers_.find(ack.seq());
   if (publisher == alert_publishers_.end()) return;

@@ -1,10 +1,11 @@
 #pragma once
-// NoticeBatches: the acks of its alerts that a publisher is to hear of,
+// NoticeBatches: the ack events a session is to hear of (the acks of its
+// alerts, for a publisher; ack.> for a wall or a console watching it),
 // gathered over one loop turn and sent as one Deliveries frame per
-// publisher. A burst of alerts to crowded zones brings back a thousand
+// session. A burst of alerts to crowded zones brings back a thousand
 // RECEIVED acks per alert; sent one frame each, they filled the console's
 // connection ahead of its own PubAcks (a P1's PubAck waited behind them)
-// and cost the console more to read than its publishes.
+// and cost the console and the walls more to read than the alerts.
 //
 // Core loop thread only.
 #include <optional>

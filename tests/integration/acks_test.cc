@@ -253,6 +253,18 @@ TEST_F(AcksTest, PublisherThatReadsDeliveriesHearsOfAcksSeveralToAFrame) {
   RawPeer terminal(broker_->endpoint());
   ASSERT_TRUE(terminal.Hello(v1::TERMINAL, kTerminal, "jc-pg03", "jincheng.z03"));
   ASSERT_TRUE(terminal.Subscribe({kZ03}));
+  // A wall on ack.> that reads Deliveries gets them batched as well.
+  RawPeer wall(broker_->endpoint());
+  {
+    v1::Frame hello;
+    hello.mutable_hello()->set_protocol_version(1);
+    hello.mutable_hello()->set_role(v1::CENTER);
+    hello.mutable_hello()->set_unit_id("ack-wall");
+    hello.mutable_hello()->set_reads_deliveries(true);
+    wall.Send(hello);
+    ASSERT_TRUE(wall.ReceiveUntil([](const v1::Frame& f) { return f.has_welcome(); }));
+    ASSERT_TRUE(wall.Subscribe({"ack.>"}));
+  }
   for (const bool reads : {true, false}) {
     SCOPED_TRACE(reads ? "reads Deliveries" : "reads single Delivers");
     const std::string prefix = reads ? "batched-" : "single-";
@@ -320,6 +332,17 @@ TEST_F(AcksTest, PublisherThatReadsDeliveriesHearsOfAcksSeveralToAFrame) {
       EXPECT_EQ(frames, kAlerts);
     }
   }
+  size_t wall_heard = 0;
+  int wall_frames = 0;
+  while (wall_heard < 2 * kAlerts) {
+    std::optional<v1::Frame> got =
+        wall.ReceiveUntil([](const v1::Frame& f) { return f.has_deliver() || f.has_deliveries(); });
+    ASSERT_TRUE(got.has_value()) << "the wall heard of " << wall_heard << " acks only";
+    ++wall_frames;
+    wall_heard += got->has_deliveries() ? got->deliveries().delivers_size() : 1;
+  }
+  EXPECT_EQ(wall_heard, 2u * kAlerts);
+  EXPECT_LT(wall_frames, 2 * kAlerts);
 }
 
 TEST_F(AcksTest, WithheldReceivedIsRedeliveredThenDeadLettered) {
