@@ -82,48 +82,37 @@ const v1::Zone* ZoneIndex::Find(absl::string_view city, absl::string_view zone_i
   return it == zones_.end() ? nullptr : &map_.zones(it->second);
 }
 
-absl::Duration ZoneIndex::Deadline(v1::Priority priority) const {
-  const v1::ResponseDeadlines& d = map_.response_deadlines();
-  double seconds = 0;
+namespace {
+
+// The one of four per-priority values (a ResponseDeadlines' or an
+// UnitsNeeded's fields) for `priority`; `none` for an unspecified one.
+template <typename T>
+T ForPriority(v1::Priority priority, T p1, T p2, T p3, T p4, T none) {
   switch (priority) {
     case v1::P1:
-      seconds = d.p1_s();
-      break;
+      return p1;
     case v1::P2:
-      seconds = d.p2_s();
-      break;
+      return p2;
     case v1::P3:
-      seconds = d.p3_s();
-      break;
+      return p3;
     case v1::P4:
-      seconds = d.p4_s();
-      break;
+      return p4;
     default:
-      break;
+      return none;
   }
+}
+
+}  // namespace
+
+absl::Duration ZoneIndex::Deadline(v1::Priority priority) const {
+  const v1::ResponseDeadlines& d = map_.response_deadlines();
+  const double seconds = ForPriority(priority, d.p1_s(), d.p2_s(), d.p3_s(), d.p4_s(), 0.0);
   return seconds > 0 ? absl::Seconds(seconds) : absl::ZeroDuration();
 }
 
 uint32_t ZoneIndex::UnitsNeeded(v1::Priority priority) const {
   const v1::UnitsNeeded& n = map_.units_needed();
-  uint32_t units = 0;
-  switch (priority) {
-    case v1::P1:
-      units = n.p1();
-      break;
-    case v1::P2:
-      units = n.p2();
-      break;
-    case v1::P3:
-      units = n.p3();
-      break;
-    case v1::P4:
-      units = n.p4();
-      break;
-    default:
-      break;
-  }
-  return std::max<uint32_t>(1, units);
+  return std::max<uint32_t>(1, ForPriority(priority, n.p1(), n.p2(), n.p3(), n.p4(), 0u));
 }
 
 }  // namespace zonecast

@@ -736,12 +736,16 @@ void CoreLoop::PublishTaken(const std::string& alert_id, const std::string& unit
   const std::string key = AlertUpdateKey(*taken, 0);
   PublishInternal(open->topic, open->priority, event, key);
   // Units of the zones it escalated to may be on their way too.
+  PublishToZonesReached(*open, open->priority, event, key);
+}
+
+void CoreLoop::PublishToZonesReached(const UnresolvedAlerts::Entry& open, v1::Priority priority,
+                                     const v1::Event& event, const std::string& key) {
   std::string city;
   std::string zone;
-  if (CityAndZone(open->topic, &city, &zone)) {
-    for (const std::string& other : open->zones_reached) {
-      PublishInternal(absl::StrCat("alert.", city, ".", other), open->priority, event, key);
-    }
+  if (!CityAndZone(open.topic, &city, &zone)) return;
+  for (const std::string& other : open.zones_reached) {
+    PublishInternal(absl::StrCat("alert.", city, ".", other), priority, event, key);
   }
 }
 
@@ -757,16 +761,10 @@ void CoreLoop::ApplyUpdate(const v1::AlertUpdate& update) {
                << (what.empty() ? "" : ": ") << what;
   // Units of the zones it was escalated to got the alert too, and may be on
   // their way: they are told as well.
-  const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(update.alert_id());
-  std::string city;
-  std::string zone_id;
-  if (open != nullptr && CityAndZone(open->topic, &city, &zone_id)) {
-    const std::string key = AlertUpdateKey(update, open->revisions);
-    for (const std::string& other : open->zones_reached) {
-      v1::Event copy;
-      *copy.mutable_alert_update() = update;
-      PublishInternal(absl::StrCat("alert.", city, ".", other), v1::P1, std::move(copy), key);
-    }
+  if (const UnresolvedAlerts::Entry* open = unresolved_alerts_.Find(update.alert_id())) {
+    v1::Event copy;
+    *copy.mutable_alert_update() = update;
+    PublishToZonesReached(*open, v1::P1, copy, AlertUpdateKey(update, open->revisions));
   }
   const int64_t now_ms = absl::ToUnixMillis(clock_.NowWall());
   switch (update.kind()) {

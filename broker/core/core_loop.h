@@ -91,6 +91,9 @@ class CoreLoop {
   // steps carry (and a new priority its deadline); a cancel or close
   // ends the alert: it escalates no more and leaves the open-alerts list.
   void ApplyUpdate(const v1::AlertUpdate& update);
+  // Publishes `event` under `key` to each zone alert `open` escalated to.
+  void PublishToZonesReached(const UnresolvedAlerts::Entry& open, v1::Priority priority,
+                             const v1::Event& event, const std::string& key);
   // With a zones map: an alert's city and zone must be in it (UNKNOWN_ZONE).
   absl::Status CheckZoneKnown(const std::string& topic) const;
   // Decodes one message and hands it to its handler.

@@ -46,16 +46,7 @@ class StartupRecoveryTest : public ::testing::Test {
     v1::Alert* alert = deliver->mutable_event()->mutable_alert();
     alert->set_alert_id(id);
     alert->set_escalated_from_zone(escalated_from);
-    frames_.push_back(frame.SerializeAsString());
-    ids_.push_back(id);
-    journal::PublishRecord record;
-    record.seq = seq;
-    record.unix_ms = absl::ToUnixMillis(clock_.NowWall() - ago);
-    record.alert_id = ids_.back();
-    record.topic = "alert.jincheng.z01";
-    record.frame = frames_.back();
-    record.priority = static_cast<uint8_t>(priority);
-    visitor.on_publish(record);
+    Feed(visitor, seq, id, frame, ago, priority);
   }
 
   // The center's update of alert `id` (a P1 publish keyed <id>#...), `ago`.
@@ -66,15 +57,22 @@ class StartupRecoveryTest : public ::testing::Test {
     deliver->set_topic("alert.jincheng.z01");
     deliver->set_publisher("center-1");
     *deliver->mutable_event()->mutable_alert_update() = update;
+    Feed(visitor, seq, AlertUpdateKey(update, 0), frame, ago, v1::P1);
+  }
+
+  // Hands the publish of `frame` under `key` on zone z01, stored `ago`
+  // before now, to the visitor (the record's strings live in the fixture).
+  void Feed(const journal::RecoveryVisitor& visitor, uint64_t seq, const std::string& key,
+            const v1::Frame& frame, absl::Duration ago, v1::Priority priority) {
     frames_.push_back(frame.SerializeAsString());
-    ids_.push_back(AlertUpdateKey(update, 0));
+    ids_.push_back(key);
     journal::PublishRecord record;
     record.seq = seq;
     record.unix_ms = absl::ToUnixMillis(clock_.NowWall() - ago);
     record.alert_id = ids_.back();
     record.topic = "alert.jincheng.z01";
     record.frame = frames_.back();
-    record.priority = v1::P1;
+    record.priority = static_cast<uint8_t>(priority);
     visitor.on_publish(record);
   }
 
