@@ -22,7 +22,7 @@
 #include "protocol/topic.h"
 #include "routing/access_policy.h"
 #include "routing/deafness.h"
-#include "shared/handshake_monitor.h"
+#include "shared/connection_monitor.h"
 #include "shared/protocol_version.h"
 #include "shared/request_ids.h"
 #include "shared/wire_status.h"
@@ -185,21 +185,24 @@ void CoreLoop::AnswerHandshakes() {
   }
 }
 
-void CoreLoop::CountHandshakeFailures(Transport::Lane lane) {
+void CoreLoop::CountConnectionEvents(Transport::Lane lane) {
   while (true) {
-    switch (NextHandshakeFailure(transport_->events(lane))) {
-      case HandshakeFailure::kNone:
+    switch (NextConnectionEvent(transport_->events(lane))) {
+      case ConnectionEvent::kNone:
         return;
-      case HandshakeFailure::kMechanism:
+      case ConnectionEvent::kMechanism:
         ++counters_.handshakes_failed_plain;
         Audit("refused_handshake", "", v1::ROLE_UNSPECIFIED, "",
               "another security mechanism (a plain client at a CURVE broker)");
         break;
-      case HandshakeFailure::kProtocol:
+      case ConnectionEvent::kProtocol:
         ++counters_.handshakes_failed_protocol;
         break;
-      case HandshakeFailure::kRefused:
+      case ConnectionEvent::kRefused:
         ++counters_.handshakes_failed_refused;
+        break;
+      case ConnectionEvent::kClosed:
+        ++counters_.connections_closed;
         break;
     }
   }
@@ -255,8 +258,8 @@ void CoreLoop::Run(int stop_fd) {
     turn_fanout_ = 0;
     RouteStoredPublishes(options_.fanout_per_turn);
     if (ready(3)) SendHistoryReplies();
-    if (ready(4)) CountHandshakeFailures(Lane::kMain);
-    if (ready(dispatch_events_item)) CountHandshakeFailures(Lane::kDispatch);
+    if (ready(4)) CountConnectionEvents(Lane::kMain);
+    if (ready(dispatch_events_item)) CountConnectionEvents(Lane::kDispatch);
     if (ready(exchange_item)) {
       if (std::optional<uint32_t> parts = exchange_->TakeRequest()) {
         ShareSnapshot(/*to_subscribers=*/false, *parts);
@@ -382,7 +385,7 @@ void CoreLoop::HandleMessage(const std::string& routing_id, const zmq::message_t
               RequestIdOf(frame));
     return;
   }
-  session->set_last_heard(clock_.NowMono());
+  session->Heard(clock_.NowMono());
   Dispatch(*session, frame);
 }
 
@@ -1710,6 +1713,13 @@ void CoreLoop::OnTick() {
     }
   });
   for (Session* session : dead) {
+    if (!session->confirmed()) {
+      ++counters_.sessions_unconfirmed;
+      ZC_LOG(INFO) << "unit " << session->unit_id()
+                   << " never answered its Welcome: session closed";
+      CloseSession(*session, "welcome_unanswered");
+      continue;
+    }
     ++counters_.heartbeat_timeouts;
     ZC_LOG(WARNING) << "unit " << session->unit_id() << " missed " << options_.heartbeat_misses
                     << " heartbeats";

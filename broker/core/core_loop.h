@@ -107,7 +107,7 @@ class CoreLoop {
   void Audit(absl::string_view event, absl::string_view identity, v1::Role role,
              absl::string_view address, absl::string_view detail,
              absl::string_view public_key = "");
-  void CountHandshakeFailures(Transport::Lane lane);
+  void CountConnectionEvents(Transport::Lane lane);
   // Answers libzmq's questions about client keys; audits the refused ones.
   void AnswerHandshakes();
   void Dispatch(Session& session, v1::Frame& frame);

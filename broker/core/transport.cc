@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
-#include "shared/handshake_monitor.h"
+#include "shared/connection_monitor.h"
 
 namespace zonecast {
 
@@ -25,7 +25,7 @@ Transport::Socket Transport::BindOne(zmq::context_t& context, const TransportOpt
     socket.set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
     socket.set(zmq::sockopt::zap_domain, "zonecast");
   }
-  zmq::socket_t events = MonitorHandshakes(context, socket);
+  zmq::socket_t events = MonitorConnection(context, socket, /*closes=*/true);
   socket.bind(endpoint);
   std::string bound = socket.get(zmq::sockopt::last_endpoint);
   return Socket{std::move(socket), std::move(events), std::move(bound)};

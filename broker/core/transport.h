@@ -66,8 +66,9 @@ class Transport {
 
   // For zmq::poll. REQUIRES: has_dispatch() for the dispatch lane.
   zmq::socket_t& socket(Lane lane) { return Of(lane).socket; }
-  // Handshake failures of the lane's peers (shared/handshake_monitor.h):
-  // poll events(lane), read them with NextHandshakeFailure(events(lane)).
+  // Handshake failures and closed connections of the lane's peers
+  // (shared/connection_monitor.h):
+  // poll events(lane), read them with NextConnectionEvent(events(lane)).
   zmq::socket_t& events(Lane lane) { return Of(lane).events; }
 
   // The lane a routing id from Receive() came in on.

@@ -24,6 +24,8 @@ namespace zonecast {
   X(stale_hellos)                   \
   X(heartbeat_timeouts)             \
   X(heartbeat_timeouts_deferred)    \
+  X(sessions_unconfirmed)           \
+  X(connections_closed)             \
   X(peer_unreachable)               \
   X(published_durable)              \
   X(published_best_effort)          \

@@ -197,6 +197,12 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
      "Hellos a client had already retried on a newer connection, refused instead of taking "
      "its session back to the abandoned one."},
     {"heartbeat_timeouts", "Sessions closed because their heartbeats stopped."},
+    {"sessions_unconfirmed",
+     "Sessions closed silent since their Welcome: the peer never used them (most often a "
+     "terminal that had already reconnected on a new connection)."},
+    {"connections_closed",
+     "TCP connections that closed, for any reason: a client leaving, a network loss, or "
+     "ZeroMQ dropping a message over --transport_max_bytes (it does not say which)."},
     {"heartbeat_timeouts_deferred",
      "Heartbeat judgements put off because the broker itself heard almost nobody (behind on "
      "its input)."},

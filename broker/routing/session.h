@@ -68,7 +68,16 @@ class Session {
   void set_publish_limit(TokenBucket limit) { publish_limit_ = limit; }
 
   MonoNanos last_heard() const { return last_heard_; }
-  void set_last_heard(MonoNanos t) { last_heard_ = t; }
+  // Any frame after the Hello is the peer's confirmation that it got the
+  // Welcome and uses this session. A session never confirmed was most
+  // often abandoned by its terminal for a new connection before the
+  // Welcome arrived (a reconnect storm); its silence is not a live
+  // terminal's missed heartbeats.
+  void Heard(MonoNanos t) {
+    last_heard_ = t;
+    confirmed_ = true;
+  }
+  bool confirmed() const { return confirmed_; }
   // When a frame last went to its socket: a peer that got one lately needs
   // no heartbeat to know the broker lives (see CoreLoop::OnTick).
   MonoNanos last_sent = 0;
@@ -115,6 +124,7 @@ class Session {
   SessionQueue queue_;
   TokenBucket publish_limit_;
   MonoNanos last_heard_;
+  bool confirmed_ = false;
 };
 
 }  // namespace zonecast

@@ -15,8 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "shared/annotated_mutex.h"
+#include "shared/connection_monitor.h"
 #include "shared/curve_keys.h"
-#include "shared/handshake_monitor.h"
 #include "shared/protocol_version.h"
 #include "shared/request_ids.h"
 #include "shared/wire_status.h"
@@ -203,7 +203,7 @@ struct Client::State {
         socket.set(zmq::sockopt::curve_publickey, options.public_key);
         socket.set(zmq::sockopt::curve_secretkey, options.secret_key);
       }
-      handshakes = MonitorHandshakes(context, socket);
+      handshakes = MonitorConnection(context, socket);
       socket.connect(options.broker);
     } catch (const zmq::error_t& e) {
       return absl::InvalidArgumentError(
@@ -217,15 +217,15 @@ struct Client::State {
   // less (a wrong broker key looks like that, and so does a mismatch the
   // broker noticed first): the third one in a row is taken as the answer.
   absl::Status HandshakeProblem() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
-    for (HandshakeFailure failure;
-         (failure = NextHandshakeFailure(handshakes)) != HandshakeFailure::kNone;) {
+    for (ConnectionEvent failure;
+         (failure = NextConnectionEvent(handshakes)) != ConnectionEvent::kNone;) {
       switch (failure) {
-        case HandshakeFailure::kRefused:
+        case ConnectionEvent::kRefused:
           return absl::PermissionDeniedError(
               absl::StrCat("the broker at ", options.broker,
                            " refused this client's key: is its public key in the broker's "
                            "keys file?"));
-        case HandshakeFailure::kMechanism:
+        case ConnectionEvent::kMechanism:
           return absl::FailedPreconditionError(absl::StrCat(
               "the broker at ", options.broker,
               (options.secret_key.empty()

@@ -25,6 +25,7 @@ using zonecast::Client;
 using zonecast::testing::AlertPublish;
 using zonecast::testing::BrokerProcess;
 using zonecast::testing::ConnectAll;
+using zonecast::testing::ConnectClient;
 using zonecast::testing::Counter;
 using zonecast::testing::Describe;
 using zonecast::testing::HelloFrame;
@@ -228,6 +229,38 @@ TEST(BadInputSuiteTest, EveryErrorIsCountedAndBrokerKeepsServing) {
   std::optional<zonecast::Message> got = NextDeliver(terminal, absl::Seconds(5));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->event().alert().alert_id(), "after-bad-input");
+  if (HasFailure()) std::cerr << "broker log:\n" << broker->Log();
+}
+
+TEST(BadInputSuiteTest, MessageOverTheTransportLimitCutsItsConnectionAndIsCounted) {
+  // Over --transport_max_bytes ZeroMQ itself drops the connection before
+  // the loop sees a byte (a guard against memory exhaustion); what the
+  // broker can count is the closed connection.
+  std::unique_ptr<BrokerProcess> broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  auto center_client = ConnectClient(broker->endpoint(), v1::CENTER, "center-1");
+  ASSERT_TRUE(center_client.ok()) << center_client.status();
+  Client& center = **center_client;
+  absl::StatusOr<v1::StatsSnapshot> before = center.Stats();
+  ASSERT_TRUE(before.ok()) << before.status();
+
+  RawPeer peer(broker->endpoint());
+  ASSERT_TRUE(peer.Hello(v1::CENTER, "center-huge"));
+  peer.SendBytes(std::string(5 << 20, 'x'));
+  uint64_t closed = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < deadline) {
+    absl::StatusOr<v1::StatsSnapshot> stats = center.Stats();
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    closed = Counter(*stats, "connections_closed") - Counter(*before, "connections_closed");
+    if (closed > 0) break;
+    (void)center.Next(absl::Milliseconds(20));  // the counter moves on the loop's next turn
+  }
+  EXPECT_EQ(closed, 1u) << "the cut connection was not counted";
+
+  absl::StatusOr<zonecast::PublishResult> ack =
+      center.PublishAlert("alert.jincheng.z03", MakeAlert("after-huge-frame", v1::P1));
+  ASSERT_TRUE(ack.ok()) << ack.status();
   if (HasFailure()) std::cerr << "broker log:\n" << broker->Log();
 }
 

@@ -92,10 +92,12 @@ TEST_F(LivenessTest, SilentTerminalGoesOfflineWhileBeatingOneStaysOnline) {
   EXPECT_EQ(watcher.session().heartbeat_misses, static_cast<uint32_t>(kHeartbeatMisses));
 
   RawPeer silent(broker_->endpoint());
-  const absl::Time hello_sent = absl::Now();
   ASSERT_TRUE(silent.Hello(v1::TERMINAL, "jc-z05-silent", "jc-pg05", "jincheng.z05"));
+  // It uses its session (a live terminal), and from here on it neither
+  // sends nor reads.
+  const absl::Time hello_sent = absl::Now();
+  ASSERT_TRUE(silent.Subscribe({"alert.jincheng.z05"}));
 
-  // From here on the raw peer neither sends nor reads.
   std::vector<Presence> events;
   std::optional<Presence> offline;
   const absl::Time deadline = absl::Now() + absl::Seconds(3);
@@ -148,6 +150,7 @@ TEST_F(LivenessTest, SilentTerminalGoesOfflineWhileBeatingOneStaysOnline) {
   absl::StatusOr<v1::StatsSnapshot> stats = watcher.Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(Counter(*stats, "heartbeat_timeouts"), 1u);
+  EXPECT_EQ(Counter(*stats, "sessions_unconfirmed"), 0u);
 
   // The silent peer speaks again: its session is gone.
   silent.Send(SubscribeFrame(7, {"alert.jincheng.z05"}));
@@ -163,6 +166,32 @@ TEST_F(LivenessTest, SilentTerminalGoesOfflineWhileBeatingOneStaysOnline) {
       [](const v1::Frame& f) { return f.has_welcome() || f.has_error(); }, absl::Seconds(3));
   ASSERT_TRUE(welcome.has_value());
   EXPECT_TRUE(welcome->has_welcome()) << Describe(*welcome);
+}
+
+TEST_F(LivenessTest, SessionNeverUsedAfterItsWelcomeIsClosedAsUnconfirmed) {
+  // A terminal that gave up on a connection before its Welcome came (a
+  // reconnect storm) leaves a session nobody uses: it is closed like a
+  // silent one, but it is no live terminal's heartbeat timeout.
+  auto watcher_client = ConnectClient(broker_->endpoint(), v1::CENTER, "watch-presence");
+  ASSERT_TRUE(watcher_client.ok()) << watcher_client.status();
+  Client& watcher = **watcher_client;
+  ASSERT_TRUE(watcher.Subscribe({"sys.presence.>"}).ok());
+
+  RawPeer abandoned(broker_->endpoint());
+  ASSERT_TRUE(abandoned.Hello(v1::TERMINAL, "jc-z05-gone", "jc-pg05", "jincheng.z05"));
+  std::optional<Presence> offline;
+  const absl::Time deadline = absl::Now() + absl::Seconds(3);
+  while (!offline && absl::Now() < deadline) {
+    std::optional<Presence> p = NextPresence(watcher, deadline - absl::Now());
+    if (!p) break;
+    if (p->unit == "jc-z05-gone" && p->state == v1::SessionEvent::OFFLINE) offline = p;
+  }
+  ASSERT_TRUE(offline.has_value()) << "no OFFLINE for the abandoned session within 3 s";
+  EXPECT_EQ(offline->reason, "welcome_unanswered");
+  absl::StatusOr<v1::StatsSnapshot> stats = watcher.Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Counter(*stats, "sessions_unconfirmed"), 1u);
+  EXPECT_EQ(Counter(*stats, "heartbeat_timeouts"), 0u);
 }
 
 }  // namespace

@@ -260,6 +260,8 @@ TEST_F(PrometheusTextTest, PromtoolAcceptsEveryKnownCounterAndGauge) {
                            "session_takeovers",
                            "heartbeat_timeouts",
                            "heartbeat_timeouts_deferred",
+                           "sessions_unconfirmed",
+                           "connections_closed",
                            "peer_unreachable",
                            "published_durable",
                            "published_best_effort",
