@@ -39,6 +39,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -690,6 +691,13 @@ int main(int argc, char** argv) {
   deadlines->set_p3_s(deadlines->p3_s() / speed);
   deadlines->set_p4_s(deadlines->p4_s() / speed);
   map.mutable_units_needed()->set_p1(static_cast<uint32_t>(absl::GetFlag(FLAGS_p1_units)));
+  // The copy lives elsewhere: its outlines are named from where they are.
+  if (!map.shapes().empty()) {
+    map.set_shapes(
+        std::filesystem::absolute(std::filesystem::path(absl::GetFlag(FLAGS_zones)).parent_path() /
+                                  map.shapes())
+            .string());
+  }
   std::string zones_json;
   (void)google::protobuf::util::MessageToJsonString(map, &zones_json);
   const std::string zones_path = out_dir + "/zones.json";

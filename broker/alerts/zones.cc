@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "protocol/topic.h"
 #include "shared/proto_json.h"
@@ -12,7 +16,24 @@ namespace zonecast {
 absl::StatusOr<ZoneIndex> ZoneIndex::Load(const std::string& path) {
   v1::ZoneMap map;
   if (absl::Status status = ReadJsonFile(path, "zones file", &map); !status.ok()) return status;
-  absl::StatusOr<ZoneIndex> index = FromMap(std::move(map));
+  std::string geojson;
+  if (!map.shapes().empty()) {
+    const std::filesystem::path shapes =
+        std::filesystem::path(path).parent_path() / std::filesystem::path(map.shapes());
+    std::ifstream in(shapes);
+    if (!in) {
+      return absl::NotFoundError(
+          absl::StrCat("zones file ", path, ": cannot read its shapes file ", shapes.string()));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    geojson = text.str();
+    if (geojson.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("zones file ", path, ": its shapes file ", shapes.string(), " is empty"));
+    }
+  }
+  absl::StatusOr<ZoneIndex> index = FromMap(std::move(map), geojson);
   if (!index.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("zones file ", path, ": ", index.status().message()));
@@ -20,7 +41,7 @@ absl::StatusOr<ZoneIndex> ZoneIndex::Load(const std::string& path) {
   return index;
 }
 
-absl::StatusOr<ZoneIndex> ZoneIndex::FromMap(v1::ZoneMap map) {
+absl::StatusOr<ZoneIndex> ZoneIndex::FromMap(v1::ZoneMap map, absl::string_view geojson) {
   ZoneIndex index;
   auto is_token = [](absl::string_view s) {
     return !s.empty() && s.find('.') == s.npos && ValidateTopic(s).ok();
@@ -71,6 +92,24 @@ absl::StatusOr<ZoneIndex> ZoneIndex::FromMap(v1::ZoneMap map) {
             absl::StrCat("zone '", zone.id(), "' has unknown neighbour '", neighbour, "'"));
       }
     }
+  }
+  if (!geojson.empty()) {
+    absl::flat_hash_set<std::string> ids;
+    for (const v1::Zone& zone : map.zones()) ids.insert(zone.id());
+    absl::StatusOr<ZoneShapes> shapes = ZoneShapes::FromGeoJson(geojson, ids);
+    if (!shapes.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("shapes: ", shapes.status().message()));
+    }
+    // A zone that lists no neighbours gets those it shares a border with.
+    absl::flat_hash_set<std::string> listing;
+    for (const v1::Zone& zone : map.zones()) {
+      if (zone.neighbours_size() > 0) listing.insert(zone.id());
+    }
+    for (const auto& [a, b] : shapes->SharedBorders()) {
+      if (!listing.contains(a)) map.mutable_zones(index.zones_.at(a))->add_neighbours(b);
+      if (!listing.contains(b)) map.mutable_zones(index.zones_.at(b))->add_neighbours(a);
+    }
+    index.shapes_ = std::make_shared<const ZoneShapes>(*std::move(shapes));
   }
   index.map_ = std::move(map);
   return index;

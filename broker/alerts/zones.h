@@ -6,6 +6,7 @@
 //
 // Immutable after Load; any thread may read it.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "alerts/zone_shapes.h"
 #include "zonecast/config.pb.h"
 #include "zonecast/domain.pb.h"
 
@@ -27,14 +29,16 @@ class ZoneIndex {
 
   ZoneIndex() = default;  // empty: no zones, no deadlines
 
-  // Parses and validates a zones file. InvalidArgument naming the problem
-  // (bad JSON, a zone id or city that is not a topic token, a duplicate
-  // zone, a neighbour that does not exist or is the zone itself, a deadline
-  // that is not finite or above kMaxDeadlineSeconds, units_needed above
-  // kMaxUnitsNeeded);
-  // NotFound / Unavailable if it cannot be read.
+  // Parses and validates a zones file and the outlines its `shapes` names
+  // (relative to the file). InvalidArgument naming the problem (bad JSON,
+  // a zone id or city that is not a topic token, a duplicate zone, a
+  // neighbour that does not exist or is the zone itself, a deadline that is
+  // not finite or above kMaxDeadlineSeconds, units_needed above
+  // kMaxUnitsNeeded, an outline ZoneShapes refuses);
+  // NotFound / Unavailable if a file cannot be read.
   static absl::StatusOr<ZoneIndex> Load(const std::string& path);
-  static absl::StatusOr<ZoneIndex> FromMap(v1::ZoneMap map);
+  // `geojson`: the outlines' text, if any (map.shapes() is not read).
+  static absl::StatusOr<ZoneIndex> FromMap(v1::ZoneMap map, absl::string_view geojson = "");
 
   bool empty() const { return zones_.empty(); }
   const std::string& city() const { return map_.city(); }
@@ -45,9 +49,12 @@ class ZoneIndex {
   // Units that must take an alert of `priority` (at least 1).
   uint32_t UnitsNeeded(v1::Priority priority) const;
   const v1::ZoneMap& map() const { return map_; }
+  // The zones' outlines; empty without a `shapes` file.
+  const ZoneShapes& shapes() const { return *shapes_; }
 
  private:
   v1::ZoneMap map_;
+  std::shared_ptr<const ZoneShapes> shapes_ = std::make_shared<const ZoneShapes>();
   absl::flat_hash_map<std::string, int> zones_;  // id -> index in map_.zones()
 };
 
