@@ -74,14 +74,18 @@ void UnresolvedAlerts::OnEscalated(absl::string_view alert_id, int64_t unix_ms,
                                    const google::protobuf::RepeatedPtrField<std::string>& zones) {
   auto it = alerts_.find(alert_id);
   if (it == alerts_.end()) return;
-  Entry& entry = it->second;
-  entry.escalated = true;
-  entry.last_change_unix_ms = unix_ms;
+  it->second.escalated = true;
+  it->second.last_change_unix_ms = unix_ms;
+  AddZonesReached(alert_id, zones);
+}
+
+void UnresolvedAlerts::AddZonesReached(
+    absl::string_view alert_id, const google::protobuf::RepeatedPtrField<std::string>& zones) {
+  auto it = alerts_.find(alert_id);
+  if (it == alerts_.end()) return;
+  std::vector<std::string>& reached = it->second.zones_reached;
   for (const std::string& zone : zones) {
-    if (std::find(entry.zones_reached.begin(), entry.zones_reached.end(), zone) ==
-        entry.zones_reached.end()) {
-      entry.zones_reached.push_back(zone);
-    }
+    if (std::find(reached.begin(), reached.end(), zone) == reached.end()) reached.push_back(zone);
   }
 }
 

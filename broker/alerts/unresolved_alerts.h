@@ -80,6 +80,10 @@ class UnresolvedAlerts {
   // An escalation step of the alert; `zones`: the zones it sent copies to.
   void OnEscalated(absl::string_view alert_id, int64_t unix_ms,
                    const google::protobuf::RepeatedPtrField<std::string>& zones);
+  // Other zones that got a copy (its location is on their border): they
+  // hear the alert's updates too.
+  void AddZonesReached(absl::string_view alert_id,
+                       const google::protobuf::RepeatedPtrField<std::string>& zones);
   // Drops alerts older than max_age.
   void Expire(int64_t now_unix_ms);
 

@@ -1,5 +1,9 @@
 #include "alerts/zone_shapes.h"
 
+// Boost 1.74's Boost.Math, which Boost.Geometry includes, still uses a
+// header Boost itself has deprecated; that note is not ours to fix.
+#define BOOST_ALLOW_DEPRECATED_HEADERS
+
 #include <algorithm>
 #include <cmath>
 #include <utility>

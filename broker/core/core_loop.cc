@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/check.h"
 #include "common/log.h"
@@ -99,9 +100,10 @@ absl::Status CoreLoop::Start() {
   }
   next_tick_ = clock_.NowMono();
   started_at_ = next_tick_;
-  snapshots_ = std::make_unique<SnapshotBuilder>(LoopState{
-      options_.broker_id, &clock_, started_at_, &counters_, &sessions_, &router_, journal_.get(),
-      durable_.get(), &escalator_, &unresolved_alerts_, &latency_, &held_alerts_});
+  snapshots_ = std::make_unique<SnapshotBuilder>(
+      LoopState{options_.broker_id, &clock_, started_at_, &counters_, &sessions_, &router_,
+                journal_.get(), durable_.get(), &escalator_, &unresolved_alerts_, &latency_,
+                &held_alerts_, &unit_positions_});
   if (options_.stats_interval > absl::ZeroDuration()) {
     next_stats_ = started_at_ + absl::ToInt64Nanoseconds(options_.stats_interval);
   }
@@ -813,7 +815,88 @@ absl::Status CoreLoop::CheckZoneKnown(const std::string& topic) const {
                    ", ", zones_.map().zones_size(), " zones): nobody would be sent this alert"));
 }
 
+absl::Status CoreLoop::PlaceByLocation(const Session& session, v1::Publish& publish) {
+  if (!publish.event().has_alert()) return absl::OkStatus();
+  v1::Alert* alert = publish.mutable_event()->mutable_alert();
+  alert->clear_located_in();
+  alert->clear_copy_of_zone();
+  const TopicTokens tokens = SplitTopic(publish.topic());
+  if (session.role() != v1::CENTER || tokens.size() != 2 || tokens[0] != "alert") {
+    return absl::OkStatus();  // CheckPublish judges it
+  }
+  const ZoneShapes& shapes = zones_.shapes();
+  if (shapes.empty()) {
+    return ProtocolError(v1::INVALID_TOPIC,
+                         absl::StrCat("alert topic '", publish.topic(),
+                                      "' names no zone, and this broker has no zone outlines to "
+                                      "place it by its location: publish to alert.<city>.<zone>"));
+  }
+  if (tokens[1] != zones_.city()) {
+    return ProtocolError(v1::UNKNOWN_ZONE,
+                         absl::StrCat("no city ", tokens[1], " in the zones map (city ",
+                                      zones_.city(), "): nobody would be sent this alert"));
+  }
+  if (!alert->has_location()) {
+    return ProtocolError(v1::INVALID_ARGUMENT,
+                         absl::StrCat("an alert to ", publish.topic(),
+                                      " is placed by its location: give its lat and lon, or "
+                                      "publish to alert.<city>.<zone>"));
+  }
+  const double lat = alert->location().lat();
+  const double lon = alert->location().lon();
+  std::vector<std::string> zones = shapes.ZonesAt(lat, lon);
+  if (zones.empty()) {
+    ++counters_.alerts_outside_zones;
+    return ProtocolError(
+        v1::UNKNOWN_ZONE,
+        absl::StrFormat("location %.5f,%.5f is in none of the %d zones of %s: check it, or "
+                        "publish to alert.%s.<zone> to send it to a zone anyway",
+                        lat, lon, static_cast<int>(shapes.size()), zones_.city(), zones_.city()));
+  }
+  ++counters_.alerts_placed;
+  if (zones.size() > 1) ++counters_.alerts_on_border;
+  publish.set_topic(absl::StrCat(publish.topic(), ".", zones.front()));
+  for (std::string& zone : zones) *alert->add_located_in() = std::move(zone);
+  return absl::OkStatus();
+}
+
+void CoreLoop::CopyToBorderZones(const PendingPublish& publish) {
+  std::string city;
+  std::string zone;
+  if (!CityAndZone(publish.topic, &city, &zone)) return;
+  google::protobuf::RepeatedPtrField<std::string> others;
+  for (const std::string& other : publish.event.alert().located_in()) {
+    if (other == zone) continue;
+    v1::Event copy;
+    v1::Alert* alert = copy.mutable_alert();
+    *alert = publish.event.alert();
+    alert->set_topic(absl::StrCat("alert.", city, ".", other));
+    alert->set_copy_of_zone(zone);
+    const std::string topic = alert->topic();
+    const uint64_t seq =
+        PublishInternal(topic, publish.priority, std::move(copy), publish.alert_id);
+    // The center hears the acks of the copy as of the original.
+    if (!publish.publisher_unit.empty()) RememberPublisher(seq, publish.publisher_unit);
+    *others.Add() = other;
+  }
+  unresolved_alerts_.AddZonesReached(publish.alert_id, others);
+}
+
+void CoreLoop::NotePosition(const Session& session, const std::string& topic,
+                            const v1::RadioEvent& radio, int64_t unix_ms) {
+  const TopicTokens tokens = SplitTopic(topic);
+  if (tokens.size() != 4 || !radio.has_position()) return;
+  if (!unit_positions_.Update(session.unit_id(), tokens[2], radio.position().lat(),
+                              radio.position().lon(), unix_ms)) {
+    ++counters_.positions_not_kept;
+  }
+}
+
 void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
+  if (absl::Status placed = PlaceByLocation(session, publish); !placed.ok()) {
+    SendError(session.routing_id(), &session, placed, publish.request_id());
+    return;
+  }
   absl::StatusOr<PublishClass> klass = CheckPublish(session, publish);
   if (!klass.ok()) {
     SendError(session.routing_id(), &session, klass.status(), publish.request_id());
@@ -843,8 +926,13 @@ void CoreLoop::HandlePublish(Session& session, v1::Publish& publish) {
   deliver->mutable_event()->Swap(publish.mutable_event());
   if (deliver->event().has_alert()) {
     deliver->mutable_event()->mutable_alert()->set_topic(topic);  // the routed topic rules
-  } else if (deliver->event().has_radio() && deliver->event().radio().unit().empty()) {
-    deliver->mutable_event()->mutable_radio()->set_unit(std::string(SplitTopic(topic)[3]));
+  } else if (deliver->event().has_radio()) {
+    if (deliver->event().radio().unit().empty()) {
+      deliver->mutable_event()->mutable_radio()->set_unit(std::string(SplitTopic(topic)[3]));
+    }
+    if (deliver->event().radio().kind() == v1::RadioEvent::POSITION) {
+      NotePosition(session, topic, deliver->event().radio(), deliver->broker_unix_ms());
+    }
   }
   if (klass->durable) {
     PublishDurable(session, publish.request_id(), frame);
@@ -1149,6 +1237,10 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
                                          publish.awaits_response ? &terminals : nullptr);
   ZC_DCHECK(!ack_first || recipients == router_.Match(publish.topic)->size())
       << "a P1 acknowledged for more sessions than it was queued for";
+  if (publish.awaits_response && publish.event.has_alert() &&
+      publish.event.alert().located_in_size() > 1) {
+    CopyToBorderZones(publish);
+  }
   std::optional<Escalation> escalation;
   if (publish.awaits_response) {
     // Without a zones map the alert was not kept parsed (it escalates only

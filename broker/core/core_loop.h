@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "alerts/escalator.h"
+#include "alerts/unit_positions.h"
 #include "alerts/unresolved_alerts.h"
 #include "alerts/zones.h"
 #include "auth/audit_log.h"
@@ -96,6 +97,19 @@ class CoreLoop {
                              const v1::Event& event, const std::string& key);
   // With a zones map: an alert's city and zone must be in it (UNKNOWN_ZONE).
   absl::Status CheckZoneKnown(const std::string& topic) const;
+  // A center's alert to alert.<city> (no zone) with a location is put on
+  // the topic of the zone whose outline holds the location (the first, on a
+  // shared border, with all of them in located_in). INVALID_TOPIC without
+  // outlines, INVALID_ARGUMENT without a location, UNKNOWN_ZONE outside
+  // every zone. Clears located_in and copy_of_zone of any other alert:
+  // only the broker sets them.
+  absl::Status PlaceByLocation(const Session& session, v1::Publish& publish);
+  // A stored alert on a shared border: a copy to each other zone that holds
+  // its location, which then also hears its updates.
+  void CopyToBorderZones(const PendingPublish& publish);
+  // A unit's radio POSITION: kept as its last known place.
+  void NotePosition(const Session& session, const std::string& topic, const v1::RadioEvent& radio,
+                    int64_t unix_ms);
   // Decodes one message and hands it to its handler.
   void HandleMessage(const std::string& routing_id, const zmq::message_t& body, int parts);
   // With a keys file: the key's identity, and the socket's handshake
@@ -296,6 +310,7 @@ class CoreLoop {
   NoticeBatches notices_;    // this turn's acks for publishers that read Deliveries
   UnresolvedAlerts unresolved_alerts_;
   HeldAlerts held_alerts_;
+  UnitPositions unit_positions_;  // each unit's last radio POSITION
   MonoNanos started_at_ = 0;
   MonoNanos next_stats_ = INT64_MAX;
   v1::Frame scratch_frame_;  // reused for decoding, to keep allocations warm

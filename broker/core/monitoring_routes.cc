@@ -4,13 +4,18 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <future>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "alerts/unit_positions.h"
 #include "monitoring/prometheus_text.h"
 #include "shared/proto_json.h"
 
@@ -30,6 +35,8 @@ constexpr absl::Duration kTimelineWait = absl::Seconds(10);
 constexpr size_t kMaxAlertIdBytes = 256;
 constexpr uint32_t kDefaultAlertLimit = 500;
 constexpr uint32_t kMaxAlertLimit = 10000;
+constexpr uint32_t kDefaultNearbyUnits = 10;
+constexpr uint32_t kMaxNearbyUnits = 1000;
 
 constexpr char kJson[] = "application/json";
 
@@ -86,6 +93,8 @@ constexpr char kIndex[] =
     "  GET /v1/sessions             who is online (JSON)\n"
     "  GET /v1/alerts?state=open    alerts not yet resolved, oldest first (JSON; &limit=N, 500)\n"
     "  GET /v1/alerts/{alert_id}    one alert's timeline (JSON)\n"
+    "  GET /v1/units                every unit's last position, online or not (JSON)\n"
+    "  GET /v1/units?near=LAT,LON   the online units nearest a place (JSON; &limit=N, 10)\n"
     "Add ?pretty to a /v1 request for indented JSON.\n";
 
 }  // namespace
@@ -97,7 +106,8 @@ MonitoringRoutes::MonitoringRoutes(MonitoringExchange& exchange, std::string dat
 std::optional<HttpResponse> MonitoringRoutes::Refusal(const HttpRequest& request,
                                                       absl::string_view path) const {
   if (path == "/healthz") return std::nullopt;
-  const bool alert_data = absl::StartsWith(path, "/v1/alerts") || path == "/v1/sessions";
+  const bool alert_data =
+      absl::StartsWith(path, "/v1/alerts") || path == "/v1/sessions" || path == "/v1/units";
   if (bearer_token_.empty()) {
     if (!alert_data) return std::nullopt;
     return Text(403,
@@ -125,6 +135,7 @@ HttpResponse MonitoringRoutes::Handle(const HttpRequest& request) {
   if (path == "/metrics") return Metrics();
   if (path == "/v1/stats") return Stats(request);
   if (path == "/v1/sessions") return Sessions(request);
+  if (path == "/v1/units") return Units(request);
   if (path == "/v1/alerts") return OpenAlerts(request);
   if (absl::StartsWith(path, "/v1/alerts/")) {
     return AlertTimeline(path.substr(std::strlen("/v1/alerts/")), OptionsFor(request));
@@ -222,6 +233,41 @@ HttpResponse MonitoringRoutes::Sessions(const HttpRequest& request) {
     return JsonError(503, absl::StrCat("no sessions yet: ", NotReadyReason(nullptr)));
   }
   return Json(200, ProtoToJson(snapshot->sessions, OptionsFor(request)));
+}
+
+HttpResponse MonitoringRoutes::Units(const HttpRequest& request) {
+  double lat = 0;
+  double lon = 0;
+  const auto near = request.query.find("near");
+  if (near != request.query.end()) {
+    std::vector<std::string> parts = absl::StrSplit(near->second, ',');
+    if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) ||
+        !absl::SimpleAtod(parts[1], &lon) || !(std::abs(lat) <= 90) || !(std::abs(lon) <= 180)) {
+      return JsonError(400,
+                       absl::StrCat("near '", near->second,
+                                    "' is not LAT,LON in degrees (e.g. near=35.4907,112.8511)"));
+    }
+  }
+  uint32_t limit = kDefaultNearbyUnits;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    if (!absl::SimpleAtoi(it->second, &limit) || limit == 0 || limit > kMaxNearbyUnits) {
+      return JsonError(400, absl::StrCat("limit must be 1..", kMaxNearbyUnits));
+    }
+  }
+  std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotSessions);
+  if (snapshot == nullptr) {
+    return JsonError(503, absl::StrCat("no units yet: ", NotReadyReason(nullptr)));
+  }
+  v1::UnitPositions units;
+  units.set_unix_ms(snapshot->sessions.unix_ms());
+  if (near == request.query.end()) {
+    *units.mutable_units() = snapshot->sessions.positions();
+  } else {
+    for (v1::UnitPosition& unit : NearestOnline(snapshot->sessions.positions(), lat, lon, limit)) {
+      *units.add_units() = std::move(unit);
+    }
+  }
+  return Json(200, ProtoToJson(units, OptionsFor(request)));
 }
 
 HttpResponse MonitoringRoutes::OpenAlerts(const HttpRequest& request) {

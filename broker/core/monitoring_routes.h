@@ -47,6 +47,8 @@ class MonitoringRoutes {
   HttpResponse Stats(const HttpRequest& request);
   HttpResponse Sessions(const HttpRequest& request);
   HttpResponse OpenAlerts(const HttpRequest& request);
+  // GET /v1/units[?near=LAT,LON&limit=N].
+  HttpResponse Units(const HttpRequest& request);
   HttpResponse AlertTimeline(const std::string& alert_id, JsonOptions options);
 
   // Null if `request` may have `path`, else the refusal.

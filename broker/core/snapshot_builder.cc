@@ -162,6 +162,12 @@ void SnapshotBuilder::AddSessions(MonoNanos now, int64_t now_ms, bool list_sessi
   });
   std::sort(sessions.mutable_sessions()->begin(), sessions.mutable_sessions()->end(),
             [](const v1::SessionInfo& a, const v1::SessionInfo& b) { return a.unit() < b.unit(); });
+  if (list_sessions && loop_.unit_positions != nullptr) {
+    loop_.unit_positions->Fill(sessions.mutable_positions());
+    for (v1::UnitPosition& position : *sessions.mutable_positions()) {
+      position.set_online(loop_.sessions->FindByUnit(position.unit()) != nullptr);
+    }
+  }
   // Every role appears, with zero when nobody of it is online, so that a
   // dashboard's "terminals online" drops to 0 rather than vanishing.
   for (v1::Role role : {v1::CENTER, v1::TERMINAL, v1::PROBE}) online.try_emplace({role, "none"}, 0);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "alerts/escalator.h"
+#include "alerts/unit_positions.h"
 #include "alerts/unresolved_alerts.h"
 #include "common/clock.h"
 #include "core/held_alerts.h"
@@ -39,6 +40,7 @@ struct LoopState {
   const UnresolvedAlerts* unresolved_alerts = nullptr;
   const LatencyTracker* latency = nullptr;
   const HeldAlerts* held_alerts = nullptr;
+  const UnitPositions* unit_positions = nullptr;
 };
 
 class SnapshotBuilder {

@@ -81,7 +81,7 @@ journal::RecoveryVisitor StartupRecovery::Visitor() {
       return;
     }
     const v1::Alert& alert = frame.deliver().event().alert();
-    if (!alert.escalated_from_zone().empty() || !alert.origin_unit().empty()) return;
+    if (IsCopyOfAlert(alert) || !alert.origin_unit().empty()) return;
     OpenAlert open;
     open.alert_id = std::string(record.alert_id);
     open.seq = record.seq;
@@ -174,11 +174,21 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
         return true;
       }
       const v1::Alert& alert = frame.deliver().event().alert();
-      // An escalated copy: the original is the one followed.
-      if (!alert.escalated_from_zone().empty()) return true;
+      // A copy to another zone: the original is the one followed.
+      if (IsCopyOfAlert(alert)) return true;
       status_.OnPublished(std::string(publish.alert_id), alert.title(), publish.seq, publish.topic,
                           static_cast<v1::Priority>(publish.priority), frame.deliver().publisher(),
                           publish.unix_ms);
+      if (alert.located_in_size() > 1) {
+        std::string city;
+        std::string own;
+        CityAndZone(publish.topic, &city, &own);
+        google::protobuf::RepeatedPtrField<std::string> others;
+        for (const std::string& zone : alert.located_in()) {
+          if (zone != own) *others.Add() = zone;
+        }
+        status_.AddZonesReached(publish.alert_id, others);
+      }
       return true;
     });
   }

@@ -131,7 +131,7 @@ void AddPublishToTimeline(absl::string_view payload, const std::string& id,
   std::string city;
   std::string zone;
   CityAndZone(deliver.topic(), &city, &zone);
-  if (!reply->found() && alert.escalated_from_zone().empty()) {
+  if (!reply->found() && !IsCopyOfAlert(alert)) {
     reply->set_found(true);
     *timeline->mutable_alert() = alert;
     timeline->set_seq(publish.seq);

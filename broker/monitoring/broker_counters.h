@@ -25,6 +25,10 @@ namespace zonecast {
   X(heartbeat_timeouts)             \
   X(heartbeat_timeouts_deferred)    \
   X(sessions_unconfirmed)           \
+  X(alerts_placed)                  \
+  X(alerts_on_border)               \
+  X(alerts_outside_zones)           \
+  X(positions_not_kept)             \
   X(connections_closed)             \
   X(peer_unreachable)               \
   X(published_durable)              \

@@ -200,6 +200,14 @@ constexpr std::pair<absl::string_view, absl::string_view> kCounterHelp[] = {
     {"sessions_unconfirmed",
      "Sessions closed silent since their Welcome: the peer never used them (most often a "
      "terminal that had already reconnected on a new connection)."},
+    {"alerts_placed",
+     "Alerts published to alert.<city> that the broker placed in a zone by their location."},
+    {"alerts_on_border",
+     "Placed alerts whose location is on a border: sent to every zone that shares it."},
+    {"alerts_outside_zones",
+     "Alerts refused because their location is in no zone of the map (UNKNOWN_ZONE)."},
+    {"positions_not_kept",
+     "Radio positions not kept as a unit's last: out of range, or too many units."},
     {"connections_closed",
      "TCP connections that closed, for any reason: a client leaving, a network loss, or "
      "ZeroMQ dropping a message over --transport_max_bytes (it does not say which)."},

@@ -35,6 +35,13 @@ inline bool IsKeyOfAlert(absl::string_view key, absl::string_view alert_id) {
          (key.size() == alert_id.size() || key[alert_id.size()] == kAlertUpdateSeparator[0]);
 }
 
+// A copy of an alert the broker sent to another zone (an escalation step,
+// or a location on a shared border), not the alert as the center published
+// it: the original is the one its timeline and open-alerts entry follow.
+inline bool IsCopyOfAlert(const v1::Alert& alert) {
+  return !alert.escalated_from_zone().empty() || !alert.copy_of_zone().empty();
+}
+
 // Cancel and close end an alert: no more escalation, off the open list.
 inline bool EndsAlert(v1::AlertUpdate::Kind kind) {
   return kind == v1::AlertUpdate::CANCELLED || kind == v1::AlertUpdate::CLOSED;

@@ -42,7 +42,9 @@ ABSL_FLAG(std::string, to, "", "The unit an alert is assigned to (assign)");
 ABSL_FLAG(uint64_t, since_seq, 0, "History from this broker sequence number on (inclusive)");
 ABSL_FLAG(std::string, since, "",
           "History from this time on, RFC 3339 (e.g. 2026-11-29T04:00:00Z)");
-ABSL_FLAG(int32_t, limit, 100, "At most this many messages (the broker caps it at 10000)");
+ABSL_FLAG(int32_t, limit, 100,
+          "At most this many messages (history; the broker caps it at 10000) or units (units)");
+ABSL_FLAG(std::string, near, "", "units: the place to list the nearest online units to, LAT,LON");
 ABSL_FLAG(bool, interactive, false,
           "Read responses from standard input, one per line, for the last alert shown: "
           "accepted | en_route | on_scene | resolved | declined [free text]");

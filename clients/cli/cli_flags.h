@@ -35,6 +35,7 @@ ABSL_DECLARE_FLAG(std::string, to);
 ABSL_DECLARE_FLAG(uint64_t, since_seq);
 ABSL_DECLARE_FLAG(std::string, since);
 ABSL_DECLARE_FLAG(int32_t, limit);
+ABSL_DECLARE_FLAG(std::string, near);
 ABSL_DECLARE_FLAG(bool, interactive);
 ABSL_DECLARE_FLAG(double, give_up_s);
 ABSL_DECLARE_FLAG(std::string, tz);

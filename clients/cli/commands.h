@@ -30,6 +30,7 @@ int RunAmend();
 int RunAssign();
 int RunProbe();
 int RunStats();
+int RunUnits();
 int RunKeygen();
 
 // The probe's bad-usage report: one "ZONECAST UNKNOWN - <message>" line on

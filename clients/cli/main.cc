@@ -207,6 +207,19 @@ const std::vector<Command>& Commands() {
        "does not answer 200 with a snapshot; 2 on bad flags.",
        {"http", "http_token_file", "json", "timeout_ms"},
        &RunStats},
+      {"units",
+       "list the online units nearest a place, with their distance",
+       "Usage: zonecast units --near LAT,LON [--limit N] [--http http://HOST:7480] [--json]\n"
+       "\n"
+       "Reads GET /v1/units?near=LAT,LON from the broker's monitoring endpoint: the online\n"
+       "units nearest the place by their last radio POSITION, nearest first, with the\n"
+       "distance and how long ago each reported. --limit caps the list (the broker caps it\n"
+       "at 1000). Exit 0; 1 if the endpoint is unreachable or refuses; 2 on bad flags.\n"
+       "\n"
+       "  zonecast units --near 35.4907,112.8511 --limit 5 --http_token_file "
+       "/etc/zonecast/http-token",
+       {"near", "limit", "http", "http_token_file", "json", "timeout_ms"},
+       &RunUnits},
   };
   return *commands;
 }

@@ -247,6 +247,53 @@ TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(StartupRecoveryTest, BorderAlertKeepsItsOtherZonesAndItsCopyIsNoAlertOfItsOwn) {
+  const std::string dir = ::testing::TempDir() + "/startup_recovery_border";
+  std::filesystem::remove_all(dir);
+  JournalOptions options;
+  options.data_dir = dir;
+  options.fsync = false;
+  {
+    Journal journal(options, clock_);
+    ASSERT_TRUE(journal.Open().ok());
+    // The original on z01's topic, then the broker's copy to z02.
+    for (const char* zone : {"z01", "z02"}) {
+      v1::Frame frame;
+      v1::Deliver* deliver = frame.mutable_deliver();
+      const std::string topic = absl::StrCat("alert.jincheng.", zone);
+      deliver->set_topic(topic);
+      deliver->set_publisher(zone == std::string("z01") ? "center-1" : "broker");
+      v1::Alert* alert = deliver->mutable_event()->mutable_alert();
+      alert->set_alert_id("border-1");
+      alert->add_located_in("z01");
+      alert->add_located_in("z02");
+      if (zone != std::string("z01")) alert->set_copy_of_zone("z01");
+      const uint64_t seq = journal.NextSeq();
+      deliver->set_seq(seq);
+      const std::string bytes = frame.SerializeAsString();
+      journal.AppendPublish(journal::PublishRecord{seq, absl::ToUnixMillis(clock_.NowWall()),
+                                                   "border-1", topic, bytes, v1::P1});
+    }
+    journal.Close([](uint64_t, const absl::Status& status) { EXPECT_TRUE(status.ok()) << status; });
+  }
+  Journal journal(options, clock_);
+  StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
+  const journal::RecoveryVisitor visitor = recovery.Visitor();
+  ASSERT_TRUE(journal.Open(&visitor).ok());
+  recovery.Finish(journal.Segments());
+  const UnresolvedAlerts::Entry* entry = status_.Find("border-1");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->topic, "alert.jincheng.z01") << "the original is the alert followed";
+  EXPECT_EQ(entry->zones_reached, std::vector<std::string>{"z02"})
+      << "z02's units hear its updates after the restart too";
+  EXPECT_FALSE(entry->escalated);
+  const OpenAlert* waiting = escalator_.Find("border-1");
+  ASSERT_NE(waiting, nullptr);
+  EXPECT_EQ(waiting->zone, "z01");
+  journal.Close([](uint64_t, const absl::Status&) {});
+  std::filesystem::remove_all(dir);
+}
+
 // A unit may respond after a restart to an alert it confirmed before it.
 TEST_F(StartupRecoveryTest, RemembersWhichAlertsEachUnitConfirmed) {
   StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
