@@ -50,6 +50,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -225,6 +227,16 @@ struct Ledger {
 
 // ---------------------------------------------------------------- scenario
 
+// A point well inside zone `z` (0..9) of deploy/zones/jincheng-zones.geojson,
+// from (u, v) in [0, 1): the outlines are a 2 x 5 grid, z01..z05 the top row
+// west to east and z06..z10 the bottom one, each cell about 0.02 degrees of
+// longitude by 0.03 of latitude; the margins keep off the drawn borders.
+std::pair<double, double> PointInZone(int z, double u, double v) {
+  const double north = z < 5 ? 35.515 : 35.485;
+  const double west = 112.80 + 0.02 * (z % 5);
+  return {north - 0.006 - v * 0.018, west + 0.004 + u * 0.012};
+}
+
 struct Incident {
   double at = 0;  // simulated seconds
   int zone = 0;
@@ -273,8 +285,8 @@ std::vector<Incident> DrawIncidents(std::mt19937_64& rng, double night_s, double
     incident.category = kind->category;
     incident.title = kind->title;
     incident.address = kind->address;
-    incident.lat = 35.49 + unit(rng) * 0.04;
-    incident.lon = 112.83 + unit(rng) * 0.05;
+    const double u = unit(rng);
+    std::tie(incident.lat, incident.lon) = PointInZone(incident.zone, u, unit(rng));
     out.push_back(incident);
   }
   return out;
@@ -324,8 +336,15 @@ class Terminal {
         zone_(zone),
         unit_id_(UnitId(zone, unit)),
         rng_(seed),
+        // Its own generator: walking the map must not change the draws that
+        // decide how the officer answers.
+        walk_(static_cast<uint64_t>(zone * 1000 + unit)),
         silent_(silent),
-        presses_emergency_(presses_emergency) {}
+        presses_emergency_(presses_emergency) {
+    std::uniform_real_distribution<double> anywhere(0, 1);
+    walk_u_ = anywhere(walk_);
+    walk_v_ = anywhere(walk_);
+  }
 
   void Run() {
     ClientOptions options;
@@ -359,8 +378,13 @@ class Terminal {
         v1::Event event;
         v1::RadioEvent* radio = event.mutable_radio();
         radio->set_kind(v1::RadioEvent::POSITION);
-        radio->mutable_position()->set_lat(35.49 + 0.004 * zone_);
-        radio->mutable_position()->set_lon(112.83 + 0.005 * zone_);
+        // A patrol's slow walk about its zone.
+        std::uniform_real_distribution<double> step(-0.08, 0.08);
+        walk_u_ = std::clamp(walk_u_ + step(walk_), 0.0, 1.0);
+        walk_v_ = std::clamp(walk_v_ + step(walk_), 0.0, 1.0);
+        const auto [lat, lon] = PointInZone(zone_, walk_u_, walk_v_);
+        radio->mutable_position()->set_lat(lat);
+        radio->mutable_position()->set_lon(lon);
         radio->set_event_unix_ms(NowMs());
         (void)client->PublishNoAck(RadioTopic(), std::move(event));
         next_position = now + 30;
@@ -473,6 +497,9 @@ class Terminal {
   int zone_;
   std::string unit_id_;
   std::mt19937_64 rng_;
+  std::mt19937_64 walk_;
+  double walk_u_ = 0;
+  double walk_v_ = 0;
   bool silent_;
   bool presses_emergency_;
   std::map<std::string, Plan> plans_;
@@ -704,11 +731,23 @@ int main(int argc, char** argv) {
   WriteFile(zones_path, zones_json);
 
   const std::string endpoint = absl::StrCat("tcp://127.0.0.1:", FreePort());
-  Broker broker(absl::GetFlag(FLAGS_zonecastd),
-                {absl::StrCat("--listen=", endpoint), absl::StrCat("--http=127.0.0.1:", FreePort()),
-                 absl::StrCat("--data_dir=", out_dir, "/data"), "--zones=" + zones_path});
+  // The wall needs the HTTP endpoint's token: a fresh one for the night.
+  std::string token;
+  {
+    std::random_device entropy;
+    for (int i = 0; i < 24; ++i) token += "0123456789abcdef"[entropy() % 16];
+  }
+  const std::string token_path = out_dir + "/http-token";
+  WriteFile(token_path, token + "\n");
+  const std::string http = absl::StrCat("127.0.0.1:", FreePort());
+  Broker broker(
+      absl::GetFlag(FLAGS_zonecastd),
+      {absl::StrCat("--listen=", endpoint), "--http=" + http, "--http_token_file=" + token_path,
+       absl::StrCat("--data_dir=", out_dir, "/data"), "--zones=" + zones_path});
   const std::string log_path = out_dir + "/broker.log";
   if (!broker.Start(log_path)) return 1;
+  std::cerr << "jincheng_night: watch the night on the wall: http://" << http
+            << "/wall#token=" << token << "\n";
 
   std::mt19937_64 rng(absl::GetFlag(FLAGS_seed));
   std::vector<Incident> incidents =

@@ -11,9 +11,11 @@ cd "$(dirname "$0")/.."
 # clang runs the thread-safety analysis over the files that hold a mutex
 # (the build itself uses g++).
 # systemd-analyze (Debian's systemd package) checks the shipped unit.
-./deploy/install-packages.sh --no-services install-test-deps prometheus clang systemd
+# The wall's test drives Debian's headless Chromium with Selenium.
+./deploy/install-packages.sh --no-services install-test-deps prometheus clang systemd \
+  chromium chromium-driver python3-selenium
 # The analysis and the unit check must run, not skip for want of a tool.
-export ZONECAST_REQUIRE_CLANG=1 ZONECAST_REQUIRE_SYSTEMD_ANALYZE=1
+export ZONECAST_REQUIRE_CLANG=1 ZONECAST_REQUIRE_SYSTEMD_ANALYZE=1 ZONECAST_REQUIRE_BROWSER=1
 ./deploy/build.sh
 # Every temporary file and directory the tests make goes below one folder
 # that is removed afterwards.

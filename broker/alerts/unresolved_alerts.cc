@@ -61,6 +61,17 @@ void UnresolvedAlerts::OnAmended(absl::string_view alert_id, const v1::AlertUpda
   if (amendment.priority() != v1::PRIORITY_UNSPECIFIED) it->second.priority = amendment.priority();
   it->second.last_change_unix_ms = unix_ms;
   ++it->second.revisions;
+  if (amendment.has_location()) SetLocation(alert_id, amendment.location());
+}
+
+void UnresolvedAlerts::SetLocation(absl::string_view alert_id, const v1::Location& location) {
+  auto it = alerts_.find(alert_id);
+  if (it == alerts_.end()) return;
+  // proto3 has no "unset" for numbers: 0,0 is in the Gulf of Guinea, not a
+  // place the center sends a patrol to.
+  it->second.located = location.lat() != 0 || location.lon() != 0;
+  it->second.lat = location.lat();
+  it->second.lon = location.lon();
 }
 
 void UnresolvedAlerts::OnAssigned(absl::string_view alert_id, int64_t unix_ms) {
@@ -130,6 +141,14 @@ void UnresolvedAlerts::Fill(int64_t now_unix_ms,
     status->set_escalated(entry.escalated);
     status->set_deadline_unix_ms(deadline_of(id));
     status->set_last_change_unix_ms(entry.last_change_unix_ms);
+    if (entry.located) {
+      status->set_located(true);
+      status->set_lat(entry.lat);
+      status->set_lon(entry.lon);
+    }
+    std::vector<std::string> takers(entry.takers.begin(), entry.takers.end());
+    std::sort(takers.begin(), takers.end());
+    for (std::string& taker : takers) *status->add_takers() = std::move(taker);
   }
 }
 

@@ -40,6 +40,9 @@ class UnresolvedAlerts {
     std::string responder;                    // unit of that response (not of RECEIVED)
     absl::flat_hash_set<std::string> takers;  // units that responded (ACCEPTED or further)
     bool escalated = false;
+    bool located = false;  // lat and lon are its place
+    double lat = 0;
+    double lon = 0;
     // Zones its escalation sent copies to, in order: their units hear of
     // its takers, amendments and end too.
     std::vector<std::string> zones_reached;
@@ -68,6 +71,8 @@ class UnresolvedAlerts {
                int64_t unix_ms);
   // The center amended it: its title or priority may have changed.
   void OnAmended(absl::string_view alert_id, const v1::AlertUpdate& amendment, int64_t unix_ms);
+  // Where it is: its location when published (an amendment may move it).
+  void SetLocation(absl::string_view alert_id, const v1::Location& location);
   // The center assigned a unit to it.
   void OnAssigned(absl::string_view alert_id, int64_t unix_ms);
   // The center cancelled or closed it: no longer open.

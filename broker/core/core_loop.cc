@@ -24,6 +24,7 @@
 #include "routing/access_policy.h"
 #include "routing/deafness.h"
 #include "shared/connection_monitor.h"
+#include "shared/proto_json.h"
 #include "shared/protocol_version.h"
 #include "shared/request_ids.h"
 #include "shared/wire_status.h"
@@ -54,7 +55,11 @@ absl::Status CoreLoop::Start() {
     if (!zones.ok()) return zones.status();
     zones_ = std::move(zones).value();
     ZC_LOG(INFO) << "zones: " << zones_.map().zones_size() << " zones of " << zones_.city()
-                 << " from " << options_.zones_path;
+                 << " from " << options_.zones_path
+                 << (zones_.shapes().empty() ? "" : ", with their outlines");
+    if (exchange_ != nullptr && !zones_.shapes().empty()) {
+      exchange_->SetZoneOutlines(std::make_shared<const std::string>(zones_.shapes().geojson()));
+    }
   }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
   // Acks are checked only against keys: without, nothing to remember.
@@ -889,6 +894,44 @@ void CoreLoop::NotePosition(const Session& session, const std::string& topic,
   if (!unit_positions_.Update(session.unit_id(), tokens[2], radio.position().lat(),
                               radio.position().lon(), unix_ms)) {
     ++counters_.positions_not_kept;
+    return;
+  }
+  if (exchange_ != nullptr && exchange_->events().watched()) {
+    v1::UnitPosition position;
+    position.set_unit(session.unit_id());
+    position.set_zone(std::string(tokens[2]));
+    position.set_lat(radio.position().lat());
+    position.set_lon(radio.position().lon());
+    position.set_reported_unix_ms(unix_ms);
+    position.set_online(true);
+    Tell("position", position);
+  }
+}
+
+void CoreLoop::Tell(absl::string_view type, const google::protobuf::Message& message) {
+  if (exchange_ == nullptr || !exchange_->events().watched()) return;
+  exchange_->events().Append(std::string(type), ProtoToJson(message));
+}
+
+void CoreLoop::TellStored(const PendingPublish& publish) {
+  if (exchange_ == nullptr || !exchange_->events().watched()) return;
+  v1::Frame frame;
+  if (!frame.ParseFromArray(publish.frame.data(), static_cast<int>(publish.frame.size()))) return;
+  switch (frame.deliver().event().kind_case()) {
+    case v1::Event::kAlert:
+      Tell("alert", frame.deliver());
+      return;
+    case v1::Event::kAlertUpdate:
+      Tell("update", frame.deliver());
+      return;
+    case v1::Event::kEscalation:
+      Tell("escalation", frame.deliver());
+      return;
+    case v1::Event::kRadio:
+      Tell("radio", frame.deliver());
+      return;
+    default:
+      return;
   }
 }
 
@@ -1216,6 +1259,9 @@ void CoreLoop::NoteStored(const PendingPublish& publish) {
     unresolved_alerts_.OnPublished(publish.alert_id, publish.title, publish.seq, publish.topic,
                                    publish.priority, publish.publisher_unit,
                                    absl::ToUnixMillis(clock_.NowWall()));
+    if (publish.event.has_alert()) {
+      unresolved_alerts_.SetLocation(publish.alert_id, publish.event.alert().location());
+    }
   }
 }
 
@@ -1241,6 +1287,7 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
       publish.event.alert().located_in_size() > 1) {
     CopyToBorderZones(publish);
   }
+  TellStored(publish);
   std::optional<Escalation> escalation;
   if (publish.awaits_response) {
     // Without a zones map the alert was not kept parsed (it escalates only
@@ -1426,6 +1473,7 @@ void CoreLoop::HandleAck(Session& session, const v1::AckFrame& ack) {
     record.set_text(ack.text());
     record.set_unix_ms(absl::ToUnixMillis(clock_.NowWall()));
     journal_->AddDelivery(record);
+    Tell("ack", record);
   }
   RouteAckEvent(session, ack);
   // After the ack's own record: the timeline reads ACCEPTED, then TAKEN.
@@ -1609,6 +1657,7 @@ void CoreLoop::RoutePresence(const Session& session, v1::SessionEvent::State sta
   event->set_state(state);
   event->set_reason(std::string(reason));
   event->set_unix_ms(deliver->broker_unix_ms());
+  Tell("presence", *event);
   RouteDeliver(frame, /*best_effort=*/false);
 }
 

@@ -107,6 +107,11 @@ class CoreLoop {
   // A stored alert on a shared border: a copy to each other zone that holds
   // its location, which then also hears its updates.
   void CopyToBorderZones(const PendingPublish& publish);
+  // Tells the wall's viewers (the exchange's EventFeed) of `message`, as
+  // JSON, under `type`; nothing at all while nobody watches.
+  void Tell(absl::string_view type, const google::protobuf::Message& message);
+  // A stored publish, for the wall: each kind of event under its own type.
+  void TellStored(const PendingPublish& publish);
   // A unit's radio POSITION: kept as its last known place.
   void NotePosition(const Session& session, const std::string& topic, const v1::RadioEvent& radio,
                     int64_t unix_ms);

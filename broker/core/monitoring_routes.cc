@@ -16,8 +16,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "alerts/unit_positions.h"
+#include "core/event_stream.h"
 #include "monitoring/prometheus_text.h"
 #include "shared/proto_json.h"
+#include "wall/wall_files.h"
 
 namespace zonecast {
 namespace {
@@ -95,6 +97,9 @@ constexpr char kIndex[] =
     "  GET /v1/alerts/{alert_id}    one alert's timeline (JSON)\n"
     "  GET /v1/units                every unit's last position, online or not (JSON)\n"
     "  GET /v1/units?near=LAT,LON   the online units nearest a place (JSON; &limit=N, 10)\n"
+    "  GET /v1/zones                the zones' outlines (GeoJSON)\n"
+    "  GET /v1/events               live events for the wall (text/event-stream; ?after=N)\n"
+    "  GET /wall                    the center's wall: map, open alerts, units, escalations\n"
     "Add ?pretty to a /v1 request for indented JSON.\n";
 
 }  // namespace
@@ -105,9 +110,10 @@ MonitoringRoutes::MonitoringRoutes(MonitoringExchange& exchange, std::string dat
 
 std::optional<HttpResponse> MonitoringRoutes::Refusal(const HttpRequest& request,
                                                       absl::string_view path) const {
-  if (path == "/healthz") return std::nullopt;
-  const bool alert_data =
-      absl::StartsWith(path, "/v1/alerts") || path == "/v1/sessions" || path == "/v1/units";
+  // The wall's files hold no data (the page asks for the token itself).
+  if (path == "/healthz" || FindWallFile(path) != nullptr) return std::nullopt;
+  const bool alert_data = absl::StartsWith(path, "/v1/alerts") || path == "/v1/sessions" ||
+                          path == "/v1/units" || path == "/v1/events" || path == "/v1/zones";
   if (bearer_token_.empty()) {
     if (!alert_data) return std::nullopt;
     return Text(403,
@@ -136,6 +142,14 @@ HttpResponse MonitoringRoutes::Handle(const HttpRequest& request) {
   if (path == "/v1/stats") return Stats(request);
   if (path == "/v1/sessions") return Sessions(request);
   if (path == "/v1/units") return Units(request);
+  if (path == "/v1/events") return Events(request);
+  if (path == "/v1/zones") return Zones();
+  if (const WallFile* file = FindWallFile(path)) {
+    HttpResponse response;
+    response.content_type = std::string(file->content_type);
+    response.body = std::string(file->body);
+    return response;
+  }
   if (path == "/v1/alerts") return OpenAlerts(request);
   if (absl::StartsWith(path, "/v1/alerts/")) {
     return AlertTimeline(path.substr(std::strlen("/v1/alerts/")), OptionsFor(request));
@@ -268,6 +282,34 @@ HttpResponse MonitoringRoutes::Units(const HttpRequest& request) {
     }
   }
   return Json(200, ProtoToJson(units, OptionsFor(request)));
+}
+
+HttpResponse MonitoringRoutes::Events(const HttpRequest& request) {
+  uint64_t after = 0;
+  const auto given = request.query.find("after");
+  if (given != request.query.end() && !absl::SimpleAtoi(given->second, &after)) {
+    return JsonError(400, absl::StrCat("after '", given->second, "' is not an event number"));
+  }
+  HttpResponse response;
+  response.content_type = "text/event-stream; charset=utf-8";
+  // A proxy in front must pass each event on at once.
+  response.headers.emplace_back("X-Accel-Buffering", "no");
+  response.stream = std::make_shared<EventStream>(exchange_.events(), exchange_.clock(), after,
+                                                  /*from_newest=*/given == request.query.end());
+  return response;
+}
+
+HttpResponse MonitoringRoutes::Zones() const {
+  std::shared_ptr<const std::string> outlines = exchange_.zone_outlines();
+  if (outlines == nullptr) {
+    return JsonError(404,
+                     "this broker has no zone outlines: name a GeoJSON file as \"shapes\" in its "
+                     "zones file (--zones)");
+  }
+  HttpResponse response;
+  response.content_type = "application/geo+json";
+  response.body = *outlines;
+  return response;
 }
 
 HttpResponse MonitoringRoutes::OpenAlerts(const HttpRequest& request) {

@@ -49,6 +49,10 @@ class MonitoringRoutes {
   HttpResponse OpenAlerts(const HttpRequest& request);
   // GET /v1/units[?near=LAT,LON&limit=N].
   HttpResponse Units(const HttpRequest& request);
+  // GET /v1/events[?after=N]: the live event stream (core/event_stream.h).
+  HttpResponse Events(const HttpRequest& request);
+  // GET /v1/zones: the zones' outlines as the zones file's GeoJSON.
+  HttpResponse Zones() const;
   HttpResponse AlertTimeline(const std::string& alert_id, JsonOptions options);
 
   // Null if `request` may have `path`, else the refusal.

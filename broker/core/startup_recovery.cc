@@ -179,6 +179,7 @@ void StartupRecovery::RebuildAlertStatus(const std::vector<journal::SegmentInfo>
       status_.OnPublished(std::string(publish.alert_id), alert.title(), publish.seq, publish.topic,
                           static_cast<v1::Priority>(publish.priority), frame.deliver().publisher(),
                           publish.unix_ms);
+      status_.SetLocation(publish.alert_id, alert.location());
       if (alert.located_in_size() > 1) {
         std::string city;
         std::string own;

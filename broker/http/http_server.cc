@@ -6,6 +6,7 @@
 #include <exception>
 #include <limits>
 #include <optional>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -13,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "common/log.h"
@@ -313,6 +315,10 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   ~Connection() {
     --server_.open_connections_;
     server_.counters_.open_connections.store(server_.open_connections_, std::memory_order_relaxed);
+    if (source_ != nullptr) {
+      --server_.open_streams_;
+      server_.counters_.open_streams.store(server_.open_streams_, std::memory_order_relaxed);
+    }
   }
 
   Connection(const Connection&) = delete;
@@ -378,6 +384,10 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     HttpResponse response;
     if (result.status == 0) {
       response = CallHandler(result.request);
+      if (response.stream != nullptr && server_.open_streams_ >= server_.options_.max_streams) {
+        counters.streams_rejected.fetch_add(1);
+        response = PlainResponse(503, "too many streams open: try again later");
+      }
     } else {
       response = PlainResponse(result.status, result.reason);
       if (result.status == 405) response.headers.emplace_back("Allow", "GET, HEAD");
@@ -399,6 +409,10 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
         break;
     }
     keep_alive_ = result.keep_alive;
+    if (response.stream != nullptr) {
+      StartStream(std::move(response), result.request.method == "HEAD");
+      return;
+    }
     BuildResponse(std::move(response), result.request.method == "HEAD");
     stream_.expires_after(ToChrono(server_.options_.request_timeout));
     http::async_write(
@@ -448,6 +462,77 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
+  // A stream's header goes out as Beast would write it, less the length:
+  // the body runs until the connection closes.
+  void StartStream(HttpResponse response, bool head) {
+    source_ = std::move(response.stream);
+    ++server_.open_streams_;
+    server_.counters_.open_streams.store(server_.open_streams_, std::memory_order_relaxed);
+    server_.counters_.streams.fetch_add(1);
+    http::response_header<> header;
+    header.version(parser_->get().version());
+    header.result(static_cast<unsigned>(response.status));
+    for (auto& [name, value] : response.headers) header.insert(name, value);
+    header.set(http::field::content_type, response.content_type);
+    header.set(http::field::server, "zonecastd");
+    header.set(http::field::cache_control, "no-store");
+    header.erase(http::field::content_length);
+    header.erase(http::field::transfer_encoding);
+    header.set(http::field::connection, "close");
+    std::ostringstream text;
+    text << header;
+    out_ = text.str();
+    if (head) {
+      source_.reset();
+      --server_.open_streams_;
+      server_.counters_.open_streams.store(server_.open_streams_, std::memory_order_relaxed);
+      keep_alive_ = false;
+    }
+    WriteStream();
+  }
+
+  void WriteStream() {
+    stream_.expires_after(ToChrono(server_.options_.request_timeout));
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = shared_from_this()](beast::error_code error, size_t) {
+                        if (error) {
+                          if (error == beast::error::timeout) {
+                            self->server_.counters_.timeouts.fetch_add(1);
+                          }
+                          self->Close();
+                          return;
+                        }
+                        if (self->source_ == nullptr) {  // HEAD: the header was all
+                          self->Linger();
+                          return;
+                        }
+                        self->PumpStream();
+                      });
+  }
+
+  // Sends what the stream has, or looks again after stream_poll. A read
+  // from the client meanwhile (it closed) ends the stream.
+  void PumpStream() {
+    out_ = source_->Read();
+    if (!out_.empty()) {
+      WriteStream();
+      return;
+    }
+    stream_.expires_never();
+    if (!watching_close_) {
+      watching_close_ = true;
+      buffer_.clear();
+      stream_.socket().async_read_some(
+          buffer_.prepare(kFirstReadBytes),
+          [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+    }
+    poll_.expires_after(ToChrono(server_.options_.stream_poll));
+    poll_.async_wait([self = shared_from_this()](beast::error_code error) {
+      if (error || !self->stream_.socket().is_open()) return;
+      self->PumpStream();
+    });
+  }
+
   void OnWritten(beast::error_code error) {
     if (error) {
       if (error == beast::error::timeout) server_.counters_.timeouts.fetch_add(1);
@@ -483,6 +568,7 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
 
   void Close() {
     beast::error_code ignored;
+    poll_.cancel();
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
   }
@@ -494,6 +580,12 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   http::response<http::string_body> response_;
   bool keep_alive_ = false;  // of response_
   size_t lingered_bytes_ = 0;
+  // A streamed response: its source, the bytes being written, the timer
+  // that asks it again, and whether a read watches for the client leaving.
+  std::shared_ptr<HttpStream> source_;
+  std::string out_;
+  asio::steady_timer poll_{stream_.get_executor()};
+  bool watching_close_ = false;
 };
 
 HttpServer::HttpServer(Options options, HttpHandler handler)

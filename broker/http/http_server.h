@@ -10,6 +10,9 @@
 // loop publishes. endpoint() and counters() may be called from
 // any thread; the owner destroys the server from any thread but its own.
 //
+// A handler may answer with a stream (HttpStream) for a response that goes
+// on, such as server-sent events; see HttpResponse::stream.
+//
 // What the server answers itself (never calling the handler):
 //   400 Bad Request          malformed request line, header, chunking or
 //                            percent-escape (counted in `malformed`)
@@ -56,6 +59,21 @@ struct HttpRequest {
   std::string authorization;                            // the Authorization header, as sent
 };
 
+// A response that goes on for as long as the client stays (e.g. a stream of
+// server-sent events). The server sends the response's header, then what
+// Read() gives, asking again every Options::stream_poll while it gives
+// nothing; it ends when the client leaves, a write takes longer than
+// request_timeout (a viewer that stopped reading), or the server stops.
+// What is unsent is never more than one Read(): a slow client holds no
+// growing buffer.
+class HttpStream {
+ public:
+  virtual ~HttpStream() = default;
+  // The next bytes to send, empty when there is nothing new. Called on the
+  // server's thread only; must not block.
+  virtual std::string Read() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -63,6 +81,9 @@ struct HttpResponse {
   // Extra headers, in order. Content-Type, Content-Length, Transfer-Encoding,
   // Connection, Server and Cache-Control are the server's: its values win.
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set (with status 200): the body is this stream's, sent until the
+  // connection ends, with no Content-Length and Connection: close.
+  std::shared_ptr<HttpStream> stream;
 };
 
 // Called on the server's thread, one request at a time. May throw: the
@@ -84,6 +105,11 @@ class HttpServer {
     absl::Duration request_timeout = absl::Seconds(5);
     size_t max_header_bytes = 8192;  // request line + fields; larger -> 431
     size_t max_body_bytes = 4096;    // larger -> 413; a body that fits is read and ignored
+    // Streams open at once, at most; a handler's stream beyond that is
+    // answered 503 (counted in streams_rejected).
+    size_t max_streams = 16;
+    // How often an open stream is asked for more while it has nothing.
+    absl::Duration stream_poll = absl::Milliseconds(100);
   };
 
   // Monotonic counts since Start, except open_connections (a gauge).
@@ -96,10 +122,13 @@ class HttpServer {
     std::atomic<uint64_t> responses_3xx{0};
     std::atomic<uint64_t> responses_4xx{0};
     std::atomic<uint64_t> responses_5xx{0};
-    std::atomic<uint64_t> malformed{0};       // answered 400 and closed
-    std::atomic<uint64_t> timeouts{0};        // closed for idle, request or write timeout
-    std::atomic<uint64_t> handler_errors{0};  // handler threw or returned a bad response
-    std::atomic<uint64_t> accept_errors{0};   // accept failed (e.g. out of fds), retried
+    std::atomic<uint64_t> malformed{0};         // answered 400 and closed
+    std::atomic<uint64_t> timeouts{0};          // closed for idle, request or write timeout
+    std::atomic<uint64_t> handler_errors{0};    // handler threw or returned a bad response
+    std::atomic<uint64_t> accept_errors{0};     // accept failed (e.g. out of fds), retried
+    std::atomic<uint64_t> streams{0};           // streams started
+    std::atomic<uint64_t> open_streams{0};      // streams open now (a gauge)
+    std::atomic<uint64_t> streams_rejected{0};  // answered 503: max_streams were open
   };
 
   // Binds and listens on options.listen synchronously, then serves on a
@@ -135,6 +164,7 @@ class HttpServer {
   Counters counters_;
   std::string endpoint_;
   size_t open_connections_ = 0;  // loop thread only; counters_ mirrors it
+  size_t open_streams_ = 0;      // loop thread only; counters_ mirrors it
   // Reset first, by the destructor: connections still inside it refer to
   // the members above.
   std::unique_ptr<Loop> loop_;

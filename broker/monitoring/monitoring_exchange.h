@@ -6,7 +6,9 @@
 // the latest snapshot pokes an eventfd that the loop polls; the loop builds
 // one on its next turn. Readiness (which phase the broker is in) is set by
 // main and the loop at transitions, so /readyz answers while recovery still
-// runs and no loop turns yet.
+// runs and no loop turns yet. The loop's live events for dispatch screens
+// pass through the exchange's EventFeed, and the zones' outlines, read once
+// at start, are left here for the HTTP thread to serve.
 //
 // Thread-safety: everything may be called from any thread.
 #include <atomic>
@@ -19,6 +21,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "monitoring/event_feed.h"
 #include "monitoring/monitoring_snapshot.h"
 #include "shared/annotated_mutex.h"
 #include "zonecast/wire.pb.h"
@@ -71,6 +74,16 @@ class MonitoringExchange {
 
   const Clock& clock() const { return clock_; }
 
+  // The loop's live events (EventFeed), for viewers to follow.
+  EventFeed& events() { return events_; }
+
+  // The zones' outlines as GeoJSON, set by the loop once it read the zones
+  // file; null until then, and without outlines.
+  void SetZoneOutlines(std::shared_ptr<const std::string> geojson) {
+    zone_outlines_.store(std::move(geojson));
+  }
+  std::shared_ptr<const std::string> zone_outlines() const { return zone_outlines_.load(); }
+
  private:
   const Clock& clock_;
   int request_fd_ = -1;
@@ -82,6 +95,8 @@ class MonitoringExchange {
   std::atomic<uint32_t> wanted_parts_{0};
   AnnotatedMutex timeline_mutex_;
   std::vector<TimelineQuery> timeline_queries_ ABSL_GUARDED_BY(timeline_mutex_);
+  EventFeed events_;
+  std::atomic<std::shared_ptr<const std::string>> zone_outlines_;
 };
 
 const char* PhaseName(MonitoringExchange::Phase phase);

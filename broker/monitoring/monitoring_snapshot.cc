@@ -90,6 +90,20 @@ void SummarizeLatency(const std::vector<LatencySeries>& series, v1::StatsSnapsho
     summary->set_clock(LatencyStageClock(stage));
     Fill(*merged, summary);
   }
+  // And by stage and priority, all zones together (the wall's table).
+  for (size_t i = 0; i < sorted.size();) {
+    const LatencyStage stage = sorted[i]->stage;
+    const int priority = sorted[i]->priority;
+    merged->Reset();
+    for (; i < sorted.size() && sorted[i]->stage == stage && sorted[i]->priority == priority; ++i) {
+      merged->Merge(sorted[i]->histogram);
+    }
+    v1::LatencySummary* summary = stats->add_latency_by_priority();
+    summary->set_stage(LatencyStageName(stage));
+    summary->set_priority(absl::StrCat("P", priority));
+    summary->set_clock(LatencyStageClock(stage));
+    Fill(*merged, summary);
+  }
 }
 
 }  // namespace zonecast

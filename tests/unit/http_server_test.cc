@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -33,6 +34,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace zonecast {
@@ -154,6 +156,15 @@ class Client {
 
   // True if the server closes the connection within `timeout`, sending
   // nothing more.
+  // Reads until what arrived holds `needle`; returns all read so far (and
+  // keeps it), or nullopt on timeout or close.
+  std::optional<std::string> ReadUntilContains(absl::string_view needle) {
+    while (absl::string_view(buffer_).find(needle) == absl::string_view::npos) {
+      if (!Fill()) return std::nullopt;
+    }
+    return buffer_;
+  }
+
   bool ClosedWithin(absl::Duration timeout) {
     std::optional<std::string> rest = ReadUntilClosed(timeout);
     return rest.has_value() && rest->empty();
@@ -334,6 +345,88 @@ TEST_F(HttpServerTest, HeadHasHeadersButNoBody) {
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->status, 200);
   EXPECT_EQ(next->body, "GET /after\n");
+}
+
+// A stream that hands out the pieces the test puts in, from any thread.
+class TestStream : public HttpStream {
+ public:
+  void Put(std::string piece) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_ += piece;
+  }
+  std::string Read() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++reads_;
+    return std::exchange(pending_, std::string());
+  }
+  int reads() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return reads_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string pending_;
+  int reads_ = 0;
+};
+
+TEST_F(HttpServerTest, StreamSendsWhatItGivesAsItComesUntilTheClientLeaves) {
+  auto stream = std::make_shared<TestStream>();
+  stream->Put("first\n");
+  HttpServer::Options options = DefaultOptions();
+  options.stream_poll = absl::Milliseconds(10);
+  StartServer(options, [stream](const HttpRequest& request) {
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.stream = stream;
+    return response;
+  });
+  std::unique_ptr<Client> client = Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send(Get("/events")));
+  std::optional<std::string> got = client->ReadUntilContains("first\n");
+  ASSERT_TRUE(got.has_value()) << "the header and the first piece did not come";
+  EXPECT_THAT(*got, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(*got, ::testing::HasSubstr("Content-Type: text/event-stream"));
+  EXPECT_THAT(*got, ::testing::HasSubstr("Connection: close"));
+  EXPECT_THAT(*got, ::testing::Not(::testing::HasSubstr("Content-Length")));
+  EXPECT_EQ(counters().open_streams.load(), 1u);
+  // Later pieces follow without a new request.
+  stream->Put("second\n");
+  ASSERT_TRUE(client->ReadUntilContains("second\n").has_value());
+  client.reset();
+  // The server notices the client left and closes its side.
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (counters().open_streams.load() != 0 && absl::Now() < deadline) {
+    stream->Put("x");  // a write to the closed connection fails too
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(counters().open_streams.load(), 0u);
+  EXPECT_EQ(counters().streams.load(), 1u);
+}
+
+TEST_F(HttpServerTest, StreamsBeyondTheLimitAre503) {
+  auto stream = std::make_shared<TestStream>();
+  HttpServer::Options options = DefaultOptions();
+  options.max_streams = 1;
+  StartServer(options, [stream](const HttpRequest& request) {
+    HttpResponse response;
+    if (request.path == "/events") response.stream = stream;
+    return response;
+  });
+  stream->Put("hello\n");
+  std::unique_ptr<Client> first = Connect();
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->Send(Get("/events")));
+  ASSERT_TRUE(first->ReadUntilContains("hello\n").has_value());
+  std::optional<Response> second = RoundTrip(Get("/events"));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->status, 503);
+  EXPECT_EQ(counters().streams_rejected.load(), 1u);
+  // Plain requests are still served meanwhile.
+  std::optional<Response> plain = RoundTrip(Get("/plain"));
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->status, 200);
 }
 
 TEST_F(HttpServerTest, PostIs405WithAllowAndKeepsConnection) {

@@ -1,0 +1,402 @@
+// The center's wall. Reads the broker's monitoring endpoint with the
+// endpoint's bearer token: the zones' outlines (/v1/zones), the open alerts
+// (/v1/alerts), the units' positions (/v1/units), latency (/v1/stats) and one
+// alert's timeline (/v1/alerts/ID); and follows the live event stream
+// (/v1/events, server-sent events read through fetch so that the token goes
+// in a header, not in the URL). Events move units at once and make the
+// lists reload within a fraction of a second. No library, no network beyond
+// the broker.
+
+const state = {
+  token: '',
+  zones: [],              // {id, name, rings: [[[x, y], ...]], cx, cy}
+  project: null,          // [lon, lat] -> [x, y] in the SVG's units
+  alerts: new Map(),      // alert_id -> AlertStatus
+  units: new Map(),       // unit -> UnitPosition
+  selected: '',
+  escalations: [],
+  stats: null,
+  online: new Map(),      // zone -> terminals online
+  reloadTimer: 0,
+  connected: false,
+};
+
+const $ = (id) => document.getElementById(id);
+const SVG = 'http://www.w3.org/2000/svg';
+
+function el(tag, attrs = {}, text = '') {
+  const e = tag.startsWith('svg:') ? document.createElementNS(SVG, tag.slice(4))
+                                   : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text) e.textContent = text;
+  return e;
+}
+
+async function api(path) {
+  const response = await fetch(path, {headers: {Authorization: 'Bearer ' + state.token},
+                                      cache: 'no-store'});
+  if (response.status === 401 || response.status === 403) {
+    throw Object.assign(new Error(await response.text()), {auth: true});
+  }
+  if (!response.ok) throw new Error(path + ': HTTP ' + response.status);
+  return response.json();
+}
+
+// --- sign-in -------------------------------------------------------------
+
+function signIn() {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem('zonecast-token', fromUrl);
+    history.replaceState(null, '', location.pathname);  // not left in the address bar
+  }
+  state.token = sessionStorage.getItem('zonecast-token') || '';
+  if (state.token) return start();
+  $('sign-in').hidden = false;
+  $('sign-in').onsubmit = (e) => {
+    e.preventDefault();
+    state.token = $('token').value.trim();
+    sessionStorage.setItem('zonecast-token', state.token);
+    start();
+  };
+}
+
+async function start() {
+  try {
+    await loadZones();
+  } catch (e) {
+    $('sign-in').hidden = false;
+    $('sign-in-error').textContent = e.auth ? 'the broker refused this token' : String(e.message);
+    sessionStorage.removeItem('zonecast-token');
+    return;
+  }
+  $('sign-in').hidden = true;
+  $('wall').hidden = false;
+  $('signed-in').textContent = 'signed in with this endpoint\u2019s token';
+  follow();  // first, so that nothing between the loads and the stream is lost
+  await reloadAll();
+  setInterval(tick, 1000);
+  setInterval(loadStats, 5000);
+}
+
+// --- the map ---------------------------------------------------------------
+
+async function loadZones() {
+  const geo = await api('/v1/zones');
+  const zones = [];
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const f of geo.features) {
+    const polygons = f.geometry.type === 'Polygon' ? [f.geometry.coordinates]
+                                                   : f.geometry.coordinates;
+    const rings = polygons.map((p) => p[0]);
+    for (const ring of rings) {
+      for (const [lon, lat] of ring) {
+        minX = Math.min(minX, lon); maxX = Math.max(maxX, lon);
+        minY = Math.min(minY, lat); maxY = Math.max(maxY, lat);
+      }
+    }
+    zones.push({id: f.properties.zone, name: f.properties.name || '', rings});
+  }
+  // Equirectangular, a degree of longitude shortened by the cosine of the
+  // latitude: true to shape across a city.
+  const k = Math.cos(((minY + maxY) / 2) * Math.PI / 180);
+  const scale = 1000 / Math.max((maxX - minX) * k, maxY - minY);
+  state.project = ([lon, lat]) => [(lon - minX) * k * scale, (maxY - lat) * scale];
+  const width = (maxX - minX) * k * scale, height = (maxY - minY) * scale;
+  $('map').setAttribute('viewBox', `-10 -10 ${width + 20} ${height + 20}`);
+  $('city').textContent = geo.name ? geo.name.replace(/-zones$/, '') : '';
+  const layer = $('zones'), labels = $('zone-labels');
+  for (const z of zones) {
+    const d = z.rings.map((ring) => 'M' + ring.map((p) => state.project(p).join(',')).join('L') + 'Z')
+                     .join('');
+    const path = el('svg:path', {d, class: 'zone', 'data-zone': z.id});
+    path.appendChild(el('svg:title', {}, `${z.id} ${z.name}`));
+    layer.appendChild(path);
+    let sx = 0, sy = 0, n = 0;
+    for (const p of z.rings[0].slice(1)) { const [x, y] = state.project(p); sx += x; sy += y; ++n; }
+    z.cx = sx / n; z.cy = sy / n;
+    const label = el('svg:text', {x: z.cx, y: z.cy, class: 'zone-label', 'data-zone': z.id});
+    label.appendChild(el('svg:tspan', {x: z.cx, dy: 0}, `${z.id} ${z.name}`));
+    label.appendChild(el('svg:tspan', {x: z.cx, dy: 14, class: 'zone-counts'}, ''));
+    labels.appendChild(label);
+  }
+  state.zones = zones;
+  $('map-note').textContent = `${zones.length} zones; dots are units (grey: offline), ` +
+                              'triangles open alerts';
+}
+
+function drawAlerts() {
+  const layer = $('alert-markers');
+  layer.replaceChildren();
+  const byZone = new Map();
+  for (const a of state.alerts.values()) {
+    const worst = byZone.get(a.zone);
+    if (!worst || a.priority < worst) byZone.set(a.zone, a.priority);
+    if (!a.located || !state.project) continue;
+    const [x, y] = state.project([a.lon, a.lat]);
+    const marker = el('svg:path', {d: `M${x},${y - 12}L${x + 10},${y + 6}L${x - 10},${y + 6}Z`,
+                                   class: `alert-marker ${a.priority}` +
+                                          (a.alert_id === state.selected ? ' selected' : ''),
+                                   'data-alert-id': a.alert_id});
+    marker.appendChild(el('svg:title', {}, `${a.priority} ${a.title}`));
+    marker.onclick = () => select(a.alert_id);
+    layer.appendChild(marker);
+  }
+  for (const path of document.querySelectorAll('path.zone')) {
+    const worst = byZone.get(path.dataset.zone);
+    path.classList.toggle('alerting', Boolean(worst));
+    path.classList.toggle('p1', worst === 'P1');
+  }
+}
+
+function drawUnits() {
+  if (!state.project) return;
+  const layer = $('units');
+  const seen = new Set();
+  for (const u of state.units.values()) {
+    seen.add(u.unit);
+    const [x, y] = state.project([u.lon, u.lat]);
+    let dot = layer.querySelector(`circle[data-unit="${CSS.escape(u.unit)}"]`);
+    if (!dot) {
+      dot = el('svg:circle', {r: 5, class: 'unit', 'data-unit': u.unit});
+      dot.appendChild(el('svg:title', {}, u.unit));
+      layer.appendChild(dot);
+    }
+    dot.setAttribute('cx', x);
+    dot.setAttribute('cy', y);
+    dot.classList.toggle('offline', !u.online);
+  }
+  for (const dot of [...layer.children]) if (!seen.has(dot.dataset.unit)) dot.remove();
+}
+
+// --- lists -----------------------------------------------------------------
+
+const PRIORITY_ORDER = {P1: 1, P2: 2, P3: 3, P4: 4};
+
+function ageText(a, now) {
+  const age = Math.max(0, (now - a.published_unix_ms) / 1000);
+  const left = a.deadline_unix_ms ? (a.deadline_unix_ms - now) / 1000 : null;
+  const mmss = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+  if (left === null) return {text: mmss(age), cls: 'ok'};
+  const cls = left < 0 ? 'late' : left < 10 ? 'near' : 'ok';
+  return {text: `${mmss(age)} (${left < 0 ? 'late ' + mmss(-left) : mmss(left) + ' left'})`, cls};
+}
+
+function drawAlertList() {
+  const list = $('alerts');
+  const alerts = [...state.alerts.values()].sort((a, b) =>
+      (PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority]) ||
+      (a.published_unix_ms - b.published_unix_ms));
+  const now = Date.now();
+  list.replaceChildren(...alerts.map((a) => {
+    const li = el('li', {class: a.priority + (a.alert_id === state.selected ? ' selected' : ''),
+                         'data-alert-id': a.alert_id, 'data-state': a.state});
+    const age = ageText(a, now);
+    li.appendChild(el('span', {class: 'age ' + age.cls}, age.text));
+    li.appendChild(el('span', {class: 'prio'}, a.priority));
+    li.appendChild(el('span', {class: 'title'}, a.title || a.alert_id));
+    const takers = (a.takers || []).join(', ');
+    const meta = `${a.zone} \u00b7 ${a.state}` +
+                 (a.units_received ? ` \u00b7 ${a.units_received} received` : '') +
+                 (a.escalated ? ' \u00b7 escalated' : '');
+    li.appendChild(el('div', {class: 'meta'}, meta));
+    if (takers) li.appendChild(el('div', {class: 'taken'}, 'taken by ' + takers));
+    li.onclick = () => select(a.alert_id);
+    return li;
+  }));
+  $('alert-count').textContent = `(${alerts.length})`;
+}
+
+function drawZoneUnits() {
+  const rows = [];
+  for (const z of state.zones) {
+    const units = [...state.units.values()].filter((u) => u.zone === z.id);
+    const online = state.online.get(z.id) || 0;
+    const open = [...state.alerts.values()].filter((a) => a.zone === z.id).length;
+    const tr = el('tr', {'data-zone': z.id});
+    for (const v of [`${z.id} ${z.name}`, online, units.length, open]) tr.appendChild(el('td', {}, String(v)));
+    rows.push(tr);
+    const counts = document.querySelector(`text[data-zone="${z.id}"] .zone-counts`);
+    if (counts) counts.textContent = `${online} units \u00b7 ${open} open`;
+  }
+  $('zone-units').tBodies[0].replaceChildren(...rows);
+}
+
+function drawEscalations() {
+  const list = $('escalations');
+  if (!state.escalations.length) return;
+  list.replaceChildren(...state.escalations.slice(0, 20).map((e) => {
+    const when = new Date(Number(e.unix_ms)).toLocaleTimeString();
+    const to = (e.neighbours || []).join(', ');
+    return el('li', {'data-alert-id': (e.alert || {}).alert_id || ''},
+              `${when} ${(e.alert || {}).alert_id || ''} ${e.reason} (step ${e.level || 1})` +
+              (to ? ` \u2192 ${to}` : ''));
+  }));
+}
+
+function drawLatency() {
+  const body = $('latency').tBodies[0];
+  const rows = [];
+  for (const s of (state.stats && state.stats.latency_by_priority) || []) {
+    if (!['routing', 'pub_ack', 'end_to_end', 'response_accepted'].includes(s.stage)) continue;
+    const tr = el('tr');
+    for (const v of [s.stage, s.priority, fmt(s.p50_ms), fmt(s.p99_ms), s.count]) {
+      tr.appendChild(el('td', {}, String(v)));
+    }
+    rows.push(tr);
+  }
+  body.replaceChildren(...rows);
+}
+
+const fmt = (ms) => (ms === undefined ? '' : ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
+
+async function select(id) {
+  state.selected = id;
+  drawAlertList();
+  drawAlerts();
+  $('timeline-of').textContent = id;
+  try {
+    const t = await api('/v1/alerts/' + encodeURIComponent(id));
+    const entries = (t.timeline || t).entries || [];
+    $('timeline').replaceChildren(...entries.map((e) => el('li', {},
+        `${new Date(Number(e.unix_ms)).toLocaleTimeString()} ${e.kind}` +
+        (e.level && e.level !== 'ACK_LEVEL_UNSPECIFIED' ? ' ' + e.level : '') +
+        (e.unit ? ' ' + e.unit : '') +
+        (e.zone ? ' (' + e.zone + ')' : '') + (e.text ? ': ' + e.text : ''))));
+  } catch (e) {
+    $('timeline').replaceChildren(el('li', {class: 'muted'}, String(e.message)));
+  }
+}
+
+// --- loading and following -------------------------------------------------
+
+async function loadAlerts() {
+  const list = await api('/v1/alerts?state=open');
+  state.alerts = new Map((list.alerts || []).map((a) => [a.alert_id, a]));
+  drawAlertList();
+  drawAlerts();
+  drawZoneUnits();
+  if (state.selected && state.alerts.has(state.selected)) select(state.selected);
+}
+
+async function loadUnits() {
+  const [list, sessions] = await Promise.all([api('/v1/units'), api('/v1/sessions')]);
+  state.units = new Map((list.units || []).map((u) => [u.unit, u]));
+  // Terminals online per zone, whether or not they reported a position.
+  state.online = new Map();
+  for (const s of sessions.sessions || []) {
+    if (s.role !== 'terminal') continue;
+    const zone = (s.zone || '').split('.').pop();
+    state.online.set(zone, (state.online.get(zone) || 0) + 1);
+  }
+  drawUnits();
+  drawZoneUnits();
+}
+
+async function loadStats() {
+  try {
+    state.stats = await api('/v1/stats');
+    drawLatency();
+  } catch (e) { /* shown by the link state */ }
+}
+
+async function reloadAll() {
+  await Promise.all([loadAlerts(), loadUnits(), loadStats()]);
+}
+
+// Many events in a burst make one reload, a fifth of a second later.
+function reloadSoon() {
+  if (state.reloadTimer) return;
+  state.reloadTimer = setTimeout(() => {
+    state.reloadTimer = 0;
+    loadAlerts().catch(() => {});
+  }, 200);
+}
+
+// Presence comes in bursts too (a restart brings every terminal back).
+function reloadUnitsSoon() {
+  if (state.unitsTimer) return;
+  state.unitsTimer = setTimeout(() => {
+    state.unitsTimer = 0;
+    loadUnits().catch(() => {});
+  }, 500);
+}
+
+function onEvent(type, data) {
+  switch (type) {
+    case 'position': {
+      const known = state.units.get(data.unit);
+      state.units.set(data.unit, Object.assign(known || {}, data, {online: true}));
+      drawUnits();
+      if (!known) drawZoneUnits();
+      break;
+    }
+    case 'presence':
+      if (state.units.has(data.unit)) {
+        state.units.get(data.unit).online = data.state === 'ONLINE';
+        drawUnits();
+      }
+      if (data.role === 'terminal') reloadUnitsSoon();
+      break;
+    case 'escalation':
+      state.escalations.unshift(data.event.escalation);
+      drawEscalations();
+      reloadSoon();
+      break;
+    case 'missed':
+      reloadAll().catch(() => {});
+      break;
+    case 'alert': case 'update': case 'ack':
+      reloadSoon();
+      break;
+  }
+}
+
+// Reads the server-sent events of /v1/events; reconnects after 2 s if the
+// stream ends, and reloads everything then (events may have been missed).
+async function follow() {
+  for (;;) {
+    try {
+      const response = await fetch('/v1/events', {
+          headers: {Authorization: 'Bearer ' + state.token, Accept: 'text/event-stream'},
+          cache: 'no-store'});
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      setLink(true);
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const {value, done} = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, {stream: true});
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let type = 'message', data = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event: ')) type = line.slice(7);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (data) onEvent(type, JSON.parse(data));
+        }
+      }
+    } catch (e) { /* reconnect below */ }
+    setLink(false);
+    await new Promise((r) => setTimeout(r, 2000));
+    reloadAll().catch(() => {});
+  }
+}
+
+function setLink(up) {
+  state.connected = up;
+  $('link').textContent = up ? 'live' : 'reconnecting';
+  $('link').className = 'link ' + (up ? 'up' : 'down');
+}
+
+function tick() {
+  $('clock').textContent = new Date().toLocaleTimeString();
+  drawAlertList();
+}
+
+signIn();

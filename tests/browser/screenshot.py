@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Saves a screenshot of the wall while something runs against the broker
+(the Jincheng night prints the wall's URL): headless Chromium from Debian,
+driven by Selenium, 1600 x 1000.
+
+  screenshot.py URL FILE [--after S] [--min-alerts N]
+
+Waits until the page follows the live stream and lists at least N open
+alerts (at most 120 s), then S seconds more, then saves FILE (PNG).
+"""
+
+import argparse
+import shutil
+import sys
+import time
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url")
+    parser.add_argument("file")
+    parser.add_argument("--after", type=float, default=0)
+    parser.add_argument("--min-alerts", type=int, default=1)
+    args = parser.parse_args()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1600,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(args.url)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if driver.execute_script(
+                    "return document.getElementById('link').textContent === 'live' && "
+                    f"document.querySelectorAll('#alerts li').length >= {args.min_alerts}"):
+                break
+            time.sleep(0.2)
+        else:
+            print("screenshot: the wall never showed the alerts asked for", file=sys.stderr)
+            return 1
+        time.sleep(args.after)
+        driver.save_screenshot(args.file)
+        print(f"screenshot: {args.file}")
+    finally:
+        driver.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
