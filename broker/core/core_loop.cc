@@ -280,7 +280,10 @@ void CoreLoop::Run(int stop_fd) {
     turn_fanout_ = 0;
     if (ready(dispatch_item)) (void)ReadBatch(Lane::kDispatch);
     const bool drained = !ready(0) || ReadBatch(Lane::kMain);
-    if (drained) input_drained_at_ = now;
+    if (drained) {
+      deaf_spells_.OnDrained(input_drained_at_, now, heartbeat_period);
+      input_drained_at_ = now;
+    }
     if (!to_cut_.empty()) CutSessions();
     // Redelivery in slices, and only once the acks that have arrived were
     // read (an ack in the socket wins over a redelivery of its message),
@@ -1832,7 +1835,10 @@ void CoreLoop::OnTick() {
   silences_.clear();
   sessions_.ForEach(
       [&](Session& session) { silences_.push_back(input_drained_at_ - session.last_heard()); });
-  const MonoNanos grace = DeafnessGrace(silences_, period);
+  // And after a spell in which the broker read not all its input, the
+  // spell's length (see DeafSpells).
+  const MonoNanos grace =
+      std::max(DeafnessGrace(silences_, period), deaf_spells_.Grace(input_drained_at_, dead_after));
   sessions_.ForEach([&](Session& session) {
     const MonoNanos silence = input_drained_at_ - session.last_heard();
     if (silence > dead_after + grace) {

@@ -39,6 +39,7 @@
 #include "monitoring/monitoring_exchange.h"
 #include "protocol/topic.h"
 #include "routing/access_policy.h"
+#include "routing/deafness.h"
 #include "routing/router.h"
 #include "routing/session_table.h"
 #include "zmq.hpp"
@@ -299,6 +300,7 @@ class CoreLoop {
   std::vector<SessionId> to_cut_;               // sessions SendReply marked
   MonoNanos next_tick_ = 0;
   MonoNanos input_drained_at_ = 0;  // turn start when every waiting frame was read
+  DeafSpells deaf_spells_;          // the last stretch in which it was not
   // Stored publishes not yet routed (QueueStored): P1s, and the rest in
   // seq order.
   std::deque<std::pair<uint64_t, absl::Status>> stored_p1_;

@@ -36,5 +36,28 @@ TEST(DeafnessTest, FewSessionsTellNothing) {
   EXPECT_EQ(DeafnessGrace(none, kSecond), 0);
 }
 
+TEST(DeafSpellsTest, AfterTheBrokerWasDeafEverySessionGetsTheSpellMoreForAWhile) {
+  // The soak's case: input not drained from 30.4 s to 33.1 s (routing a
+  // backlog after a stalled disk); a live terminal last heard at 30.1 s,
+  // its frames late behind the spell, must not be dropped at 33.2 s with
+  // dead_after 3 s; a dead one still is, a spell later.
+  constexpr MonoNanos kDeadAfter = 3 * kSecond;
+  DeafSpells spells;
+  EXPECT_EQ(spells.Grace(33 * kSecond, kDeadAfter), 0) << "no spell yet";
+  spells.OnDrained(0, 30'400'000'000, kSecond);  // the first drained turn: no spell
+  EXPECT_EQ(spells.Grace(31 * kSecond, kDeadAfter), 0);
+  spells.OnDrained(30'400'000'000, 30'600'000'000, kSecond);  // within a period: none
+  EXPECT_EQ(spells.Grace(31 * kSecond, kDeadAfter), 0);
+  spells.OnDrained(30'600'000'000, 33'100'000'000, kSecond);  // 2.5 s deaf
+  const MonoNanos grace = spells.Grace(33'200'000'000, kDeadAfter);
+  EXPECT_EQ(grace, 2'500'000'000);
+  const MonoNanos silence = 33'200'000'000 - 30'100'000'000;
+  EXPECT_GT(silence, kDeadAfter) << "without the grace the live terminal would be dropped";
+  EXPECT_LE(silence, kDeadAfter + grace);
+  // Long after the spell, the grace is gone: a silent peer is dropped.
+  EXPECT_EQ(spells.Grace(33'100'000'000 + kDeadAfter + grace, kDeadAfter), 0);
+  EXPECT_EQ(spells.Grace(40 * kSecond, kDeadAfter), 0);
+}
+
 }  // namespace
 }  // namespace zonecast
