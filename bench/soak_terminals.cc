@@ -44,6 +44,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -70,6 +71,9 @@ ABSL_FLAG(bool, wire, false,
           "All terminals on one ZeroMQ context and one poll loop, speaking the wire protocol, "
           "instead of one library Client (three threads) each");
 ABSL_FLAG(int32_t, seed, 1, "Seeds the wire terminals' reconnect jitter");
+ABSL_FLAG(int32_t, position_every_ms, 0,
+          "Wire terminals: each sends a radio POSITION about this often (jittered), walking "
+          "about its zone of the Jincheng outlines (0: never)");
 ABSL_FLAG(int32_t, connect_spread_ms, 2000, "Wire terminals' first Hellos spread over this long");
 ABSL_FLAG(bool, fresh_socket_per_hello, false,
           "Wire terminals retry an unanswered Hello on a fresh socket (the Lazy Pirate way, "
@@ -102,6 +106,9 @@ struct WireSession {
   absl::Time next_hello = absl::InfinitePast();
   absl::Duration heartbeat = absl::Seconds(1);
   uint32_t heartbeat_misses = 3;
+  absl::Time next_position = absl::InfinitePast();
+  double walk_u = -1;  // where in its zone, in [0, 1) (-1: not placed yet)
+  double walk_v = 0;
 };
 
 struct Terminal {
@@ -436,6 +443,40 @@ class WireFleet {
       beat.mutable_heartbeat()->set_unix_ms(absl::ToUnixMillis(now));
       Send(i, beat, now);
     }
+    if (position_every_ > absl::ZeroDuration() && w.subscribed && now >= w.next_position) {
+      SendPosition(i, now);
+    }
+  }
+
+  // A best-effort radio POSITION a step from the last one, inside the
+  // terminal's zone on deploy/zones/jincheng-zones.geojson's 2 x 5 grid
+  // (z01..z05 the top row west to east, z06..z10 the bottom one).
+  void SendPosition(size_t i, absl::Time now) {
+    Terminal& t = all_[i];
+    WireSession& w = t.wire;
+    std::uniform_real_distribution<double> anywhere(0, 1);
+    std::uniform_real_distribution<double> step(-0.08, 0.08);
+    if (w.walk_u < 0) {
+      w.walk_u = anywhere(rng_);
+      w.walk_v = anywhere(rng_);
+    }
+    w.walk_u = std::clamp(w.walk_u + step(rng_), 0.0, 1.0);
+    w.walk_v = std::clamp(w.walk_v + step(rng_), 0.0, 1.0);
+    int zone = 1;
+    (void)absl::SimpleAtoi(t.zone.substr(1), &zone);
+    const int z = (zone - 1) % 10;
+    zonecast::v1::Frame frame;
+    zonecast::v1::Publish* publish = frame.mutable_publish();
+    publish->set_topic(absl::StrCat("radio.jincheng.", t.zone, ".", t.unit_id));
+    publish->set_sent_unix_ms(absl::ToUnixMillis(now));
+    zonecast::v1::RadioEvent* radio = publish->mutable_event()->mutable_radio();
+    radio->set_unit(t.unit_id);
+    radio->set_kind(zonecast::v1::RadioEvent::POSITION);
+    radio->mutable_position()->set_lat((z < 5 ? 35.515 : 35.485) - 0.006 - w.walk_v * 0.018);
+    radio->mutable_position()->set_lon(112.80 + 0.02 * (z % 5) + 0.004 + w.walk_u * 0.012);
+    radio->set_event_unix_ms(absl::ToUnixMillis(now));
+    Send(i, frame, now);
+    w.next_position = now + position_every_ * (0.5 + anywhere(rng_));
   }
 
   // Waits (epoll, at most 10 ms) for sockets with frames, reads each in a
@@ -488,6 +529,8 @@ class WireFleet {
   uint64_t next_request_ = 0;
   absl::Time last_upkeep_ = absl::InfinitePast();
   const bool fresh_socket_per_hello_ = absl::GetFlag(FLAGS_fresh_socket_per_hello);
+  const absl::Duration position_every_ =
+      absl::Milliseconds(absl::GetFlag(FLAGS_position_every_ms));
 };
 
 void WriteReport(const std::vector<Terminal>& all, int zones, std::ostream& out) {

@@ -16,7 +16,12 @@ const state = {
   selected: '',
   escalations: [],
   stats: null,
+  shownAlerts: '',        // what the alert list shows, to skip redrawing it unchanged
   online: new Map(),      // zone -> terminals online
+  dots: new Map(),        // unit -> its circle on the map
+  movedUnits: new Set(),  // units to redraw at the next frame
+  framePending: false,
+  zonesDirty: false,      // the per-zone counts, redrawn at most once a second
   reloadTimer: 0,
   connected: false,
 };
@@ -75,8 +80,10 @@ async function start() {
   $('signed-in').textContent = 'signed in with this endpoint\u2019s token';
   follow();  // first, so that nothing between the loads and the stream is lost
   await reloadAll();
+  drawZoneUnits();
   setInterval(tick, 1000);
   setInterval(loadStats, 5000);
+  setInterval(reloadSoon, 5000);
 }
 
 // --- the map ---------------------------------------------------------------
@@ -149,24 +156,46 @@ function drawAlerts() {
   }
 }
 
-function drawUnits() {
+// One unit's dot, found in a map rather than the document: a thousand
+// units report every few seconds.
+function drawUnit(u) {
   if (!state.project) return;
-  const layer = $('units');
-  const seen = new Set();
-  for (const u of state.units.values()) {
-    seen.add(u.unit);
-    const [x, y] = state.project([u.lon, u.lat]);
-    let dot = layer.querySelector(`circle[data-unit="${CSS.escape(u.unit)}"]`);
-    if (!dot) {
-      dot = el('svg:circle', {r: 5, class: 'unit', 'data-unit': u.unit});
-      dot.appendChild(el('svg:title', {}, u.unit));
-      layer.appendChild(dot);
-    }
-    dot.setAttribute('cx', x);
-    dot.setAttribute('cy', y);
-    dot.classList.toggle('offline', !u.online);
+  let dot = state.dots.get(u.unit);
+  if (!dot) {
+    dot = el('svg:circle', {r: 5, class: 'unit', 'data-unit': u.unit});
+    dot.appendChild(el('svg:title', {}, u.unit));
+    $('units').appendChild(dot);
+    state.dots.set(u.unit, dot);
   }
-  for (const dot of [...layer.children]) if (!seen.has(dot.dataset.unit)) dot.remove();
+  const [x, y] = state.project([u.lon, u.lat]);
+  dot.setAttribute('cx', x);
+  dot.setAttribute('cy', y);
+  dot.classList.toggle('offline', !u.online);
+}
+
+function drawUnits() {
+  for (const u of state.units.values()) drawUnit(u);
+  for (const [unit, dot] of state.dots) {
+    if (!state.units.has(unit)) {
+      dot.remove();
+      state.dots.delete(unit);
+    }
+  }
+}
+
+// Events change the model at once and the page at the next frame, once
+// for all that came in between.
+function redrawSoon() {
+  if (state.framePending) return;
+  state.framePending = true;
+  requestAnimationFrame(() => {
+    state.framePending = false;
+    for (const unit of state.movedUnits) {
+      const u = state.units.get(unit);
+      if (u) drawUnit(u);
+    }
+    state.movedUnits.clear();
+  });
 }
 
 // --- lists -----------------------------------------------------------------
@@ -208,11 +237,15 @@ function drawAlertList() {
 }
 
 function drawZoneUnits() {
+  state.zonesDirty = false;
+  const positions = new Map(), opens = new Map();
+  for (const u of state.units.values()) positions.set(u.zone, (positions.get(u.zone) || 0) + 1);
+  for (const a of state.alerts.values()) opens.set(a.zone, (opens.get(a.zone) || 0) + 1);
   const rows = [];
   for (const z of state.zones) {
-    const units = [...state.units.values()].filter((u) => u.zone === z.id);
+    const units = {length: positions.get(z.id) || 0};
     const online = state.online.get(z.id) || 0;
-    const open = [...state.alerts.values()].filter((a) => a.zone === z.id).length;
+    const open = opens.get(z.id) || 0;
     const tr = el('tr', {'data-zone': z.id});
     for (const v of [`${z.id} ${z.name}`, online, units.length, open]) tr.appendChild(el('td', {}, String(v)));
     rows.push(tr);
@@ -272,11 +305,24 @@ async function select(id) {
 
 async function loadAlerts() {
   const list = await api('/v1/alerts?state=open');
+  const before = state.alerts.get(state.selected);
   state.alerts = new Map((list.alerts || []).map((a) => [a.alert_id, a]));
-  drawAlertList();
-  drawAlerts();
-  drawZoneUnits();
-  if (state.selected && state.alerts.has(state.selected)) select(state.selected);
+  // Redrawn only when what the list shows changed (not its ages, which
+  // tick() keeps current in place).
+  const shown = (list.alerts || []).map((a) => [a.alert_id, a.priority, a.state, a.title,
+      a.units_received, a.escalated, (a.takers || []).join(','), a.lat, a.lon].join('|')).join('\n');
+  if (shown !== state.shownAlerts) {
+    state.shownAlerts = shown;
+    drawAlertList();
+    drawAlerts();
+    state.zonesDirty = true;
+  }
+  // The selected alert's timeline again only when the alert changed.
+  const after = state.alerts.get(state.selected);
+  if (after && (!before || before.last_change_unix_ms !== after.last_change_unix_ms ||
+                before.state !== after.state)) {
+    select(state.selected);
+  }
 }
 
 async function loadUnits() {
@@ -290,7 +336,7 @@ async function loadUnits() {
     state.online.set(zone, (state.online.get(zone) || 0) + 1);
   }
   drawUnits();
-  drawZoneUnits();
+  state.zonesDirty = true;
 }
 
 async function loadStats() {
@@ -304,22 +350,27 @@ async function reloadAll() {
   await Promise.all([loadAlerts(), loadUnits(), loadStats()]);
 }
 
-// Many events in a burst make one reload, a fifth of a second later.
+// Many events in a burst make one reload, a fifth of a second later (and
+// never two loads at once: a busy night must not pile them up).
 function reloadSoon() {
   if (state.reloadTimer) return;
-  state.reloadTimer = setTimeout(() => {
+  state.reloadTimer = setTimeout(async () => {
+    try {
+      await loadAlerts();
+    } catch (e) { /* the link state shows it */ }
     state.reloadTimer = 0;
-    loadAlerts().catch(() => {});
   }, 200);
 }
 
 // Presence comes in bursts too (a restart brings every terminal back).
 function reloadUnitsSoon() {
   if (state.unitsTimer) return;
-  state.unitsTimer = setTimeout(() => {
+  state.unitsTimer = setTimeout(async () => {
+    try {
+      await loadUnits();
+    } catch (e) { /* the link state shows it */ }
     state.unitsTimer = 0;
-    loadUnits().catch(() => {});
-  }, 500);
+  }, 1000);
 }
 
 function onEvent(type, data) {
@@ -327,14 +378,16 @@ function onEvent(type, data) {
     case 'position': {
       const known = state.units.get(data.unit);
       state.units.set(data.unit, Object.assign(known || {}, data, {online: true}));
-      drawUnits();
-      if (!known) drawZoneUnits();
+      state.movedUnits.add(data.unit);
+      redrawSoon();
+      if (!known) state.zonesDirty = true;
       break;
     }
     case 'presence':
       if (state.units.has(data.unit)) {
         state.units.get(data.unit).online = data.state === 'ONLINE';
-        drawUnits();
+        state.movedUnits.add(data.unit);
+        redrawSoon();
       }
       if (data.role === 'terminal') reloadUnitsSoon();
       break;
@@ -346,7 +399,11 @@ function onEvent(type, data) {
     case 'missed':
       reloadAll().catch(() => {});
       break;
-    case 'alert': case 'update': case 'ack':
+    case 'ack':
+      // A RECEIVED changes only a count: the periodic reload shows it.
+      if (data.level !== 'RECEIVED') reloadSoon();
+      break;
+    case 'alert': case 'update':
       reloadSoon();
       break;
   }
@@ -394,9 +451,20 @@ function setLink(up) {
   $('link').className = 'link ' + (up ? 'up' : 'down');
 }
 
+// Once a second: the clock, the alerts' ages (in place: the list is
+// rebuilt only when it changes) and the per-zone counts if they changed.
 function tick() {
   $('clock').textContent = new Date().toLocaleTimeString();
-  drawAlertList();
+  const now = Date.now();
+  for (const li of $('alerts').children) {
+    const a = state.alerts.get(li.dataset.alertId);
+    const span = li.firstChild;
+    if (!a || !span) continue;
+    const age = ageText(a, now);
+    span.textContent = age.text;
+    span.className = 'age ' + age.cls;
+  }
+  if (state.zonesDirty) drawZoneUnits();
 }
 
 signIn();
