@@ -21,7 +21,6 @@ much within 180 s.
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -80,14 +79,10 @@ def main():
     parser.add_argument("--alerts", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1600,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                    "browser"))
+    from headless import start_chromium
+    driver = start_chromium()
     driver.set_script_timeout(args.seconds + 30)
     try:
         driver.get(args.url)

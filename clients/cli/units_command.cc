@@ -20,14 +20,13 @@
 #include "cli_flags.h"
 #include "commands.h"
 #include "google/protobuf/util/json_util.h"
-#include "http_get.h"
+#include "monitoring_get.h"
 #include "zonecast/monitoring.pb.h"
 
 namespace zonecast::cli {
 namespace {
 
 constexpr char kCommand[] = "units";
-constexpr char kDefaultHttpEndpoint[] = "http://127.0.0.1:7480";
 
 // "35.4907,112.8511" -> lat, lon.
 bool ParseNear(const std::string& text, double* lat, double* lon) {
@@ -52,39 +51,22 @@ int RunUnits() {
   }
   const int32_t limit = absl::GetFlag(FLAGS_limit);
   if (limit <= 0) return UsageError(kCommand, "--limit must be positive");
-  std::string base = absl::GetFlag(FLAGS_http);
-  if (base.empty()) base = kDefaultHttpEndpoint;
-  if (absl::Status status = ParseHttpUrl(base).status(); !status.ok()) {
-    return UsageError(kCommand, absl::StrCat("--http: ", status.message()));
-  }
-  const int32_t timeout_ms = absl::GetFlag(FLAGS_timeout_ms);
-  if (timeout_ms <= 0) return UsageError(kCommand, "--timeout_ms must be positive");
-  absl::StatusOr<std::string> token = HttpToken();
-  if (!token.ok()) return Failure(kCommand, token.status());
-  const std::string url =
-      JoinUrlPath(base, absl::StrFormat("/v1/units?near=%.6f,%.6f&limit=%d", lat, lon, limit));
-  absl::StatusOr<HttpGetResult> response = HttpGet(url, absl::Milliseconds(timeout_ms), *token);
-  if (!response.ok()) return Failure(kCommand, response.status());
-  if (response->status != 200) {
-    std::string detail(absl::StripAsciiWhitespace(response->body.substr(0, 300)));
-    return Failure(kCommand, absl::UnavailableError(
-                                 absl::StrCat("GET ", url, " answered HTTP ", response->status,
-                                              detail.empty() ? "" : ": ", detail)));
-  }
+  const MonitoringAnswer answer = GetFromMonitoring(
+      kCommand, absl::StrFormat("/v1/units?near=%.6f,%.6f&limit=%d", lat, lon, limit));
+  if (answer.exit_code != kExitOk) return answer.exit_code;
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << response->body;
-    if (!absl::EndsWith(response->body, "\n")) std::cout << "\n";
+    std::cout << answer.body;
+    if (!absl::EndsWith(answer.body, "\n")) std::cout << "\n";
     std::cout.flush();
     return kExitOk;
   }
   v1::UnitPositions units;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  if (const auto status =
-          google::protobuf::util::JsonStringToMessage(response->body, &units, options);
+  if (const auto status = google::protobuf::util::JsonStringToMessage(answer.body, &units, options);
       !status.ok()) {
     return Failure(kCommand, absl::DataLossError(absl::StrCat(
-                                 "GET ", url, " did not return units: ", status.ToString())));
+                                 "GET /v1/units did not return units: ", status.ToString())));
   }
   if (units.units().empty()) {
     std::cout << "no online unit has reported its position\n" << std::flush;

@@ -10,7 +10,6 @@ alerts (at most 120 s), then S seconds more, then saves FILE (PNG).
 """
 
 import argparse
-import shutil
 import sys
 import time
 
@@ -22,14 +21,8 @@ def main():
     parser.add_argument("--after", type=float, default=0)
     parser.add_argument("--min-alerts", type=int, default=1)
     args = parser.parse_args()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1600,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    from headless import start_chromium
+    driver = start_chromium()
     try:
         driver.get(args.url)
         deadline = time.monotonic() + 120

@@ -29,16 +29,16 @@ TOKEN = "wall-test-token-0123456789abcdef"
 LANHUA = (35.4907, 112.8511)  # in z03
 
 
-def find_browser():
+def missing_browser():
+    """What is missing to run the browser, or an empty string."""
     try:
         from selenium import webdriver  # noqa: F401
     except ImportError:
-        return None, None, "python3-selenium is not installed"
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not binary or not driver:
-        return None, None, "chromium and chromium-driver are not installed"
-    return binary, driver, ""
+        return "python3-selenium is not installed"
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")) or \
+            not shutil.which("chromedriver"):
+        return "chromium and chromium-driver are not installed"
+    return ""
 
 
 class Broker:
@@ -83,15 +83,9 @@ class Broker:
 class Wall:
     """The page in headless Chromium, with waits bounded by a timeout."""
 
-    def __init__(self, binary, driver, url):
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-        options = webdriver.ChromeOptions()
-        options.binary_location = binary
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--window-size=1600,1000"):
-            options.add_argument(arg)
-        self.driver = webdriver.Chrome(service=Service(driver), options=options)
+    def __init__(self, url):
+        from headless import start_chromium
+        self.driver = start_chromium()
         self.driver.get(url)
 
     def wait_for(self, what, check, timeout=5.0):
@@ -122,7 +116,7 @@ def main():
     parser.add_argument("--screenshot", default="")
     args = parser.parse_args()
 
-    binary, driver, missing = find_browser()
+    missing = missing_browser()
     if missing:
         print(f"wall_test: {missing}", file=sys.stderr)
         return 1 if os.environ.get("ZONECAST_REQUIRE_BROWSER") else 77
@@ -149,7 +143,7 @@ def main():
              "--zone", "jincheng.z03", "--subscribe", "alert.jincheng.z03", "--respond",
              "ACCEPTED"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-        wall = Wall(binary, driver, f"http://{broker.http}/wall#token={TOKEN}")
+        wall = Wall(f"http://{broker.http}/wall#token={TOKEN}")
 
         def loads():
             count, _ = wall.wait_for("the ten zones",

@@ -85,6 +85,26 @@ class StartupRecoveryTest : public ::testing::Test {
     visitor.on_other(journal::RecordType::kDelivery, delivery.SerializeAsString());
   }
 
+  // A journal in a fresh folder `name` of the test temp dir, without fsync.
+  static JournalOptions FreshJournal(const std::string& name) {
+    JournalOptions options;
+    options.data_dir = ::testing::TempDir() + "/" + name;
+    options.fsync = false;
+    std::filesystem::remove_all(options.data_dir);
+    return options;
+  }
+
+  // Opens the journal at `options` with start-up recovery reading it into
+  // the fixture's state, as zonecastd starts, then closes it.
+  void Recover(const JournalOptions& options) {
+    Journal journal(options, clock_);
+    StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
+    const journal::RecoveryVisitor visitor = recovery.Visitor();
+    ASSERT_TRUE(journal.Open(&visitor).ok());
+    recovery.Finish(journal.Segments());
+    journal.Close([](uint64_t, const absl::Status&) {});
+  }
+
   FakeClock clock_;
   ZoneIndex zones_;
   Escalator escalator_;
@@ -189,11 +209,7 @@ TEST_F(StartupRecoveryTest, WithoutZonesNothingWaits) {
 // The open-alerts list is rebuilt by reading the noted publishes again from
 // the segment files: a real journal is written, closed and recovered.
 TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
-  const std::string dir = ::testing::TempDir() + "/startup_recovery_segments";
-  std::filesystem::remove_all(dir);
-  JournalOptions options;
-  options.data_dir = dir;
-  options.fsync = false;
+  const JournalOptions options = FreshJournal("startup_recovery_segments");
   {
     Journal journal(options, clock_);
     ASSERT_TRUE(journal.Open().ok());
@@ -225,11 +241,7 @@ TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
     });
     ASSERT_EQ(stored, 3u);
   }
-  Journal journal(options, clock_);
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
-  const journal::RecoveryVisitor visitor = recovery.Visitor();
-  ASSERT_TRUE(journal.Open(&visitor).ok());
-  recovery.Finish(journal.Segments());
+  ASSERT_NO_FATAL_FAILURE(Recover(options));
   v1::AlertStatusList list;
   status_.Fill(
       absl::ToUnixMillis(clock_.NowWall()), [](const std::string&) { return 0; }, &list);
@@ -243,16 +255,11 @@ TEST_F(StartupRecoveryTest, OpenAlertsListIsRebuiltFromTheSegments) {
   // Both unanswered alerts wait again for a response.
   EXPECT_NE(escalator_.Find("open-1"), nullptr);
   EXPECT_EQ(escalator_.Find("taken"), nullptr);
-  journal.Close([](uint64_t, const absl::Status&) {});
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(options.data_dir);
 }
 
 TEST_F(StartupRecoveryTest, BorderAlertKeepsItsOtherZonesAndItsCopyIsNoAlertOfItsOwn) {
-  const std::string dir = ::testing::TempDir() + "/startup_recovery_border";
-  std::filesystem::remove_all(dir);
-  JournalOptions options;
-  options.data_dir = dir;
-  options.fsync = false;
+  const JournalOptions options = FreshJournal("startup_recovery_border");
   {
     Journal journal(options, clock_);
     ASSERT_TRUE(journal.Open().ok());
@@ -276,11 +283,7 @@ TEST_F(StartupRecoveryTest, BorderAlertKeepsItsOtherZonesAndItsCopyIsNoAlertOfIt
     }
     journal.Close([](uint64_t, const absl::Status& status) { EXPECT_TRUE(status.ok()) << status; });
   }
-  Journal journal(options, clock_);
-  StartupRecovery recovery(zones_, clock_, status_, escalator_, &received_);
-  const journal::RecoveryVisitor visitor = recovery.Visitor();
-  ASSERT_TRUE(journal.Open(&visitor).ok());
-  recovery.Finish(journal.Segments());
+  ASSERT_NO_FATAL_FAILURE(Recover(options));
   const UnresolvedAlerts::Entry* entry = status_.Find("border-1");
   ASSERT_NE(entry, nullptr);
   EXPECT_EQ(entry->topic, "alert.jincheng.z01") << "the original is the alert followed";
@@ -290,8 +293,7 @@ TEST_F(StartupRecoveryTest, BorderAlertKeepsItsOtherZonesAndItsCopyIsNoAlertOfIt
   const OpenAlert* waiting = escalator_.Find("border-1");
   ASSERT_NE(waiting, nullptr);
   EXPECT_EQ(waiting->zone, "z01");
-  journal.Close([](uint64_t, const absl::Status&) {});
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(options.data_dir);
 }
 
 // A unit may respond after a restart to an alert it confirmed before it.
