@@ -214,8 +214,12 @@ def main():
         def timeline_shows():
             wall.driver.execute_script(
                 "document.querySelector('#alerts li[data-alert-id=\"wall-lanhua\"]').click()")
-            text, _ = wall.wait_for("the timeline",
-                                    "return document.getElementById('timeline').textContent", 5)
+            # Until the fetched timeline replaces the placeholder (slower
+            # under the sanitizers).
+            text, _ = wall.wait_for(
+                "the timeline",
+                "const t = document.getElementById('timeline').textContent;"
+                "return t.includes('PUBLISHED') && t.includes('ACCEPTED') && t", 5)
             for kind in ("PUBLISHED", "ACCEPTED"):
                 assert kind in text, text
         check("the selected alert's timeline shows", timeline_shows)
