@@ -63,6 +63,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "jincheng_grid.h"
 #include "zonecast/client.h"
 #include "zonecast/config.pb.h"
 
@@ -227,15 +228,7 @@ struct Ledger {
 
 // ---------------------------------------------------------------- scenario
 
-// A point well inside zone `z` (0..9) of deploy/zones/jincheng-zones.geojson,
-// from (u, v) in [0, 1): the outlines are a 2 x 5 grid, z01..z05 the top row
-// west to east and z06..z10 the bottom one, each cell about 0.02 degrees of
-// longitude by 0.03 of latitude; the margins keep off the drawn borders.
-std::pair<double, double> PointInZone(int z, double u, double v) {
-  const double north = z < 5 ? 35.515 : 35.485;
-  const double west = 112.80 + 0.02 * (z % 5);
-  return {north - 0.006 - v * 0.018, west + 0.004 + u * 0.012};
-}
+using zonecast::bench::PointInZone;
 
 struct Incident {
   double at = 0;  // simulated seconds

@@ -49,6 +49,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "jincheng_grid.h"
 #include "shared/protocol_version.h"
 #include "zmq.hpp"
 #include "zonecast/client.h"
@@ -449,8 +450,7 @@ class WireFleet {
   }
 
   // A best-effort radio POSITION a step from the last one, inside the
-  // terminal's zone on deploy/zones/jincheng-zones.geojson's 2 x 5 grid
-  // (z01..z05 the top row west to east, z06..z10 the bottom one).
+  // terminal's zone of the Jincheng outlines (jincheng_grid.h).
   void SendPosition(size_t i, absl::Time now) {
     Terminal& t = all_[i];
     WireSession& w = t.wire;
@@ -472,8 +472,9 @@ class WireFleet {
     zonecast::v1::RadioEvent* radio = publish->mutable_event()->mutable_radio();
     radio->set_unit(t.unit_id);
     radio->set_kind(zonecast::v1::RadioEvent::POSITION);
-    radio->mutable_position()->set_lat((z < 5 ? 35.515 : 35.485) - 0.006 - w.walk_v * 0.018);
-    radio->mutable_position()->set_lon(112.80 + 0.02 * (z % 5) + 0.004 + w.walk_u * 0.012);
+    const auto [lat, lon] = zonecast::bench::PointInZone(z, w.walk_u, w.walk_v);
+    radio->mutable_position()->set_lat(lat);
+    radio->mutable_position()->set_lon(lon);
     radio->set_event_unix_ms(absl::ToUnixMillis(now));
     Send(i, frame, now);
     w.next_position = now + position_every_ * (0.5 + anywhere(rng_));
@@ -529,8 +530,7 @@ class WireFleet {
   uint64_t next_request_ = 0;
   absl::Time last_upkeep_ = absl::InfinitePast();
   const bool fresh_socket_per_hello_ = absl::GetFlag(FLAGS_fresh_socket_per_hello);
-  const absl::Duration position_every_ =
-      absl::Milliseconds(absl::GetFlag(FLAGS_position_every_ms));
+  const absl::Duration position_every_ = absl::Milliseconds(absl::GetFlag(FLAGS_position_every_ms));
 };
 
 void WriteReport(const std::vector<Terminal>& all, int zones, std::ostream& out) {

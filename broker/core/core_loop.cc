@@ -828,10 +828,13 @@ absl::Status CoreLoop::PlaceByLocation(const Session& session, v1::Publish& publ
   v1::Alert* alert = publish.mutable_event()->mutable_alert();
   alert->clear_located_in();
   alert->clear_copy_of_zone();
-  const TopicTokens tokens = SplitTopic(publish.topic());
-  if (session.role() != v1::CENTER || tokens.size() != 2 || tokens[0] != "alert") {
+  // Only alert.<city> is placed: every other alert passes without a split.
+  const std::string& topic = publish.topic();
+  if (session.role() != v1::CENTER || std::count(topic.begin(), topic.end(), '.') != 1) {
     return absl::OkStatus();  // CheckPublish judges it
   }
+  const TopicTokens tokens = SplitTopic(topic);
+  if (tokens[0] != "alert") return absl::OkStatus();
   const ZoneShapes& shapes = zones_.shapes();
   if (shapes.empty()) {
     return ProtocolError(v1::INVALID_TOPIC,

@@ -58,6 +58,14 @@ HttpResponse Json(int status, std::string body) {
   return response;
 }
 
+// The request's &limit=N into `limit` (left as it is without one); false if
+// it is not a number in 1..max.
+bool LimitOf(const HttpRequest& request, uint32_t max, uint32_t* limit) {
+  auto it = request.query.find("limit");
+  if (it == request.query.end()) return true;
+  return absl::SimpleAtoi(it->second, limit) && *limit != 0 && *limit <= max;
+}
+
 HttpResponse JsonError(int status, absl::string_view message) {
   return Json(status, JsonWithMember("{}", "error", JsonString(message)));
 }
@@ -263,10 +271,8 @@ HttpResponse MonitoringRoutes::Units(const HttpRequest& request) {
     }
   }
   uint32_t limit = kDefaultNearbyUnits;
-  if (auto it = request.query.find("limit"); it != request.query.end()) {
-    if (!absl::SimpleAtoi(it->second, &limit) || limit == 0 || limit > kMaxNearbyUnits) {
-      return JsonError(400, absl::StrCat("limit must be 1..", kMaxNearbyUnits));
-    }
+  if (!LimitOf(request, kMaxNearbyUnits, &limit)) {
+    return JsonError(400, absl::StrCat("limit must be 1..", kMaxNearbyUnits));
   }
   std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotSessions);
   if (snapshot == nullptr) {
@@ -320,10 +326,8 @@ HttpResponse MonitoringRoutes::OpenAlerts(const HttpRequest& request) {
                                        "resolved); GET /v1/alerts/{alert_id} for any one alert"));
   }
   uint32_t limit = kDefaultAlertLimit;
-  if (auto it = request.query.find("limit"); it != request.query.end()) {
-    if (!absl::SimpleAtoi(it->second, &limit) || limit == 0 || limit > kMaxAlertLimit) {
-      return JsonError(400, absl::StrCat("limit must be 1..", kMaxAlertLimit));
-    }
+  if (!LimitOf(request, kMaxAlertLimit, &limit)) {
+    return JsonError(400, absl::StrCat("limit must be 1..", kMaxAlertLimit));
   }
   std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotOpenAlerts);
   if (snapshot == nullptr) {

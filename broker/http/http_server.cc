@@ -465,10 +465,12 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   // A stream's header goes out as Beast would write it, less the length:
   // the body runs until the connection closes.
   void StartStream(HttpResponse response, bool head) {
-    source_ = std::move(response.stream);
-    ++server_.open_streams_;
-    server_.counters_.open_streams.store(server_.open_streams_, std::memory_order_relaxed);
-    server_.counters_.streams.fetch_add(1);
+    if (!head) {  // a HEAD gets the header only: no stream
+      source_ = std::move(response.stream);
+      ++server_.open_streams_;
+      server_.counters_.open_streams.store(server_.open_streams_, std::memory_order_relaxed);
+      server_.counters_.streams.fetch_add(1);
+    }
     http::response_header<> header;
     header.version(parser_->get().version());
     header.result(static_cast<unsigned>(response.status));
@@ -482,12 +484,7 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
     std::ostringstream text;
     text << header;
     out_ = text.str();
-    if (head) {
-      source_.reset();
-      --server_.open_streams_;
-      server_.counters_.open_streams.store(server_.open_streams_, std::memory_order_relaxed);
-      keep_alive_ = false;
-    }
+    keep_alive_ = false;
     WriteStream();
   }
 

@@ -22,7 +22,6 @@ const state = {
   movedUnits: new Set(),  // units to redraw at the next frame
   framePending: false,
   zonesDirty: false,      // the per-zone counts, redrawn at most once a second
-  reloadTimer: 0,
   connected: false,
 };
 
@@ -350,28 +349,27 @@ async function reloadAll() {
   await Promise.all([loadAlerts(), loadUnits(), loadStats()]);
 }
 
-// Many events in a burst make one reload, a fifth of a second later (and
-// never two loads at once: a busy night must not pile them up).
-function reloadSoon() {
-  if (state.reloadTimer) return;
-  state.reloadTimer = setTimeout(async () => {
-    try {
-      await loadAlerts();
-    } catch (e) { /* the link state shows it */ }
-    state.reloadTimer = 0;
-  }, 200);
+// `load`, `ms` after the first call of a burst, once for the whole burst,
+// and never twice at once: a busy night must not pile loads up. (Failures
+// show in the link state.)
+function coalesced(load, ms) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    setTimeout(async () => {
+      try {
+        await load();
+      } catch (e) { /* the link state shows it */ }
+      pending = false;
+    }, ms);
+  };
 }
 
-// Presence comes in bursts too (a restart brings every terminal back).
-function reloadUnitsSoon() {
-  if (state.unitsTimer) return;
-  state.unitsTimer = setTimeout(async () => {
-    try {
-      await loadUnits();
-    } catch (e) { /* the link state shows it */ }
-    state.unitsTimer = 0;
-  }, 1000);
-}
+// Many events in a burst make one reload, a fifth of a second later;
+// presence comes in bursts too (a restart brings every terminal back).
+const reloadSoon = coalesced(() => loadAlerts(), 200);
+const reloadUnitsSoon = coalesced(() => loadUnits(), 1000);
 
 function onEvent(type, data) {
   switch (type) {

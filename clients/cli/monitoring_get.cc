@@ -1,10 +1,12 @@
 #include "monitoring_get.h"
 
 #include <cstdint>
+#include <iostream>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cli_common.h"
@@ -46,6 +48,13 @@ MonitoringAnswer GetFromMonitoring(const std::string& command, const std::string
             ""};
   }
   return {kExitOk, std::move(response->body)};
+}
+
+int PrintAnswer(const std::string& body) {
+  std::cout << body;
+  if (!absl::EndsWith(body, "\n")) std::cout << "\n";
+  std::cout.flush();
+  return kExitOk;
 }
 
 }  // namespace zonecast::cli

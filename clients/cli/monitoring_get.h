@@ -16,4 +16,8 @@ struct MonitoringAnswer {
 // the exit code (2, or 1).
 MonitoringAnswer GetFromMonitoring(const std::string& command, const std::string& path);
 
+// Prints an answer's body as it came (--json), ending it with a newline;
+// returns kExitOk.
+int PrintAnswer(const std::string& body);
+
 }  // namespace zonecast::cli

@@ -5,7 +5,6 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cli_common.h"
@@ -26,12 +25,7 @@ constexpr char kCommand[] = "stats";
 int RunStats() {
   const MonitoringAnswer answer = GetFromMonitoring(kCommand, "/v1/stats");
   if (answer.exit_code != kExitOk) return answer.exit_code;
-  if (absl::GetFlag(FLAGS_json)) {
-    std::cout << answer.body;
-    if (!absl::EndsWith(answer.body, "\n")) std::cout << "\n";
-    std::cout.flush();
-    return kExitOk;
-  }
+  if (absl::GetFlag(FLAGS_json)) return PrintAnswer(answer.body);
   v1::StatsSnapshot snapshot;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;

@@ -9,7 +9,6 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -54,12 +53,7 @@ int RunUnits() {
   const MonitoringAnswer answer = GetFromMonitoring(
       kCommand, absl::StrFormat("/v1/units?near=%.6f,%.6f&limit=%d", lat, lon, limit));
   if (answer.exit_code != kExitOk) return answer.exit_code;
-  if (absl::GetFlag(FLAGS_json)) {
-    std::cout << answer.body;
-    if (!absl::EndsWith(answer.body, "\n")) std::cout << "\n";
-    std::cout.flush();
-    return kExitOk;
-  }
+  if (absl::GetFlag(FLAGS_json)) return PrintAnswer(answer.body);
   v1::UnitPositions units;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
