@@ -135,6 +135,16 @@ double NowMsFine() { return static_cast<double>(absl::ToUnixMicros(absl::Now()))
 // ---------------------------------------------------------------- broker
 
 // zonecastd as a child process, restarted on the same port and data.
+// The broker running now, for a stop signal to take down with the driver
+// (a watcher of `zonecast demo` ends the night with Ctrl-C or kill).
+std::atomic<pid_t> g_broker_pid{0};
+
+void StopBrokerAndDie(int signal) {
+  if (const pid_t pid = g_broker_pid.load(); pid > 0) ::kill(pid, SIGTERM);
+  ::signal(signal, SIG_DFL);
+  ::raise(signal);
+}
+
 class Broker {
  public:
   Broker(std::string binary, std::vector<std::string> args)
@@ -158,11 +168,13 @@ class Broker {
       pid_ = 0;
       return false;
     }
+    g_broker_pid = pid_;
     return true;
   }
 
   void Stop(int signal) {
     if (pid_ <= 0) return;
+    g_broker_pid = 0;
     ::kill(pid_, signal);
     int status = 0;
     ::waitpid(pid_, &status, 0);
@@ -679,6 +691,7 @@ int main(int argc, char** argv) {
     std::cerr << "jincheng_night: unexpected argument " << rest[1] << " (see --help)\n";
     return 2;
   }
+  for (int stop : {SIGINT, SIGTERM, SIGHUP}) ::signal(stop, StopBrokerAndDie);
   const double speed = absl::GetFlag(FLAGS_speed);
   const double night_s = absl::GetFlag(FLAGS_minutes) * 60;
   if (speed <= 0 || night_s <= 0 || absl::GetFlag(FLAGS_units) < 1 ||
@@ -739,8 +752,10 @@ int main(int argc, char** argv) {
        absl::StrCat("--data_dir=", out_dir, "/data"), "--zones=" + zones_path});
   const std::string log_path = out_dir + "/broker.log";
   if (!broker.Start(log_path)) return 1;
+  // Signed in as the duty officer: this broker has no keys file, so the
+  // console acts as whoever the page names.
   std::cerr << "jincheng_night: watch the night on the wall: http://" << http
-            << "/wall#token=" << token << "\n";
+            << "/wall#token=" << token << "&operator=duty-officer\n";
 
   std::mt19937_64 rng(absl::GetFlag(FLAGS_seed));
   std::vector<Incident> incidents =

@@ -5,7 +5,7 @@
 set -euo pipefail
 exec "$(dirname "$0")/install-packages.sh" install-deps \
   g++ cmake ninja-build pkg-config git ca-certificates tzdata \
-  libzmq3-dev cppzmq-dev \
+  libzmq3-dev cppzmq-dev libsodium-dev \
   libprotobuf-dev protobuf-compiler \
   libabsl-dev libboost-dev \
   libgtest-dev libgmock-dev

@@ -1,5 +1,9 @@
 #include "auth/key_ring.h"
 
+#include <sodium.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "protocol/topic.h"
 #include "shared/curve_keys.h"
@@ -18,9 +22,35 @@ absl::Status ValidateToken(absl::string_view what, absl::string_view token) {
   return absl::OkStatus();
 }
 
+absl::Status CheckTokenHash(absl::string_view hash) {
+  if (hash.size() != 2 * crypto_hash_sha256_BYTES) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http_token_sha256 must be 64 hex digits (printf %s TOKEN | sha256sum), not ",
+                     hash.size(), " characters"));
+  }
+  for (char c : hash) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
+      return absl::InvalidArgumentError("http_token_sha256 must be lowercase hex digits");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckGrant(const v1::KeyGrant& grant) {
-  if (absl::Status status = ValidateCurveKey(grant.public_key()); !status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("public_key: ", status.message()));
+  // An operator who works only on the wall signs in with a token, no key.
+  if (!grant.public_key().empty() || grant.http_token_sha256().empty()) {
+    if (absl::Status status = ValidateCurveKey(grant.public_key()); !status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("public_key: ", status.message()));
+    }
+  }
+  if (!grant.http_token_sha256().empty()) {
+    if (grant.role() != v1::CENTER) {
+      return absl::InvalidArgumentError(
+          "only a CENTER operator signs in to the wall's console (http_token_sha256)");
+    }
+    if (absl::Status status = CheckTokenHash(grant.http_token_sha256()); !status.ok()) {
+      return status;
+    }
   }
   if (absl::Status status = ValidateUnitId(grant.identity()); !status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("identity: ", status.message()));
@@ -86,9 +116,16 @@ absl::StatusOr<KeyRing> KeyRing::FromFile(const v1::KeysFile& file) {
     identity->zones.assign(grant.zones().begin(), grant.zones().end());
     identity->subscribe = SubscribeGrants(grant, file.city());
     identity->public_key = grant.public_key();
-    if (!ring.by_key_.emplace(CurveKeyBytes(grant.public_key()), identity).second) {
+    if (!grant.public_key().empty() &&
+        !ring.by_key_.emplace(CurveKeyBytes(grant.public_key()), identity).second) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, "public key ", grant.public_key(), " is listed twice"));
+    }
+    if (!grant.http_token_sha256().empty() &&
+        !ring.by_token_hash_.emplace(absl::HexStringToBytes(grant.http_token_sha256()), identity)
+             .second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "its http_token_sha256 is another operator's too"));
     }
     if (!ring.by_name_.emplace(grant.identity(), std::move(identity)).second) {
       return absl::InvalidArgumentError(
@@ -101,6 +138,15 @@ absl::StatusOr<KeyRing> KeyRing::FromFile(const v1::KeysFile& file) {
 const Identity* KeyRing::FindByKey(absl::string_view key_bytes) const {
   auto it = by_key_.find(key_bytes);
   return it == by_key_.end() ? nullptr : it->second.get();
+}
+
+const Identity* KeyRing::FindByToken(absl::string_view token) const {
+  if (token.empty() || by_token_hash_.empty()) return nullptr;
+  std::string hash(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256(reinterpret_cast<unsigned char*>(hash.data()),
+                     reinterpret_cast<const unsigned char*>(token.data()), token.size());
+  auto it = by_token_hash_.find(hash);
+  return it == by_token_hash_.end() ? nullptr : it->second.get();
 }
 
 const Identity* KeyRing::FindByName(absl::string_view name) const {

@@ -12,6 +12,9 @@
 //              when granted; radio.<city>.*.<unit>, its own unit's topics
 //   probe      probe.> and sys.>
 //
+// A center operator may also hold a token for the wall's console (its
+// SHA-256 in the grant); the HTTP thread finds the operator by it.
+//
 // Immutable after Load; a reload builds a new KeyRing.
 #include <memory>
 #include <string>
@@ -50,11 +53,15 @@ class KeyRing {
   const Identity* FindByKey(absl::string_view key_bytes) const;
   // The identity with this name, or nullptr.
   const Identity* FindByName(absl::string_view name) const;
+  // The center operator whose wall token (http_token_sha256) this is, or
+  // nullptr. Only the token's hash is kept and compared.
+  const Identity* FindByToken(absl::string_view token) const;
   size_t size() const { return by_name_.size(); }
 
  private:
   absl::flat_hash_map<std::string, std::shared_ptr<const Identity>> by_key_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Identity>> by_name_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Identity>> by_token_hash_;  // raw SHA-256
 };
 
 // The patterns an identity of `grant`'s role may subscribe to, in `city`.

@@ -28,7 +28,8 @@ absl::StatusOr<std::unique_ptr<ZapHandler>> ZapHandler::Bind(zmq::context_t& con
   }
 }
 
-std::optional<ZapHandler::Decision> ZapHandler::AnswerOne(const KeyRing& keys) {
+std::optional<ZapHandler::Decision> ZapHandler::AnswerOne(const KeyRing& keys,
+                                                          const ConsoleSignIn* console) {
   std::vector<std::string> parts;
   try {
     zmq::message_t part;
@@ -51,6 +52,7 @@ std::optional<ZapHandler::Decision> ZapHandler::AnswerOne(const KeyRing& keys) {
   if (curve) {
     decision.public_key = CurveKeyText(parts[6]);
     identity = keys.FindByKey(parts[6]);
+    if (identity == nullptr) identity = ConsoleSignIn::AdmittedIdentity(console, keys, parts[6]);
     decision.verdict = identity != nullptr ? Verdict::kAccepted : Verdict::kUnknownKey;
     if (identity != nullptr) decision.identity = identity->name;
   }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "auth/console_sign_in.h"
 #include "auth/key_ring.h"
 #include "zmq.hpp"
 
@@ -41,9 +42,10 @@ class ZapHandler {
 
   zmq::socket_t& socket() { return socket_; }
 
-  // Answers the next waiting request against `keys`; nullopt when none
-  // waits.
-  std::optional<Decision> AnswerOne(const KeyRing& keys);
+  // Answers the next waiting request against `keys`, and the keys the
+  // wall's console admitted for its operators (`console`, may be null);
+  // nullopt when none waits.
+  std::optional<Decision> AnswerOne(const KeyRing& keys, const ConsoleSignIn* console = nullptr);
 
  private:
   explicit ZapHandler(zmq::socket_t socket) : socket_(std::move(socket)) {}

@@ -16,14 +16,16 @@ constexpr int kHandshakesPerTurn = 64;
 
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Start(const BrokerOptions& options,
                                                                     zmq::context_t& context,
-                                                                    const Clock& clock) {
+                                                                    const Clock& clock,
+                                                                    ConsoleSignIn* console) {
   absl::StatusOr<KeyRing> keys = KeyRing::Load(options.keys_file);
   if (!keys.ok()) return keys.status();
   absl::StatusOr<CurveKeys> own = ReadSecretKeyFile(options.key_file);
   if (!own.ok()) return own.status();
   absl::StatusOr<std::unique_ptr<ZapHandler>> zap = ZapHandler::Bind(context);
   if (!zap.ok()) return zap.status();
-  std::unique_ptr<Authenticator> auth(new Authenticator(*std::move(keys), *std::move(zap), clock));
+  std::unique_ptr<Authenticator> auth(
+      new Authenticator(*std::move(keys), *std::move(zap), clock, console));
   auth->secret_key_ = own->secret_key;
   auth->public_key_ = own->public_key;
   return auth;
@@ -41,7 +43,7 @@ bool Authenticator::MayLogRefusal() {
 std::vector<ZapHandler::Decision> Authenticator::AnswerHandshakes(BrokerCounters& counters) {
   std::vector<ZapHandler::Decision> refused;
   for (int i = 0; i < kHandshakesPerTurn; ++i) {
-    std::optional<ZapHandler::Decision> decision = zap_->AnswerOne(keys_);
+    std::optional<ZapHandler::Decision> decision = zap_->AnswerOne(*keys_, console_);
     if (!decision) break;
     switch (decision->verdict) {
       case ZapHandler::Verdict::kAccepted:
@@ -72,7 +74,7 @@ std::vector<ZapHandler::Decision> Authenticator::AnswerHandshakes(BrokerCounters
 absl::StatusOr<const Identity*> Authenticator::BindHello(const zmq::message_t& message,
                                                          v1::Hello& hello) {
   const absl::string_view name = PeerIdentity(message);
-  const Identity* identity = keys_.FindByName(name);
+  const Identity* identity = keys_->FindByName(name);
   if (identity == nullptr) {
     return ProtocolError(v1::IDENTITY_MISMATCH, absl::StrCat("the key of this connection (", name,
                                                              ") is no longer in the keys file"));
@@ -96,7 +98,8 @@ absl::StatusOr<const Identity*> Authenticator::BindHello(const zmq::message_t& m
 absl::Status Authenticator::Reload(const std::string& keys_file) {
   absl::StatusOr<KeyRing> keys = KeyRing::Load(keys_file);
   if (!keys.ok()) return keys.status();
-  keys_ = *std::move(keys);
+  keys_ = std::make_shared<const KeyRing>(*std::move(keys));
+  if (console_ != nullptr) console_->SetKeys(keys_);
   return absl::OkStatus();
 }
 

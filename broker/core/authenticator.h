@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/console_sign_in.h"
 #include "auth/key_ring.h"
 #include "auth/zap_handler.h"
 #include "common/clock.h"
@@ -28,15 +29,17 @@ class Authenticator {
  public:
   // Reads the keys file and the broker's secret key file and binds the ZAP
   // handler in `context`, before the broker's socket binds. Errors name the
-  // file and the problem.
+  // file and the problem. `console` (may be null) is told the keys in force
+  // and lends the keys it admitted for the wall's operators.
   static absl::StatusOr<std::unique_ptr<Authenticator>> Start(const BrokerOptions& options,
                                                               zmq::context_t& context,
-                                                              const Clock& clock);
+                                                              const Clock& clock,
+                                                              ConsoleSignIn* console = nullptr);
 
   // The broker's secret key, for its socket.
   const std::string& secret_key() const { return secret_key_; }
   const std::string& public_key() const { return public_key_; }
-  size_t keys() const { return keys_.size(); }
+  size_t keys() const { return keys_->size(); }
   // For the loop's poll.
   zmq::socket_t& zap_socket() { return zap_->socket(); }
 
@@ -55,7 +58,7 @@ class Authenticator {
   // in force stay.
   absl::Status Reload(const std::string& keys_file);
   // The identity of `name` in the keys in force, or nullptr.
-  const Identity* Find(absl::string_view name) const { return keys_.FindByName(name); }
+  const Identity* Find(absl::string_view name) const { return keys_->FindByName(name); }
 
   // True if `message` came over a connection of the session's identity.
   static bool SameIdentity(const zmq::message_t& message, const Session& session);
@@ -64,17 +67,24 @@ class Authenticator {
   static absl::string_view PeerIdentity(const zmq::message_t& message);
 
  private:
-  Authenticator(KeyRing keys, std::unique_ptr<ZapHandler> zap, const Clock& clock)
-      : keys_(std::move(keys)), zap_(std::move(zap)), clock_(clock) {}
+  Authenticator(KeyRing keys, std::unique_ptr<ZapHandler> zap, const Clock& clock,
+                ConsoleSignIn* console)
+      : keys_(std::make_shared<const KeyRing>(std::move(keys))),
+        zap_(std::move(zap)),
+        clock_(clock),
+        console_(console) {
+    if (console_ != nullptr) console_->SetKeys(keys_);
+  }
 
   // Refusals are logged, but at most kRefusalLogsPerMinute a minute: a
   // device with a revoked key retries every few seconds.
   static constexpr int kRefusalLogsPerMinute = 20;
   bool MayLogRefusal();
 
-  KeyRing keys_;
+  std::shared_ptr<const KeyRing> keys_;  // shared with the console's sign-in
   std::unique_ptr<ZapHandler> zap_;
   const Clock& clock_;
+  ConsoleSignIn* console_;
   std::string secret_key_;
   std::string public_key_;
   MonoNanos log_window_start_ = 0;

@@ -58,7 +58,10 @@ absl::Status CoreLoop::Start() {
                  << " from " << options_.zones_path
                  << (zones_.shapes().empty() ? "" : ", with their outlines");
     if (exchange_ != nullptr && !zones_.shapes().empty()) {
-      exchange_->SetZoneOutlines(std::make_shared<const std::string>(zones_.shapes().geojson()));
+      // With the city beside the outlines (a foreign member, as GeoJSON
+      // allows): the wall's console names alert.<city>.<zone> topics.
+      exchange_->SetZoneOutlines(std::make_shared<const std::string>(
+          JsonWithMember(zones_.shapes().geojson(), "city", JsonString(zones_.city()))));
     }
   }
   journal_ = std::make_unique<Journal>(options_.journal, clock_);
@@ -146,7 +149,7 @@ absl::Status CoreLoop::StartAuthentication(TransportOptions& transport) {
     return absl::OkStatus();
   }
   absl::StatusOr<std::unique_ptr<Authenticator>> auth =
-      Authenticator::Start(options_, context_, clock_);
+      Authenticator::Start(options_, context_, clock_, console_sign_in_);
   if (!auth.ok()) return auth.status();
   auth_ = *std::move(auth);
   transport.curve_secret_key = auth_->secret_key();

@@ -67,6 +67,13 @@ class CoreLoop {
   void Run(int stop_fd);
 
   const std::string& endpoint() const { return transport_->endpoint(); }
+  // The consoles' endpoint (--dispatch_listen) as bound; empty without one.
+  const std::string& dispatch_endpoint() const { return transport_->dispatch_endpoint(); }
+  // The broker's CURVE public key (Z85); empty without a keys file.
+  std::string public_key() const { return auth_ != nullptr ? auth_->public_key() : ""; }
+  // Before Start: the wall console's sign-in, told the keys in force and
+  // asked about the keys it admits for its operators' actions.
+  void set_console_sign_in(ConsoleSignIn* sign_in) { console_sign_in_ = sign_in; }
   const BrokerCounters& counters() const { return counters_; }
 
  private:
@@ -277,6 +284,7 @@ class CoreLoop {
   zmq::context_t context_;
   std::unique_ptr<AuditLog> audit_;      // unless --audit_log=off
   std::unique_ptr<Authenticator> auth_;  // with a keys file only
+  ConsoleSignIn* console_sign_in_ = nullptr;
   std::unique_ptr<Transport> transport_;
   // Unread replies of all sessions; before sessions_, whose queues give
   // their bytes back when destroyed.

@@ -345,6 +345,7 @@ absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> StartMonitoring(
   }
   zonecast::HttpServer::Options http_options;
   http_options.listen = options->http;
+  http_options.accept_post = true;  // the wall's console
   absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> server = zonecast::HttpServer::Start(
       http_options, [&monitoring](const zonecast::HttpRequest& r) { return monitoring.Handle(r); });
   if (!server.ok()) {
@@ -384,8 +385,10 @@ int main(int argc, char** argv) {
   // The monitoring endpoint comes up first, so that /healthz and /readyz
   // (503 "recovering") answer while a long journal recovery runs.
   zonecast::MonitoringExchange exchange(zonecast::Clock::Real());
+  zonecast::ConsoleSignIn sign_in;
+  zonecast::WallConsole console(sign_in);
   zonecast::MonitoringRoutes monitoring(exchange, options.journal.data_dir + "/journal",
-                                        options.http_token);
+                                        options.http_token, &sign_in, &console);
   absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> http =
       StartMonitoring(monitoring, &options);
   if (!http.ok()) {
@@ -393,11 +396,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   zonecast::CoreLoop loop(options, zonecast::Clock::Real(), &exchange);
+  loop.set_console_sign_in(&sign_in);
   if (absl::Status status = loop.Start(); !status.ok()) {
     exchange.SetPhase(zonecast::MonitoringExchange::Phase::kFailed, std::string(status.message()));
     std::cerr << "zonecastd: " << status.message() << "\n";
     return 1;
   }
+  // The wall's console acts as a client of the consoles' endpoint if there
+  // is one: its actions then wait behind no terminal.
+  console.SetBroker(loop.dispatch_endpoint().empty() ? loop.endpoint() : loop.dispatch_endpoint(),
+                    loop.public_key());
   loop.Run(stop_fd);
   http->reset();
   close(stop_fd);

@@ -17,7 +17,9 @@
 #include "absl/strings/str_split.h"
 #include "alerts/unit_positions.h"
 #include "core/event_stream.h"
+#include "google/protobuf/util/json_util.h"
 #include "monitoring/prometheus_text.h"
+#include "protocol/topic.h"
 #include "shared/proto_json.h"
 #include "wall/wall_files.h"
 
@@ -41,6 +43,9 @@ constexpr uint32_t kDefaultNearbyUnits = 10;
 constexpr uint32_t kMaxNearbyUnits = 1000;
 
 constexpr char kJson[] = "application/json";
+constexpr char kBearer[] = "Bearer ";
+// A console action waits this long for the broker's PubAck (after the disk).
+constexpr absl::Duration kConsoleWait = absl::Seconds(5);
 
 HttpResponse Text(int status, std::string body) {
   HttpResponse response;
@@ -68,6 +73,47 @@ bool LimitOf(const HttpRequest& request, uint32_t max, uint32_t* limit) {
 
 HttpResponse JsonError(int status, absl::string_view message) {
   return Json(status, JsonWithMember("{}", "error", JsonString(message)));
+}
+
+// The HTTP status of a console action's failure.
+int HttpStatusOf(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+// The token of "Authorization: Bearer <token>", or "".
+absl::string_view BearerToken(const HttpRequest& request) {
+  absl::string_view given = request.authorization;
+  return absl::ConsumePrefix(&given, kBearer) ? given : absl::string_view();
+}
+
+// Compared in constant time: the token is a secret.
+bool SameSecret(absl::string_view given, absl::string_view expected) {
+  unsigned char differ = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    differ |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+  }
+  return differ == 0;
 }
 
 JsonOptions OptionsFor(const HttpRequest& request) {
@@ -108,34 +154,46 @@ constexpr char kIndex[] =
     "  GET /v1/zones                the zones' outlines (GeoJSON)\n"
     "  GET /v1/events               live events for the wall (text/event-stream; ?after=N)\n"
     "  GET /wall                    the center's wall: map, open alerts, units, escalations\n"
+    "  GET /v1/console/operator     who the bearer token signs in as (JSON)\n"
+    "  POST /v1/console/{publish,amend,assign,cancel,close}\n"
+    "                               a dispatcher's action (JSON ConsoleRequest)\n"
     "Add ?pretty to a /v1 request for indented JSON.\n";
 
 }  // namespace
 
 MonitoringRoutes::MonitoringRoutes(MonitoringExchange& exchange, std::string data_dir,
-                                   std::string bearer_token)
-    : exchange_(exchange), data_dir_(std::move(data_dir)), bearer_token_(std::move(bearer_token)) {}
+                                   std::string bearer_token, ConsoleSignIn* sign_in,
+                                   WallConsole* console)
+    : exchange_(exchange),
+      data_dir_(std::move(data_dir)),
+      bearer_token_(std::move(bearer_token)),
+      sign_in_(sign_in),
+      console_(console) {}
+
+std::optional<std::string> MonitoringRoutes::OperatorOf(const HttpRequest& request) const {
+  if (sign_in_ == nullptr) return std::nullopt;
+  return sign_in_->OperatorOf(BearerToken(request));
+}
 
 std::optional<HttpResponse> MonitoringRoutes::Refusal(const HttpRequest& request,
                                                       absl::string_view path) const {
   // The wall's files hold no data (the page asks for the token itself).
   if (path == "/healthz" || FindWallFile(path) != nullptr) return std::nullopt;
+  // A wall operator's own token opens what the endpoint's token opens.
+  if (!bearer_token_.empty() &&
+      SameSecret(request.authorization, absl::StrCat(kBearer, bearer_token_))) {
+    return std::nullopt;
+  }
+  if (OperatorOf(request).has_value()) return std::nullopt;
   const bool alert_data = absl::StartsWith(path, "/v1/alerts") || path == "/v1/sessions" ||
-                          path == "/v1/units" || path == "/v1/events" || path == "/v1/zones";
+                          path == "/v1/units" || path == "/v1/events" || path == "/v1/zones" ||
+                          absl::StartsWith(path, "/v1/console");
   if (bearer_token_.empty()) {
     if (!alert_data) return std::nullopt;
     return Text(403,
                 "alert data is served only to a bearer token: start zonecastd with "
-                "--http_token_file\n");
+                "--http_token_file, or sign in with a wall operator's token (keys file)\n");
   }
-  // Compared in constant time: the token is a secret.
-  const std::string expected = absl::StrCat("Bearer ", bearer_token_);
-  const std::string& given = request.authorization;
-  unsigned char differ = given.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    differ |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
-  }
-  if (differ == 0) return std::nullopt;
   HttpResponse response = Text(401, "this endpoint needs Authorization: Bearer <token>\n");
   response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"zonecastd\"");
   return response;
@@ -144,6 +202,13 @@ std::optional<HttpResponse> MonitoringRoutes::Refusal(const HttpRequest& request
 HttpResponse MonitoringRoutes::Handle(const HttpRequest& request) {
   const std::string& path = request.path;
   if (std::optional<HttpResponse> refused = Refusal(request, path)) return *std::move(refused);
+  if (request.method == "POST" && !absl::StartsWith(path, "/v1/console/")) {
+    HttpResponse response = JsonError(
+        405,
+        absl::StrCat("POST is for /v1/console/{publish,amend,assign,cancel,close}, not ", path));
+    response.headers.emplace_back("Allow", "GET, HEAD");
+    return response;
+  }
   if (path == "/healthz") return Text(200, "ok\n");
   if (path == "/readyz") return Ready();
   if (path == "/metrics") return Metrics();
@@ -152,6 +217,16 @@ HttpResponse MonitoringRoutes::Handle(const HttpRequest& request) {
   if (path == "/v1/units") return Units(request);
   if (path == "/v1/events") return Events(request);
   if (path == "/v1/zones") return Zones();
+  if (absl::StartsWith(path, "/v1/console/")) {
+    const absl::string_view action = absl::string_view(path).substr(std::strlen("/v1/console/"));
+    if (action == "operator" && request.method != "POST") return ConsoleOperator(request);
+    if (ParseConsoleAction(action).has_value()) {
+      if (request.method == "POST") return ConsoleAct(request, action);
+      HttpResponse response = JsonError(405, "a console action is a POST of a JSON request");
+      response.headers.emplace_back("Allow", "POST");
+      return response;
+    }
+  }
   if (const WallFile* file = FindWallFile(path)) {
     HttpResponse response;
     response.content_type = std::string(file->content_type);
@@ -390,6 +465,55 @@ HttpResponse MonitoringRoutes::AlertTimeline(const std::string& alert_id, JsonOp
   std::string body = ProtoToJson(timeline.timeline(), options);
   if (status != nullptr) body = JsonWithMember(body, "status", ProtoToJson(*status, options));
   return Json(200, std::move(body));
+}
+
+HttpResponse MonitoringRoutes::ConsoleOperator(const HttpRequest& request) const {
+  v1::ConsoleOperator who;
+  if (std::optional<std::string> name = OperatorOf(request)) {
+    who.set_operator_name(*name);
+    who.set_may_act(console_ != nullptr);
+  } else if (sign_in_ != nullptr && sign_in_->has_keys()) {
+    // With a keys file only an operator's own token acts: the timeline
+    // must name a person, not the endpoint's shared token.
+    who.set_reason(
+        "this token reads the wall but acts for nobody: sign in with your operator token "
+        "(http_token_sha256 in the keys file)");
+  } else {
+    who.set_may_act(console_ != nullptr);
+  }
+  if (console_ == nullptr) who.set_reason("this broker runs without the console");
+  return Json(200, ProtoToJson(who, OptionsFor(request)));
+}
+
+HttpResponse MonitoringRoutes::ConsoleAct(const HttpRequest& request, absl::string_view action) {
+  if (console_ == nullptr) return JsonError(404, "this broker runs without the console");
+  v1::ConsoleRequest console_request;
+  google::protobuf::util::JsonParseOptions parse;
+  parse.ignore_unknown_fields = false;
+  if (const auto parsed =
+          google::protobuf::util::JsonStringToMessage(request.body, &console_request, parse);
+      !parsed.ok()) {
+    return JsonError(400, absl::StrCat("the body is not a console request (JSON): ",
+                                       std::string(parsed.message())));
+  }
+  std::string operator_name;
+  if (std::optional<std::string> name = OperatorOf(request)) {
+    operator_name = *std::move(name);
+  } else if (sign_in_ != nullptr && sign_in_->has_keys()) {
+    return JsonError(403,
+                     "only an operator's own token acts (http_token_sha256 in the keys file); "
+                     "the endpoint's token reads the wall");
+  } else {
+    // No keys file: operators are who they say, as every client there.
+    operator_name = console_request.operator_name();
+    if (absl::Status valid = ValidateUnitId(operator_name); !valid.ok()) {
+      return JsonError(400, absl::StrCat("say who acts (operator_name): ", valid.message()));
+    }
+  }
+  absl::StatusOr<v1::ConsoleReply> reply = console_->Act(operator_name, *ParseConsoleAction(action),
+                                                         std::move(console_request), kConsoleWait);
+  if (!reply.ok()) return JsonError(HttpStatusOf(reply.status()), reply.status().message());
+  return Json(200, ProtoToJson(*reply, OptionsFor(request)));
 }
 
 }  // namespace zonecast

@@ -9,12 +9,17 @@
 //   GET /v1/sessions        SessionList as JSON
 //   GET /v1/alerts?state=open   AlertStatusList as JSON
 //   GET /v1/alerts/{id}     the alert's timeline from the journal as JSON
+//   GET /v1/console/operator      who the bearer token signs in as
+//   POST /v1/console/{publish,amend,assign,cancel,close}
+//                           a dispatcher's action from the wall (WallConsole)
 //
 // Runs on the HTTP server's thread. It reads the snapshots the core loop
 // publishes on the MonitoringExchange and never touches the loop's state.
 #include <atomic>
 #include <string>
 
+#include "auth/console_sign_in.h"
+#include "console/wall_console.h"
 #include "http/http_server.h"
 #include "monitoring/monitoring_exchange.h"
 #include "shared/proto_json.h"
@@ -28,8 +33,13 @@ class MonitoringRoutes {
   // `bearer_token`, when set, is asked of every request but /healthz
   // (Authorization: Bearer <token>). Alert data (/v1/alerts...,
   // /v1/sessions: names, places, units) is only ever served with it.
+  //
+  // `sign_in` (may be null) also lets in the bearer tokens of the keys
+  // file's wall operators, and `console` (may be null: no console) carries
+  // out their actions. Both must outlive the routes.
   MonitoringRoutes(MonitoringExchange& exchange, std::string data_dir,
-                   std::string bearer_token = "");
+                   std::string bearer_token = "", ConsoleSignIn* sign_in = nullptr,
+                   WallConsole* console = nullptr);
 
   // Set once the server runs; requests may already be served meanwhile.
   void set_server_counters(const HttpServer::Counters* counters) { server_counters_ = counters; }
@@ -54,6 +64,13 @@ class MonitoringRoutes {
   // GET /v1/zones: the zones' outlines as the zones file's GeoJSON.
   HttpResponse Zones() const;
   HttpResponse AlertTimeline(const std::string& alert_id, JsonOptions options);
+  // GET /v1/console/operator.
+  HttpResponse ConsoleOperator(const HttpRequest& request) const;
+  // POST /v1/console/{action}.
+  HttpResponse ConsoleAct(const HttpRequest& request, absl::string_view action);
+  // The operator a request's bearer token signs in as (keys file), or
+  // nullopt.
+  std::optional<std::string> OperatorOf(const HttpRequest& request) const;
 
   // Null if `request` may have `path`, else the refusal.
   std::optional<HttpResponse> Refusal(const HttpRequest& request, absl::string_view path) const;
@@ -61,6 +78,8 @@ class MonitoringRoutes {
   MonitoringExchange& exchange_;
   std::string data_dir_;
   std::string bearer_token_;
+  ConsoleSignIn* sign_in_;
+  WallConsole* console_;
   std::atomic<const HttpServer::Counters*> server_counters_{nullptr};
 };
 

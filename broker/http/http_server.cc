@@ -82,7 +82,7 @@ HttpParseResult RefusalForParseError(const HttpServer::Options& options,
 }
 
 // Checks a request the parser read whole.
-HttpParseResult Examine(const RequestParser& parser) {
+HttpParseResult Examine(const RequestParser& parser, const HttpServer::Options& options) {
   const http::request<http::string_body>& message = parser.get();
   HttpParseResult result;
   result.request.method = std::string(message.method_string());
@@ -92,7 +92,9 @@ HttpParseResult Examine(const RequestParser& parser) {
   }
   result.keep_alive = message.keep_alive();
   const http::verb method = message.method();
-  if (method != http::verb::get && method != http::verb::head) {
+  if (method == http::verb::post && options.accept_post) {
+    result.request.body = message.body();
+  } else if (method != http::verb::get && method != http::verb::head) {
     result.status = 405;
     result.reason = absl::StrCat("method ", result.request.method, " not allowed");
     return result;
@@ -291,7 +293,7 @@ HttpParseResult ParseHttpRequest(absl::string_view bytes, const HttpServer::Opti
     }
   }
   if (error) return RefusalForParseError(options, parser, error);
-  return Examine(parser);
+  return Examine(parser, options);
 }
 
 struct HttpServer::Loop {
@@ -376,7 +378,8 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
       Close();
       return;
     }
-    Answer(error ? RefusalForParseError(server_.options_, *parser_, error) : Examine(*parser_));
+    Answer(error ? RefusalForParseError(server_.options_, *parser_, error)
+                 : Examine(*parser_, server_.options_));
   }
 
   void Answer(const HttpParseResult& result) {
@@ -390,7 +393,10 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
       }
     } else {
       response = PlainResponse(result.status, result.reason);
-      if (result.status == 405) response.headers.emplace_back("Allow", "GET, HEAD");
+      if (result.status == 405) {
+        response.headers.emplace_back(
+            "Allow", server_.options_.accept_post ? "GET, HEAD, POST" : "GET, HEAD");
+      }
       if (result.status == 400) counters.malformed.fetch_add(1);
     }
     counters.requests.fetch_add(1);

@@ -1,7 +1,8 @@
 #pragma once
 // HttpServer: a small HTTP/1.1 server for the broker's monitoring endpoints,
-// on Boost.Beast. It serves GET and HEAD only, answers every request itself
-// when the request is malformed or over a limit, and hands the rest to one
+// on Boost.Beast. It serves GET and HEAD (and POST, with a small body, when
+// Options::accept_post is set), answers every request itself when the
+// request is malformed or over a limit, and hands the rest to one
 // synchronous handler.
 //
 // Threads: the server runs one io_context (all connections, no locks) on a
@@ -16,7 +17,8 @@
 // What the server answers itself (never calling the handler):
 //   400 Bad Request          malformed request line, header, chunking or
 //                            percent-escape (counted in `malformed`)
-//   405 Method Not Allowed   a method other than GET and HEAD (Allow: GET, HEAD)
+//   405 Method Not Allowed   a method other than GET and HEAD, and POST when
+//                            accepted (Allow: GET, HEAD[, POST])
 //   413 Content Too Large    a body over Options::max_body_bytes
 //   414 URI Too Long         a target over kHttpMaxTargetBytes
 //   431 Header Too Large     a header over Options::max_header_bytes
@@ -51,12 +53,13 @@ namespace zonecast {
 inline constexpr size_t kHttpMaxTargetBytes = 2048;
 
 struct HttpRequest {
-  std::string method;  // "GET" or "HEAD" by the time a handler sees it
+  std::string method;  // "GET", "HEAD" or (accept_post) "POST" when a handler sees it
   std::string target;  // raw request target, e.g. "/v1/alerts?state=open"
   std::string path;    // percent-decoded path without the query, e.g. "/v1/alerts/A-1"
   absl::flat_hash_map<std::string, std::string> query;  // percent-decoded, '+' as space;
                                                         // the last of a repeated key wins
   std::string authorization;                            // the Authorization header, as sent
+  std::string body;  // a POST's body (at most Options::max_body_bytes); empty otherwise
 };
 
 // A response that goes on for as long as the client stays (e.g. a stream of
@@ -104,7 +107,9 @@ class HttpServer {
     // (slowloris), and a response must leave within it.
     absl::Duration request_timeout = absl::Seconds(5);
     size_t max_header_bytes = 8192;  // request line + fields; larger -> 431
-    size_t max_body_bytes = 4096;    // larger -> 413; a body that fits is read and ignored
+    size_t max_body_bytes = 4096;  // larger -> 413; a body that fits is read (ignored but for POST)
+    // POST reaches the handler (with its body); off, it is answered 405.
+    bool accept_post = false;
     // Streams open at once, at most; a handler's stream beyond that is
     // answered 503 (counted in streams_rejected).
     size_t max_streams = 16;

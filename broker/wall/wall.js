@@ -6,9 +6,16 @@
 // in a header, not in the URL). Events move units at once and make the
 // lists reload within a fraction of a second. No library, no network beyond
 // the broker.
+//
+// The console (publish, amend, assign, cancel, close) posts to
+// /v1/console/ACTION with the operator's own token; the broker carries the
+// action out as that operator's session, as the CLI would, and answers with
+// its PubAck once the journal has it.
 
 const state = {
   token: '',
+  operator: '',           // who the console acts as
+  city: '',
   zones: [],              // {id, name, rings: [[[x, y], ...]], cx, cy}
   project: null,          // [lon, lat] -> [x, y] in the SVG's units
   alerts: new Map(),      // alert_id -> AlertStatus
@@ -49,20 +56,25 @@ async function api(path) {
 // --- sign-in -------------------------------------------------------------
 
 function signIn() {
-  const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
+  const params = new URLSearchParams(location.hash.slice(1));
+  const fromUrl = params.get('token');
   if (fromUrl) {
     sessionStorage.setItem('zonecast-token', fromUrl);
+    sessionStorage.setItem('zonecast-operator', params.get('operator') || '');
     history.replaceState(null, '', location.pathname);  // not left in the address bar
   }
   state.token = sessionStorage.getItem('zonecast-token') || '';
-  if (state.token) return start();
-  $('sign-in').hidden = false;
+  state.operator = sessionStorage.getItem('zonecast-operator') || '';
   $('sign-in').onsubmit = (e) => {
     e.preventDefault();
     state.token = $('token').value.trim();
+    state.operator = $('operator-name').value.trim();
     sessionStorage.setItem('zonecast-token', state.token);
+    sessionStorage.setItem('zonecast-operator', state.operator);
     start();
   };
+  if (state.token) return start();
+  $('sign-in').hidden = false;
 }
 
 async function start() {
@@ -76,7 +88,7 @@ async function start() {
   }
   $('sign-in').hidden = true;
   $('wall').hidden = false;
-  $('signed-in').textContent = 'signed in with this endpoint\u2019s token';
+  await whoAmI();
   follow();  // first, so that nothing between the loads and the stream is lost
   await reloadAll();
   drawZoneUnits();
@@ -110,7 +122,9 @@ async function loadZones() {
   state.project = ([lon, lat]) => [(lon - minX) * k * scale, (maxY - lat) * scale];
   const width = (maxX - minX) * k * scale, height = (maxY - minY) * scale;
   $('map').setAttribute('viewBox', `-10 -10 ${width + 20} ${height + 20}`);
-  $('city').textContent = geo.name ? geo.name.replace(/-zones$/, '') : '';
+  state.city = geo.city || (geo.name || '').replace(/-zones$/, '');
+  $('city').textContent = state.city;
+  state.unproject = ([x, y]) => [minX + x / (k * scale), maxY - y / scale];
   const layer = $('zones'), labels = $('zone-labels');
   for (const z of zones) {
     const d = z.rings.map((ring) => 'M' + ring.map((p) => state.project(p).join(',')).join('L') + 'Z')
@@ -286,6 +300,7 @@ async function select(id) {
   state.selected = id;
   drawAlertList();
   drawAlerts();
+  showUpdateForm();
   $('timeline-of').textContent = id;
   try {
     const t = await api('/v1/alerts/' + encodeURIComponent(id));
@@ -298,6 +313,122 @@ async function select(id) {
   } catch (e) {
     $('timeline').replaceChildren(el('li', {class: 'muted'}, String(e.message)));
   }
+}
+
+// --- the console -------------------------------------------------------------
+
+// Who the token signs in as: an operator of the keys file, or (a broker
+// without one) whoever the sign-in form named.
+async function whoAmI() {
+  let who = {};
+  try {
+    who = await api('/v1/console/operator');
+  } catch (e) { /* an older broker: no console */ }
+  if (who.operator_name) state.operator = who.operator_name;
+  const canAct = who.may_act && state.operator;
+  $('signed-in').textContent = canAct
+      ? 'signed in as ' + state.operator + (who.operator_name ? '' : ' (as said: no keys file)')
+      : 'watching' + (who.reason ? ': ' + who.reason
+                                 : who.may_act ? ' (sign in with your name to act)' : '');
+  $('console').hidden = !canAct;
+  if (canAct) setUpConsole();
+}
+
+function newAlertId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return 'w-' + Date.now() + '-' + [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// Posts an action; resolves to the broker's answer (its PubAck) or throws
+// the broker's error.
+async function act(action, request) {
+  request.operator_name = state.operator;
+  const response = await fetch('/v1/console/' + action, {
+      method: 'POST', cache: 'no-store', body: JSON.stringify(request),
+      headers: {Authorization: 'Bearer ' + state.token, 'Content-Type': 'application/json'}});
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.error || 'HTTP ' + response.status);
+  return answer;
+}
+
+function say(text, cls) {
+  const p = $('console-result');
+  p.textContent = text;
+  p.className = cls;
+}
+
+// Runs one action from a button, showing its outcome; the lists follow
+// from the event stream.
+async function run(action, request, what) {
+  say(what + '\u2026', 'muted');
+  try {
+    const answer = await act(action, request);
+    say(`${what}: stored as seq ${answer.seq}` + (answer.duplicate ? ' (already stored)' : '') +
+        ` by ${answer.operator_name}`, 'done');
+    return answer;
+  } catch (e) {
+    say(`${what}: ${e.message}`, 'error');
+    return null;
+  }
+}
+
+function setUpConsole() {
+  const zone = $('pub-zone');
+  zone.replaceChildren(el('option', {value: ''}, 'zone by location'),
+                       ...state.zones.map((z) => el('option', {value: z.id}, `${z.id} ${z.name}`)));
+  // A click on the map places the alert there (and picks its zone).
+  $('map').addEventListener('click', (e) => {
+    if (!state.unproject || e.target.closest('.alert-marker')) return;
+    const svg = $('map');
+    const at = new DOMPoint(e.clientX, e.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    const [lon, lat] = state.unproject([at.x, at.y]);
+    $('pub-lat').value = lat.toFixed(5);
+    $('pub-lon').value = lon.toFixed(5);
+    const hit = e.target.closest('path.zone');
+    zone.value = hit ? hit.dataset.zone : '';
+    let pick = document.querySelector('circle.pick');
+    if (!pick) {
+      pick = el('svg:circle', {r: 9, class: 'pick'});
+      $('pick').appendChild(pick);
+    }
+    pick.setAttribute('cx', at.x);
+    pick.setAttribute('cy', at.y);
+  });
+  $('publish-form').onsubmit = async (e) => {
+    e.preventDefault();
+    const request = {alert_id: newAlertId(), priority: $('pub-priority').value,
+                     title: $('pub-title').value.trim(), body: $('pub-body').value.trim(),
+                     topic: `alert.${state.city}` + (zone.value ? '.' + zone.value : '')};
+    const lat = parseFloat($('pub-lat').value), lon = parseFloat($('pub-lon').value);
+    if (Number.isFinite(lat) && Number.isFinite(lon)) request.location = {lat, lon};
+    if (await run('publish', request, 'publish ' + request.alert_id)) {
+      $('pub-title').value = $('pub-body').value = '';
+    }
+  };
+  const update = (action, fields) => async () => {
+    const a = state.alerts.get(state.selected);
+    if (!a) return say('select an open alert first', 'error');
+    await run(action, Object.assign({topic: a.topic, alert_id: a.alert_id}, fields()),
+              `${action} ${a.alert_id}`);
+    select(a.alert_id);  // its timeline shows the change
+  };
+  const text = () => $('upd-text').value.trim();
+  $('do-amend').onclick = update('amend', () => {
+    const change = {};
+    if (text()) change.title = text();
+    if ($('upd-priority').value) change.priority = $('upd-priority').value;
+    return change;
+  });
+  $('do-assign').onclick = update('assign', () => ({unit: $('upd-unit').value.trim(), text: text()}));
+  $('do-cancel').onclick = update('cancel', () => ({text: text()}));
+  $('do-close').onclick = update('close', () => ({text: text()}));
+}
+
+// Shows the console's update form for the selected alert.
+function showUpdateForm() {
+  const a = state.alerts.get(state.selected);
+  $('update-form').hidden = !a || $('console').hidden;
+  $('upd-alert').textContent = a ? `${a.priority} ${a.title || a.alert_id}` : '';
 }
 
 // --- loading and following -------------------------------------------------
@@ -314,6 +445,7 @@ async function loadAlerts() {
     state.shownAlerts = shown;
     drawAlertList();
     drawAlerts();
+    showUpdateForm();  // the selected alert may have ended
     state.zonesDirty = true;
   }
   // The selected alert's timeline again only when the alert changed.

@@ -32,6 +32,7 @@ int RunProbe();
 int RunStats();
 int RunUnits();
 int RunKeygen();
+int RunDemo();
 
 // The probe's bad-usage report: one "ZONECAST UNKNOWN - <message>" line on
 // stdout; returns 3 (UNKNOWN).

@@ -139,8 +139,12 @@ std::string JoinUrlPath(absl::string_view base, absl::string_view path) {
   return absl::StrCat(base, path);
 }
 
-absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration timeout,
-                                      const std::string& bearer_token) {
+namespace {
+
+// GET `url`, or POST `post_body` (JSON) to it when not null.
+absl::StatusOr<HttpGetResult> Exchange(absl::string_view url, absl::Duration timeout,
+                                       const std::string& bearer_token,
+                                       const std::string* post_body) {
   absl::StatusOr<HttpUrl> parsed = ParseHttpUrl(url);
   if (!parsed.ok()) return parsed.status();
   const std::string where = parsed->Authority();
@@ -204,7 +208,13 @@ absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration time
   if (!RunUntil(io, &done, deadline)) return timed_out();
   if (error) return step_failed("cannot connect to");
 
-  http::request<http::empty_body> request(http::verb::get, parsed->target, /*version=*/11);
+  http::request<http::string_body> request(
+      post_body != nullptr ? http::verb::post : http::verb::get, parsed->target, /*version=*/11);
+  if (post_body != nullptr) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = *post_body;
+    request.prepare_payload();
+  }
   request.set(http::field::host, where);
   request.set(http::field::user_agent, "zonecast-cli");
   if (!bearer_token.empty()) request.set(http::field::authorization, "Bearer " + bearer_token);
@@ -236,6 +246,18 @@ absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration time
   result.content_type = std::string(response[http::field::content_type]);
   result.body = std::move(response.body());
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration timeout,
+                                      const std::string& bearer_token) {
+  return Exchange(url, timeout, bearer_token, nullptr);
+}
+
+absl::StatusOr<HttpGetResult> HttpPost(absl::string_view url, const std::string& json_body,
+                                       absl::Duration timeout, const std::string& bearer_token) {
+  return Exchange(url, timeout, bearer_token, &json_body);
 }
 
 }  // namespace zonecast::cli

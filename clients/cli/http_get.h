@@ -1,5 +1,5 @@
 #pragma once
-// A minimal synchronous HTTP/1.1 GET for the CLI's monitoring commands
+// A minimal synchronous HTTP/1.1 GET (and POST) for the CLI's monitoring commands
 // (`zonecast probe --http`, `zonecast stats`): plain http only, one request
 // per connection, the whole exchange bounded by one timeout. Built on
 // Boost.Beast; each call owns its own io_context, so calls on different
@@ -52,5 +52,11 @@ struct HttpGetResult {
 // "Authorization: Bearer <token>".
 absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url, absl::Duration timeout,
                                       const std::string& bearer_token = "");
+
+// As HttpGet, but `POST <target>` with `json_body` (Content-Type:
+// application/json).
+absl::StatusOr<HttpGetResult> HttpPost(absl::string_view url, const std::string& json_body,
+                                       absl::Duration timeout,
+                                       const std::string& bearer_token = "");
 
 }  // namespace zonecast::cli

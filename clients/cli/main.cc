@@ -220,6 +220,26 @@ const std::vector<Command>& Commands() {
        "/etc/zonecast/http-token",
        {"near", "limit", "http", "http_token_file", "json", "timeout_ms"},
        &RunUnits},
+      {"demo",
+       "the Jincheng night on the center's wall, to watch in a browser",
+       "Usage: zonecast demo [-- NIGHT OPTIONS]\n"
+       "\n"
+       "Runs the night driver of this build tree (bench/jincheng_night): a real zonecastd\n"
+       "with the Jincheng zones and outlines, the center's operators, ten patrol groups of\n"
+       "terminals walking their zones, incidents through the night, officers who accept or\n"
+       "stay silent, one kill -9 of the broker. It prints the wall's URL (with a fresh\n"
+       "token, signed in as the duty officer); open it to watch the night unfold on the map\n"
+       "and to publish, amend, assign, cancel or close from the console. 30 night minutes at\n"
+       "2x (15 to watch) unless NIGHT OPTIONS say otherwise (--minutes M, --speed S,\n"
+       "--seed N, --units N; see jincheng_night --help). Needs a build tree: cmake --build\n"
+       "--preset release --target zonecast zonecastd jincheng_night. Exit as the night's\n"
+       "report (0: every P1 answered in time); 1 if the driver is missing.\n"
+       "\n"
+       "  build-release/clients/zonecast demo\n"
+       "  build-release/clients/zonecast demo -- --minutes 60 --speed 4",
+       {},
+       &RunDemo,
+       /*takes_positional=*/true},
   };
   return *commands;
 }

@@ -6,7 +6,11 @@ the Jincheng zones and outlines, and real clients (the zonecast CLI).
 Checks that the page loads and signs in with the endpoint's token, draws the
 ten zones, shows a published alert on the map and in the list within a
 second, shows who took it once a terminal answers ACCEPTED, shows an
-escalation, and draws a unit at its reported position (grey once offline).
+escalation, and draws a unit at its reported position (grey once offline);
+then, from the page's console as operator li-wei (this broker has no keys
+file: operators are who they say), publishes an alert placed by a click on
+the map, and cancels it: the terminal gets the cancellation, and the
+timeline names the operator.
 
   wall_test.py --zonecastd PATH --zonecast PATH --zones deploy/zones/jincheng.json
                [--screenshot FILE]
@@ -26,6 +30,7 @@ import tempfile
 import time
 
 TOKEN = "wall-test-token-0123456789abcdef"
+OPERATOR = "li-wei"
 LANHUA = (35.4907, 112.8511)  # in z03
 
 
@@ -138,12 +143,15 @@ def main():
     try:
         broker_flag = ["--broker", broker.zmq]
         # A patrol unit of z03 that takes every alert it gets.
+        # What it receives, one JSON line each, for the console's check.
+        received_path = os.path.join(workdir, "terminal.jsonl")
+        received = open(received_path, "w")
         terminal = subprocess.Popen(
             [args.zonecast, "terminal", *broker_flag, "--unit", "jc-z03-v01", "--group", "jc-pg03",
              "--zone", "jincheng.z03", "--subscribe", "alert.jincheng.z03", "--respond",
-             "ACCEPTED"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "ACCEPTED", "--json"], stdout=received, stderr=subprocess.DEVNULL)
 
-        wall = Wall(f"http://{broker.http}/wall#token={TOKEN}")
+        wall = Wall(f"http://{broker.http}/wall#token={TOKEN}&operator={OPERATOR}")
 
         def loads():
             count, _ = wall.wait_for("the ten zones",
@@ -152,7 +160,7 @@ def main():
             assert count == 10, f"{count} zones drawn"
             signed, _ = wall.wait_for("who is signed in",
                                       "return document.getElementById('signed-in').textContent")
-            assert "signed in" in signed, signed
+            assert f"signed in as {OPERATOR}" in signed, signed
             wall.wait_for("the live stream",
                           "return document.getElementById('link').textContent === 'live'")
         check("the page loads, signs in and draws the zones", loads)
@@ -223,6 +231,59 @@ def main():
             for kind in ("PUBLISHED", "ACCEPTED"):
                 assert kind in text, text
         check("the selected alert's timeline shows", timeline_shows)
+
+        def console_publishes_and_cancels():
+            # A click on z03 of the map places the alert (the zone by location).
+            wall.driver.execute_script(
+                "const z = document.querySelector('path.zone[data-zone=\"z03\"]');"
+                "const r = z.getBoundingClientRect();"
+                "z.dispatchEvent(new MouseEvent('click', {bubbles: true,"
+                "  clientX: r.left + r.width / 2, clientY: r.top + r.height / 2}));")
+            picked, _ = wall.wait_for("the picked place",
+                                      "return document.getElementById('pub-lat').value")
+            assert picked, "no latitude picked"
+            zone = wall.driver.execute_script("return document.getElementById('pub-zone').value")
+            assert zone == "z03", f"picked zone {zone}"
+            wall.driver.execute_script(
+                "document.getElementById('pub-zone').value = '';"  # placed by its location
+                "document.getElementById('pub-priority').value = 'P2';"
+                "document.getElementById('pub-title').value = 'Drunk man asleep on the road';")
+            wall.driver.find_element("css selector", "#publish-form button[type=submit]").click()
+            result, _ = wall.wait_for(
+                "the publish's PubAck",
+                "const p = document.getElementById('console-result');"
+                "return p.className !== 'muted' && p.textContent", 5)
+            assert "stored as seq" in result and OPERATOR in result, result
+            alert_id = result.split()[1].rstrip(":")
+            wall.wait_for("the page's alert in the list",
+                          f"return document.querySelector('#alerts li[data-alert-id=\"{alert_id}\"]')"
+                          " !== null", 5)
+            # Cancel it from the page.
+            wall.driver.execute_script(
+                f"document.querySelector('#alerts li[data-alert-id=\"{alert_id}\"]').click();"
+                "document.getElementById('upd-text').value = 'false alarm: he walked home';")
+            wall.wait_for("the update form",
+                          "return !document.getElementById('update-form').hidden")
+            wall.driver.find_element("css selector", "#do-cancel").click()
+            deadline = time.monotonic() + 5
+            while True:
+                with open(received_path) as f:
+                    lines = [line for line in f if alert_id in line and "CANCELLED" in line]
+                if lines:
+                    break
+                assert time.monotonic() < deadline, "the terminal got no cancellation in 5 s"
+                time.sleep(0.05)
+            assert OPERATOR in lines[0], lines[0]
+            wall.wait_for("the alert off the open list",
+                          f"return document.querySelector('#alerts li[data-alert-id=\"{alert_id}\"]')"
+                          " === null", 5)
+            text, _ = wall.wait_for(
+                "the cancellation in the timeline",
+                "const t = document.getElementById('timeline').textContent;"
+                "return t.includes('CANCELLED') && t", 5)
+            assert OPERATOR in text, text
+        check("the console publishes from the map and a cancel from the page reaches the terminal",
+              console_publishes_and_cancels)
 
         if args.screenshot:
             wall.driver.save_screenshot(args.screenshot)

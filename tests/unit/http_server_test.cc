@@ -446,6 +446,35 @@ TEST_F(HttpServerTest, PostIs405WithAllowAndKeepsConnection) {
   EXPECT_EQ(next->status, 200);
 }
 
+TEST_F(HttpServerTest, AcceptedPostReachesTheHandlerWithItsBody) {
+  HttpServer::Options options = DefaultOptions();
+  options.accept_post = true;
+  StartServer(options, [](const HttpRequest& request) {
+    HttpResponse response;
+    response.body = absl::StrCat(request.method, " ", request.path, " [", request.body, "]");
+    return response;
+  });
+  std::unique_ptr<Client> client = Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send(
+      "POST /v1/console/cancel HTTP/1.1\r\nHost: test\r\nContent-Length: 7\r\n\r\n{\"a\":1}"));
+  std::optional<Response> response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "POST /v1/console/cancel [{\"a\":1}]");
+  // Other methods are still refused, and say POST is allowed.
+  ASSERT_TRUE(client->Send("PUT /x HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n"));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 405);
+  EXPECT_EQ(response->header("allow"), "GET, HEAD, POST");
+  // A GET carries no body to the handler.
+  ASSERT_TRUE(client->Send("GET /plain HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabc"));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "GET /plain []");
+}
+
 TEST_F(HttpServerTest, GarbageIs400ThenClosedAndServerServesNextConnection) {
   StartServer();
   std::unique_ptr<Client> client = Connect();

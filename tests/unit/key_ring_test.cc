@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -120,6 +121,75 @@ TEST(KeyRingTest, ShippedJinchengExampleLoads) {
       KeyRing::Load(std::string(ZONECAST_SOURCE_DIR) + "/deploy/keys/jincheng.example.json");
   ASSERT_TRUE(ring.ok()) << ring.status();
   EXPECT_NE(ring->FindByName("jc-z10-v01"), nullptr);
+  // A wall operator needs no CURVE key.
+  const Identity* wall = ring->FindByName("center-wall-1");
+  ASSERT_NE(wall, nullptr);
+  EXPECT_EQ(wall->role, v1::CENTER);
+  EXPECT_TRUE(wall->public_key.empty());
+}
+
+// printf %s li-wei-wall-token-0001 | sha256sum
+constexpr char kLiWeiTokenHash[] =
+    "5f8639088399f198e7e56cc4ecde9ec51ede9c6aa508a9a138e570cede5c7de3";
+
+TEST(KeyRingTest, FindsAWallOperatorByTokenAndKeepsOnlyItsHash) {
+  v1::KeysFile file = Jincheng();
+  // An operator who works only on the wall needs no CURVE key.
+  v1::KeyGrant li;
+  li.set_identity("li-wei");
+  li.set_role(v1::CENTER);
+  li.set_http_token_sha256(kLiWeiTokenHash);
+  *file.add_grants() = li;
+  absl::StatusOr<KeyRing> ring = KeyRing::FromFile(file);
+  ASSERT_TRUE(ring.ok()) << ring.status();
+  const Identity* found = ring->FindByToken("li-wei-wall-token-0001");
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->name, "li-wei");
+  EXPECT_EQ(found->role, v1::CENTER);
+  EXPECT_EQ(ring->FindByToken("li-wei-wall-token-0002"), nullptr);
+  EXPECT_EQ(ring->FindByToken(""), nullptr);
+  // The hash itself is no token.
+  EXPECT_EQ(ring->FindByToken(kLiWeiTokenHash), nullptr);
+}
+
+TEST(KeyRingTest, RefusesWallTokensThatAreMalformedSharedOrNotACenters) {
+  struct Case {
+    v1::Role role;
+    std::string hash;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {v1::CENTER, "5f86", "64 hex digits"},
+      {v1::CENTER, std::string(64, 'g'), "lowercase hex"},
+      {v1::CENTER, absl::AsciiStrToUpper(kLiWeiTokenHash), "lowercase hex"},
+      {v1::PROBE, kLiWeiTokenHash, "only a CENTER operator"},
+  };
+  for (const Case& c : cases) {
+    v1::KeysFile file = Jincheng();
+    v1::KeyGrant grant = Grant("someone", c.role);
+    grant.set_http_token_sha256(c.hash);
+    *file.add_grants() = grant;
+    absl::StatusOr<KeyRing> ring = KeyRing::FromFile(file);
+    ASSERT_FALSE(ring.ok()) << c.hash;
+    EXPECT_THAT(ring.status().message(), HasSubstr(c.error)) << c.hash;
+  }
+  // Two operators with one token could not be told apart in the timeline.
+  v1::KeysFile file = Jincheng();
+  for (const char* name : {"li-wei", "zhao-min"}) {
+    v1::KeyGrant grant = Grant(name, v1::CENTER);
+    grant.set_http_token_sha256(kLiWeiTokenHash);
+    *file.add_grants() = grant;
+  }
+  absl::StatusOr<KeyRing> ring = KeyRing::FromFile(file);
+  ASSERT_FALSE(ring.ok());
+  EXPECT_THAT(ring.status().message(), HasSubstr("another operator's"));
+  // Without a token a grant still needs its key.
+  file = Jincheng();
+  v1::KeyGrant keyless;
+  keyless.set_identity("nobody");
+  keyless.set_role(v1::CENTER);
+  *file.add_grants() = keyless;
+  EXPECT_FALSE(KeyRing::FromFile(file).ok());
 }
 
 }  // namespace
