@@ -3,10 +3,12 @@
 (the Jincheng night prints the wall's URL): headless Chromium from Debian,
 driven by Selenium, 1600 x 1000.
 
-  screenshot.py URL FILE [--after S] [--min-alerts N]
+  screenshot.py URL FILE [--after S] [--min-alerts N] [--select-first]
 
 Waits until the page follows the live stream and lists at least N open
 alerts (at most 120 s), then S seconds more, then saves FILE (PNG).
+--select-first selects the first alert of the list (its timeline, and the
+console's update form when signed in as an operator) before that.
 """
 
 import argparse
@@ -20,6 +22,7 @@ def main():
     parser.add_argument("file")
     parser.add_argument("--after", type=float, default=0)
     parser.add_argument("--min-alerts", type=int, default=1)
+    parser.add_argument("--select-first", action="store_true")
     args = parser.parse_args()
     from headless import start_chromium
     driver = start_chromium()
@@ -35,6 +38,8 @@ def main():
         else:
             print("screenshot: the wall never showed the alerts asked for", file=sys.stderr)
             return 1
+        if args.select_first:
+            driver.execute_script("document.querySelector('#alerts li').click()")
         time.sleep(args.after)
         driver.save_screenshot(args.file)
         print(f"screenshot: {args.file}")
