@@ -18,6 +18,11 @@ bool Escalator::IsResponse(v1::AckLevel level) {
 std::optional<Escalation> Escalator::OnStored(uint64_t seq, const std::string& topic,
                                               v1::Priority priority, const std::string& publisher,
                                               const v1::Alert& alert, size_t terminals) {
+  // Without a zones map and with a unit online there is nothing to wait
+  // for: no deadline, nothing kept. (Checked before the alert is copied.)
+  if (terminals > 0 && zones_.empty() && zones_.Deadline(priority) <= absl::ZeroDuration()) {
+    return std::nullopt;
+  }
   OpenAlert open;
   if (!CityAndZone(topic, &open.city, &open.zone)) return std::nullopt;
   // With a zones map, a zone it lacks was refused at publish (UNKNOWN_ZONE);

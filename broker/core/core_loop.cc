@@ -267,6 +267,9 @@ void CoreLoop::Run(int stop_fd) {
     if (ready(2)) TakeCompletions();
     turn_fanout_ = 0;
     RouteStoredPublishes(options_.fanout_per_turn);
+    // What the disk finished goes out before this turn reads new input:
+    // a delivery must not wait behind the next window of publishes.
+    FlushDirty(/*retry_blocked=*/false);
     if (ready(3)) SendHistoryReplies();
     if (ready(4)) CountConnectionEvents(Lane::kMain);
     if (ready(dispatch_events_item)) CountConnectionEvents(Lane::kDispatch);
@@ -1332,8 +1335,13 @@ void CoreLoop::OnStored(const PendingPublish& publish) {
 }
 
 void CoreLoop::AnswerPublisher(const PendingPublish& publish, size_t recipients) {
+  // A P1's publisher hears at once, ahead of the fan-out this turn queued
+  // for thousands of terminals. Other PubAcks leave with the turn's other
+  // frames: sent one by one, each would wake libzmq's I/O thread for a
+  // frame of its own.
   SendPubAck(publish.publisher, publish.request_id, publish.seq, publish.alert_id,
-             /*duplicate=*/false, recipients);
+             /*duplicate=*/false, recipients, /*held=*/false,
+             /*at_once=*/publish.priority == v1::P1);
   // From the publisher's send: time spent in sockets and queues before the
   // loop read the frame counts too.
   if (publish.sent_unix_ms > 0 && publish.request_id != 0) {
@@ -1345,8 +1353,8 @@ void CoreLoop::AnswerPublisher(const PendingPublish& publish, size_t recipients)
 }
 
 void CoreLoop::SendPubAck(SessionId session_id, uint64_t request_id, uint64_t seq,
-                          const std::string& alert_id, bool duplicate, size_t recipients,
-                          bool held) {
+                          const std::string& alert_id, bool duplicate, size_t recipients, bool held,
+                          bool at_once) {
   Session* session = sessions_.Find(session_id);
   if (session == nullptr || request_id == 0) return;
   v1::Frame reply;
@@ -1359,9 +1367,7 @@ void CoreLoop::SendPubAck(SessionId session_id, uint64_t request_id, uint64_t se
   ack->set_duplicate(duplicate);
   ack->set_recipients(static_cast<uint32_t>(recipients));
   SendControl(*session, reply);
-  // Out now, ahead of the fan-out this turn queued for thousands of
-  // terminals: the publisher waits for it.
-  if (!session->blocked) FlushSession(*session);
+  if (at_once && !session->blocked) FlushSession(*session);
 }
 
 size_t CoreLoop::RouteDeliver(const v1::Frame& deliver, bool best_effort) {
@@ -1745,9 +1751,9 @@ void CoreLoop::SendError(const std::string& routing_id, Session* session,
   }
 }
 
-void CoreLoop::FlushDirty() {
+void CoreLoop::FlushDirty(bool retry_blocked) {
   // Blocked sessions first: they have waited longest.
-  if (!blocked_.empty()) {
+  if (retry_blocked && !blocked_.empty()) {
     std::vector<SessionId> retry;
     retry.swap(blocked_);
     for (SessionId id : retry) {

@@ -222,8 +222,10 @@ class CoreLoop {
   // Once the journal is healthy: appends the held alerts again.
   void StoreHeld();
   // `held`: a P1 sent live and held, not stored yet (durable false, seq 0).
+  // `at_once`: sent now rather than with the turn's other frames (the
+  // publisher waits for it).
   void SendPubAck(SessionId session, uint64_t request_id, uint64_t seq, const std::string& alert_id,
-                  bool duplicate, size_t recipients, bool held = false);
+                  bool duplicate, size_t recipients, bool held = false, bool at_once = true);
   size_t RouteDeliver(const v1::Frame& deliver, bool best_effort);
   // Queues an encoded Deliver to every matching session. For a durable
   // message (seq > 0) each terminal's delivery is tracked for RECEIVED,
@@ -270,7 +272,9 @@ class CoreLoop {
                  uint64_t request_id);
   // Queues a batch of ack notices for its publisher, if still connected.
   void SendNotices(SessionId to, v1::Frame batch);
-  void FlushDirty();
+  // Sends what the sessions touched since the last call have queued, and
+  // with `retry_blocked` first retries the sessions whose pipe was full.
+  void FlushDirty(bool retry_blocked = true);
   void FlushSession(Session& session);
   void OnTick();
   void Shutdown();
