@@ -218,6 +218,12 @@ void CoreLoop::CountConnectionEvents(Transport::Lane lane) {
   }
 }
 
+namespace {
+// Recipients routed in a turn up to which their frames leave before the
+// turn reads the socket (a window of alerts to a few terminals each).
+constexpr size_t kFlushBeforeReadFanout = 1024;
+}  // namespace
+
 void CoreLoop::Run(int stop_fd) {
   ZC_CHECK(transport_ != nullptr) << "Run() before a successful Start()";
   using Lane = Transport::Lane;
@@ -267,9 +273,11 @@ void CoreLoop::Run(int stop_fd) {
     if (ready(2)) TakeCompletions();
     turn_fanout_ = 0;
     RouteStoredPublishes(options_.fanout_per_turn);
-    // What the disk finished goes out before this turn reads new input:
-    // a delivery must not wait behind the next window of publishes.
-    FlushDirty(/*retry_blocked=*/false);
+    // A small fan-out of what the disk finished goes out before this turn
+    // reads new input, so a delivery does not wait behind the next window
+    // of publishes. A large one waits for the end of the turn: sending it
+    // first would keep a console's P1 unread behind thousands of frames.
+    if (turn_fanout_ <= kFlushBeforeReadFanout) FlushDirty(/*retry_blocked=*/false);
     if (ready(3)) SendHistoryReplies();
     if (ready(4)) CountConnectionEvents(Lane::kMain);
     if (ready(dispatch_events_item)) CountConnectionEvents(Lane::kDispatch);

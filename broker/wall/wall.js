@@ -332,6 +332,11 @@ async function whoAmI() {
                                  : who.may_act ? ' (sign in with your name to act)' : '');
   $('console').hidden = !canAct;
   if (canAct) setUpConsole();
+  // A broker without a keys file acts for a name: offer the form again.
+  if (who.may_act && !state.operator) {
+    $('token').value = state.token;
+    $('sign-in').hidden = false;
+  }
 }
 
 function newAlertId() {
