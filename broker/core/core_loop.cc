@@ -1866,12 +1866,13 @@ void CoreLoop::OnTick() {
       return;
     }
     if (silence > dead_after) ++counters_.heartbeat_timeouts_deferred;
-    // A session with a backlog is already hearing from us (or is blocked,
-    // and then a heartbeat would not get through either); one sent a frame
-    // within the last half period heard from us recently enough (the next
-    // tick comes within a period, so the gap stays under two). In an alert
-    // burst that spares thousands of sends in one turn.
-    if (!session.queue().empty() || now - session.last_sent < period / 2) return;
+    // One sent a frame within the last half period heard from us recently
+    // enough (the next tick comes within a period, so the gap stays under
+    // two): in an alert burst that spares thousands of sends in one turn.
+    // A backlog that has not moved for that long is no sign of life to the
+    // peer: it gets the heartbeat past its queue (a full pipe refuses it,
+    // and then nothing would get through anyway).
+    if (now - session.last_sent < period / 2) return;
     zmq::message_t copy;
     copy.copy(beat_bytes);
     if (transport_->Send(session.routing_id(), copy) == Transport::SendResult::kSent) {
