@@ -12,6 +12,7 @@
 // the same access policy, audit log and timeline as their CLI.
 //
 // Thread-safety: every method may be called from any thread.
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,10 @@ class ConsoleSignIn {
   // Keys admitted at once, at most: one per action in flight.
   static constexpr size_t kMaxAdmittedKeys = 64;
 
+  // Before the broker starts: it runs with a keys file, so operators are
+  // known only from the keys (and not before the loop loaded them).
+  void ExpectKeys() { expects_keys_ = true; }
+  bool expects_keys() const { return expects_keys_; }
   // The keys in force, set by the loop at start and on every reload. Never
   // set without a keys file.
   void SetKeys(std::shared_ptr<const KeyRing> keys);
@@ -49,6 +54,7 @@ class ConsoleSignIn {
  private:
   std::optional<std::string> AdmittedAs(absl::string_view key_bytes) const;
 
+  std::atomic<bool> expects_keys_{false};
   mutable AnnotatedMutex mutex_;
   std::shared_ptr<const KeyRing> keys_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, std::string> admitted_ ABSL_GUARDED_BY(mutex_);

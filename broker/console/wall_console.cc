@@ -123,17 +123,26 @@ absl::StatusOr<v1::ConsoleReply> WallConsole::Act(const std::string& operator_na
   options.role = v1::CENTER;
   options.unit_id = operator_name;
   options.client_name = absl::StrCat("zonecastd-wall/", kVersion);
-  options.connect_timeout = timeout;
-  options.request_timeout = timeout;
+  // One deadline for the whole action: the HTTP thread waits for it.
+  options.connect_timeout = timeout * 2 / 5;
+  options.request_timeout = timeout - options.connect_timeout;
   // A key pair for this action alone, admitted as the operator while it runs.
-  std::string admitted;
+  // Retired however the action ends.
+  struct Admission {
+    ConsoleSignIn& sign_in;
+    std::string key;
+    ~Admission() {
+      if (!key.empty()) sign_in.RetireKey(key);
+    }
+  } admission{sign_in_, ""};
   if (!options.broker_public_key.empty()) {
     absl::StatusOr<CurveKeys> keys = GenerateCurveKeys();
     if (!keys.ok()) return keys.status();
-    admitted = CurveKeyBytes(keys->public_key);
-    if (!sign_in_.AdmitKey(admitted, operator_name)) {
+    std::string key = CurveKeyBytes(keys->public_key);
+    if (!sign_in_.AdmitKey(key, operator_name)) {
       return absl::ResourceExhaustedError("too many console actions at once; try again");
     }
+    admission.key = std::move(key);
     options.public_key = keys->public_key;
     options.secret_key = keys->secret_key;
   }
@@ -142,7 +151,6 @@ absl::StatusOr<v1::ConsoleReply> WallConsole::Act(const std::string& operator_na
     absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
     result = client.ok() ? Carry(**client, action, request) : client.status();
   }
-  if (!admitted.empty()) sign_in_.RetireKey(admitted);
   if (!result.ok()) return result.status();
   v1::ConsoleReply reply;
   reply.set_operator_name(operator_name);

@@ -346,6 +346,8 @@ absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> StartMonitoring(
   zonecast::HttpServer::Options http_options;
   http_options.listen = options->http;
   http_options.accept_post = true;  // the wall's console
+  // An alert's text in Chinese is three bytes a character, and more escaped.
+  http_options.max_body_bytes = 16384;
   absl::StatusOr<std::unique_ptr<zonecast::HttpServer>> server = zonecast::HttpServer::Start(
       http_options, [&monitoring](const zonecast::HttpRequest& r) { return monitoring.Handle(r); });
   if (!server.ok()) {
@@ -386,6 +388,7 @@ int main(int argc, char** argv) {
   // (503 "recovering") answer while a long journal recovery runs.
   zonecast::MonitoringExchange exchange(zonecast::Clock::Real());
   zonecast::ConsoleSignIn sign_in;
+  if (options.secure()) sign_in.ExpectKeys();
   zonecast::WallConsole console(sign_in);
   zonecast::MonitoringRoutes monitoring(exchange, options.journal.data_dir + "/journal",
                                         options.http_token, &sign_in, &console);

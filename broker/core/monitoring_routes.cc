@@ -81,8 +81,9 @@ int HttpStatusOf(const absl::Status& status) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange:
       return 400;
-    case absl::StatusCode::kPermissionDenied:
     case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
       return 403;
     case absl::StatusCode::kNotFound:
       return 404;
@@ -185,6 +186,11 @@ std::optional<HttpResponse> MonitoringRoutes::Refusal(const HttpRequest& request
     return std::nullopt;
   }
   if (OperatorOf(request).has_value()) return std::nullopt;
+  if (sign_in_ != nullptr && sign_in_->expects_keys() && !sign_in_->has_keys() &&
+      !BearerToken(request).empty() && (path != "/readyz" && path != "/metrics")) {
+    // An operator's token is known once the loop read the keys file.
+    return Text(503, "starting: the keys file is not loaded yet; try again shortly\n");
+  }
   const bool alert_data = absl::StartsWith(path, "/v1/alerts") || path == "/v1/sessions" ||
                           path == "/v1/units" || path == "/v1/events" || path == "/v1/zones" ||
                           absl::StartsWith(path, "/v1/console");
@@ -472,7 +478,7 @@ HttpResponse MonitoringRoutes::ConsoleOperator(const HttpRequest& request) const
   if (std::optional<std::string> name = OperatorOf(request)) {
     who.set_operator_name(*name);
     who.set_may_act(console_ != nullptr);
-  } else if (sign_in_ != nullptr && sign_in_->has_keys()) {
+  } else if (sign_in_ != nullptr && sign_in_->expects_keys()) {
     // With a keys file only an operator's own token acts: the timeline
     // must name a person, not the endpoint's shared token.
     who.set_reason(
@@ -499,7 +505,7 @@ HttpResponse MonitoringRoutes::ConsoleAct(const HttpRequest& request, absl::stri
   std::string operator_name;
   if (std::optional<std::string> name = OperatorOf(request)) {
     operator_name = *std::move(name);
-  } else if (sign_in_ != nullptr && sign_in_->has_keys()) {
+  } else if (sign_in_ != nullptr && sign_in_->expects_keys()) {
     return JsonError(403,
                      "only an operator's own token acts (http_token_sha256 in the keys file); "
                      "the endpoint's token reads the wall");
@@ -508,6 +514,16 @@ HttpResponse MonitoringRoutes::ConsoleAct(const HttpRequest& request, absl::stri
     operator_name = console_request.operator_name();
     if (absl::Status valid = ValidateUnitId(operator_name); !valid.ok()) {
       return JsonError(400, absl::StrCat("say who acts (operator_name): ", valid.message()));
+    }
+    // The action's session would take over a unit's session of that name.
+    if (std::shared_ptr<const MonitoringSnapshot> snapshot = Snapshot(kSnapshotSessions)) {
+      for (const v1::SessionInfo& session : snapshot->sessions.sessions()) {
+        if (session.unit() == operator_name && session.role() != "center") {
+          return JsonError(409, absl::StrCat(operator_name, " is a ", session.role(),
+                                             " online now: an operator acts under a name of "
+                                             "their own"));
+        }
+      }
     }
   }
   absl::StatusOr<v1::ConsoleReply> reply = console_->Act(operator_name, *ParseConsoleAction(action),

@@ -15,6 +15,9 @@
 const state = {
   token: '',
   operator: '',           // who the console acts as
+  started: false,         // the wall is up (a second sign-in only changes who acts)
+  consoleReady: false,    // the console's handlers are set
+  pendingId: '',          // the alert id of the publish form as filled in
   city: '',
   zones: [],              // {id, name, rings: [[[x, y], ...]], cx, cy}
   project: null,          // [lon, lat] -> [x, y] in the SVG's units
@@ -78,6 +81,7 @@ function signIn() {
 }
 
 async function start() {
+  if (state.started) return whoAmI();  // signed in again: only who acts changed
   try {
     await loadZones();
   } catch (e) {
@@ -88,6 +92,7 @@ async function start() {
   }
   $('sign-in').hidden = true;
   $('wall').hidden = false;
+  state.started = true;
   await whoAmI();
   follow();  // first, so that nothing between the loads and the stream is lost
   await reloadAll();
@@ -331,7 +336,8 @@ async function whoAmI() {
       : 'watching' + (who.reason ? ': ' + who.reason
                                  : who.may_act ? ' (sign in with your name to act)' : '');
   $('console').hidden = !canAct;
-  if (canAct) setUpConsole();
+  $('sign-in').hidden = true;
+  if (canAct && !state.consoleReady) setUpConsole();
   // A broker without a keys file acts for a name: offer the form again.
   if (who.may_act && !state.operator) {
     $('token').value = state.token;
@@ -363,21 +369,28 @@ function say(text, cls) {
 }
 
 // Runs one action from a button, showing its outcome; the lists follow
-// from the event stream.
+// from the event stream. The console's buttons wait while it runs.
 async function run(action, request, what) {
+  const buttons = document.querySelectorAll('#console button');
+  for (const b of buttons) b.disabled = true;
   say(what + '\u2026', 'muted');
   try {
     const answer = await act(action, request);
-    say(`${what}: stored as seq ${answer.seq}` + (answer.duplicate ? ' (already stored)' : '') +
+    const where = answer.held ? 'held, sent live (the journal could not store it yet)'
+                              : `stored as seq ${answer.seq}`;
+    say(`${what}: ${where}` + (answer.duplicate ? ' (already stored)' : '') +
         ` by ${answer.operator_name}`, 'done');
     return answer;
   } catch (e) {
     say(`${what}: ${e.message}`, 'error');
     return null;
+  } finally {
+    for (const b of buttons) b.disabled = false;
   }
 }
 
 function setUpConsole() {
+  state.consoleReady = true;
   const zone = $('pub-zone');
   zone.replaceChildren(el('option', {value: ''}, 'zone by location'),
                        ...state.zones.map((z) => el('option', {value: z.id}, `${z.id} ${z.name}`)));
@@ -398,18 +411,27 @@ function setUpConsole() {
     }
     pick.setAttribute('cx', at.x);
     pick.setAttribute('cy', at.y);
+    state.pendingId = '';  // another place: another alert
   });
   $('publish-form').onsubmit = async (e) => {
     e.preventDefault();
-    const request = {alert_id: newAlertId(), priority: $('pub-priority').value,
+    // One id per alert as filled in: publishing it again (a retry after an
+    // error or a timeout) is answered as the same alert, never sent twice.
+    if (!state.pendingId) state.pendingId = newAlertId();
+    const request = {alert_id: state.pendingId, priority: $('pub-priority').value,
                      title: $('pub-title').value.trim(), body: $('pub-body').value.trim(),
                      topic: `alert.${state.city}` + (zone.value ? '.' + zone.value : '')};
     const lat = parseFloat($('pub-lat').value), lon = parseFloat($('pub-lon').value);
     if (Number.isFinite(lat) && Number.isFinite(lon)) request.location = {lat, lon};
     if (await run('publish', request, 'publish ' + request.alert_id)) {
       $('pub-title').value = $('pub-body').value = '';
+      state.pendingId = '';
     }
   };
+  // A changed alert is a new one: it gets a new id.
+  for (const id of ['pub-zone', 'pub-priority', 'pub-title', 'pub-body', 'pub-lat', 'pub-lon']) {
+    $(id).addEventListener('input', () => { state.pendingId = ''; });
+  }
   const update = (action, fields) => async () => {
     const a = state.alerts.get(state.selected);
     if (!a) return say('select an open alert first', 'error');

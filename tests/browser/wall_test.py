@@ -285,6 +285,24 @@ def main():
         check("the console publishes from the map and a cancel from the page reaches the terminal",
               console_publishes_and_cancels)
 
+        def unit_name_refused():
+            # Without a keys file operators are who they say, but not a unit
+            # online now: the action's session would take the unit's over.
+            import json
+            import urllib.error
+            import urllib.request
+            body = json.dumps({"topic": "alert.jincheng.z03", "priority": "P3", "title": "x",
+                               "operator_name": "jc-z03-v01"}).encode()
+            request = urllib.request.Request(
+                f"http://{broker.http}/v1/console/publish", data=body, method="POST",
+                headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+            try:
+                urllib.request.urlopen(request, timeout=10)
+                raise AssertionError("a terminal's name was allowed to act")
+            except urllib.error.HTTPError as e:
+                assert e.code == 409, f"HTTP {e.code}: {e.read()}"
+        check("the console refuses to act under the name of a unit online", unit_name_refused)
+
         if args.screenshot:
             wall.driver.save_screenshot(args.screenshot)
             print(f"     screenshot: {args.screenshot}")
