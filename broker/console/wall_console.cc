@@ -103,6 +103,61 @@ std::optional<ConsoleAction> ParseConsoleAction(absl::string_view name) {
   return std::nullopt;
 }
 
+std::optional<absl::StatusOr<v1::ConsoleReply>> ConsoleOutcome::Take() {
+  AnnotatedLock lock(&mutex_);
+  std::optional<absl::StatusOr<v1::ConsoleReply>> result = std::move(result_);
+  result_.reset();
+  return result;
+}
+
+void ConsoleOutcome::Set(absl::StatusOr<v1::ConsoleReply> result) {
+  AnnotatedLock lock(&mutex_);
+  result_ = std::move(result);
+}
+
+WallConsole::~WallConsole() {
+  std::deque<Job> left;
+  {
+    AnnotatedLock lock(&mutex_);
+    stopping_ = true;
+    left.swap(jobs_);
+    mutex_.Notify();
+  }
+  for (Job& job : left) job.outcome->Set(absl::UnavailableError("the broker is stopping"));
+  if (worker_.joinable()) worker_.join();
+}
+
+std::shared_ptr<ConsoleOutcome> WallConsole::Submit(std::string operator_name, ConsoleAction action,
+                                                    v1::ConsoleRequest request,
+                                                    absl::Duration timeout) {
+  auto outcome = std::make_shared<ConsoleOutcome>();
+  AnnotatedLock lock(&mutex_);
+  if (stopping_) {
+    outcome->Set(absl::UnavailableError("the broker is stopping"));
+  } else if (jobs_.size() >= kMaxQueued) {
+    outcome->Set(absl::ResourceExhaustedError("too many console actions waiting; try again"));
+  } else {
+    jobs_.push_back(Job{std::move(operator_name), action, std::move(request), timeout, outcome});
+    if (!worker_.joinable()) worker_ = std::thread([this] { Work(); });
+    mutex_.Notify();
+  }
+  return outcome;
+}
+
+void WallConsole::Work() {
+  while (true) {
+    Job job;
+    {
+      AnnotatedLock lock(&mutex_);
+      while (jobs_.empty() && !stopping_) mutex_.Wait();
+      if (jobs_.empty()) return;  // stopping
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job.outcome->Set(Act(job.operator_name, job.action, std::move(job.request), job.timeout));
+  }
+}
+
 void WallConsole::SetBroker(absl::string_view endpoint, std::string broker_public_key) {
   AnnotatedLock lock(&mutex_);
   endpoint_ = Reachable(endpoint);

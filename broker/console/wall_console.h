@@ -16,9 +16,14 @@
 // one session per unit id); an operator who keeps `zonecast watch` open
 // while working on the wall should have a second identity for it.
 //
-// Thread-safety: Act() may be called from any thread, one call at a time
-// per thread; the HTTP thread calls it.
+// Thread-safety: every method may be called from any thread. Submit()
+// hands the action to the console's own worker thread, so the HTTP thread
+// never waits for the broker; Act() does the work where it is called.
+#include <deque>
+#include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -35,11 +40,36 @@ enum class ConsoleAction { kPublish, kAmend, kAssign, kCancel, kClose };
 // "publish" -> kPublish ...; nullopt for another word.
 std::optional<ConsoleAction> ParseConsoleAction(absl::string_view name);
 
+// What became of a submitted action; filled in once by the worker.
+class ConsoleOutcome {
+ public:
+  // The answer once the action is done (then nullopt again), else nullopt.
+  std::optional<absl::StatusOr<v1::ConsoleReply>> Take();
+  void Set(absl::StatusOr<v1::ConsoleReply> result);
+
+ private:
+  AnnotatedMutex mutex_;
+  std::optional<absl::StatusOr<v1::ConsoleReply>> result_ ABSL_GUARDED_BY(mutex_);
+};
+
 class WallConsole {
  public:
+  // Actions waiting for the worker, at most; more are refused at once.
+  static constexpr size_t kMaxQueued = 16;
+
   // `sign_in` admits the keys of actions on a broker with a keys file; it
   // must outlive the console.
   explicit WallConsole(ConsoleSignIn& sign_in) : sign_in_(sign_in) {}
+  // Waits for the action under way; those still queued fail (Unavailable).
+  ~WallConsole();
+  WallConsole(const WallConsole&) = delete;
+  WallConsole& operator=(const WallConsole&) = delete;
+
+  // Act() on the console's worker thread (one action at a time, in order);
+  // the outcome says when it is done.
+  std::shared_ptr<ConsoleOutcome> Submit(std::string operator_name, ConsoleAction action,
+                                         v1::ConsoleRequest request,
+                                         absl::Duration timeout = absl::Seconds(5));
 
   // Where the actions connect: the broker's bound endpoint (a wildcard
   // address is reached on loopback) and, with a keys file, its public key
@@ -57,10 +87,22 @@ class WallConsole {
                                        absl::Duration timeout = absl::Seconds(5));
 
  private:
+  struct Job {
+    std::string operator_name;
+    ConsoleAction action = ConsoleAction::kPublish;
+    v1::ConsoleRequest request;
+    absl::Duration timeout;
+    std::shared_ptr<ConsoleOutcome> outcome;
+  };
+  void Work();
+
   ConsoleSignIn& sign_in_;
   AnnotatedMutex mutex_;
   std::string endpoint_ ABSL_GUARDED_BY(mutex_);
   std::string broker_public_key_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Job> jobs_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::thread worker_;  // started by the first Submit, under mutex_
 };
 
 }  // namespace zonecast

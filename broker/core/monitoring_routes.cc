@@ -102,6 +102,24 @@ int HttpStatusOf(const absl::Status& status) {
   }
 }
 
+// A console action's HTTP answer, once the console's worker has it.
+class ConsoleAnswer : public HttpDeferred {
+ public:
+  ConsoleAnswer(std::shared_ptr<ConsoleOutcome> outcome, JsonOptions options)
+      : outcome_(std::move(outcome)), options_(options) {}
+
+  std::optional<HttpResponse> Poll() override {
+    std::optional<absl::StatusOr<v1::ConsoleReply>> reply = outcome_->Take();
+    if (!reply.has_value()) return std::nullopt;
+    if (!reply->ok()) return JsonError(HttpStatusOf(reply->status()), reply->status().message());
+    return Json(200, ProtoToJson(**reply, options_));
+  }
+
+ private:
+  std::shared_ptr<ConsoleOutcome> outcome_;
+  JsonOptions options_;
+};
+
 // The token of "Authorization: Bearer <token>", or "".
 absl::string_view BearerToken(const HttpRequest& request) {
   absl::string_view given = request.authorization;
@@ -526,10 +544,14 @@ HttpResponse MonitoringRoutes::ConsoleAct(const HttpRequest& request, absl::stri
       }
     }
   }
-  absl::StatusOr<v1::ConsoleReply> reply = console_->Act(operator_name, *ParseConsoleAction(action),
-                                                         std::move(console_request), kConsoleWait);
-  if (!reply.ok()) return JsonError(HttpStatusOf(reply.status()), reply.status().message());
-  return Json(200, ProtoToJson(*reply, OptionsFor(request)));
+  // Carried out on the console's own thread: the HTTP thread goes on
+  // serving /readyz and the wall's streams while the broker answers.
+  HttpResponse response;
+  response.deferred = std::make_shared<ConsoleAnswer>(
+      console_->Submit(std::move(operator_name), *ParseConsoleAction(action),
+                       std::move(console_request), kConsoleWait),
+      OptionsFor(request));
+  return response;
 }
 
 }  // namespace zonecast

@@ -172,6 +172,7 @@ bool IsFieldValue(absl::string_view text) {
 // Whether a handler's response can go on the wire as it is. 1xx, 204 and 304
 // are framed without a body, which the handler has no use for.
 absl::Status CheckHandlerResponse(const HttpResponse& response) {
+  if (response.deferred != nullptr) return absl::OkStatus();
   if (response.status < 200 || response.status > 599 || response.status == 204 ||
       response.status == 304) {
     return absl::InvalidArgumentError(absl::StrCat("status ", response.status));
@@ -385,8 +386,16 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   void Answer(const HttpParseResult& result) {
     Counters& counters = server_.counters_;
     HttpResponse response;
+    keep_alive_ = result.keep_alive;
+    head_ = result.request.method == "HEAD";
     if (result.status == 0) {
       response = CallHandler(result.request);
+      if (response.deferred != nullptr) {
+        deferred_ = std::move(response.deferred);
+        deferred_path_ = result.request.path;
+        AwaitDeferred();
+        return;
+      }
       if (response.stream != nullptr && server_.open_streams_ >= server_.options_.max_streams) {
         counters.streams_rejected.fetch_add(1);
         response = PlainResponse(503, "too many streams open: try again later");
@@ -399,6 +408,47 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
       }
       if (result.status == 400) counters.malformed.fetch_add(1);
     }
+    Send(std::move(response));
+  }
+
+  // Asks the deferred response again every deferred_poll until it is ready.
+  void AwaitDeferred() {
+    std::optional<HttpResponse> ready;
+    std::string failure;
+    try {
+      ready = deferred_->Poll();
+      if (ready.has_value()) {
+        absl::Status status = CheckHandlerResponse(*ready);
+        if (status.ok() && (ready->deferred != nullptr || ready->stream != nullptr)) {
+          status = absl::InvalidArgumentError("a deferred response must be a plain one");
+        }
+        if (!status.ok()) failure = absl::StrCat("bad response: ", status.message());
+      }
+    } catch (const std::exception& e) {
+      failure = absl::StrCat("threw: ", e.what());
+    } catch (...) {
+      failure = "threw a non-exception";
+    }
+    if (!failure.empty()) {
+      server_.counters_.handler_errors.fetch_add(1);
+      ZC_LOG(WARNING) << "http: deferred response for " << absl::CEscape(deferred_path_) << " "
+                      << failure;
+      ready = PlainResponse(500, "internal error");
+    }
+    if (ready.has_value()) {
+      deferred_.reset();
+      Send(*std::move(ready));
+      return;
+    }
+    poll_.expires_after(ToChrono(server_.options_.deferred_poll));
+    poll_.async_wait([self = shared_from_this()](beast::error_code error) {
+      if (error || !self->stream_.socket().is_open()) return;
+      self->AwaitDeferred();
+    });
+  }
+
+  void Send(HttpResponse response) {
+    Counters& counters = server_.counters_;
     counters.requests.fetch_add(1);
     switch (response.status / 100) {
       case 2:
@@ -414,12 +464,11 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
         counters.responses_5xx.fetch_add(1);
         break;
     }
-    keep_alive_ = result.keep_alive;
     if (response.stream != nullptr) {
-      StartStream(std::move(response), result.request.method == "HEAD");
+      StartStream(std::move(response), head_);
       return;
     }
-    BuildResponse(std::move(response), result.request.method == "HEAD");
+    BuildResponse(std::move(response), head_);
     stream_.expires_after(ToChrono(server_.options_.request_timeout));
     http::async_write(
         stream_, response_,
@@ -582,6 +631,10 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   std::optional<RequestParser> parser_;
   http::response<http::string_body> response_;
   bool keep_alive_ = false;  // of response_
+  bool head_ = false;        // the request being answered is a HEAD
+  // A deferred response being waited for (it shares poll_ with streams).
+  std::shared_ptr<HttpDeferred> deferred_;
+  std::string deferred_path_;
   size_t lingered_bytes_ = 0;
   // A streamed response: its source, the bytes being written, the timer
   // that asks it again, and whether a read watches for the client leaving.

@@ -12,7 +12,9 @@
 // any thread; the owner destroys the server from any thread but its own.
 //
 // A handler may answer with a stream (HttpStream) for a response that goes
-// on, such as server-sent events; see HttpResponse::stream.
+// on, such as server-sent events; see HttpResponse::stream. One whose
+// answer another thread works out answers with an HttpDeferred, which the
+// server polls without holding its other connections.
 //
 // What the server answers itself (never calling the handler):
 //   400 Bad Request          malformed request line, header, chunking or
@@ -36,6 +38,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -77,6 +80,23 @@ class HttpStream {
   virtual std::string Read() = 0;
 };
 
+struct HttpResponse;
+
+// A response the handler cannot give at once because another thread works
+// on it (the wall console's action waits for the broker's PubAck). The
+// server asks Poll() every Options::deferred_poll until it gives the
+// response, and serves its other connections meanwhile; this connection
+// reads no further request until then. The producer bounds how long that
+// takes.
+class HttpDeferred {
+ public:
+  virtual ~HttpDeferred() = default;
+  // The response once it is ready, else nullopt. Called on the server's
+  // thread only; must not block. The response may not itself be deferred
+  // or a stream.
+  virtual std::optional<HttpResponse> Poll() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -87,6 +107,8 @@ struct HttpResponse {
   // Set (with status 200): the body is this stream's, sent until the
   // connection ends, with no Content-Length and Connection: close.
   std::shared_ptr<HttpStream> stream;
+  // Set: the response is this one's, when ready (the rest is ignored).
+  std::shared_ptr<HttpDeferred> deferred;
 };
 
 // Called on the server's thread, one request at a time. May throw: the
@@ -115,6 +137,8 @@ class HttpServer {
     size_t max_streams = 16;
     // How often an open stream is asked for more while it has nothing.
     absl::Duration stream_poll = absl::Milliseconds(100);
+    // How often a deferred response is asked whether it is ready.
+    absl::Duration deferred_poll = absl::Milliseconds(5);
   };
 
   // Monotonic counts since Start, except open_connections (a gauge).

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <functional>
@@ -473,6 +474,60 @@ TEST_F(HttpServerTest, AcceptedPostReachesTheHandlerWithItsBody) {
   response = client->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->body, "GET /plain []");
+}
+
+// Ready once `release` is set (by the test), or throws when `fail` is.
+class ReleasedResponse : public HttpDeferred {
+ public:
+  ReleasedResponse(std::atomic<bool>& release, bool fail) : release_(release), fail_(fail) {}
+  std::optional<HttpResponse> Poll() override {
+    if (!release_.load()) return std::nullopt;
+    if (fail_) throw std::runtime_error("the worker died");
+    HttpResponse response;
+    response.status = 201;
+    response.body = "done";
+    return response;
+  }
+
+ private:
+  std::atomic<bool>& release_;
+  bool fail_;
+};
+
+TEST_F(HttpServerTest, DeferredResponseWaitsWithoutHoldingOtherConnections) {
+  std::atomic<bool> release{false};
+  StartServer(DefaultOptions(), [&release](const HttpRequest& request) {
+    if (request.path != "/deferred" && request.path != "/failing") return Echo(request);
+    HttpResponse response;
+    response.deferred = std::make_shared<ReleasedResponse>(release, request.path == "/failing");
+    return response;
+  });
+  std::unique_ptr<Client> waiting = Connect();
+  std::unique_ptr<Client> failing = Connect();
+  ASSERT_NE(waiting, nullptr);
+  ASSERT_NE(failing, nullptr);
+  ASSERT_TRUE(waiting->Send(Get("/deferred")));
+  ASSERT_TRUE(failing->Send(Get("/failing")));
+  // Served while both deferred responses cannot be ready yet.
+  std::optional<Response> other = RoundTrip(Get("/plain"));
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->status, 200);
+  EXPECT_FALSE(release.load());
+  release = true;
+  std::optional<Response> done = waiting->ReadResponse();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, 201);
+  EXPECT_EQ(done->body, "done");
+  ExpectStandardHeaders(*done);
+  std::optional<Response> failed = failing->ReadResponse();
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->status, 500);
+  EXPECT_EQ(counters().handler_errors.load(), 1u);
+  // The connection goes on.
+  ASSERT_TRUE(waiting->Send(Get("/next")));
+  std::optional<Response> next = waiting->ReadResponse();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->status, 200);
 }
 
 TEST_F(HttpServerTest, GarbageIs400ThenClosedAndServerServesNextConnection) {
